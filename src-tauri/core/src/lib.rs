@@ -1,1 +1,12 @@
-//! placeholder
+//! Madoguchi's desktop engine: everything the window can do, without the window.
+//!
+//! The Tauri app wraps these functions in commands and adds nothing of its own, so each
+//! capability here is tested on a real SQLite file with no display.
+
+pub mod code_check;
+pub mod error;
+pub mod settings;
+pub mod store;
+
+pub use error::UiError;
+pub use store::{Store, StoreError};

@@ -1,1 +1,195 @@
-fn main() {}
+//! Madoguchi's task runner, by the cargo-xtask convention (`cargo xtask …`, see .cargo/config.toml).
+//!
+//! `run` and `test` are the two commands of README.md: each installs what a fresh Debian or
+//! Ubuntu machine lacks (apt packages, npm packages, tauri-driver) before it builds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Debian packages the app needs to build and run (WebKitGTK 4.1 and friends).
+const BUILD_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "libsoup-3.0-dev",
+    "libjavascriptcoregtk-4.1-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libssl-dev",
+    "libxdo-dev",
+    "libdbus-1-dev",
+    "fonts-noto-cjk",
+];
+
+/// What the tests add: a virtual display and the WebDriver of WebKitGTK.
+const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils"];
+
+/// Benchmarks by name: `cargo xtask bench NAME` runs those whose name starts with NAME.
+const BENCHES: &[(&str, &str)] = &[("codes", "madoguchi-domain")];
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("run") => run(),
+        Some("test") => test(),
+        Some("bench") => bench(args.get(1).map(String::as_str)),
+        Some("setup") => setup(true),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <run | test | bench [NAME] | setup>\n\
+                 \n  run    install what is missing, build the UI and open the Madoguchi window\
+                 \n  test   install what is missing and run every test suite, the window's included\
+                 \n  bench  run the benchmarks (all, or those whose name starts with NAME)\
+                 \n  setup  only install what is missing (apt packages, npm packages, tauri-driver)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs a command from the workspace root, echoing it, and fails on a non-zero exit.
+fn sh(program: &str, args: &[&str]) -> Result {
+    sh_in(&root(), program, args, &[])
+}
+
+fn sh_in(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result {
+    eprintln!("xtask$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed: {status}", args.join(" ")))
+    }
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+/// apt-get installs the packages that are missing; root runs it directly, others through sudo.
+fn apt_install(packages: &[&str]) -> Result {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if Command::new("apt-get").arg("--version").output().is_err() {
+        return Err(format!("apt-get not found; install these packages by hand: {}", missing.join(" ")));
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let (program, mut prefix) = if is_root { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
+    let mut update = prefix.clone();
+    update.push("update");
+    sh(program, &update)?;
+    prefix.extend(["install", "-y", "--no-install-recommends"]);
+    prefix.extend(missing.iter().copied());
+    sh_in(&root(), program, &prefix, &[("DEBIAN_FRONTEND", "noninteractive")])
+}
+
+/// `npm ci` when node_modules is missing or older than the lock file.
+fn npm_install() -> Result {
+    let ui = root().join("ui");
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let stale = match (modified(ui.join("node_modules/.package-lock.json")), modified(ui.join("package-lock.json"))) {
+        (Some(installed), Some(lock)) => installed < lock,
+        _ => true,
+    };
+    if stale {
+        sh_in(&ui, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    }
+    Ok(())
+}
+
+fn cargo_bin(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    let path = home.join("bin").join(name);
+    path.exists().then_some(path)
+}
+
+fn setup(for_tests: bool) -> Result {
+    apt_install(BUILD_PACKAGES)?;
+    if for_tests {
+        apt_install(TEST_PACKAGES)?;
+        if cargo_bin("tauri-driver").is_none() {
+            sh(&cargo(), &["install", "tauri-driver", "--locked"])?;
+        }
+    }
+    npm_install()
+}
+
+/// The frontend is embedded into the binary, so it is built before the app crate compiles.
+fn build_ui() -> Result {
+    sh_in(&root().join("ui"), "npm", &["run", "build"], &[])
+}
+
+fn run() -> Result {
+    setup(false)?;
+    build_ui()?;
+    sh(&cargo(), &["run", "--package", "madoguchi-app"])
+}
+
+fn test() -> Result {
+    setup(true)?;
+    let ui = root().join("ui");
+    sh_in(&ui, "npm", &["run", "check"], &[])?;
+    build_ui()?;
+    // Domain, core, command tests (Tauri's mock runtime) and the server.
+    sh(&cargo(), &["test", "--workspace", "--exclude", "madoguchi-e2e"])?;
+    // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+    sh(&cargo(), &["build", "--package", "madoguchi-app"])?;
+    let app = root().join("target/debug/madoguchi");
+    let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
+    sh_in(
+        &root(),
+        "xvfb-run",
+        &["-a", "-s", "-screen 0 1280x800x24", &cargo(), "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
+        &[
+            ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
+            ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
+        ],
+    )
+}
+
+fn bench(name: Option<&str>) -> Result {
+    let chosen: Vec<_> = BENCHES.iter().filter(|(b, _)| name.is_none_or(|n| b.starts_with(n))).collect();
+    if chosen.is_empty() {
+        let names: Vec<_> = BENCHES.iter().map(|(b, _)| *b).collect();
+        return Err(format!("no benchmark named {:?}; there are: {}", name.unwrap_or(""), names.join(", ")));
+    }
+    for (bench, package) in chosen {
+        sh(&cargo(), &["bench", "--quiet", "--package", package, "--bench", bench])?;
+    }
+    Ok(())
+}

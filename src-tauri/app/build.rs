@@ -1,0 +1,11 @@
+/// The commands the webview may call. Each gets an `allow-…` permission, and the capability
+/// file grants exactly these: anything else the webview tries is refused by Tauri.
+const COMMANDS: &[&str] = &["check_insurance_code", "list_prefectures", "get_settings", "save_settings"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script");
+}

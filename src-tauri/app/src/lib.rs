@@ -1,0 +1,66 @@
+//! The Madoguchi window: a thin Tauri shell over `madoguchi-core`.
+//!
+//! This crate owns the window, logging, the database's location (through tauri-plugin-sql)
+//! and the list of commands the webview may call. Every command body is one call into the core.
+
+mod commands;
+
+use madoguchi_core::Store;
+use tauri::{Manager, Runtime};
+use tauri_plugin_sql::{DbInstances, DbPool};
+
+/// The database tauri-plugin-sql preloads (see `plugins.sql.preload` in tauri.conf.json); the
+/// plugin places it in the app's config folder.
+const DB_URL: &str = "sqlite:madoguchi.db";
+
+/// Registers the app's commands: shared by the real app and the command tests.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::check_insurance_code,
+        commands::list_prefectures,
+        commands::get_settings,
+        commands::save_settings,
+    ])
+}
+
+/// Takes the plugin's pool, migrates it and hands the core's store to the commands.
+fn open_store<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = tauri::async_runtime::block_on(async {
+        let instances = app.state::<DbInstances>();
+        let pools = instances.0.read().await;
+        match pools.get(DB_URL) {
+            Some(DbPool::Sqlite(pool)) => Ok(pool.clone()),
+            _ => Err(format!("tauri-plugin-sql did not preload {DB_URL}")),
+        }
+    })?;
+    let store = tauri::async_runtime::block_on(Store::from_pool(pool))?;
+    app.manage(store);
+    Ok(())
+}
+
+pub fn run() {
+    let log = tauri_plugin_log::Builder::new()
+        .targets([
+            tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::Stderr),
+            tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir { file_name: None }),
+        ])
+        .level(log::LevelFilter::Info)
+        .build();
+    let app = with_commands(tauri::Builder::default())
+        .plugin(log)
+        .plugin(tauri_plugin_sql::Builder::new().build())
+        .setup(|app| {
+            open_store(app)?;
+            log::info!("Madoguchi {} started", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            log::error!("cannot start Madoguchi: {e}");
+            eprintln!("Madoguchi を起動できませんでした: {e}");
+            std::process::exit(1);
+        }
+    }
+}
