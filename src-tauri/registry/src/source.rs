@@ -1,0 +1,407 @@
+//! 取り込み元ファイル: the regional health bureaus' code list and the ナビイ open-data facility
+//! files, read as a stream of records with bad rows reported by line.
+//!
+//! Encoding is told by content: a BOM or valid UTF-8 is UTF-8, anything else is Shift_JIS
+//! (Excel's CSV export on a Japanese Windows). Files are never loaded whole.
+
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
+
+use encoding_rs::{Encoding, SHIFT_JIS, UTF_8};
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
+use madoguchi_domain::{
+    CodeContext, CodeError, Coded, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ScoreTable,
+};
+use serde::Serialize;
+
+/// Which list a record came from; keys are unique within a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// 地方厚生局 コード内容別医療機関一覧表: keyed by the 10-digit insurance code.
+    CodeList,
+    /// 医療情報ネット（ナビイ）オープンデータ: keyed by the facility ID.
+    Navii,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CodeList => "code_list",
+            Self::Navii => "navii",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::CodeList, Self::Navii].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// One institution as a list prints it (display text unfolded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstitutionRecord {
+    pub source: Source,
+    /// Unique within the source: the 10-digit code, or the ナビイ ID.
+    pub key: String,
+    pub insurance_code: Option<InsuranceCode>,
+    pub kind: Option<InstitutionKind>,
+    pub name: String,
+    pub kana: Option<String>,
+    pub prefecture: Prefecture,
+    pub municipality_code: Option<String>,
+    pub postal_code: Option<PostalCode>,
+    /// Without the prefecture, as the lists print it.
+    pub address: String,
+    /// Line in the file, for reports.
+    pub line: u64,
+}
+
+/// A row that was skipped, with the file line to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("line {line}: {problem}")]
+pub struct RowError {
+    pub line: u64,
+    pub problem: RowProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowProblem {
+    #[error("{found} columns, expected {expected}")]
+    ColumnCount { found: usize, expected: usize },
+    #[error("undecodable bytes (broken encoding)")]
+    Encoding,
+    #[error("invalid insurance code {value:?}: {reason}")]
+    Code { value: String, reason: String },
+    #[error("invalid postal code {value:?}")]
+    Postal { value: String },
+    #[error("invalid prefecture {value:?}")]
+    Prefecture { value: String },
+    #[error("empty {field}")]
+    Empty { field: &'static str },
+    #[error("unreadable row: {message}")]
+    Csv { message: String },
+}
+
+impl RowError {
+    /// The reason in Japanese, for the import report the officer reads.
+    pub fn message_ja(&self) -> String {
+        let what = match &self.problem {
+            RowProblem::ColumnCount { found, expected } => format!("列の数が{found}です（{expected}列のはずです）"),
+            RowProblem::Encoding => "文字化けしています（文字コードが壊れています）".into(),
+            RowProblem::Code { value, reason } => format!("保険医療機関コード「{value}」が正しくありません（{reason}）"),
+            RowProblem::Postal { value } => format!("郵便番号「{value}」が7桁ではありません"),
+            RowProblem::Prefecture { value } => format!("都道府県コード「{value}」がありません"),
+            RowProblem::Empty { field } => format!("{field}が空です"),
+            RowProblem::Csv { message } => format!("CSVとして読めません（{message}）"),
+        };
+        format!("{}行目: {what}", self.line)
+    }
+}
+
+/// A file that cannot be imported at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("unrecognised file: {0}")]
+    UnknownFormat(String),
+    #[error("no valid row in the file")]
+    NoValidRows,
+}
+
+impl Coded for ImportError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Io(_) => "E-IMPORT-READ",
+            Self::UnknownFormat(_) => "E-IMPORT-FORMAT",
+            Self::NoValidRows => "E-IMPORT-EMPTY",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::Io(_) => "ファイルを読み込めませんでした。ファイルが開かれていないか、場所が正しいか確認してください。".into(),
+            Self::UnknownFormat(_) => "このファイルの形式が分かりません。厚生局のコード内容別医療機関一覧（5列・見出しなし）か、医療情報ネットの施設情報CSVを選んでください。".into(),
+            Self::NoValidRows => "取り込める行が1行もありませんでした。台帳は変更していません。".into(),
+        }
+    }
+}
+
+/// The ナビイ files by their name prefix, and the kind each lists.
+const NAVII_FILES: &[(&str, InstitutionKind)] = &[
+    ("01-1_hospital", InstitutionKind::Hospital),
+    ("02-1_clinic", InstitutionKind::Clinic),
+    ("03-1_dental", InstitutionKind::DentalClinic),
+    ("04_maternity", InstitutionKind::MaternityHome),
+    ("05_pharmacy", InstitutionKind::Pharmacy),
+];
+
+/// Column positions in a ナビイ header, found by name (the pharmacy file says 名称/フリガナ).
+#[derive(Debug, Clone, Copy)]
+struct NaviiColumns {
+    id: usize,
+    name: usize,
+    kana: Option<usize>,
+    prefecture: usize,
+    municipality: Option<usize>,
+    address: usize,
+    width: usize,
+}
+
+impl NaviiColumns {
+    fn from_header(header: &csv::StringRecord) -> Option<Self> {
+        let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}')));
+        Some(Self {
+            id: find(&["ID"])?,
+            name: find(&["正式名称", "名称"])?,
+            kana: find(&["正式名称（フリガナ）", "フリガナ", "名称（フリガナ）"]),
+            prefecture: find(&["都道府県コード"])?,
+            municipality: find(&["市区町村コード"]),
+            address: find(&["所在地"])?,
+            width: header.len(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    CodeList,
+    Navii { kind: InstitutionKind, columns: NaviiColumns },
+}
+
+/// Counts the bytes taken from the underlying file, for progress bars.
+struct Counting<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Tells the encoding from the first bytes: a BOM, or text that is mostly valid UTF-8, is
+/// UTF-8 (a few broken bytes are bad rows, not another encoding); anything else is Shift_JIS.
+fn sniff(head: &[u8]) -> &'static Encoding {
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        return UTF_8;
+    }
+    let (mut valid_multibyte, mut invalid) = (0usize, 0usize);
+    let mut rest = head;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid_multibyte += s.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let (good, after) = rest.split_at(e.valid_up_to());
+                valid_multibyte += std::str::from_utf8(good).map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                // A character cut off at the end of the sample is not an error.
+                let Some(len) = e.error_len() else { break };
+                invalid += 1;
+                rest = &after[len..];
+            }
+        }
+    }
+    if invalid == 0 || valid_multibyte > invalid * 20 {
+        UTF_8
+    } else {
+        SHIFT_JIS
+    }
+}
+
+type Decoded<R> = DecodeReaderBytes<BufReader<Counting<R>>, Vec<u8>>;
+
+/// The records of one file, in order; bad rows come as `Err` and reading goes on.
+pub struct Records<R: Read> {
+    reader: csv::Reader<Decoded<R>>,
+    format: Format,
+    /// The code list has no header: its first row, read to tell the format, is data.
+    pending: Option<csv::StringRecord>,
+    record: csv::StringRecord,
+    read: Rc<Cell<u64>>,
+    encoding: &'static Encoding,
+}
+
+impl<R: Read> std::fmt::Debug for Records<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("format", &self.format)
+            .field("encoding", &self.encoding.name())
+            .finish()
+    }
+}
+
+impl<R: Read> Records<R> {
+    /// Opens a list; `file_name` tells the ナビイ files apart (their kind is in the name).
+    pub fn open(inner: R, file_name: &str) -> Result<Self, ImportError> {
+        let read = Rc::new(Cell::new(0));
+        let mut buffered = BufReader::with_capacity(1 << 16, Counting { inner, read: read.clone() });
+        let encoding = sniff(buffered.fill_buf()?);
+        let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).build(buffered);
+        // Records end at LF: with CRLF as one terminator the csv crate counts a record's line
+        // from its predecessor's CR, one short; the CR left on the last field is trimmed.
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .trim(csv::Trim::All)
+            .from_reader(decoded);
+        let mut first = csv::StringRecord::new();
+        let unknown = |why: String| ImportError::UnknownFormat(why);
+        if !reader.read_record(&mut first).map_err(|e| unknown(e.to_string()))? {
+            return Err(unknown("empty file".into()));
+        }
+        let (format, pending) = if first.get(0).map(|h| h.trim_start_matches('\u{feff}').trim()) == Some("ID") {
+            let base = std::path::Path::new(file_name)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(file_name);
+            let kind = NAVII_FILES
+                .iter()
+                .find(|(prefix, _)| base.starts_with(prefix))
+                .map(|(_, k)| *k)
+                .ok_or_else(|| unknown(format!("ナビイ file name {base:?} names no kind")))?;
+            let columns = NaviiColumns::from_header(&first)
+                .ok_or_else(|| unknown("ナビイ header lacks ID/名称/都道府県コード/所在地".into()))?;
+            (Format::Navii { kind, columns }, None)
+        } else if first.len() == 5 && first[0].len() == 9 && first[0].bytes().all(|b| b.is_ascii_digit()) {
+            (Format::CodeList, Some(first))
+        } else {
+            let shown: Vec<&str> = first.iter().take(5).collect();
+            return Err(unknown(format!("first row {shown:?}")));
+        };
+        Ok(Self { reader, format, pending, record: csv::StringRecord::new(), read, encoding })
+    }
+
+    /// Bytes of the file consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.read.get()
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        self.encoding.name()
+    }
+
+    pub fn source(&self) -> Source {
+        match self.format {
+            Format::CodeList => Source::CodeList,
+            Format::Navii { .. } => Source::Navii,
+        }
+    }
+}
+
+impl<R: Read> Iterator for Records<R> {
+    type Item = Result<InstitutionRecord, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(first) = self.pending.take() {
+            self.record = first;
+        } else {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    let problem = RowProblem::Csv { message: e.to_string() };
+                    // An I/O error ends the file; a malformed row does not.
+                    return match e.kind() {
+                        csv::ErrorKind::Io(_) => None,
+                        _ => Some(Err(RowError { line, problem })),
+                    };
+                }
+            }
+        }
+        let line = self.record.position().map_or(0, |p| p.line());
+        let row = &self.record;
+        let fail = |problem| Some(Err(RowError { line, problem }));
+        if row.iter().any(|f| f.contains('\u{FFFD}')) {
+            return fail(RowProblem::Encoding);
+        }
+        let parsed = match self.format {
+            Format::CodeList => code_list_row(row, line),
+            Format::Navii { kind, columns } => navii_row(row, line, kind, &columns),
+        };
+        Some(parsed.map_err(|problem| RowError { line, problem }))
+    }
+}
+
+/// `pref+7, 7, name, postal, address` — a 医科 list; the few rows that validate only as 歯科
+/// (clinics with a dental practice) keep table 3.
+fn code_list_row(row: &csv::StringRecord, line: u64) -> Result<InstitutionRecord, RowProblem> {
+    if row.len() != 5 {
+        return Err(RowProblem::ColumnCount { found: row.len(), expected: 5 });
+    }
+    let key9 = row[0].trim();
+    let parse = |table| InsuranceCode::parse(key9, CodeContext { prefecture: None, table: Some(table) });
+    let code = match parse(ScoreTable::Medical) {
+        Err(CodeError::CheckDigit { .. }) => parse(ScoreTable::Dental),
+        other => other,
+    }
+    .map_err(|e| RowProblem::Code { value: key9.to_owned(), reason: e.message_ja() })?;
+    if row[1].trim() != code.seven() {
+        return Err(RowProblem::Code { value: row[1].trim().to_owned(), reason: "1列目と2列目の7桁が一致しません".into() });
+    }
+    let name = non_empty(&row[2], "名称")?;
+    let postal = row[3].trim();
+    let postal_code = if postal.is_empty() {
+        None
+    } else {
+        Some(postal.parse().map_err(|_| RowProblem::Postal { value: postal.to_owned() })?)
+    };
+    Ok(InstitutionRecord {
+        source: Source::CodeList,
+        key: code.digits(),
+        // 医療法 §3: only a hospital may call itself 病院, so the name tells the two apart.
+        kind: Some(if row[2].contains("病院") { InstitutionKind::Hospital } else { InstitutionKind::Clinic }),
+        insurance_code: Some(code),
+        name,
+        kana: None,
+        prefecture: code.prefecture(),
+        municipality_code: None,
+        postal_code,
+        address: non_empty(&row[4], "所在地")?,
+        line,
+    })
+}
+
+fn navii_row(
+    row: &csv::StringRecord,
+    line: u64,
+    kind: InstitutionKind,
+    c: &NaviiColumns,
+) -> Result<InstitutionRecord, RowProblem> {
+    if row.len() != c.width {
+        return Err(RowProblem::ColumnCount { found: row.len(), expected: c.width });
+    }
+    let pref = row[c.prefecture].trim();
+    let prefecture = pref.parse().map_err(|_| RowProblem::Prefecture { value: pref.to_owned() })?;
+    let optional = |i: Option<usize>| i.map(|i| row[i].trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(InstitutionRecord {
+        source: Source::Navii,
+        key: non_empty(&row[c.id], "ID")?,
+        insurance_code: None,
+        kind: Some(kind),
+        name: non_empty(&row[c.name], "名称")?,
+        kana: optional(c.kana),
+        prefecture,
+        municipality_code: optional(c.municipality),
+        postal_code: None,
+        address: non_empty(&row[c.address], "所在地")?,
+        line,
+    })
+}
+
+fn non_empty(field: &str, name: &'static str) -> Result<String, RowProblem> {
+    let t = field.trim();
+    if t.is_empty() {
+        Err(RowProblem::Empty { field: name })
+    } else {
+        Ok(t.to_owned())
+    }
+}

@@ -1,0 +1,113 @@
+//! Reading the lists as they arrive: the real code lists, Excel's Shift_JIS, ナビイ files with
+//! a BOM, and files with bad rows.
+
+use madoguchi_domain::InstitutionKind;
+use madoguchi_registry::source::RowProblem;
+use madoguchi_registry::{ImportError, Records, Source};
+
+fn shared(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/institution-codes")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_row_of_the_real_lists_reads() {
+    for (file, rows) in [("2024-09.csv", 82_897), ("2025-08.csv", 88_698)] {
+        let bytes = shared(file);
+        let mut records = Records::open(&bytes[..], file).unwrap();
+        assert_eq!(records.source(), Source::CodeList);
+        let mut n = 0;
+        for r in records.by_ref() {
+            let r = r.unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(r.line, n + 1);
+            n += 1;
+        }
+        assert_eq!(n, rows, "{file}");
+        assert_eq!(records.bytes_read(), bytes.len() as u64);
+        assert_eq!(records.encoding_name(), "UTF-8");
+    }
+}
+
+#[test]
+fn the_first_rows_as_published() {
+    let bytes = shared("2025-08.csv");
+    let first = Records::open(&bytes[..], "2025-08.csv").unwrap().next().unwrap().unwrap();
+    assert_eq!(first.key, "0110112489");
+    assert_eq!(first.name, "医療法人 愛全病院");
+    assert_eq!(first.kind, Some(InstitutionKind::Hospital));
+    assert_eq!(first.postal_code.unwrap().display(), "005-0813");
+    assert_eq!(first.prefecture.name_ja(), "北海道");
+    assert_eq!(first.address, "札幌市南区川沿１３条２丁目１番３８号");
+}
+
+#[test]
+fn shift_jis_from_excel_reads_the_same() {
+    let bytes = shared("2025-08.csv");
+    let utf8 = std::str::from_utf8(&bytes[..]).unwrap();
+    let sample: String = utf8.split_inclusive("\r\n").take(2_000).collect();
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&sample);
+    assert!(!unmappable, "sample must be representable in Shift_JIS");
+    let from_sjis: Vec<_> = Records::open(&sjis[..], "x.csv").unwrap().collect::<Result<_, _>>().unwrap();
+    let from_utf8: Vec<_> =
+        Records::open(sample.as_bytes(), "x.csv").unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(from_sjis.len(), 2_000);
+    assert_eq!(from_sjis, from_utf8);
+}
+
+const NAVII_HEADER: &str = "\u{feff}\"ID\",\"正式名称\",\"正式名称（フリガナ）\",\"略称\",\"都道府県コード\",\"市区町村コード\",\"所在地\",\"所在地座標（緯度）\",\"所在地座標（経度）\"\r\n";
+
+#[test]
+fn navii_files_with_bom_and_quoted_header() {
+    let file = format!(
+        "{NAVII_HEADER}\"0113000001\",\"医療法人 さくら病院\",\"イリョウホウジン サクラビョウイン\",\"さくら\",\"01\",\"011002\",\"札幌市中央区北１条西２丁目\",\"43.06\",\"141.35\"\r\n"
+    );
+    let records: Vec<_> = Records::open(file.as_bytes(), "/tmp/01-1_hospital_facility_info_20250601.csv")
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!((r.source, r.key.as_str(), r.kind), (Source::Navii, "0113000001", Some(InstitutionKind::Hospital)));
+    assert_eq!(r.kana.as_deref(), Some("イリョウホウジン サクラビョウイン"));
+    assert_eq!(r.municipality_code.as_deref(), Some("011002"));
+    assert_eq!(r.line, 2);
+
+    let pharmacy = "\u{feff}\"ID\",\"名称\",\"フリガナ\",\"都道府県コード\",\"所在地\"\n\"P1\",\"ひまわり薬局\",\"ヒマワリヤッキョク\",\"13\",\"千代田区\"\n";
+    let r = Records::open(pharmacy.as_bytes(), "05_pharmacy_info_20250601.csv").unwrap().next().unwrap().unwrap();
+    assert_eq!((r.kind, r.name.as_str()), (Some(InstitutionKind::Pharmacy), "ひまわり薬局"));
+}
+
+#[test]
+fn bad_rows_are_reported_by_line_and_skipped() {
+    let mut file = Vec::new();
+    file.extend_from_slice("010112489,0112489,医療法人 愛全病院,0050813,札幌市南区\r\n".as_bytes());
+    file.extend_from_slice("010112745,0112745,平松記念病院,0648536\r\n".as_bytes()); // 4 columns
+    file.extend_from_slice(b"010113420,0113420,\xE6\x9C\xAD\xFF\xFE,0640809,x\r\n"); // broken bytes
+    file.extend_from_slice("010113421,0113421,誤りのある病院,0640809,x\r\n".as_bytes()); // check digit
+    file.extend_from_slice("010113537,0113537,旭山病院,064094,札幌市\r\n".as_bytes()); // postal
+    file.extend_from_slice("010113685,0113685,札幌南一条病院,0600061,札幌市中央区\r\n".as_bytes());
+    let results: Vec<_> = Records::open(&file[..], "x.csv").unwrap().collect();
+    let ok: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.line).collect();
+    assert_eq!(ok, vec![1, 6]);
+    let errors: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+    assert_eq!(errors[0].problem, RowProblem::ColumnCount { found: 4, expected: 5 });
+    assert_eq!(errors[1].problem, RowProblem::Encoding);
+    assert!(matches!(errors[2].problem, RowProblem::Code { .. }));
+    assert!(errors[2].message_ja().starts_with("4行目: 保険医療機関コード"));
+    assert!(matches!(errors[3].problem, RowProblem::Postal { .. }));
+}
+
+#[test]
+fn files_that_are_not_lists_are_refused_whole() {
+    for (bytes, name) in [
+        (&b""[..], "x.csv"),
+        ("氏名,年齢\r\n山田,30\r\n".as_bytes(), "x.csv"),
+        (NAVII_HEADER.as_bytes(), "facilities.csv"),
+    ] {
+        let err = Records::open(bytes, name).unwrap_err();
+        assert!(matches!(err, ImportError::UnknownFormat(_)), "{name}: {err:?}");
+    }
+}
