@@ -49,7 +49,8 @@ pub enum CodeCheck {
     Invalid { error: UiError, suggestions: Vec<SuggestionView> },
 }
 
-fn describe(edit: Edit) -> String {
+/// The slip in words, as the officer reads it.
+pub fn describe(edit: Edit) -> String {
     match edit {
         Edit::Transposition { position } => format!("{}桁目と{}桁目の入れ替え", position + 1, position + 2),
         Edit::Substitution { position, typed, correct } => {

@@ -5,6 +5,8 @@
 
 pub mod code_check;
 pub mod error;
+pub mod lookup;
+pub mod registry;
 pub mod settings;
 pub mod store;
 

@@ -27,6 +27,21 @@ impl InstitutionKind {
         Self::Pharmacy,
     ];
 
+    /// The stable key used in storage and JSON (the serde name).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Hospital => "hospital",
+            Self::Clinic => "clinic",
+            Self::DentalClinic => "dental_clinic",
+            Self::MaternityHome => "maternity_home",
+            Self::Pharmacy => "pharmacy",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+
     pub fn name_ja(self) -> &'static str {
         match self {
             Self::Hospital => "病院",
@@ -96,6 +111,14 @@ mod tests {
             assert_eq!(ScoreTable::from_digit(t.digit()), Some(t));
         }
         assert_eq!(ScoreTable::from_digit(2), None);
+    }
+
+    #[test]
+    fn keys_are_the_serde_names() {
+        for k in InstitutionKind::ALL {
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.key()));
+            assert_eq!(InstitutionKind::from_key(k.key()), Some(k));
+        }
     }
 
     #[test]

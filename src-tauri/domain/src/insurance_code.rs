@@ -258,35 +258,34 @@ impl InsuranceCode {
     }
 }
 
-/// Every valid code one slip from `d`: one digit changed, or two neighbours swapped.
-fn nearest_valid(d: &[u8; 10]) -> Vec<Suggestion> {
-    let mut out = Vec::new();
-    for position in 0..9 {
-        if d[position] == d[position + 1] {
-            continue;
-        }
-        let mut c = *d;
-        c.swap(position, position + 1);
-        if is_valid(&c) {
-            out.push(Suggestion { code: InsuranceCode(c), edit: Edit::Transposition { position } });
-        }
-    }
-    for position in 0..10 {
-        for correct in 0..10u8 {
-            if correct == d[position] {
-                continue;
-            }
-            let mut c = *d;
+/// Every digit string one slip from `digits`: two neighbours swapped (first), then one digit
+/// changed. The registry uses it on whatever form was typed to find existing codes.
+pub fn one_slip_variants(digits: &[u8]) -> impl Iterator<Item = (Vec<u8>, Edit)> + '_ {
+    let swaps = (0..digits.len().saturating_sub(1))
+        .filter(move |&p| digits[p] != digits[p + 1])
+        .map(move |position| {
+            let mut c = digits.to_vec();
+            c.swap(position, position + 1);
+            (c, Edit::Transposition { position })
+        });
+    let changes = (0..digits.len()).flat_map(move |position| {
+        (0..10u8).filter(move |&d| d != digits[position]).map(move |correct| {
+            let mut c = digits.to_vec();
             c[position] = correct;
-            if is_valid(&c) {
-                out.push(Suggestion {
-                    code: InsuranceCode(c),
-                    edit: Edit::Substitution { position, typed: d[position], correct },
-                });
-            }
-        }
-    }
-    out
+            (c, Edit::Substitution { position, typed: digits[position], correct })
+        })
+    });
+    swaps.chain(changes)
+}
+
+/// Every valid code one slip from `d`.
+fn nearest_valid(d: &[u8; 10]) -> Vec<Suggestion> {
+    one_slip_variants(d)
+        .filter_map(|(c, edit)| {
+            let c: [u8; 10] = c.try_into().ok()?;
+            is_valid(&c).then_some(Suggestion { code: InsuranceCode(c), edit })
+        })
+        .collect()
 }
 
 impl std::str::FromStr for InsuranceCode {

@@ -208,7 +208,8 @@ fn sniff(head: &[u8]) -> &'static Encoding {
             }
         }
     }
-    if invalid == 0 || valid_multibyte > invalid * 20 {
+    // Shift_JIS read as UTF-8 is almost all errors; UTF-8 with a damaged row is almost none.
+    if invalid == 0 || valid_multibyte > invalid * 2 {
         UTF_8
     } else {
         SHIFT_JIS
@@ -226,6 +227,8 @@ pub struct Records<R: Read> {
     record: csv::StringRecord,
     read: Rc<Cell<u64>>,
     encoding: &'static Encoding,
+    /// A read failure ends the records; the importer must not take a cut file as complete.
+    failure: Option<std::io::Error>,
 }
 
 impl<R: Read> std::fmt::Debug for Records<R> {
@@ -276,7 +279,12 @@ impl<R: Read> Records<R> {
             let shown: Vec<&str> = first.iter().take(5).collect();
             return Err(unknown(format!("first row {shown:?}")));
         };
-        Ok(Self { reader, format, pending, record: csv::StringRecord::new(), read, encoding })
+        Ok(Self { reader, format, pending, record: csv::StringRecord::new(), read, encoding, failure: None })
+    }
+
+    /// The read error that ended the records early, if one did. Check it after the last record.
+    pub fn take_failure(&mut self) -> Option<std::io::Error> {
+        self.failure.take()
     }
 
     /// Bytes of the file consumed so far.
@@ -308,12 +316,14 @@ impl<R: Read> Iterator for Records<R> {
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    let problem = RowProblem::Csv { message: e.to_string() };
-                    // An I/O error ends the file; a malformed row does not.
-                    return match e.kind() {
-                        csv::ErrorKind::Io(_) => None,
-                        _ => Some(Err(RowError { line, problem })),
-                    };
+                    // A malformed row is skipped; an I/O error ends the file.
+                    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        return Some(Err(RowError { line, problem: RowProblem::Csv { message: e.to_string() } }));
+                    }
+                    if let csv::ErrorKind::Io(io) = e.into_kind() {
+                        self.failure = Some(io);
+                    }
+                    return None;
                 }
             }
         }
