@@ -2,13 +2,15 @@
 //! said aloud, a reading, an address, a postal code, a phone number.
 //!
 //! An in-memory index built from the store. Entries are numbered in a fixed rank order (open
-//! before closed, shorter names first), so every posting list is already in rank order and a
-//! search can stop as soon as the best matches are certain: a common word such as クリニック
-//! matches tens of thousands of rows but needs only the first few dozen looked at.
+//! before closed, the desk's own prefecture before others, shorter names first), so every
+//! posting list is already in rank order and a search can stop as soon as the best matches are
+//! certain: a common word such as クリニック matches tens of thousands of rows but needs only
+//! the first few dozen looked at. The desk's prefecture is fixed when the index is built; a
+//! change in 設定 rebuilds it.
 
 use std::collections::HashMap;
 
-use madoguchi_domain::insurance_code::one_slip_variants;
+use madoguchi_domain::insurance_code::{one_slip_variants, Edit};
 use madoguchi_domain::{InstitutionKind, Prefecture};
 use madoguchi_registry::fold::{fold, split_name};
 use memchr::memmem;
@@ -86,14 +88,13 @@ pub struct SearchResult {
 
 #[derive(Debug, Clone, Copy)]
 pub struct SearchContext {
-    /// The desk's prefecture: completes 7-digit codes and comes first among equal matches.
-    pub prefecture: Option<Prefecture>,
+    /// How many hits to return.
     pub limit: usize,
 }
 
 impl Default for SearchContext {
     fn default() -> Self {
-        Self { prefecture: None, limit: 20 }
+        Self { limit: 20 }
     }
 }
 
@@ -111,10 +112,9 @@ struct Entry {
 const TEXT_CLASSES: usize = 5;
 
 impl Entry {
-    /// The best class in which `term` appears, if any.
-    fn class_of(&self, term: &memmem::Finder<'_>) -> Option<usize> {
-        let needle = term.needle();
-        if self.main.as_bytes().starts_with(needle) {
+    /// The best name class (0–3) in which `term` appears, if any.
+    fn name_class(&self, term: &memmem::Finder<'_>) -> Option<usize> {
+        if self.main.as_bytes().starts_with(term.needle()) {
             Some(0)
         } else if term.find(self.main.as_bytes()).is_some() {
             Some(1)
@@ -122,11 +122,14 @@ impl Entry {
             Some(2)
         } else if term.find(self.corporate.as_bytes()).is_some() {
             Some(3)
-        } else if term.find(self.address.as_bytes()).is_some() {
-            Some(4)
         } else {
             None
         }
+    }
+
+    /// The best class in which `term` appears, the address (4) included.
+    fn class_of(&self, term: &memmem::Finder<'_>) -> Option<usize> {
+        self.name_class(term).or_else(|| term.find(self.address.as_bytes()).map(|_| 4))
     }
 }
 
@@ -149,17 +152,76 @@ fn gram(a: char, b: char) -> u64 {
     (u64::from(a as u32) << 32) | u64::from(b as u32)
 }
 
+/// Which entries contain each character pair, and each character, of some fields.
+#[derive(Default)]
+struct Postings {
+    grams: HashMap<u64, Vec<u32>>,
+    chars: HashMap<u32, Vec<u32>>,
+}
+
+impl Postings {
+    /// Adds entry `id` (ids must come in ascending order) under every pair and character of
+    /// `fields`; `scratch` is reused between calls.
+    fn add(&mut self, id: u32, fields: &[&str], scratch: &mut (Vec<u64>, Vec<u32>)) {
+        let (pairs, singles) = scratch;
+        pairs.clear();
+        singles.clear();
+        for field in fields {
+            let chars: Vec<char> = field.chars().collect();
+            pairs.extend(chars.windows(2).map(|w| gram(w[0], w[1])));
+            singles.extend(chars.iter().map(|&c| c as u32));
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        singles.sort_unstable();
+        singles.dedup();
+        for k in pairs.iter() {
+            self.grams.entry(*k).or_default().push(id);
+        }
+        for c in singles.iter() {
+            self.chars.entry(*c).or_default().push(id);
+        }
+    }
+
+    fn shrink(&mut self) {
+        for list in self.grams.values_mut().chain(self.chars.values_mut()) {
+            list.shrink_to_fit();
+        }
+    }
+
+    /// The lists whose intersection holds every entry that may contain `term`.
+    fn lists(&self, term: &str) -> Vec<&[u32]> {
+        let chars: Vec<char> = term.chars().collect();
+        if chars.len() == 1 {
+            return vec![self.chars.get(&(chars[0] as u32)).map_or(&[], |v| &v[..])];
+        }
+        chars.windows(2).map(|w| self.grams.get(&gram(w[0], w[1])).map_or(&[][..], |v| &v[..])).collect()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        table(&self.grams) + table(&self.chars)
+    }
+}
+
+fn table<K>(m: &HashMap<K, Vec<u32>>) -> usize {
+    m.capacity() * (std::mem::size_of::<K>() + std::mem::size_of::<Vec<u32>>() + 1)
+        + m.values().map(|v| v.capacity() * 4).sum::<usize>()
+}
+
 /// The registry in memory, ready to search.
 pub struct LookupIndex {
+    /// The desk's prefecture: its institutions rank first, and it completes 7-digit codes.
+    home: Option<Prefecture>,
     entries: Vec<Entry>,
     /// Keys: the 10-digit code, the 7 digits (郡市区+番号+検証), postal code, phone digits.
     by_code: HashMap<u64, Vec<u32>>,
     by_seven: HashMap<u64, Vec<u32>>,
     by_postal: HashMap<u64, Vec<u32>>,
     by_phone: HashMap<u64, Vec<u32>>,
-    /// Entries containing each character pair, and each character, of any match field.
-    grams: HashMap<u64, Vec<u32>>,
-    chars: HashMap<u32, Vec<u32>>,
+    /// Entries by the characters of their name fields (name, reading, corporate name) and,
+    /// apart, of their address: a name search need not wade through addresses.
+    names: Postings,
+    addresses: Postings,
     /// Entries in order of their distinctive name, for the name-start class.
     by_main: Vec<u32>,
 }
@@ -176,7 +238,8 @@ fn phone_key(digits: &[u8]) -> u64 {
 }
 
 impl LookupIndex {
-    pub fn build(rows: Vec<InstitutionRow>) -> Self {
+    pub fn build(rows: Vec<InstitutionRow>, home: Option<Prefecture>) -> Self {
+        let home_code = home.map(|p| p.code());
         let mut entries: Vec<Entry> = rows
             .into_iter()
             .map(|row| {
@@ -191,23 +254,21 @@ impl LookupIndex {
                 }
             })
             .collect();
-        entries.sort_by(|a, b| {
-            (a.row.closed, a.main.chars().count(), &a.main, a.row.id)
-                .cmp(&(b.row.closed, b.main.chars().count(), &b.main, b.row.id))
-        });
+        let away = |e: &Entry| home_code.as_ref().is_some_and(|h| *h != e.row.prefecture);
+        entries.sort_by_cached_key(|e| (e.row.closed, away(e), e.main.chars().count(), e.main.clone(), e.row.id));
 
         let mut index = LookupIndex {
+            home,
             by_code: HashMap::new(),
             by_seven: HashMap::new(),
             by_postal: HashMap::new(),
             by_phone: HashMap::new(),
-            grams: HashMap::new(),
-            chars: HashMap::new(),
+            names: Postings::default(),
+            addresses: Postings::default(),
             by_main: (0..entries.len() as u32).collect(),
             entries: Vec::new(),
         };
-        let mut keys: Vec<u64> = Vec::new();
-        let mut singles: Vec<u32> = Vec::new();
+        let mut scratch = Default::default();
         for (i, e) in entries.iter().enumerate() {
             let id = i as u32;
             if let Some(d) = e.row.insurance_code.as_deref().and_then(parse_digits) {
@@ -220,28 +281,12 @@ impl LookupIndex {
             if let Some(d) = e.row.phone.as_deref().and_then(parse_digits) {
                 index.by_phone.entry(phone_key(&d)).or_default().push(id);
             }
-            keys.clear();
-            singles.clear();
-            for field in [&e.main, &e.corporate, &e.kana, &e.address] {
-                let chars: Vec<char> = field.chars().collect();
-                keys.extend(chars.windows(2).map(|w| gram(w[0], w[1])));
-                singles.extend(chars.iter().map(|&c| c as u32));
-            }
-            keys.sort_unstable();
-            keys.dedup();
-            singles.sort_unstable();
-            singles.dedup();
-            for k in &keys {
-                index.grams.entry(*k).or_default().push(id);
-            }
-            for c in &singles {
-                index.chars.entry(*c).or_default().push(id);
-            }
+            index.names.add(id, &[&e.main, &e.corporate, &e.kana], &mut scratch);
+            index.addresses.add(id, &[&e.address], &mut scratch);
         }
         index.by_main.sort_by(|&a, &b| entries[a as usize].main.cmp(&entries[b as usize].main));
-        for list in index.grams.values_mut().chain(index.chars.values_mut()) {
-            list.shrink_to_fit();
-        }
+        index.names.shrink();
+        index.addresses.shrink();
         index.entries = entries;
         index
     }
@@ -268,17 +313,13 @@ impl LookupIndex {
             .iter()
             .map(|e| std::mem::size_of::<Entry>() + row(&e.row) + e.main.len() + e.corporate.len() + e.kana.len() + e.address.len())
             .sum();
-        fn table<K>(m: &HashMap<K, Vec<u32>>) -> usize {
-            m.capacity() * (std::mem::size_of::<K>() + std::mem::size_of::<Vec<u32>>() + 1)
-                + m.values().map(|v| v.capacity() * 4).sum::<usize>()
-        }
         entries
             + table(&self.by_code)
             + table(&self.by_seven)
             + table(&self.by_postal)
             + table(&self.by_phone)
-            + table(&self.grams)
-            + table(&self.chars)
+            + self.names.heap_bytes()
+            + self.addresses.heap_bytes()
             + self.by_main.capacity() * 4
     }
 
@@ -291,8 +332,8 @@ impl LookupIndex {
         let numeric = folded.chars().all(|c| c.is_ascii_digit() || "-(),.〒".contains(c));
         let (ids, code_check) = match parse_digits(&folded).filter(|_| numeric) {
             Some(digits) => {
-                let check = (7..=10).contains(&digits.len()).then(|| code_check::check(query, ctx.prefecture));
-                let found = self.numeric(&digits, ctx);
+                let check = (7..=10).contains(&digits.len()).then(|| code_check::check(query, self.home));
+                let found = self.numeric(&digits);
                 if found.is_empty() && digits.len() < 7 {
                     (self.text(&folded, ctx), check)
                 } else {
@@ -315,10 +356,10 @@ impl LookupIndex {
     }
 
     /// Codes (10, 9, 7 digits, and their slips), postal codes and phone numbers.
-    fn numeric(&self, digits: &[u8], ctx: SearchContext) -> Vec<(u32, MatchReason)> {
-        let own = ctx.prefecture.map(|p| p.code());
+    fn numeric(&self, digits: &[u8]) -> Vec<(u32, MatchReason)> {
         let in_pref = |id: &u32, pref: &str| self.entries[*id as usize].row.prefecture == pref;
-        // What a code form finds: exact 10 digits, pref + 7, or 7 alone (own prefecture first).
+        // What a code form finds: exact 10 digits, pref + 7, or 7 alone (in rank order, so the
+        // desk's own prefecture first).
         let code_ids = |d: &[u8]| -> Vec<u32> {
             match d.len() {
                 10 => self.by_code.get(&digits_key(d)).cloned().unwrap_or_default(),
@@ -327,13 +368,7 @@ impl LookupIndex {
                     let list = self.by_seven.get(&digits_key(&d[2..])).map_or(&[][..], |v| &v[..]);
                     list.iter().copied().filter(|id| in_pref(id, &pref)).collect()
                 }
-                7 => {
-                    let mut list = self.by_seven.get(&digits_key(d)).cloned().unwrap_or_default();
-                    if let Some(own) = &own {
-                        list.sort_by_key(|id| !in_pref(id, own));
-                    }
-                    list
-                }
+                7 => self.by_seven.get(&digits_key(d)).cloned().unwrap_or_default(),
                 _ => Vec::new(),
             }
         };
@@ -342,18 +377,17 @@ impl LookupIndex {
         out.extend(code_ids(digits).into_iter().map(|id| (id, exact_reason.clone())));
         if out.is_empty() && matches!(digits.len(), 7 | 9 | 10) {
             // No such code: the existing codes one slip away, swaps first.
-            let mut slips: Vec<(u32, MatchReason)> = Vec::new();
+            let mut slips: Vec<(u32, Edit)> = Vec::new();
             for (variant, edit) in one_slip_variants(digits) {
                 for id in code_ids(&variant) {
                     if !slips.iter().any(|(x, _)| *x == id) {
-                        slips.push((id, MatchReason::CodeSlip { edit: code_check::describe(edit) }));
+                        slips.push((id, edit));
                     }
                 }
             }
-            if let Some(own) = &own {
-                slips.sort_by_key(|(id, _)| !in_pref(id, own));
-            }
-            out.extend(slips);
+            // Swaps before changed digits, then rank order (the desk's prefecture first).
+            slips.sort_by_key(|(id, edit)| (matches!(edit, Edit::Substitution { .. }), *id));
+            out.extend(slips.into_iter().map(|(id, edit)| (id, MatchReason::CodeSlip { edit: code_check::describe(edit) })));
         }
         if digits.len() == 7 {
             let postal = self.by_postal.get(&digits_key(digits)).map_or(&[][..], |v| &v[..]);
@@ -370,91 +404,101 @@ impl LookupIndex {
     fn text(&self, query: &str, ctx: SearchContext) -> Vec<(u32, MatchReason)> {
         let terms: Vec<String> = query.split_whitespace().map(fold).filter(|t| !t.is_empty()).collect();
         let finders: Vec<memmem::Finder<'_>> = terms.iter().map(|t| memmem::Finder::new(t.as_bytes())).collect();
-        let mut lists: Vec<&[u32]> = Vec::new();
-        for term in &terms {
-            let chars: Vec<char> = term.chars().collect();
-            if chars.len() == 1 {
-                lists.push(self.chars.get(&(chars[0] as u32)).map_or(&[], |v| &v[..]));
-            } else {
-                for w in chars.windows(2) {
-                    lists.push(self.grams.get(&gram(w[0], w[1])).map_or(&[], |v| &v[..]));
-                }
-            }
+        match finders.as_slice() {
+            [] => Vec::new(),
+            [one] => self.one_term(one, ctx),
+            _ => self.all_terms(&finders, ctx),
         }
-        if lists.is_empty() {
-            return Vec::new();
-        }
+    }
+
+    /// One term, in class order, each class scanned in rank order and left as soon as the
+    /// shown matches are certain.
+    fn one_term(&self, term: &memmem::Finder<'_>, ctx: SearchContext) -> Vec<(u32, MatchReason)> {
+        let text = std::str::from_utf8(term.needle()).unwrap_or_default();
         let limit = ctx.limit;
-        let own = ctx.prefecture.map(|p| p.code());
-        let is_own = |id: u32| own.as_deref().is_none_or(|o| self.entries[id as usize].row.prefecture == o);
         let mut buckets: [Vec<u32>; TEXT_CLASSES] = Default::default();
-        // How many of the desk's own (or, with no desk prefecture, of any) matches are in the
-        // two name classes: once `limit` are, nothing later can displace them.
-        let mut settled = 0;
-        let single = finders.len() == 1;
-        if single {
-            // Name-start matches come from the sorted names, all of them: they outrank the rest.
-            let term = terms[0].as_str();
-            let start = self.by_main.partition_point(|&id| &*self.entries[id as usize].main < term);
-            buckets[0] = self.by_main[start..]
-                .iter()
-                .take_while(|&&id| self.entries[id as usize].main.starts_with(term))
-                .copied()
-                .collect();
-            buckets[0].sort_unstable_by_key(|&id| (!is_own(id), id));
-            buckets[0].truncate(limit);
-            settled = buckets[0].iter().filter(|&&id| is_own(id)).count();
-            if settled >= limit {
-                return self.ranked(buckets, ctx);
-            }
-        }
-        for id in Intersection::new(lists) {
-            let entry = &self.entries[id as usize];
-            let classes = finders.iter().map(|f| entry.class_of(f));
-            // Every term must match; the weakest match ranks the entry.
-            let Some(class) = classes.fold(Some(0usize), |worst, c| Some(worst?.max(c?))) else {
-                continue;
-            };
-            // With one term, name-start matches were all taken above.
-            if single && class == 0 {
-                continue;
-            }
-            let own_entry = is_own(id);
-            let bucket = &mut buckets[class];
-            if bucket.len() < limit {
-                bucket.push(id);
-            } else if own_entry {
-                // A full bucket still takes the desk's own matches ahead of others.
-                if let Some(other) = bucket.iter().rposition(|&x| !is_own(x)) {
-                    bucket.remove(other);
-                    bucket.push(id);
+
+        // Name-start matches come from the sorted names, all of them: they outrank the rest.
+        let start = self.by_main.partition_point(|&id| &*self.entries[id as usize].main < text);
+        buckets[0] = self.by_main[start..]
+            .iter()
+            .take_while(|&&id| self.entries[id as usize].main.starts_with(text))
+            .copied()
+            .collect();
+        buckets[0].sort_unstable();
+        buckets[0].truncate(limit);
+
+        // Then the rest of the name fields; once the two name classes fill the page, no later
+        // entry can displace them.
+        // Entries matched by name (a bit each), so the address pass does not list them again.
+        let mut named: Vec<u64> = Vec::new();
+        if buckets[0].len() < limit {
+            named = vec![0; self.entries.len().div_ceil(64)];
+            for id in Intersection::new(self.names.lists(text)) {
+                let Some(class) = self.entries[id as usize].name_class(term) else { continue };
+                named[id as usize / 64] |= 1 << (id % 64);
+                if class > 0 && buckets[class].len() < limit {
+                    buckets[class].push(id);
+                }
+                if buckets[0].len() + buckets[1].len() >= limit {
+                    return self.ranked(buckets, limit);
                 }
             }
-            // Entries come in rank order: once enough of the best classes are settled, stop.
-            if single && class <= 1 && own_entry {
-                settled += 1;
-                if settled >= limit {
+        }
+
+        // Addresses last, for entries whose names did not match, until the page is full.
+        let mut shown: usize = buckets.iter().map(Vec::len).sum();
+        if shown < limit {
+            for id in Intersection::new(self.addresses.lists(text)) {
+                let was_named = named.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0);
+                if was_named || term.find(self.entries[id as usize].address.as_bytes()).is_none() {
+                    continue;
+                }
+                buckets[4].push(id);
+                shown += 1;
+                if shown >= limit {
                     break;
                 }
             }
         }
-        self.ranked(buckets, ctx)
+        self.ranked(buckets, limit)
     }
 
-    /// Classes in order; within a class, the desk's prefecture first, then rank order.
-    fn ranked(&self, mut buckets: [Vec<u32>; TEXT_CLASSES], ctx: SearchContext) -> Vec<(u32, MatchReason)> {
-        let own = ctx.prefecture.map(|p| p.code());
-        let mut out = Vec::new();
-        for (class, bucket) in buckets.iter_mut().enumerate() {
-            if let Some(own) = &own {
-                bucket.sort_by_key(|&id| (self.entries[id as usize].row.prefecture != *own, id));
-            }
-            out.extend(bucket.iter().map(|&id| (id, text_reason(class))));
-            if out.len() >= ctx.limit {
-                break;
+    /// Several terms: each must appear in some field; the weakest match ranks the entry.
+    fn all_terms(&self, terms: &[memmem::Finder<'_>], ctx: SearchContext) -> Vec<(u32, MatchReason)> {
+        let candidates = terms
+            .iter()
+            .map(|t| {
+                let text = std::str::from_utf8(t.needle()).unwrap_or_default();
+                let mut ids: Vec<u32> = Intersection::new(self.names.lists(text)).collect();
+                ids.extend(Intersection::new(self.addresses.lists(text)));
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            })
+            .reduce(|a, b| Intersection::new(vec![&a, &b]).collect())
+            .unwrap_or_default();
+        let mut buckets: [Vec<u32>; TEXT_CLASSES] = Default::default();
+        for id in candidates {
+            let entry = &self.entries[id as usize];
+            let class = terms.iter().map(|t| entry.class_of(t)).try_fold(0usize, |worst, c| Some(worst.max(c?)));
+            if let Some(class) = class {
+                if buckets[class].len() < ctx.limit {
+                    buckets[class].push(id);
+                }
             }
         }
-        out
+        self.ranked(buckets, ctx.limit)
+    }
+
+    /// Classes in order, each in rank order.
+    fn ranked(&self, buckets: [Vec<u32>; TEXT_CLASSES], limit: usize) -> Vec<(u32, MatchReason)> {
+        buckets
+            .into_iter()
+            .enumerate()
+            .flat_map(|(class, bucket)| bucket.into_iter().map(move |id| (id, text_reason(class))))
+            .take(limit)
+            .collect()
     }
 }
 
@@ -519,7 +563,9 @@ impl Store {
         .await?)
     }
 
+    /// The index for this desk, its prefecture (from 設定) ranked first.
     pub async fn lookup_index(&self) -> Result<LookupIndex, StoreError> {
-        Ok(LookupIndex::build(self.lookup_rows().await?))
+        let home = self.desk_settings().await?.prefecture;
+        Ok(LookupIndex::build(self.lookup_rows().await?, home))
     }
 }

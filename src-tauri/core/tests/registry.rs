@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use madoguchi_core::lookup::{MatchReason, SearchContext};
 use madoguchi_core::registry::{ImportReport, RegistryError};
+use madoguchi_core::settings::DeskSettings;
 use madoguchi_core::Store;
 use madoguchi_domain::Coded;
 
@@ -126,7 +127,7 @@ async fn names_readings_and_addresses_fold_for_matching() {
     let store = fresh_store(&dir).await;
     import(&store, snapshot("2025-08.csv"), "2025-08.csv").await.unwrap();
     let index = store.lookup_index().await.unwrap();
-    let ctx = SearchContext { prefecture: None, limit: 20 };
+    let ctx = SearchContext { limit: 20 };
     // The distinctive part of a name outranks its corporate prefix.
     let hits = index.search("平松記念", ctx).hits;
     assert_eq!(hits[0].institution.name, "医療法人社団 慈藻会 平松記念病院");
@@ -146,8 +147,9 @@ async fn names_readings_and_addresses_fold_for_matching() {
     let hits = index.search("医療法人社団", ctx).hits;
     assert!(!hits.is_empty() && hits.iter().all(|h| h.reason == MatchReason::CorporateName));
     // The desk's prefecture comes first among equals.
-    let tokyo = SearchContext { prefecture: Some("13".parse().unwrap()), limit: 20 };
-    let hits = index.search("中央病院", tokyo).hits;
+    store.save_desk_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()) }).await.unwrap();
+    let tokyo = store.lookup_index().await.unwrap();
+    let hits = tokyo.search("中央病院", ctx).hits;
     assert_eq!(hits[0].institution.name, "中央病院", "the one name-start match, in 鹿児島");
     let tokyo_first: Vec<&str> = hits[1..].iter().map(|h| h.institution.prefecture.as_str()).collect();
     let split = tokyo_first.iter().position(|p| *p != "13").unwrap_or(tokyo_first.len());

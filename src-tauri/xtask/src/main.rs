@@ -26,7 +26,7 @@ const BUILD_PACKAGES: &[&str] = &[
 const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils"];
 
 /// Benchmarks by name: `cargo xtask bench NAME` runs those whose name starts with NAME.
-const BENCHES: &[(&str, &str)] = &[("codes", "madoguchi-domain")];
+const BENCHES: &[(&str, &str)] = &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core")];
 
 type Result<T = ()> = std::result::Result<T, String>;
 

@@ -1,0 +1,213 @@
+//! `cargo xtask bench lookup`: the registry lookup on ≈250k rows against SQLite FTS5 (trigram)
+//! over the same folded rows, in one run. Prints `bench: <name> <value> <unit>` lines.
+//!
+//! Data: the real rows of shared/data/institution-codes/2025-08.csv, scaled by deterministic
+//! variants (another 機関番号 with its check digit, a department added to the name, another
+//! house number) to the national count of hospitals, clinics, dental clinics and pharmacies.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use madoguchi_core::lookup::{LookupIndex, SearchContext};
+use madoguchi_core::Store;
+use madoguchi_domain::{CodeContext, InsuranceCode, ScoreTable};
+use madoguchi_registry::fold::{fold, split_name};
+
+const TARGET_ROWS: usize = 250_000;
+const QUERIES_PER_CLASS: usize = 300;
+const SUFFIXES: &[&str] = &[
+    "内科クリニック", "歯科医院", "こどもクリニック", "整形外科", "眼科", "皮膚科クリニック", "在宅診療所",
+    "分院", "駅前クリニック", "レディースクリニック", "心療内科", "耳鼻咽喉科",
+];
+
+/// A small deterministic generator (xorshift), so every run queries the same things.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The 9-digit key of a 医科 code with this prefecture and 6 body digits, check digit computed.
+fn key_with_check(pref: &str, body6: &str) -> Option<String> {
+    (0..10).find_map(|c| {
+        let key = format!("{pref}{body6}{c}");
+        let ctx = CodeContext { prefecture: None, table: Some(ScoreTable::Medical) };
+        InsuranceCode::parse(&key, ctx).ok().map(|_| key)
+    })
+}
+
+fn scaled_csv() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv");
+    let real = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let rows: Vec<Vec<&str>> = real.lines().map(|l| l.split(',').collect()).collect();
+    let mut used: HashSet<String> = rows.iter().map(|r| r[0].to_owned()).collect();
+    let mut out = String::with_capacity(real.len() * 3);
+    let mut n = 0;
+    for r in &rows {
+        writeln!(out, "{}", r.join(",")).unwrap();
+        n += 1;
+    }
+    'variants: for round in 1.. {
+        for (i, r) in rows.iter().enumerate() {
+            if n >= TARGET_ROWS {
+                break 'variants;
+            }
+            let (pref, seven) = (&r[0][..2], &r[1]);
+            let number: u32 = seven[2..6].parse().unwrap();
+            let Some(key) = (0..20).find_map(|step| {
+                let body = format!("{}{:04}", &seven[..2], (number + 977 * round + 13 * step) % 10_000);
+                key_with_check(pref, &body).filter(|k| !used.contains(k))
+            }) else {
+                continue;
+            };
+            used.insert(key.clone());
+            let name = format!("{} {}", r[2], SUFFIXES[(i + round as usize) % SUFFIXES.len()]);
+            writeln!(out, "{key},{},{name},{},{}－{round}", &key[2..], r[3], r[4]).unwrap();
+            n += 1;
+        }
+    }
+    out
+}
+
+fn p(samples: &mut [Duration], q: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = scaled_csv();
+    let store = Store::open(&dir.path().join("bench.db")).await.unwrap();
+
+    let started = Instant::now();
+    let report = store
+        .import_registry(std::io::Cursor::new(csv.into_bytes()), "scaled.csv", |_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let import = started.elapsed();
+    // The lists carry no phone numbers: give every row one, as applications would.
+    sqlx::query("UPDATE institutions SET phone = printf('0%d-%04d-%04d', 3 + id % 7, id / 10000, id % 10000)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let rows = store.lookup_rows().await.unwrap();
+    let started = Instant::now();
+    let index = LookupIndex::build(rows.clone(), Some("13".parse().unwrap()));
+    let build = started.elapsed();
+    println!("bench: lookup.rows {} rows", report.imported);
+    println!("bench: lookup.import {:.2} s", import.as_secs_f64());
+    println!("bench: lookup.index_build {:.2} s", build.as_secs_f64());
+    println!("bench: lookup.index_memory {:.0} MB", index.heap_bytes() as f64 / 1e6);
+
+    // The FTS5 baseline over the same folded rows.
+    sqlx::query("CREATE VIRTUAL TABLE fts USING fts5(name, kana, address, numbers, tokenize = 'trigram')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let mut tx = store.pool().begin().await.unwrap();
+    for r in &rows {
+        let parts = split_name(&r.name);
+        let numbers = format!(
+            "{} {} {} {}",
+            r.insurance_code.as_deref().unwrap_or(""),
+            r.insurance_code.as_deref().map_or("", |c| &c[3..]),
+            r.postal_code.as_deref().unwrap_or(""),
+            r.phone.as_deref().map(|p| p.replace('-', "")).unwrap_or_default()
+        );
+        sqlx::query("INSERT INTO fts (rowid, name, kana, address, numbers) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(r.id)
+            .bind(format!("{}{}", parts.corporate, parts.distinctive))
+            .bind(r.kana.as_deref().map(fold).unwrap_or_default())
+            .bind(fold(&r.address))
+            .bind(numbers)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let pick = |rng: &mut Rng| &rows[rng.pick(rows.len())];
+    let mut classes: Vec<(&str, Vec<String>)> = Vec::new();
+    classes.push(("code", (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).insurance_code.clone().unwrap()).collect()));
+    classes.push((
+        "typo_code",
+        (0..QUERIES_PER_CLASS)
+            .map(|_| {
+                let mut c = pick(&mut rng).insurance_code.clone().unwrap().into_bytes();
+                let at = 3 + rng.pick(6);
+                c.swap(at, at + 1);
+                String::from_utf8(c).unwrap()
+            })
+            .collect(),
+    ));
+    classes.push((
+        "rare_name",
+        (0..QUERIES_PER_CLASS)
+            .map(|_| {
+                let name: Vec<char> = split_name(&pick(&mut rng).name).distinctive.chars().collect();
+                let len = 3.min(name.len());
+                let at = rng.pick(name.len() - len + 1);
+                name[at..at + len].iter().collect()
+            })
+            .collect(),
+    ));
+    let common = ["クリニック", "内科", "病院", "中央区", "歯科", "医院"];
+    classes.push(("common_name", (0..QUERIES_PER_CLASS).map(|i| common[i % common.len()].to_owned()).collect()));
+    classes.push((
+        "address",
+        (0..QUERIES_PER_CLASS)
+            .map(|_| pick(&mut rng).address.chars().take(6).collect())
+            .collect(),
+    ));
+    classes.push(("phone", (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).phone.clone().unwrap()).collect()));
+
+    let ctx = SearchContext { limit: 20 };
+    for (class, queries) in &classes {
+        let mut ours = Vec::with_capacity(queries.len());
+        let mut found = 0;
+        for q in queries {
+            let started = Instant::now();
+            let result = index.search(q, ctx);
+            ours.push(started.elapsed());
+            found += usize::from(!result.hits.is_empty());
+        }
+        let mut fts = Vec::with_capacity(queries.len());
+        for q in queries {
+            let folded = fold(q).replace('-', "");
+            let started = Instant::now();
+            let _: Vec<i64> = if folded.chars().count() >= 3 {
+                sqlx::query_scalar("SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 20")
+                    .bind(format!("\"{folded}\""))
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap()
+            } else {
+                // Trigrams cannot match two characters: FTS5 falls back to a LIKE scan.
+                sqlx::query_scalar("SELECT rowid FROM fts WHERE name LIKE ?1 OR address LIKE ?1 LIMIT 20")
+                    .bind(format!("%{folded}%"))
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap()
+            };
+            fts.push(started.elapsed());
+        }
+        let (ours_p99, fts_p99) = (p(&mut ours, 0.99), p(&mut fts, 0.99));
+        println!("bench: lookup.{class}.p99 {ours_p99:.3} ms");
+        println!("bench: lookup.{class}.p50 {:.3} ms", p(&mut ours, 0.50));
+        println!("bench: fts5.{class}.p99 {fts_p99:.3} ms");
+        println!("bench: lookup.{class}.speedup {:.0} x", fts_p99 / ours_p99);
+        println!("bench: lookup.{class}.found {found} of {}", queries.len());
+    }
+}
