@@ -99,7 +99,8 @@ async fn every_real_code_is_found_and_slips_find_their_institution() {
         }
         // A swap of two neighbours in the 7 digits, as typed in the 10-digit form.
         let mut typo: Vec<u8> = code10.clone().into_bytes();
-        let Some(p) = (3..9).find(|&p| typo[p] != typo[p + 1]) else { continue };
+        // At a position that varies from row to row.
+        let Some(p) = (0..6).map(|k| 3 + (i / 20 + k) % 6).find(|&p| typo[p] != typo[p + 1]) else { continue };
         typo.swap(p, p + 1);
         let typo = String::from_utf8(typo).unwrap();
         let result = index.search(&typo, ctx);
@@ -110,15 +111,19 @@ async fn every_real_code_is_found_and_slips_find_their_institution() {
         let position = result.hits.iter().position(|h| h.institution.insurance_code.as_deref() == Some(&code10));
         match position {
             Some(0) => first += 1,
+            // Another real code is just as near the typed digits: both are offered.
             Some(_) => ambiguous += 1,
             None => panic!("{typo}: {code10} {name} not among {:?}", result.hits),
+        }
+        if result.hits.len() == 1 {
+            assert_eq!(position, Some(0));
         }
         assert!(result.hits.iter().all(|h| matches!(h.reason, MatchReason::CodeSlip { .. })));
     }
     println!("slips: {slips}, found first {first}, behind another real code one slip away {ambiguous}");
     assert!(slips > 3_000);
-    // Only a genuine tie (another existing code a swap away) may come first.
-    assert!(ambiguous * 100 < slips, "{ambiguous} of {slips}");
+    // Only a genuine tie (another existing code one slip away) may come first, and ties are rare.
+    assert!(ambiguous * 20 < slips, "{ambiguous} of {slips}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
