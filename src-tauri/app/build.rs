@@ -1,6 +1,16 @@
 /// The commands the webview may call. Each gets an `allow-…` permission, and the capability
 /// file grants exactly these: anything else the webview tries is refused by Tauri.
-const COMMANDS: &[&str] = &["check_insurance_code", "list_prefectures", "get_settings", "save_settings"];
+const COMMANDS: &[&str] = &[
+    "list_prefectures",
+    "get_settings",
+    "save_settings",
+    "search_institutions",
+    "institution_detail",
+    "registry_status",
+    "pick_registry_file",
+    "import_registry",
+    "cancel_import",
+];
 
 fn main() {
     tauri_build::try_build(

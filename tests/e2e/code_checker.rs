@@ -1,33 +1,10 @@
 //! The real window: the Japanese shell opens, a typed code is checked through the core, a
-//! slip shows its error code and the fix, and the desk's prefecture (saved in the store)
-//! completes a 7-digit code.
-
-use std::time::Duration;
+//! slip shows its error code and valid neighbours, and the desk's prefecture (saved in the
+//! store) completes a 7-digit code.
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use madoguchi_e2e::Window;
-
-async fn type_code(w: &Window, text: &str) {
-    let input = w.client.find(Locator::Css("#code-input")).await.unwrap();
-    input.clear().await.unwrap();
-    input.send_keys(text).await.unwrap();
-}
-
-/// Waits until `css` shows `expected`, for answers that arrive after typing.
-async fn until_text(w: &Window, css: &str, expected: &str) {
-    let mut last = String::new();
-    for _ in 0..50 {
-        if let Ok(el) = w.client.find(Locator::Css(css)).await {
-            last = el.text().await.unwrap_or_default();
-            if last.contains(expected) {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} shows {last:?}, expected {expected:?}");
-}
+use madoguchi_e2e::{type_into, until_text, Window};
 
 #[tokio::test]
 async fn checks_codes_in_the_real_window() {
@@ -41,37 +18,32 @@ async fn checks_codes_in_the_real_window() {
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{nav}");
     assert!(w.text("footer.status").await.contains("未送信 0件"));
+    until_text(&w, "#registry-status", "台帳がまだありません").await;
 
-    // A slip: error code, explanation, and the real code among the suggestions.
-    type_code(&w, "0110112849").await;
-    until_text(&w, "#code-result [data-error-code]", "E-CODE-CHECK").await;
-    assert!(w.text("#code-result").await.contains("8桁目と9桁目の入れ替え"));
-    w.client
-        .find(Locator::Css("[data-suggestion='0110112489']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    until_text(&w, "#code-result [data-field=parts]", "01 1 01 1248 9").await;
+    // A slip, with an empty registry: the error code and the valid neighbours.
+    type_into(&w, "#lookup-input", "0110112849").await;
+    until_text(&w, "#code-check [data-error-code]", "E-CODE-CHECK").await;
+    assert!(w.text("#code-check").await.contains("8桁目と9桁目の入れ替え"));
+    w.client.find(Locator::Css("[data-suggestion='0110112489']")).await.unwrap().click().await.unwrap();
+    until_text(&w, "#code-check [data-field=parts]", "01 1 01 1248 9").await;
 
-    // A full-width code with bureau separators, canonical form shown.
-    type_code(&w, "１３ １ ０２ ７０７５ １").await;
-    until_text(&w, "#code-result [data-field=digits]", "1310270751").await;
-    until_text(&w, "#code-result [data-field=parts]", "13 1 02 7075 1").await;
+    // A full-width code with spaces: the canonical form.
+    type_into(&w, "#lookup-input", "１３ １ ０２ ７０７５ １").await;
+    until_text(&w, "#code-check [data-field=parts]", "13 1 02 7075 1").await;
     let shot = w.screenshot("code_checker").await;
     eprintln!("screenshot: {}", shot.display());
 
-    // The desk's prefecture, saved in 設定, completes a 7-digit code; Ctrl+5 / Ctrl+2 switch.
-    w.client.find(Locator::Css("body")).await.unwrap().send_keys(&format!("{}5", char::from(Key::Control))).await.unwrap();
+    // The desk's prefecture, saved in 設定 (Ctrl+5), completes a bureau-style 7-digit code.
+    let body = w.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys(&format!("{}5", char::from(Key::Control))).await.unwrap();
     let select = w.client.wait().for_element(Locator::Css("#desk-prefecture")).await.unwrap();
     select.select_by_value("13").await.unwrap();
     w.client.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
     until_text(&w, "main", "保存しました").await;
     until_text(&w, "footer.status [data-field=desk]", "東京都").await;
     w.client.find(Locator::Css("[data-place=lookup]")).await.unwrap().click().await.unwrap();
-    type_code(&w, "02,7075,1").await;
-    until_text(&w, "#code-result [data-field=digits]", "1310270751").await;
+    type_into(&w, "#lookup-input", "02,7075,1").await;
+    until_text(&w, "#code-check [data-field=parts]", "13 1 02 7075 1").await;
 
     w.close().await;
 }

@@ -1,12 +1,18 @@
-//! The commands the webview may call (and only these: see `capabilities/main.json`).
-//! Each is one call into the core; errors reach the UI as `UiError` with a stable code.
+//! The commands the webview may call (and only these: see `capabilities/main.json` and
+//! `build.rs`). Each is one call into the core; errors reach the UI as `UiError` with a
+//! stable code, and their detail goes to the log.
 
-use madoguchi_core::code_check::{self, CodeCheck};
+use std::path::PathBuf;
+
+use madoguchi_core::desk::{InstitutionDetail, RegistryStatus};
+use madoguchi_core::lookup::SearchResult;
+use madoguchi_core::registry::{ImportProgress, ImportReport};
 use madoguchi_core::settings::DeskSettings;
-use madoguchi_core::{Store, UiError};
+use madoguchi_core::{Desk, UiError};
 use madoguchi_domain::Prefecture;
 use serde::Serialize;
-use tauri::State;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
 
 #[derive(Debug, Serialize)]
 pub struct PrefectureView {
@@ -20,19 +26,67 @@ pub fn list_prefectures() -> Vec<PrefectureView> {
     Prefecture::all().map(|p| PrefectureView { code: p.code(), name: p.name_ja() }).collect()
 }
 
-/// Checks a typed insurance code; `prefecture` (two digits) completes short forms.
 #[tauri::command]
-pub fn check_insurance_code(input: String, prefecture: Option<String>) -> Result<CodeCheck, UiError> {
-    let prefecture = prefecture.map(|p| p.parse::<Prefecture>()).transpose()?;
-    Ok(code_check::check(&input, prefecture))
+pub async fn get_settings(desk: State<'_, Desk>) -> Result<DeskSettings, UiError> {
+    Ok(desk.settings().await?)
 }
 
 #[tauri::command]
-pub async fn get_settings(store: State<'_, Store>) -> Result<DeskSettings, UiError> {
-    Ok(store.desk_settings().await?)
+pub async fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Result<(), UiError> {
+    Ok(desk.save_settings(&settings).await?)
+}
+
+/// 機関検索: anything typed — code, name, reading, address, postal code, phone.
+#[tauri::command]
+pub fn search_institutions(desk: State<'_, Desk>, query: String, limit: Option<usize>) -> Result<SearchResult, UiError> {
+    Ok(desk.search(&query, limit.unwrap_or(20))?)
 }
 
 #[tauri::command]
-pub async fn save_settings(store: State<'_, Store>, settings: DeskSettings) -> Result<(), UiError> {
-    Ok(store.save_desk_settings(&settings).await?)
+pub async fn institution_detail(desk: State<'_, Desk>, id: i64) -> Result<InstitutionDetail, UiError> {
+    Ok(desk.institution(id).await?)
+}
+
+#[tauri::command]
+pub async fn registry_status(desk: State<'_, Desk>) -> Result<RegistryStatus, UiError> {
+    Ok(desk.registry_status().await?)
+}
+
+/// Opens the system file dialog for a list file; `None` when the officer cancels.
+#[tauri::command]
+pub async fn pick_registry_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<PathBuf>, UiError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    // GTK dialogs belong on the main thread; the command waits for the answer off it.
+    let shown = app.run_on_main_thread(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("取り込む台帳ファイル（CSV）を選んでください")
+            .add_filter("CSV", &["csv", "CSV"])
+            .pick_file();
+        let _ = tx.send(picked);
+    });
+    if let Err(e) = shown {
+        log::error!("file dialog: {e}");
+        return Ok(None);
+    }
+    Ok(tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten())
+}
+
+/// Imports a list file, reporting progress on `on_progress`; the lookup is rebuilt after.
+#[tauri::command]
+pub async fn import_registry(
+    desk: State<'_, Desk>,
+    path: PathBuf,
+    on_progress: Channel<ImportProgress>,
+) -> Result<ImportReport, UiError> {
+    Ok(desk
+        .import_registry_file(&path, |p| {
+            let _ = on_progress.send(p);
+        })
+        .await?)
+}
+
+/// Stops a running import; it rolls back and the previous registry stays.
+#[tauri::command]
+pub fn cancel_import(desk: State<'_, Desk>) {
+    desk.cancel_import();
 }

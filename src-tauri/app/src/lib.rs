@@ -5,7 +5,7 @@
 
 mod commands;
 
-use madoguchi_core::Store;
+use madoguchi_core::{Desk, Store};
 use tauri::{Manager, Runtime};
 use tauri_plugin_sql::{DbInstances, DbPool};
 
@@ -16,15 +16,21 @@ const DB_URL: &str = "sqlite:madoguchi.db";
 /// Registers the app's commands: shared by the real app and the command tests.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
-        commands::check_insurance_code,
         commands::list_prefectures,
         commands::get_settings,
         commands::save_settings,
+        commands::search_institutions,
+        commands::institution_detail,
+        commands::registry_status,
+        commands::pick_registry_file,
+        commands::import_registry,
+        commands::cancel_import,
     ])
 }
 
-/// Takes the plugin's pool, migrates it and hands the core's store to the commands.
-fn open_store<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+/// Takes the plugin's pool, migrates it and hands the core's desk to the commands; the lookup
+/// index is built in the background so the window opens at once.
+fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
     let pool = tauri::async_runtime::block_on(async {
         let instances = app.state::<DbInstances>();
         let pools = instances.0.read().await;
@@ -34,7 +40,13 @@ fn open_store<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error:
         }
     })?;
     let store = tauri::async_runtime::block_on(Store::from_pool(pool))?;
-    app.manage(store);
+    app.manage(Desk::new(store));
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = handle.state::<Desk>().rebuild_index().await {
+            log::error!("lookup index not built: {e}");
+        }
+    });
     Ok(())
 }
 
@@ -50,7 +62,7 @@ pub fn run() {
         .plugin(log)
         .plugin(tauri_plugin_sql::Builder::new().build())
         .setup(|app| {
-            open_store(app)?;
+            open_desk(app)?;
             log::info!("Madoguchi {} started", env!("CARGO_PKG_VERSION"));
             Ok(())
         })

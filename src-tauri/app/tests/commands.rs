@@ -8,24 +8,27 @@ use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-struct Desk {
+struct Window {
     window: WebviewWindow<tauri::test::MockRuntime>,
     _dir: tempfile::TempDir,
 }
 
 /// The app as `run()` builds it, but with a store on a temporary file and a mock window.
-async fn desk() -> Desk {
+async fn desk() -> Window {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
+    let desk = madoguchi_core::Desk::new(Store::open(&dir.path().join("desk.db")).await.unwrap());
+    let csv = dir.path().join("codes.csv");
+    std::fs::write(&csv, "010112489,0112489,医療法人 愛全病院,0050813,札幌市南区川沿１３条２丁目１番３８号\r\n").unwrap();
+    desk.import_registry_file(&csv, |_| {}).await.unwrap();
     let app = madoguchi_app::with_commands(mock_builder())
         .build(tauri::generate_context!(test = true))
         .unwrap();
-    app.manage(store);
+    app.manage(desk);
     let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    Desk { window, _dir: dir }
+    Window { window, _dir: dir }
 }
 
-fn invoke(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Value> {
+fn invoke(desk: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         &desk.window,
         InvokeRequest {
@@ -42,31 +45,17 @@ fn invoke(desk: &Desk, cmd: &str, args: Value) -> Result<Value, Value> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn checks_a_code_in_any_typed_form() {
+async fn a_code_in_any_typed_form_is_checked_and_found() {
     let desk = desk().await;
-    let ok = invoke(&desk, "check_insurance_code", json!({"input": "０２，７０７５，１", "prefecture": "13"})).unwrap();
-    assert_eq!(ok["status"], "valid");
-    assert_eq!(ok["code"]["digits"], "1310270751");
-    assert_eq!(ok["code"]["parts"], "13 1 02 7075 1");
-
-    let slip = invoke(&desk, "check_insurance_code", json!({"input": "0110112849", "prefecture": null})).unwrap();
-    assert_eq!(slip["status"], "invalid");
-    assert_eq!(slip["error"]["code"], "E-CODE-CHECK");
-    let suggested: Vec<&str> = slip["suggestions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["code"]["digits"].as_str().unwrap())
-        .collect();
-    assert!(suggested.contains(&"0110112489"), "{suggested:?}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_bad_prefecture_is_a_coded_error() {
-    let desk = desk().await;
-    let err = invoke(&desk, "check_insurance_code", json!({"input": "0274751", "prefecture": "99"})).unwrap_err();
-    assert_eq!(err["code"], "E-PREF-UNKNOWN");
-    assert!(err["message"].as_str().unwrap().contains("都道府県コード"));
+    let found = invoke(&desk, "search_institutions", json!({"query": "０１ １ ０１ １２４８ ９"})).unwrap();
+    assert_eq!(found["code_check"]["status"], "valid");
+    assert_eq!(found["code_check"]["code"]["parts"], "01 1 01 1248 9");
+    assert_eq!(found["hits"][0]["reason"]["kind"], "code");
+    // A code the registry does not hold: checked all the same, with valid neighbours offered.
+    let unknown = invoke(&desk, "search_institutions", json!({"query": "1310270750"})).unwrap();
+    assert_eq!(unknown["code_check"]["error"]["code"], "E-CODE-CHECK");
+    assert!(unknown["code_check"]["suggestions"].as_array().unwrap().iter().any(|s| s["code"]["digits"] == "1310270751"));
+    assert_eq!(unknown["hits"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,8 +64,10 @@ async fn settings_round_trip_through_the_store() {
     assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap(), json!({"prefecture": null}));
     invoke(&desk, "save_settings", json!({"settings": {"prefecture": "27"}})).unwrap();
     assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap(), json!({"prefecture": "27"}));
-    let refused = invoke(&desk, "save_settings", json!({"settings": {"prefecture": "48"}}));
-    assert!(refused.is_err(), "{refused:?}");
+    for bad in [json!("48"), json!(13), json!("東京市")] {
+        let refused = invoke(&desk, "save_settings", json!({"settings": {"prefecture": bad}}));
+        assert!(refused.is_err(), "{refused:?}");
+    }
     assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap(), json!({"prefecture": "27"}));
     let prefectures = invoke(&desk, "list_prefectures", json!({})).unwrap();
     assert_eq!(prefectures.as_array().unwrap().len(), 47);
@@ -84,9 +75,30 @@ async fn settings_round_trip_through_the_store() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn search_then_detail() {
+    let desk = desk().await;
+    let found = invoke(&desk, "search_institutions", json!({"query": "愛全", "limit": 5})).unwrap();
+    let hit = &found["hits"][0];
+    assert_eq!(hit["institution"]["name"], "医療法人 愛全病院");
+    assert_eq!(hit["reason"]["kind"], "name_start");
+    assert_eq!(hit["kind_ja"], "病院");
+    let detail = invoke(&desk, "institution_detail", json!({"id": hit["institution"]["id"]})).unwrap();
+    assert_eq!(detail["postal_code"], "0050813");
+    assert_eq!(detail["listed_in"], "codes.csv");
+    let slip = invoke(&desk, "search_institutions", json!({"query": "0110112849"})).unwrap();
+    assert_eq!(slip["code_check"]["error"]["code"], "E-CODE-CHECK");
+    assert_eq!(slip["hits"][0]["institution"]["insurance_code"], "0110112489");
+    assert_eq!(slip["hits"][0]["reason"]["kind"], "code_slip");
+    let status = invoke(&desk, "registry_status", json!({})).unwrap();
+    assert_eq!(status["institutions"], 1);
+    let err = invoke(&desk, "institution_detail", json!({"id": 999})).unwrap_err();
+    assert_eq!(err["code"], "E-LOOKUP-NOT-FOUND");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_webview_gets_no_sql_and_no_unknown_commands() {
     let desk = desk().await;
-    for cmd in ["plugin:sql|select", "plugin:sql|execute", "plugin:log|log", "no_such_command"] {
+    for cmd in ["plugin:sql|select", "plugin:sql|execute", "plugin:log|log", "check_insurance_code", "no_such_command"] {
         let refused = invoke(&desk, cmd, json!({"db": "sqlite:madoguchi.db", "query": "SELECT 1", "values": []}));
         // Refused by the ACL built from capabilities/main.json, not merely unknown.
         let message = refused.expect_err(cmd);

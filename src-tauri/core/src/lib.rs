@@ -4,11 +4,13 @@
 //! capability here is tested on a real SQLite file with no display.
 
 pub mod code_check;
+pub mod desk;
 pub mod error;
 pub mod lookup;
 pub mod registry;
 pub mod settings;
 pub mod store;
 
+pub use desk::{Desk, DeskError};
 pub use error::UiError;
 pub use store::{Store, StoreError};

@@ -82,6 +82,8 @@ pub struct Hit {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResult {
     pub hits: Vec<Hit>,
+    /// Institutions in the index searched, so the window notices a registry that changed.
+    pub indexed: usize,
     /// Present when the query is a code: its canonical form, or the check error.
     pub code_check: Option<CodeCheck>,
 }
@@ -327,7 +329,7 @@ impl LookupIndex {
     pub fn search(&self, query: &str, ctx: SearchContext) -> SearchResult {
         let folded = fold(query);
         if folded.is_empty() {
-            return SearchResult { hits: Vec::new(), code_check: None };
+            return SearchResult { hits: Vec::new(), indexed: self.len(), code_check: None };
         }
         let numeric = folded.chars().all(|c| c.is_ascii_digit() || "-(),.〒".contains(c));
         let (ids, code_check) = match parse_digits(&folded).filter(|_| numeric) {
@@ -352,7 +354,7 @@ impl LookupIndex {
                 reason,
             })
             .collect();
-        SearchResult { hits, code_check }
+        SearchResult { hits, indexed: self.len(), code_check }
     }
 
     /// Codes (10, 9, 7 digits, and their slips), postal codes and phone numbers.

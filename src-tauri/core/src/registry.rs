@@ -59,6 +59,8 @@ impl Coded for RegistryError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ImportProgress {
     pub bytes_read: u64,
+    /// The file's size, where the caller knows it.
+    pub total_bytes: Option<u64>,
     pub rows: u64,
 }
 
@@ -263,7 +265,7 @@ impl Store {
             }
             counts.report.imported += fresh.len() as u64;
             upsert(&mut tx, import_id, &fresh).await?;
-            progress(ImportProgress { bytes_read, rows: counts.report.rows_read });
+            progress(ImportProgress { bytes_read, total_bytes: None, rows: counts.report.rows_read });
         }
         if counts.report.imported == 0 {
             return Err(ImportError::NoValidRows.into());

@@ -82,6 +82,30 @@ impl Window {
         el.text().await.unwrap()
     }
 
+    /// Calls one of the app's commands as the page would, with a channel argument named
+    /// `channel` when given (its messages are counted in `window.__e2eMessages`).
+    pub async fn invoke(&self, cmd: &str, args: serde_json::Value, channel: Option<&str>) -> Result<serde_json::Value, serde_json::Value> {
+        let script = r#"
+            const [cmd, args, channel, done] = arguments;
+            const internals = window.__TAURI_INTERNALS__;
+            if (channel) {
+                window.__e2eMessages = 0;
+                const id = internals.transformCallback(() => { window.__e2eMessages += 1; });
+                args[channel] = `__CHANNEL__:${id}`;
+            }
+            internals.invoke(cmd, args).then((ok) => done({ ok }), (err) => done({ err }));
+        "#;
+        let answer = self
+            .client
+            .execute_async(script, vec![cmd.into(), args, channel.map_or(serde_json::Value::Null, Into::into)])
+            .await
+            .expect("execute_async");
+        match answer.get("ok") {
+            Some(ok) => Ok(ok.clone()),
+            None => Err(answer.get("err").cloned().unwrap_or(answer)),
+        }
+    }
+
     /// Saves a PNG of the window under `tests/e2e/artifacts/` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -104,4 +128,26 @@ impl Drop for Window {
     fn drop(&mut self) {
         let _ = self.driver.kill();
     }
+}
+
+/// Replaces the text of the input at `css` with `text`, as typed.
+pub async fn type_into(w: &Window, css: &str, text: &str) {
+    let input = w.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+/// Waits until `css` shows `expected`, for answers that arrive after typing.
+pub async fn until_text(w: &Window, css: &str, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(el) = w.client.find(Locator::Css(css)).await {
+            last = el.text().await.unwrap_or_default();
+            if last.contains(expected) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} shows {last:?}, expected {expected:?}");
 }

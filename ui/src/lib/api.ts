@@ -1,5 +1,5 @@
 // The webview's only way to the core: Tauri commands, each granted in capabilities/main.json.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 
 /** Every failure arrives with a stable code (quoted to support) and a Japanese sentence. */
 export type UiError = { code: string; message: string };
@@ -20,6 +20,61 @@ export type CodeCheck =
 
 export type DeskSettings = { prefecture: string | null };
 
+export type Institution = {
+  id: number;
+  source: string;
+  source_key: string;
+  insurance_code: string | null;
+  kind: string | null;
+  name: string;
+  kana: string | null;
+  prefecture: string;
+  postal_code: string | null;
+  address: string;
+  phone: string | null;
+  closed: boolean;
+};
+
+export type Hit = {
+  institution: Institution;
+  kind_ja: string | null;
+  reason: { kind: string; edit?: string };
+  reason_ja: string;
+};
+
+export type SearchResult = { hits: Hit[]; indexed: number; code_check: CodeCheck | null };
+
+export type InstitutionDetail = Omit<Institution, 'closed'> & {
+  municipality_code: string | null;
+  listed_in: string;
+  listed_at: string;
+  closed_in: string | null;
+};
+
+export type RegistryStatus = {
+  ready: boolean;
+  institutions: number;
+  last_import: { file_name: string; imported_at: string } | null;
+};
+
+export type ImportProgress = { bytes_read: number; total_bytes: number | null; rows: number };
+
+export type ImportReport = {
+  file_name: string;
+  encoding: string;
+  rows_read: number;
+  imported: number;
+  duplicates: number;
+  skipped_count: number;
+  skipped: { line: number; message: string }[];
+  prefectures: string[];
+  opened: number;
+  closed: number;
+  renamed: number;
+  moved: number;
+  changes: { key: string; name: string; kind: 'opened' | 'closed' | 'renamed' | 'moved'; from?: string }[];
+};
+
 /** Turns whatever a rejected command gave into a UiError the screen can show. */
 export function asUiError(e: unknown): UiError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
@@ -30,8 +85,16 @@ export function asUiError(e: unknown): UiError {
 
 export const api = {
   listPrefectures: () => invoke<Prefecture[]>('list_prefectures'),
-  checkInsuranceCode: (input: string, prefecture: string | null) =>
-    invoke<CodeCheck>('check_insurance_code', { input, prefecture }),
+  search: (query: string, limit = 50) => invoke<SearchResult>('search_institutions', { query, limit }),
+  institution: (id: number) => invoke<InstitutionDetail>('institution_detail', { id }),
+  registryStatus: () => invoke<RegistryStatus>('registry_status'),
+  pickRegistryFile: () => invoke<string | null>('pick_registry_file'),
+  importRegistry: (path: string, onProgress: (p: ImportProgress) => void) => {
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = onProgress;
+    return invoke<ImportReport>('import_registry', { path, onProgress: channel });
+  },
+  cancelImport: () => invoke<void>('cancel_import'),
   getSettings: () => invoke<DeskSettings>('get_settings'),
   saveSettings: (settings: DeskSettings) => invoke<void>('save_settings', { settings }),
 };

@@ -17,3 +17,14 @@ const westernDate = new Intl.DateTimeFormat('ja-JP', {
 export const toEraDate = (d: Date) => eraDate.format(d);
 export const toWesternDate = (d: Date) => westernDate.format(d);
 export const count = (n: number) => `${n.toLocaleString('ja-JP')}件`;
+
+/** `1310270751` → `13 1 02 7075 1`, the parts of an insurance code. */
+export const codeParts = (digits: string) =>
+  digits.length === 10 ? `${digits.slice(0, 2)} ${digits[2]} ${digits.slice(3, 5)} ${digits.slice(5, 9)} ${digits[9]}` : digits;
+
+export const postal = (digits: string) => (digits.length === 7 ? `〒${digits.slice(0, 3)}-${digits.slice(3)}` : digits);
+
+export const eraDateOf = (iso: string) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : toEraDate(d);
+};
