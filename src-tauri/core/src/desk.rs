@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use madoguchi_domain::Coded;
 use serde::Serialize;
 
-use crate::lookup::{LookupIndex, SearchContext, SearchResult};
+use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
 use crate::registry::{ImportProgress, ImportReport, RegistryError};
 use crate::settings::DeskSettings;
 use crate::store::{Store, StoreError};
@@ -69,18 +69,10 @@ pub struct ImportSummary {
 /// An institution with everything the detail pane shows.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct InstitutionDetail {
-    pub id: i64,
-    pub source: String,
-    pub source_key: String,
-    pub insurance_code: Option<String>,
-    pub kind: Option<String>,
-    pub name: String,
-    pub kana: Option<String>,
-    pub prefecture: String,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub institution: InstitutionRow,
     pub municipality_code: Option<String>,
-    pub postal_code: Option<String>,
-    pub address: String,
-    pub phone: Option<String>,
     /// The import that last listed it.
     pub listed_in: String,
     pub listed_at: String,
@@ -146,7 +138,7 @@ impl Desk {
     pub async fn institution(&self, id: i64) -> Result<InstitutionDetail, DeskError> {
         sqlx::query_as(
             "SELECT i.id, i.source, i.source_key, i.insurance_code, i.kind, i.name, i.kana, i.prefecture,
-                    i.municipality_code, i.postal_code, i.address, i.phone,
+                    i.municipality_code, i.postal_code, i.address, i.phone, i.closed_import_id IS NOT NULL AS closed,
                     l.file_name AS listed_in, l.imported_at AS listed_at, c.file_name AS closed_in
              FROM institutions i
              JOIN registry_imports l ON l.id = i.import_id

@@ -41,8 +41,8 @@ async fn import_a_chosen_file_then_search_and_open_the_detail() {
     assert!(hit.hits.is_empty(), "no reading in the code list: kana finds nothing");
     let hit = &desk.search("愛全病院", 20).unwrap().hits[0];
     let detail = desk.institution(hit.institution.id).await.unwrap();
-    assert_eq!(detail.name, "医療法人 愛全病院");
-    assert_eq!(detail.insurance_code.as_deref(), Some("0110112489"));
+    assert_eq!(detail.institution.name, "医療法人 愛全病院");
+    assert_eq!(detail.institution.insurance_code.as_deref(), Some("0110112489"));
     assert_eq!(detail.listed_in, "2025-08.csv");
     assert_eq!(detail.closed_in, None);
     assert_eq!(desk.institution(-1).await.unwrap_err().code(), "E-LOOKUP-NOT-FOUND");

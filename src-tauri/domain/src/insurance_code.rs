@@ -201,7 +201,7 @@ impl InsuranceCode {
         }
         suggestions.sort_by_key(|s| matches!(s.edit, Edit::Substitution { .. }));
         Err(CodeError::CheckDigit {
-            typed: typed.iter().map(|d| char::from(b'0' + d)).collect(),
+            typed: crate::text::digit_string(&typed),
             found: typed[9],
             expected: expected_check(&typed),
             suggestions,
@@ -254,7 +254,7 @@ impl InsuranceCode {
     }
 
     fn slice(&self, r: std::ops::Range<usize>) -> String {
-        self.0[r].iter().map(|d| char::from(b'0' + d)).collect()
+        crate::text::digit_string(&self.0[r])
     }
 }
 
@@ -299,18 +299,7 @@ impl std::str::FromStr for InsuranceCode {
     }
 }
 
-impl TryFrom<String> for InsuranceCode {
-    type Error = CodeError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<InsuranceCode> for String {
-    fn from(c: InsuranceCode) -> String {
-        c.digits()
-    }
-}
+crate::text::serde_as_string!(InsuranceCode, digits);
 
 impl std::fmt::Display for InsuranceCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

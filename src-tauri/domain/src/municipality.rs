@@ -53,7 +53,7 @@ impl MunicipalityCode {
     }
 
     pub fn digits(&self) -> String {
-        self.0.iter().map(|d| char::from(b'0' + d)).collect()
+        crate::text::digit_string(&self.0)
     }
 }
 
@@ -82,18 +82,7 @@ impl std::str::FromStr for MunicipalityCode {
     }
 }
 
-impl TryFrom<String> for MunicipalityCode {
-    type Error = MunicipalityCodeError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<MunicipalityCode> for String {
-    fn from(c: MunicipalityCode) -> String {
-        c.digits()
-    }
-}
+crate::text::serde_as_string!(MunicipalityCode, digits);
 
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,7 @@ impl Coded for PostalCodeError {
 impl PostalCode {
     /// The plain seven digits.
     pub fn digits(&self) -> String {
-        self.0.iter().map(|d| char::from(b'0' + d)).collect()
+        crate::text::digit_string(&self.0)
     }
 
     /// The written form, `100-8916`.
@@ -49,18 +49,7 @@ impl std::str::FromStr for PostalCode {
     }
 }
 
-impl TryFrom<String> for PostalCode {
-    type Error = PostalCodeError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<PostalCode> for String {
-    fn from(c: PostalCode) -> String {
-        c.digits()
-    }
-}
+crate::text::serde_as_string!(PostalCode, digits);
 
 #[cfg(test)]
 mod tests {

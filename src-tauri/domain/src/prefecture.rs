@@ -94,18 +94,7 @@ impl std::str::FromStr for Prefecture {
     }
 }
 
-impl TryFrom<String> for Prefecture {
-    type Error = PrefectureError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Prefecture> for String {
-    fn from(p: Prefecture) -> String {
-        p.code()
-    }
-}
+crate::text::serde_as_string!(Prefecture, code);
 
 impl std::fmt::Display for Prefecture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

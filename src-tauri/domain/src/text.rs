@@ -19,6 +19,31 @@ pub(crate) fn is_separator(c: char) -> bool {
         )
 }
 
+/// Digits 0–9 as their ASCII characters.
+pub(crate) fn digit_string(digits: &[u8]) -> String {
+    digits.iter().map(|d| char::from(b'0' + d)).collect()
+}
+
+/// Serde for a code type through its string form: parsed (and so validated) on the way in,
+/// its canonical digits on the way out.
+macro_rules! serde_as_string {
+    ($ty:ty, $to_string:ident) => {
+        impl TryFrom<String> for $ty {
+            type Error = <$ty as std::str::FromStr>::Err;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(v: $ty) -> String {
+                v.$to_string()
+            }
+        }
+    };
+}
+pub(crate) use serde_as_string;
+
 /// The digits of `input` with separators dropped, or the first character that is neither.
 pub(crate) fn digits_only(input: &str) -> Result<Vec<u8>, char> {
     let mut out = Vec::with_capacity(input.len());

@@ -44,7 +44,7 @@ export type Hit = {
 
 export type SearchResult = { hits: Hit[]; indexed: number; code_check: CodeCheck | null };
 
-export type InstitutionDetail = Omit<Institution, 'closed'> & {
+export type InstitutionDetail = Institution & {
   municipality_code: string | null;
   listed_in: string;
   listed_at: string;
