@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Coded;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
     /// 申請受付
@@ -32,6 +33,7 @@ pub enum ApplicationStatus {
 
 /// 差戻し理由: why an application goes back to the institution for correction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnReason {
     InstitutionCodeWrong,
@@ -47,6 +49,7 @@ pub enum ReturnReason {
 
 /// 却下理由: why an application is refused for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// The same institution applied again while this one is open.
@@ -62,6 +65,7 @@ pub enum RejectReason {
 
 /// What an officer (or the institution, for `Resubmit`) does to an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     StartReview,

@@ -3,17 +3,22 @@
 //! Pure functions and types only: no files, no network, no clock. Everything here is what
 //! 医療機能情報提供制度 / 薬局機能情報提供制度 fixes regardless of where the code runs.
 
+pub mod api;
 pub mod application;
 pub mod error;
+pub mod form;
 pub mod institution;
 pub mod insurance_code;
 pub mod municipality;
+pub mod notice;
 pub mod postal;
 pub mod prefecture;
 mod text;
 
 pub use application::{Action, ApplicationStatus, RejectReason, ReturnReason, TransitionError};
 pub use error::Coded;
+pub use form::{ApplicationForm, ValidForm};
+pub use notice::NoticeKind;
 pub use institution::{InstitutionKind, ScoreTable};
 pub use insurance_code::{CodeContext, CodeError, InsuranceCode, Suggestion};
 pub use municipality::{MunicipalityCode, MunicipalityCodeError};

@@ -96,6 +96,22 @@ impl std::str::FromStr for Prefecture {
 
 crate::text::serde_as_string!(Prefecture, code);
 
+/// In the API description a prefecture is its two-digit JIS code.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Prefecture {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^(0[1-9]|[1-3][0-9]|4[0-7])$"))
+            .description(Some("都道府県コード (JIS X 0401)"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Prefecture {}
+
 impl std::fmt::Display for Prefecture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name_ja())

@@ -22,8 +22,12 @@ const BUILD_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
 ];
 
-/// What the tests add: a virtual display and the WebDriver of WebKitGTK.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils"];
+/// What the tests add: a virtual display, the WebDriver of WebKitGTK, and PostgreSQL for the
+/// server's second storage.
+const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils", "postgresql"];
+
+/// The role the server tests create their databases with.
+const TEST_POSTGRES: &str = "postgres://madoguchi:madoguchi@127.0.0.1:5432/postgres";
 
 /// Benchmarks by name: `cargo xtask bench NAME` runs those whose name starts with NAME.
 const BENCHES: &[(&str, &str)] = &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core")];
@@ -93,6 +97,38 @@ fn installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// Runs `args` as the `postgres` system user.
+fn as_postgres(args: &[&str]) -> Result {
+    if is_root() {
+        sh("runuser", &[&["-u", "postgres", "--"][..], args].concat())
+    } else {
+        sh("sudo", &[&["-u", "postgres"][..], args].concat())
+    }
+}
+
+/// Starts Debian's PostgreSQL cluster if it is down and makes sure the test role exists.
+fn postgres() -> Result<&'static str> {
+    let clusters = Command::new("pg_lsclusters").arg("--no-header").output().map_err(|e| format!("pg_lsclusters: {e}"))?;
+    let listing = String::from_utf8_lossy(&clusters.stdout).to_string();
+    let first = listing.lines().next().ok_or("no PostgreSQL cluster: reinstall the postgresql package")?;
+    let fields: Vec<&str> = first.split_whitespace().collect();
+    if fields.get(3) != Some(&"online") {
+        let ctl = ["pg_ctlcluster", fields[0], fields[1], "start"];
+        if is_root() { sh(ctl[0], &ctl[1..])? } else { sh("sudo", &ctl)? }
+    }
+    as_postgres(&[
+        "psql",
+        "-qc",
+        "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'madoguchi') THEN \
+         CREATE ROLE madoguchi LOGIN PASSWORD 'madoguchi' CREATEDB; END IF; END$$;",
+    ])?;
+    Ok(TEST_POSTGRES)
+}
+
 /// apt-get installs the packages that are missing; root runs it directly, others through sudo.
 fn apt_install(packages: &[&str]) -> Result {
     let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
@@ -102,12 +138,7 @@ fn apt_install(packages: &[&str]) -> Result {
     if Command::new("apt-get").arg("--version").output().is_err() {
         return Err(format!("apt-get not found; install these packages by hand: {}", missing.join(" ")));
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let (program, mut prefix) = if is_root { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
+    let (program, mut prefix) = if is_root() { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
     let mut update = prefix.clone();
     update.push("update");
     sh(program, &update)?;
@@ -165,8 +196,9 @@ fn test() -> Result {
     let ui = root().join("ui");
     sh_in(&ui, "npm", &["run", "check"], &[])?;
     build_ui()?;
-    // Domain, core, command tests (Tauri's mock runtime) and the server.
-    sh(&cargo(), &["test", "--workspace", "--exclude", "madoguchi-e2e"])?;
+    // Domain, core, command tests (Tauri's mock runtime) and the server on both databases.
+    let pg = postgres()?;
+    sh_in(&root(), &cargo(), &["test", "--workspace", "--exclude", "madoguchi-e2e"], &[("MADOGUCHI_TEST_POSTGRES", pg)])?;
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver.
     sh(&cargo(), &["build", "--package", "madoguchi-app"])?;
     let app = root().join("target/debug/madoguchi");

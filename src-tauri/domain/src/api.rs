@@ -1,0 +1,184 @@
+//! 同期API: what the desks and the central server exchange (JSON over HTTPS under `/v1`).
+//! Plain data shared by both sides, so that neither can drift from the other.
+
+use serde::{Deserialize, Serialize};
+
+use crate::application::{Action, ApplicationStatus, RejectReason, ReturnReason};
+use crate::form::ApplicationForm;
+use crate::notice::NoticeKind;
+use crate::prefecture::Prefecture;
+
+/// Who entered an application: the institution itself, or the prefecture (代理申請).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubmittedBy {
+    Institution,
+    Prefecture,
+}
+
+/// A 新規ユーザ登録申請 as the server holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Application {
+    pub id: i64,
+    pub prefecture: Prefecture,
+    pub status: ApplicationStatus,
+    /// Raised by every change; a decision must name the version the officer saw.
+    pub version: i64,
+    pub form: ApplicationForm,
+    pub submitted_by: SubmittedBy,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub updated_at: String,
+    /// The G-MIS login ID once an account is issued or found.
+    pub login_id: Option<String>,
+    pub return_reason: Option<ReturnReason>,
+    pub reject_reason: Option<RejectReason>,
+    pub note: Option<String>,
+}
+
+/// An officer's decision (or review start) on one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionRequest {
+    /// The version the officer reviewed; a newer one on the server is a conflict (409).
+    pub expected_version: i64,
+    pub action: Action,
+    pub note: Option<String>,
+    /// Which desk (PC) decided, for the audit trail.
+    pub desk: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionResponse {
+    pub application: Application,
+    /// The mail the decision queued, if it sends one.
+    pub notice: Option<Notice>,
+}
+
+/// A mail in the outbox: rendered in full, as the institution will receive it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notice {
+    pub id: i64,
+    pub application_id: i64,
+    pub prefecture: Prefecture,
+    pub kind: NoticeKind,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+/// A G-MIS account of an institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub id: i64,
+    pub prefecture: Prefecture,
+    pub institution_code: String,
+    pub insurance_code: Option<String>,
+    pub institution_name: String,
+    pub login_id: String,
+    pub created_at: String,
+}
+
+/// An institution of the prefecture's registry, with whether it has an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistryEntry {
+    pub source: String,
+    pub source_key: String,
+    pub insurance_code: Option<String>,
+    pub kind: Option<String>,
+    pub name: String,
+    pub kana: Option<String>,
+    pub prefecture: Prefecture,
+    pub postal_code: Option<String>,
+    pub address: String,
+    pub has_account: bool,
+}
+
+/// One entry of the changes feed: the entity's state after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+pub enum Entity {
+    Application(Application),
+    Notice(Notice),
+    Account(Account),
+    Institution(RegistryEntry),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Change {
+    /// The feed's cursor: strictly increasing, never reused.
+    pub seq: i64,
+    #[serde(flatten)]
+    pub entity: Entity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Pass as `since` for the next page.
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// A field the intake refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Every error body the server sends: a stable code, a Japanese sentence, and for 409 the
+/// application as it now stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<Application>>,
+}
+
+/// What intake answers: the receipt of a stored application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    pub id: i64,
+    pub prefecture: Prefecture,
+    pub received_at: String,
+}
+
+/// One line of an application's audit trail: who, when, from, to, why, on which desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub at: String,
+    /// The officer's name; none for intake.
+    pub officer: Option<String>,
+    pub desk: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// An application with its audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationDetail {
+    pub application: Application,
+    pub audit: Vec<AuditEntry>,
+}

@@ -1,0 +1,213 @@
+//! 新規ユーザ登録申請の入力内容: every field of the registration form, and its validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::FieldError;
+use crate::institution::InstitutionKind;
+use crate::insurance_code::{CodeContext, InsuranceCode};
+use crate::postal::PostalCode;
+use crate::prefecture::Prefecture;
+use crate::Coded;
+
+/// The form as submitted (text as typed; nothing normalised away).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationForm {
+    /// 機関区分
+    pub kind: InstitutionKind,
+    /// 機関コード (assigned by the prefecture for G-MIS)
+    pub institution_code: String,
+    /// 保険医療機関コード / 保険薬局コード; a 助産所 has none.
+    pub insurance_code: Option<String>,
+    /// 名称
+    pub name: String,
+    /// フリガナ
+    pub kana: String,
+    /// 郵便番号
+    pub postal_code: String,
+    /// 住所, from the prefecture on
+    pub address: String,
+    /// 電話番号
+    pub phone: String,
+    /// 担当部署名
+    pub department: String,
+    /// 担当部署番号
+    pub department_number: String,
+    /// 担当者名
+    pub contact_name: String,
+    /// メールアドレス
+    pub email: String,
+}
+
+/// What validation establishes about a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidForm {
+    pub prefecture: Prefecture,
+    pub insurance_code: Option<InsuranceCode>,
+}
+
+const MAX_TEXT: usize = 200;
+
+fn error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.into(), code: code.into(), message: message.into() }
+}
+
+/// Text fields: required ones non-empty, none too long, none with control characters.
+fn text(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str, required: bool) {
+    if required && value.trim().is_empty() {
+        errors.push(error(field, "E-FORM-REQUIRED", format!("{label}を入力してください。")));
+    } else if value.chars().count() > MAX_TEXT {
+        errors.push(error(field, "E-FORM-TOO-LONG", format!("{label}は{MAX_TEXT}文字以内で入力してください。")));
+    } else if value.chars().any(char::is_control) {
+        errors.push(error(field, "E-FORM-CONTROL", format!("{label}に使えない制御文字が含まれています。")));
+    }
+}
+
+/// `local@domain.tld` with no spaces: what a mail server would take.
+pub fn email_shape_ok(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.is_ascii()
+        && !email.contains(char::is_whitespace)
+        && domain.split('.').all(|label| !label.is_empty())
+}
+
+/// 10 or 11 digits starting with 0, written with or without hyphens or parentheses.
+pub fn phone_shape_ok(phone: &str) -> bool {
+    let folded: String = phone.chars().map(crate::text::ascii_digit).collect();
+    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    folded.chars().all(|c| c.is_ascii_digit() || "-()（）－ ".contains(c))
+        && digits.starts_with('0')
+        && (10..=11).contains(&digits.len())
+}
+
+impl ApplicationForm {
+    /// Checks every field; all problems at once, each with its field, code and message.
+    pub fn validate(&self) -> Result<ValidForm, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        text(&mut errors, "institution_code", "機関コード", &self.institution_code, true);
+        if !self.institution_code.trim().chars().all(|c| c.is_ascii_alphanumeric()) {
+            errors.push(error("institution_code", "E-FORM-INSTITUTION-CODE", "機関コードは半角英数字で入力してください。"));
+        }
+        text(&mut errors, "name", "名称", &self.name, true);
+        text(&mut errors, "kana", "フリガナ", &self.kana, true);
+        if !self.kana.chars().all(|c| ('ァ'..='ヶ').contains(&c) || "ー・　 ".contains(c)) {
+            errors.push(error("kana", "E-FORM-KANA", "フリガナは全角カタカナで入力してください。"));
+        }
+        text(&mut errors, "address", "住所", &self.address, true);
+        text(&mut errors, "department", "担当部署名", &self.department, false);
+        text(&mut errors, "department_number", "担当部署番号", &self.department_number, false);
+        text(&mut errors, "contact_name", "担当者名", &self.contact_name, true);
+        if let Err(e) = self.postal_code.parse::<PostalCode>() {
+            errors.push(error("postal_code", e.code(), e.message_ja()));
+        }
+        if !phone_shape_ok(&self.phone) {
+            errors.push(error("phone", "E-FORM-PHONE", "電話番号は0から始まる10桁または11桁で入力してください。"));
+        }
+        if !email_shape_ok(self.email.trim()) {
+            errors.push(error("email", "E-FORM-EMAIL", "メールアドレスの形式が正しくありません。"));
+        }
+        let prefecture = Prefecture::from_address_prefix(&self.address);
+        if prefecture.is_none() && !self.address.trim().is_empty() {
+            errors.push(error("address", "E-FORM-ADDRESS-PREF", "住所は都道府県名から入力してください。"));
+        }
+        let insurance_code = match (self.kind, self.insurance_code.as_deref().map(str::trim)) {
+            (InstitutionKind::MaternityHome, None | Some("")) => None,
+            (_, None | Some("")) => {
+                errors.push(error("insurance_code", "E-FORM-REQUIRED", "保険医療機関コードを入力してください。"));
+                None
+            }
+            (_, Some(code)) => match InsuranceCode::parse(code, CodeContext { prefecture, table: None }) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    errors.push(error("insurance_code", e.code(), e.message_ja()));
+                    None
+                }
+            },
+        };
+        if let (Some(code), Some(pref)) = (insurance_code, prefecture) {
+            if code.prefecture() != pref {
+                errors.push(error(
+                    "insurance_code",
+                    "E-FORM-CODE-PREF",
+                    format!("保険医療機関コードの都道府県（{}）と住所の都道府県（{}）が一致しません。", code.prefecture(), pref),
+                ));
+            }
+        }
+        match (errors.is_empty(), prefecture) {
+            (true, Some(prefecture)) => Ok(ValidForm { prefecture, insurance_code }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> ApplicationForm {
+        ApplicationForm {
+            kind: InstitutionKind::Hospital,
+            institution_code: "0112489".into(),
+            insurance_code: Some("0110112489".into()),
+            name: "医療法人 愛全病院".into(),
+            kana: "イリョウホウジン アイゼンビョウイン".into(),
+            postal_code: "005-0813".into(),
+            address: "北海道札幌市南区川沿１３条２丁目１番３８号".into(),
+            phone: "011-571-5670".into(),
+            department: "事務部".into(),
+            department_number: "".into(),
+            contact_name: "札幌 花子".into(),
+            email: "jimu@aizen.example.jp".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_passes() {
+        let v = sample().validate().unwrap();
+        assert_eq!(v.prefecture.code(), "01");
+        assert_eq!(v.insurance_code.unwrap().digits(), "0110112489");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let mut f = sample();
+        f.email = "jimu@aizen".into();
+        f.phone = "12345".into();
+        f.kana = "あいぜん".into();
+        f.postal_code = "005-081".into();
+        f.name = "\u{7}".into();
+        f.insurance_code = Some("1310270751".into());
+        let errors = f.validate().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        for field in ["email", "phone", "kana", "postal_code", "name", "insurance_code"] {
+            assert!(fields.contains(&field), "{field} not in {fields:?}");
+        }
+        assert!(errors.iter().any(|e| e.code == "E-FORM-CODE-PREF"));
+    }
+
+    #[test]
+    fn a_maternity_home_needs_no_insurance_code() {
+        let mut f = sample();
+        f.kind = InstitutionKind::MaternityHome;
+        f.insurance_code = None;
+        assert!(f.validate().is_ok());
+        f.kind = InstitutionKind::Clinic;
+        assert_eq!(f.validate().unwrap_err()[0].field, "insurance_code");
+    }
+
+    #[test]
+    fn email_and_phone_shapes() {
+        assert!(email_shape_ok("a.b@example.co.jp"));
+        for bad in ["a@b", "@example.jp", "a b@example.jp", "a@example..jp", "あ@example.jp"] {
+            assert!(!email_shape_ok(bad), "{bad}");
+        }
+        assert!(phone_shape_ok("03-1234-5678"));
+        assert!(phone_shape_ok("０９０（１２３４）５６７８"));
+        assert!(!phone_shape_ok("3-1234-5678"));
+    }
+}

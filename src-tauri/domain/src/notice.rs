@@ -1,0 +1,91 @@
+//! 通知メール: the mails a decision sends, built from the central system's templates (the
+//! seed's アカウント発行通知メール and 既存アカウント通知メール) and the application's data.
+//! Neither can be resent, so the officer sees exactly this text before confirming.
+
+use serde::{Deserialize, Serialize};
+
+use crate::application::{RejectReason, ReturnReason};
+use crate::form::ApplicationForm;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// アカウント発行通知メール
+    Issuance,
+    /// 既存アカウント通知メール
+    ExistingAccount,
+    /// 差戻しのお知らせ
+    Returned,
+    /// 却下のお知らせ
+    Rejected,
+}
+
+/// What a notice says beyond the application itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeFacts<'a> {
+    Issuance { login_id: &'a str, password_link: &'a str },
+    ExistingAccount { login_id: &'a str, application_number: &'a str, prefecture_address: &'a str },
+    Returned { reason: ReturnReason, note: Option<&'a str> },
+    Rejected { reason: RejectReason, note: Option<&'a str> },
+}
+
+/// The sender every notice names.
+pub const SENDER: &str = "G-MIS事務局 <info@g-mis.net>";
+const LOGIN_URL: &str = "https://www.med-login.mhlw.go.jp/s/login/";
+const FORM_URL: &str = "https://www.g-mis.mhlw.go.jp/user-Registration-Form";
+const FOOTER: &str = "※このメールは送信専用のメールアドレスから配信されています。\nご返信いただいてもお答えできませんのでご了承ください。\n\n<厚生労働省ホームページ>\n■医療機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iryou/teikyouseido/index.html\n■薬局機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iyakuhin/kino_ujohou/index.html";
+
+/// Subject and body of a notice to the applicant of `form`.
+pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, String, String) {
+    let greeting = format!("{} ご担当者様\n\n", form.name.trim());
+    match facts {
+        NoticeFacts::Issuance { login_id, password_link } => (
+            NoticeKind::Issuance,
+            "【厚生労働省G-MIS事務局】G-MISのご利用準備完了に伴うパスワード登録のご依頼".into(),
+            format!(
+                "{greeting}こちらは「医療機能・薬局機能情報提供制度」のオンライン報告を行う為に、G-MISに新規登録された貴機関のユーザに対してパスワード設定を行う為のメールです。\n\n\
+                 ※本システムのご案内の通知は、貴機関または管轄の都道府県からのG-MIS新規ユーザ登録申請に基づき発行されました（申請内容は管轄の都道府県で承認しております）。\n\n\
+                 「医療機能・薬局機能情報提供制度」の報告業務についてお心当たりが無い場合や、既にG-MISのユーザ名（ログインID）・パスワードをお持ちで本メールを受領されました場合、お手数ではございますが、以下のユーザ名（ログインID）でログインいただく前に管轄の都道府県の「医療機能・薬局機能情報提供制度」の窓口までご連絡ください。\n\n\
+                 G-MISへようこそ！\nシステムをご利用するには {password_link} にアクセスし、パスワードを設定してください。\n\n\
+                 ユーザ名（ログインID）：{login_id}\n\n2回目以降のアクセスはこちらから {LOGIN_URL}\n\nよろしくお願い申し上げます。\n\n\
+                 なお、定期報告の実施期間は都道府県により異なります。管轄の都道府県から追ってご連絡いたします。\n\n\
+                 ※このメールはお手元に保管してください（再送はできません）。\n{FOOTER}"
+            ),
+        ),
+        NoticeFacts::ExistingAccount { login_id, application_number, prefecture_address } => (
+            NoticeKind::ExistingAccount,
+            "【厚生労働省G-MIS事務局】報告機関内でのG-MISご利用者の確認依頼".into(),
+            format!(
+                "{greeting}G-MIS新規ユーザ登録申請に基づき、貴機関にG-MISユーザが発行済みであることを確認させていただきました。 [申請番号：{application_number}]\n\n\
+                 報告機関名：{name}\n住所：{prefecture_address}\n貴機関でご利用中のユーザ名（ログインID）：{login_id}\n\n\
+                 上記の内容についてお心当たりが無い場合、お手数ではございますが管轄の都道府県の「医療機能情報提供制度」の窓口へご連絡ください。\n\n\
+                 貴機関につきましては、既にユーザ名（ログインID）が発行済みでG-MISをご利用いただいております。既存で発行済みのユーザに対しては医療機能情報提供制度をご利用できる権限を追加しております。定期報告では、そちらのユーザから報告を行ってください。\n\n{FOOTER}",
+                name = form.name.trim()
+            ),
+        ),
+        NoticeFacts::Returned { reason, note } => (
+            NoticeKind::Returned,
+            "【都道府県】G-MIS新規ユーザ登録申請の内容確認のお願い（差戻し）".into(),
+            format!(
+                "{greeting}G-MIS新規ユーザ登録申請を確認しましたところ、次の点について修正が必要です。\n\n\
+                 理由：{}\n{}\n\
+                 お手数ですが、内容をご確認のうえ、もう一度「新規ユーザ登録申請」を行ってください。\n{FORM_URL}\n\n\
+                 ご不明な点は、都道府県の制度窓口までお問い合わせください。\n\n{FOOTER}",
+                reason.name_ja(),
+                note.map(|n| format!("補足：{n}\n")).unwrap_or_default()
+            ),
+        ),
+        NoticeFacts::Rejected { reason, note } => (
+            NoticeKind::Rejected,
+            "【都道府県】G-MIS新規ユーザ登録申請の結果について".into(),
+            format!(
+                "{greeting}G-MIS新規ユーザ登録申請について審査しました結果、次の理由によりアカウントを発行できませんでした。\n\n\
+                 理由：{}\n{}\n\
+                 ご不明な点は、都道府県の制度窓口までお問い合わせください。\n\n{FOOTER}",
+                reason.name_ja(),
+                note.map(|n| format!("補足：{n}\n")).unwrap_or_default()
+            ),
+        ),
+    }
+}

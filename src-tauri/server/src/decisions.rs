@@ -1,0 +1,154 @@
+//! 審査の決定: what one decision does to an application, worked out without I/O. The storage
+//! applies the plan atomically; the rules live here once for both databases.
+
+use madoguchi_domain::api::{ApiError, Application, DecisionRequest};
+use madoguchi_domain::notice::{self, NoticeFacts, NoticeKind};
+use madoguchi_domain::{Action, ApplicationStatus, Coded, TransitionError};
+
+/// Why a decision was refused; each maps to an HTTP status and an [`ApiError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionError {
+    #[error("no application {0} in the officer's prefecture")]
+    NotFound(i64),
+    #[error("stale version {expected}, current {}", current.version)]
+    Stale { expected: i64, current: Box<Application> },
+    #[error("{0}")]
+    Transition(TransitionError, Box<Application>),
+    #[error("institution already has account {login_id}")]
+    AccountExists { login_id: String },
+    #[error("no existing account for the institution")]
+    NoExistingAccount,
+}
+
+impl DecisionError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound(_) => 404,
+            Self::Stale { .. } | Self::Transition(..) => 409,
+            Self::AccountExists { .. } | Self::NoExistingAccount => 422,
+        }
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        let (code, message, current) = match self {
+            Self::NotFound(_) => ("E-APP-NOT-FOUND", "この申請は見つかりません。".to_owned(), None),
+            Self::Stale { current, .. } => (
+                "E-SYNC-409",
+                "この申請は確認後に別の窓口で更新されています。最新の内容を確認してください。".to_owned(),
+                Some(current.clone()),
+            ),
+            Self::Transition(e, current) => (e.code(), e.message_ja(), Some(current.clone())),
+            Self::AccountExists { login_id } => (
+                "E-APP-ACCOUNT-EXISTS",
+                format!("この機関には既存のG-MISアカウント（ログインID {login_id}）があります。「承認（既存アカウント）」を選んでください。"),
+                None,
+            ),
+            Self::NoExistingAccount => (
+                "E-APP-NO-ACCOUNT",
+                "この機関の既存アカウントが見つかりません。「承認（新規アカウント発行）」を選んでください。".to_owned(),
+                None,
+            ),
+        };
+        ApiError { code: code.into(), message, fields: Vec::new(), current }
+    }
+}
+
+/// A mail the decision queues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedNotice {
+    pub kind: NoticeKind,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Everything one decision writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub next: Application,
+    /// A login ID to issue (approve with a new account).
+    pub new_account: Option<String>,
+    pub notice: Option<PlannedNotice>,
+    pub reason: Option<String>,
+}
+
+/// Fresh values a plan may need; random in production.
+pub struct Issue<'a> {
+    pub login_id: &'a dyn Fn() -> String,
+    pub password_link: &'a dyn Fn() -> String,
+}
+
+/// Works out `request` against `current`. `existing_login` is the institution's account, if
+/// it has one.
+pub fn plan(
+    current: &Application,
+    request: &DecisionRequest,
+    existing_login: Option<&str>,
+    issue: &Issue<'_>,
+    now: &str,
+) -> Result<Plan, DecisionError> {
+    if request.expected_version != current.version {
+        return Err(DecisionError::Stale { expected: request.expected_version, current: Box::new(current.clone()) });
+    }
+    let status = current
+        .status
+        .apply(request.action)
+        .map_err(|e| DecisionError::Transition(e, Box::new(current.clone())))?;
+    let mut next = current.clone();
+    next.status = status;
+    next.version += 1;
+    next.updated_at = now.to_owned();
+    next.note = request.note.clone().filter(|n| !n.trim().is_empty());
+    let note = next.note.as_deref();
+    let (facts, new_account, reason) = match request.action {
+        Action::StartReview | Action::Resubmit => (None, None, None),
+        Action::ApproveNewAccount => {
+            if let Some(login_id) = existing_login {
+                return Err(DecisionError::AccountExists { login_id: login_id.to_owned() });
+            }
+            let login_id = (issue.login_id)();
+            next.login_id = Some(login_id.clone());
+            let facts = Facts::Issuance { login_id: login_id.clone(), link: (issue.password_link)() };
+            (Some(facts), Some(login_id), None)
+        }
+        Action::ApproveExistingAccount => {
+            let login_id = existing_login.ok_or(DecisionError::NoExistingAccount)?.to_owned();
+            next.login_id = Some(login_id.clone());
+            (Some(Facts::Existing { login_id }), None, None)
+        }
+        Action::ReturnForCorrection { reason } => {
+            next.return_reason = Some(reason);
+            (Some(Facts::Returned(reason)), None, Some(reason.name_ja().to_owned()))
+        }
+        Action::Reject { reason } => {
+            next.reject_reason = Some(reason);
+            (Some(Facts::Rejected(reason)), None, Some(reason.name_ja().to_owned()))
+        }
+    };
+    if status == ApplicationStatus::Submitted {
+        // Resubmitted: the earlier return no longer stands.
+        next.return_reason = None;
+    }
+    let notice = facts.map(|f| {
+        let number = format!("{:014}", current.id);
+        let address = current.form.address.clone();
+        let facts = match &f {
+            Facts::Issuance { login_id, link } => NoticeFacts::Issuance { login_id, password_link: link },
+            Facts::Existing { login_id } => {
+                NoticeFacts::ExistingAccount { login_id, application_number: &number, prefecture_address: &address }
+            }
+            Facts::Returned(reason) => NoticeFacts::Returned { reason: *reason, note },
+            Facts::Rejected(reason) => NoticeFacts::Rejected { reason: *reason, note },
+        };
+        let (kind, subject, body) = notice::render(&current.form, &facts);
+        PlannedNotice { kind, to: current.form.email.trim().to_owned(), subject, body }
+    });
+    Ok(Plan { next, new_account, notice, reason })
+}
+
+enum Facts {
+    Issuance { login_id: String, link: String },
+    Existing { login_id: String },
+    Returned(madoguchi_domain::ReturnReason),
+    Rejected(madoguchi_domain::RejectReason),
+}

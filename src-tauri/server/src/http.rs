@@ -1,0 +1,277 @@
+//! The HTTP API (`/v1`), described by `/openapi.json`. Every request but intake and health is
+//! authenticated by a bearer token, and every read and write is limited to the officer's
+//! prefecture here, on the server.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use madoguchi_domain::api::{
+    Account, ApiError, ApplicationDetail, ChangesPage, DecisionRequest, DecisionResponse, FieldError, Notice, Receipt,
+    SubmittedBy,
+};
+use madoguchi_domain::ApplicationForm;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::OpenApi;
+
+use crate::storage::{Officer, Storage, StorageError};
+
+/// Larger bodies are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+const MAX_PAGE: i64 = 1000;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+}
+
+/// An error answer: status and the [`ApiError`] body.
+pub struct Failure(StatusCode, ApiError);
+
+impl Failure {
+    fn new(status: StatusCode, code: &str, message: &str) -> Self {
+        Self(status, ApiError { code: code.into(), message: message.into(), fields: Vec::new(), current: None })
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<StorageError> for Failure {
+    fn from(e: StorageError) -> Self {
+        log::error!("storage: {e}");
+        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "E-SERVER-STORAGE", "サーバーで一時的な問題が起きました。しばらくしてからもう一度お試しください。")
+    }
+}
+
+fn bad_json(e: JsonRejection) -> Failure {
+    log::info!("rejected body: {e}");
+    let status = match e {
+        JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let mut f = Failure::new(status, "E-API-BODY", "送信された内容を読み取れませんでした。");
+    f.1.fields.push(FieldError { field: "body".into(), code: "E-API-BODY".into(), message: e.body_text() });
+    f
+}
+
+/// SHA-256 of a bearer token, hex: what the officers table stores.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The officer a request's bearer token belongs to.
+pub struct Authenticated(pub Officer);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorised =
+            || Failure::new(StatusCode::UNAUTHORIZED, "E-AUTH", "認証できませんでした。設定のサーバー接続情報（トークン）を確認してください。");
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorised)?;
+        match state.storage.officer_by_token_hash(&token_hash(token.trim())).await? {
+            Some(officer) => Ok(Authenticated(officer)),
+            None => Err(unauthorised()),
+        }
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+#[utoipa::path(get, path = "/v1/health", responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+async fn intake_as(state: &AppState, form: ApplicationForm, by: SubmittedBy) -> Result<Receipt, Failure> {
+    let valid = form.validate().map_err(|fields| {
+        let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-FORM", "入力内容に誤りがあります。各項目の説明を確認してください。");
+        f.1.fields = fields;
+        f
+    })?;
+    Ok(state.storage.submit(&form, &valid, by, &now()).await?)
+}
+
+/// 新規ユーザ登録申請: what the registration form posts. Validated field by field; nothing is
+/// stored unless every field passes.
+#[utoipa::path(post, path = "/v1/applications", request_body = ApplicationForm,
+    responses((status = 201, body = Receipt), (status = 422, body = ApiError), (status = 400, body = ApiError)))]
+async fn intake(State(state): State<AppState>, body: Result<Json<ApplicationForm>, JsonRejection>) -> Result<(StatusCode, Json<Receipt>), Failure> {
+    let Json(form) = body.map_err(bad_json)?;
+    let receipt = intake_as(&state, form, SubmittedBy::Institution).await?;
+    log::info!("application {} received for prefecture {}", receipt.id, receipt.prefecture.code());
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// 代理申請: an officer enters an application on an institution's behalf, in their prefecture.
+#[utoipa::path(post, path = "/v1/proxy-applications", request_body = ApplicationForm, security(("bearer" = [])),
+    responses((status = 201, body = Receipt), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn proxy_intake(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    body: Result<Json<ApplicationForm>, JsonRejection>,
+) -> Result<(StatusCode, Json<Receipt>), Failure> {
+    let Json(form) = body.map_err(bad_json)?;
+    if let Ok(valid) = form.validate() {
+        if valid.prefecture != officer.prefecture {
+            return Err(Failure::new(StatusCode::FORBIDDEN, "E-AUTH-PREFECTURE", "担当する都道府県の機関の申請だけを入力できます。"));
+        }
+    }
+    let receipt = intake_as(&state, form, SubmittedBy::Prefecture).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+fn not_found() -> Failure {
+    Failure::new(StatusCode::NOT_FOUND, "E-APP-NOT-FOUND", "この申請は見つかりません。")
+}
+
+#[utoipa::path(get, path = "/v1/applications/{id}", security(("bearer" = [])),
+    responses((status = 200, body = ApplicationDetail), (status = 404, body = ApiError)))]
+async fn application(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    Path(id): Path<i64>,
+) -> Result<Json<ApplicationDetail>, Failure> {
+    let application = state.storage.application(officer.prefecture, id).await?.ok_or_else(not_found)?;
+    let audit = state.storage.audit(officer.prefecture, id).await?;
+    Ok(Json(ApplicationDetail { application, audit }))
+}
+
+/// 承認・差戻し・却下. Needs an `Idempotency-Key` header: a repeat gets the first answer.
+#[utoipa::path(post, path = "/v1/applications/{id}/decisions", request_body = DecisionRequest, security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "unique per decision, reused on retry")),
+    responses((status = 200, body = DecisionResponse), (status = 409, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn decide(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Result<Json<DecisionRequest>, JsonRejection>,
+) -> Result<Response, Failure> {
+    let Json(request) = body.map_err(bad_json)?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .ok_or_else(|| Failure::new(StatusCode::BAD_REQUEST, "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。"))?;
+    let answer = match state.storage.decide(&officer, id, &request, key, &now()).await? {
+        Ok(answer) => answer,
+        Err(refusal) => {
+            log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
+            return Ok(Failure(StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT), refusal.to_api()).into_response());
+        }
+    };
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Page {
+    /// Cursor (changes) or last id seen (notices); 0 for the start.
+    #[serde(default)]
+    since: i64,
+    /// At most 1,000.
+    limit: Option<i64>,
+}
+
+fn page(q: Result<Query<Page>, QueryRejection>) -> Result<(i64, i64), Failure> {
+    let Query(p) = q.map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "E-API-QUERY", &format!("検索条件が正しくありません: {e}")))?;
+    Ok((p.since.max(0), p.limit.unwrap_or(500).clamp(1, MAX_PAGE)))
+}
+
+/// The changes feed of the officer's prefecture: applications, notices, accounts and
+/// registry entries, each as it now stands, after the cursor `since`.
+#[utoipa::path(get, path = "/v1/changes", params(Page), security(("bearer" = [])),
+    responses((status = 200, body = ChangesPage)))]
+async fn changes(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    q: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<ChangesPage>, Failure> {
+    let (since, limit) = page(q)?;
+    Ok(Json(state.storage.changes(officer.prefecture, since, limit).await?))
+}
+
+/// 通知メールの送信待ち: the outbox of the officer's prefecture.
+#[utoipa::path(get, path = "/v1/notices", params(Page), security(("bearer" = [])),
+    responses((status = 200, body = [Notice])))]
+async fn notices(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    q: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<Vec<Notice>>, Failure> {
+    let (since, limit) = page(q)?;
+    Ok(Json(state.storage.notices(officer.prefecture, since, limit).await?))
+}
+
+#[utoipa::path(get, path = "/v1/accounts", security(("bearer" = [])), responses((status = 200, body = [Account])))]
+async fn accounts(State(state): State<AppState>, Authenticated(officer): Authenticated) -> Result<Json<Vec<Account>>, Failure> {
+    Ok(Json(state.storage.accounts(officer.prefecture).await?))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Madoguchi central API", description = "医療機能情報提供制度・薬局機能情報提供制度 — 新規ユーザ登録申請の受付・審査と窓口端末の同期"),
+    paths(health, intake, proxy_intake, application, decide, changes, notices, accounts),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn fallback() -> Failure {
+    Failure::new(StatusCode::NOT_FOUND, "E-API-NOT-FOUND", "そのAPIはありません。")
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/applications", post(intake))
+        .route("/v1/proxy-applications", post(proxy_intake))
+        .route("/v1/applications/{id}", get(application))
+        .route("/v1/applications/{id}/decisions", post(decide))
+        .route("/v1/changes", get(changes))
+        .route("/v1/notices", get(notices))
+        .route("/v1/accounts", get(accounts))
+        .route("/openapi.json", get(openapi))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

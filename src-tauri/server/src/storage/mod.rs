@@ -1,0 +1,90 @@
+//! 保存先: the server's storage behind one trait, with an implementation per database —
+//! SQLite (one file, no setup; the default) and PostgreSQL (a national deployment). Both run
+//! the same shared test suite.
+
+mod sql;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use madoguchi_domain::api::{
+    Account, Application, AuditEntry, ChangesPage, DecisionRequest, Notice, Receipt, SubmittedBy,
+};
+use madoguchi_domain::{ApplicationForm, Prefecture, ValidForm};
+use madoguchi_registry::InstitutionRecord;
+
+pub use sql::{PostgresStorage, SqliteStorage};
+
+use crate::decisions::DecisionError;
+
+/// A prefecture officer, as authenticated by a bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Officer {
+    pub id: i64,
+    pub prefecture: Prefecture,
+    pub name: String,
+}
+
+/// What a decision request came to: the first answer to its idempotency key, replayed for
+/// every repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data unreadable: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?} (use sqlite:… or postgres://…)")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+#[async_trait]
+pub trait Storage: Send + Sync {
+    async fn create_officer(&self, prefecture: Prefecture, name: &str, token_hash: &str) -> Result<Officer>;
+    async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>>;
+
+    /// Stores a validated application and its first change and audit rows.
+    async fn submit(&self, form: &ApplicationForm, valid: &ValidForm, by: SubmittedBy, now: &str) -> Result<Receipt>;
+
+    /// The application if it belongs to `prefecture`.
+    async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>>;
+    async fn audit(&self, prefecture: Prefecture, id: i64) -> Result<Vec<AuditEntry>>;
+
+    /// Applies one decision atomically: idempotency key, version check, state machine, account,
+    /// notice, audit and changes. The answer (success or refusal) is stored under the key.
+    async fn decide(
+        &self,
+        officer: &Officer,
+        id: i64,
+        request: &DecisionRequest,
+        idempotency_key: &str,
+        now: &str,
+    ) -> Result<std::result::Result<Answer, DecisionError>>;
+
+    async fn changes(&self, prefecture: Prefecture, since: i64, limit: i64) -> Result<ChangesPage>;
+    async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>>;
+    async fn accounts(&self, prefecture: Prefecture) -> Result<Vec<Account>>;
+
+    /// Upserts registry rows (from the shared importer); each changed one enters the feed.
+    async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize>;
+}
+
+/// Opens (creating if needed) and migrates the database named by `url`.
+pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStorage::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStorage::open(url).await?))
+    } else {
+        Err(StorageError::UnsupportedUrl(url.to_owned()))
+    }
+}

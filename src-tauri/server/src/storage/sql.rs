@@ -1,0 +1,595 @@
+//! The two SQL implementations of [`Storage`]. Their SQL is one text (`$n` placeholders work
+//! in both databases); what differs — connecting, migrations, how a write transaction starts
+//! and how the changes feed is kept in commit order — is given per database.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use madoguchi_domain::api::{
+    Account, Application, AuditEntry, Change, ChangesPage, DecisionRequest, DecisionResponse, Entity, Notice,
+    Receipt, RegistryEntry, SubmittedBy,
+};
+use madoguchi_domain::{ApplicationForm, ApplicationStatus, Prefecture, ValidForm};
+use madoguchi_registry::InstitutionRecord;
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use super::{Answer, Officer, Result, Storage, StorageError};
+use crate::decisions::{self, DecisionError, Issue};
+
+/// SQLite: one file. Writes take the database lock up front (`BEGIN IMMEDIATE`) so that
+/// concurrent decisions queue instead of failing half-way.
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+/// PostgreSQL. Writers that add to the changes feed hold one advisory lock until they commit,
+/// so feed order is commit order and a reader's cursor never skips a late commit.
+pub struct PostgresStorage {
+    pool: PgPool,
+}
+
+impl SqliteStorage {
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("../../migrations/server-sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl PostgresStorage {
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(32).connect(url).await?;
+        sqlx::migrate!("../../migrations/server-postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// An enum's serde name (`"in_review"`), as stored.
+fn name_of<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}
+
+fn from_name<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| StorageError::Corrupt(format!("{s}: {e}")))
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("wire types serialise")
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+#[derive(sqlx::FromRow)]
+struct ApplicationRow {
+    id: i64,
+    prefecture: String,
+    status: String,
+    version: i64,
+    form: String,
+    submitted_by: String,
+    received_at: String,
+    updated_at: String,
+    login_id: Option<String>,
+    return_reason: Option<String>,
+    reject_reason: Option<String>,
+    note: Option<String>,
+}
+
+impl ApplicationRow {
+    fn into_application(self) -> Result<Application> {
+        Ok(Application {
+            id: self.id,
+            prefecture: self.prefecture.parse().map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            status: from_name(&self.status)?,
+            version: self.version,
+            form: from_json(&self.form)?,
+            submitted_by: from_name(&self.submitted_by)?,
+            received_at: self.received_at,
+            updated_at: self.updated_at,
+            login_id: self.login_id,
+            return_reason: self.return_reason.as_deref().map(from_name).transpose()?,
+            reject_reason: self.reject_reason.as_deref().map(from_name).transpose()?,
+            note: self.note,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct NoticeRow {
+    id: i64,
+    application_id: i64,
+    prefecture: String,
+    kind: String,
+    to_address: String,
+    subject: String,
+    body: String,
+    created_at: String,
+}
+
+impl NoticeRow {
+    fn into_notice(self) -> Result<Notice> {
+        Ok(Notice {
+            id: self.id,
+            application_id: self.application_id,
+            prefecture: self.prefecture.parse().map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            kind: from_name(&self.kind)?,
+            to: self.to_address,
+            subject: self.subject,
+            body: self.body,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    prefecture: String,
+    institution_code: String,
+    insurance_code: Option<String>,
+    institution_name: String,
+    login_id: String,
+    created_at: String,
+}
+
+impl AccountRow {
+    fn into_account(self) -> Result<Account> {
+        Ok(Account {
+            id: self.id,
+            prefecture: self.prefecture.parse().map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            institution_code: self.institution_code,
+            insurance_code: self.insurance_code,
+            institution_name: self.institution_name,
+            login_id: self.login_id,
+            created_at: self.created_at,
+        })
+    }
+}
+
+const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note";
+
+fn random_login_id() -> String {
+    let mut rng = rand::thread_rng();
+    format!("GM{:08}", rng.gen_range(0..100_000_000u32))
+}
+
+fn random_password_link() -> String {
+    let token: String = rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(28)
+        .map(char::from)
+        .collect();
+    format!("https://www.med-login.mhlw.go.jp/login?c={token}")
+}
+
+/// One [`Storage`] implementation per database from one text; `$begin` starts a write
+/// transaction, `$order` (if not empty) serialises writers of the changes feed.
+macro_rules! sql_storage {
+    ($storage:ty, $db:ty, $begin:literal, $order:literal) => {
+        impl $storage {
+            async fn write(&self) -> Result<sqlx::Transaction<'static, $db>> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                if !$order.is_empty() {
+                    sqlx::query($order).execute(&mut *tx).await?;
+                }
+                Ok(tx)
+            }
+        }
+
+        /// Adds the entity's new state to the feed of its prefecture.
+        async fn change(tx: &mut sqlx::Transaction<'static, $db>, prefecture: Prefecture, entity: &Entity) -> Result<()> {
+            let kind = match entity {
+                Entity::Application(_) => "application",
+                Entity::Notice(_) => "notice",
+                Entity::Account(_) => "account",
+                Entity::Institution(_) => "institution",
+            };
+            sqlx::query("INSERT INTO changes (prefecture, entity, payload) VALUES ($1, $2, $3)")
+                .bind(prefecture.code())
+                .bind(kind)
+                .bind(to_json(entity))
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn audit_row(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            app: &Application,
+            officer: Option<i64>,
+            desk: &str,
+            from: Option<ApplicationStatus>,
+            reason: Option<&str>,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO audit (application_id, prefecture, officer_id, desk, at, from_status, to_status, reason, note)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(app.id)
+            .bind(app.prefecture.code())
+            .bind(officer)
+            .bind(desk)
+            .bind(&app.updated_at)
+            .bind(from.map(|s| name_of(&s)))
+            .bind(name_of(&app.status))
+            .bind(reason)
+            .bind(&app.note)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        /// Re-marks the registry entry of `insurance_code` as having an account, into the feed.
+        async fn mark_account(tx: &mut sqlx::Transaction<'static, $db>, insurance_code: &str) -> Result<()> {
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, entry FROM institutions WHERE insurance_code = $1")
+                    .bind(insurance_code)
+                    .fetch_all(&mut **tx)
+                    .await?;
+            for (id, entry) in rows {
+                let mut entry: RegistryEntry = from_json(&entry)?;
+                if entry.has_account {
+                    continue;
+                }
+                entry.has_account = true;
+                sqlx::query("UPDATE institutions SET entry = $1 WHERE id = $2")
+                    .bind(to_json(&entry))
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                change(tx, entry.prefecture, &Entity::Institution(entry)).await?;
+            }
+            Ok(())
+        }
+
+        #[async_trait]
+        impl Storage for $storage {
+            async fn create_officer(&self, prefecture: Prefecture, name: &str, token_hash: &str) -> Result<Officer> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO officers (prefecture, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(prefecture.code())
+                .bind(name)
+                .bind(token_hash)
+                .bind(chrono::Utc::now().to_rfc3339())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(Officer { id, prefecture, name: name.to_owned() })
+            }
+
+            async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>> {
+                let row: Option<(i64, String, String)> =
+                    sqlx::query_as("SELECT id, prefecture, name FROM officers WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(id, pref, name)| {
+                    let prefecture = pref.parse().map_err(|_| StorageError::Corrupt(pref))?;
+                    Ok(Officer { id, prefecture, name })
+                })
+                .transpose()
+            }
+
+            async fn submit(&self, form: &ApplicationForm, valid: &ValidForm, by: SubmittedBy, now: &str) -> Result<Receipt> {
+                let mut tx = self.write().await?;
+                let status = ApplicationStatus::Submitted;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at)
+                     VALUES ($1, $2, 1, $3, $4, $5, $5) RETURNING id",
+                )
+                .bind(valid.prefecture.code())
+                .bind(name_of(&status))
+                .bind(to_json(form))
+                .bind(name_of(&by))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let app = Application {
+                    id,
+                    prefecture: valid.prefecture,
+                    status,
+                    version: 1,
+                    form: form.clone(),
+                    submitted_by: by,
+                    received_at: now.to_owned(),
+                    updated_at: now.to_owned(),
+                    login_id: None,
+                    return_reason: None,
+                    reject_reason: None,
+                    note: None,
+                };
+                audit_row(&mut tx, &app, None, "intake", None, None).await?;
+                change(&mut tx, app.prefecture, &Entity::Application(app)).await?;
+                tx.commit().await?;
+                Ok(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() })
+            }
+
+            async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>> {
+                let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2");
+                let row: Option<ApplicationRow> =
+                    sqlx::query_as(&sql).bind(id).bind(prefecture.code()).fetch_optional(&self.pool).await?;
+                row.map(ApplicationRow::into_application).transpose()
+            }
+
+            async fn audit(&self, prefecture: Prefecture, id: i64) -> Result<Vec<AuditEntry>> {
+                type Row = (String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT a.at, o.name AS officer, a.desk, a.from_status, a.to_status, a.reason, a.note
+                     FROM audit a LEFT JOIN officers o ON o.id = a.officer_id
+                     WHERE a.application_id = $1 AND a.prefecture = $2 ORDER BY a.id",
+                )
+                .bind(id)
+                .bind(prefecture.code())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(at, officer, desk, from_status, to_status, reason, note)| AuditEntry {
+                        at, officer, desk, from_status, to_status, reason, note,
+                    })
+                    .collect())
+            }
+
+            async fn decide(
+                &self,
+                officer: &Officer,
+                id: i64,
+                request: &DecisionRequest,
+                key: &str,
+                now: &str,
+            ) -> Result<std::result::Result<Answer, DecisionError>> {
+                let mut tx = self.write().await?;
+                let claimed = sqlx::query(
+                    "INSERT INTO idempotency (officer_id, key, status, body) VALUES ($1, $2, 0, '') ON CONFLICT DO NOTHING",
+                )
+                .bind(officer.id)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    // A repeat: the first answer, never a second decision.
+                    let (status, body): (i64, String) =
+                        sqlx::query_as("SELECT status, body FROM idempotency WHERE officer_id = $1 AND key = $2")
+                            .bind(officer.id)
+                            .bind(key)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    tx.commit().await?;
+                    return Ok(Ok(Answer { status: status as u16, body }));
+                }
+                let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2");
+                let current: Option<ApplicationRow> =
+                    sqlx::query_as(&sql).bind(id).bind(officer.prefecture.code()).fetch_optional(&mut *tx).await?;
+                let outcome = match current.map(ApplicationRow::into_application).transpose()? {
+                    None => Err(DecisionError::NotFound(id)),
+                    Some(current) => {
+                        let existing: Option<String> = sqlx::query_scalar(
+                            "SELECT login_id FROM accounts
+                             WHERE (insurance_code IS NOT NULL AND insurance_code = $1)
+                                OR (prefecture = $2 AND institution_code = $3)
+                             ORDER BY id LIMIT 1",
+                        )
+                        .bind(current.form.insurance_code.as_deref().and_then(|c| c.parse::<madoguchi_domain::InsuranceCode>().ok()).map(|c| c.digits()))
+                        .bind(current.prefecture.code())
+                        .bind(current.form.institution_code.trim())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let issue = Issue { login_id: &random_login_id, password_link: &random_password_link };
+                        decisions::plan(&current, request, existing.as_deref(), &issue, now).map(|plan| (current, plan))
+                    }
+                };
+                let (current, plan) = match outcome {
+                    Ok(ok) => ok,
+                    Err(refusal) => {
+                        let body = to_json(&refusal.to_api());
+                        sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE officer_id = $3 AND key = $4")
+                            .bind(i64::from(refusal.status()))
+                            .bind(&body)
+                            .bind(officer.id)
+                            .bind(key)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        return Ok(Err(refusal));
+                    }
+                };
+                let next = &plan.next;
+                let updated = sqlx::query(
+                    "UPDATE applications SET status = $1, version = $2, updated_at = $3, login_id = $4,
+                         return_reason = $5, reject_reason = $6, note = $7
+                     WHERE id = $8 AND version = $9",
+                )
+                .bind(name_of(&next.status))
+                .bind(next.version)
+                .bind(&next.updated_at)
+                .bind(&next.login_id)
+                .bind(next.return_reason.map(|r| name_of(&r)))
+                .bind(next.reject_reason.map(|r| name_of(&r)))
+                .bind(&next.note)
+                .bind(next.id)
+                .bind(current.version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Err(StorageError::Corrupt(format!("application {id} changed under a held write lock")));
+                }
+                if let Some(login_id) = &plan.new_account {
+                    let insurance = current.form.insurance_code.as_deref().and_then(|c| c.parse::<madoguchi_domain::InsuranceCode>().ok()).map(|c| c.digits());
+                    let account: AccountRow = sqlx::query_as(
+                        "INSERT INTO accounts (prefecture, institution_code, insurance_code, institution_name, login_id, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         RETURNING id, prefecture, institution_code, insurance_code, institution_name, login_id, created_at",
+                    )
+                    .bind(next.prefecture.code())
+                    .bind(next.form.institution_code.trim())
+                    .bind(&insurance)
+                    .bind(next.form.name.trim())
+                    .bind(login_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    change(&mut tx, next.prefecture, &Entity::Account(account.into_account()?)).await?;
+                    if let Some(code) = &insurance {
+                        mark_account(&mut tx, code).await?;
+                    }
+                }
+                let notice = match &plan.notice {
+                    None => None,
+                    Some(n) => {
+                        let row: NoticeRow = sqlx::query_as(
+                            "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                             RETURNING id, application_id, prefecture, kind, to_address, subject, body, created_at",
+                        )
+                        .bind(next.id)
+                        .bind(next.prefecture.code())
+                        .bind(name_of(&n.kind))
+                        .bind(&n.to)
+                        .bind(&n.subject)
+                        .bind(&n.body)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        let notice = row.into_notice()?;
+                        change(&mut tx, next.prefecture, &Entity::Notice(notice.clone())).await?;
+                        Some(notice)
+                    }
+                };
+                audit_row(&mut tx, next, Some(officer.id), &request.desk, Some(current.status), plan.reason.as_deref()).await?;
+                change(&mut tx, next.prefecture, &Entity::Application(next.clone())).await?;
+                let body = to_json(&DecisionResponse { application: next.clone(), notice });
+                sqlx::query("UPDATE idempotency SET status = 200, body = $1 WHERE officer_id = $2 AND key = $3")
+                    .bind(&body)
+                    .bind(officer.id)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Ok(Answer { status: 200, body }))
+            }
+
+            async fn changes(&self, prefecture: Prefecture, since: i64, limit: i64) -> Result<ChangesPage> {
+                let mut rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, payload FROM changes WHERE prefecture = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(prefecture.code())
+                .bind(since)
+                .bind(limit + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let has_more = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                let next_cursor = rows.last().map_or(since, |(seq, _)| *seq);
+                let changes = rows
+                    .into_iter()
+                    .map(|(seq, payload)| Ok(Change { seq, entity: from_json(&payload)? }))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(ChangesPage { changes, next_cursor, has_more })
+            }
+
+            async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>> {
+                let rows: Vec<NoticeRow> = sqlx::query_as(
+                    "SELECT id, application_id, prefecture, kind, to_address, subject, body, created_at
+                     FROM notices WHERE prefecture = $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind(prefecture.code())
+                .bind(since_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(NoticeRow::into_notice).collect()
+            }
+
+            async fn accounts(&self, prefecture: Prefecture) -> Result<Vec<Account>> {
+                let rows: Vec<AccountRow> = sqlx::query_as(
+                    "SELECT id, prefecture, institution_code, insurance_code, institution_name, login_id, created_at
+                     FROM accounts WHERE prefecture = $1 ORDER BY id",
+                )
+                .bind(prefecture.code())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(AccountRow::into_account).collect()
+            }
+
+            async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize> {
+                let mut tx = self.write().await?;
+                let mut changed = 0;
+                for r in records {
+                    let code = r.insurance_code.map(|c| c.digits());
+                    let has_account: Option<i64> = match &code {
+                        Some(c) => sqlx::query_scalar("SELECT 1 FROM accounts WHERE insurance_code = $1 LIMIT 1")
+                            .bind(c)
+                            .fetch_optional(&mut *tx)
+                            .await?,
+                        None => None,
+                    };
+                    let entry = RegistryEntry {
+                        source: r.source.as_str().to_owned(),
+                        source_key: r.key.clone(),
+                        insurance_code: code.clone(),
+                        kind: r.kind.map(|k| k.key().to_owned()),
+                        name: r.name.clone(),
+                        kana: r.kana.clone(),
+                        prefecture: r.prefecture,
+                        postal_code: r.postal_code.map(|p| p.digits()),
+                        address: r.address.clone(),
+                        has_account: has_account.is_some(),
+                    };
+                    let json = to_json(&entry);
+                    let before: Option<String> =
+                        sqlx::query_scalar("SELECT entry FROM institutions WHERE source = $1 AND source_key = $2")
+                            .bind(&entry.source)
+                            .bind(&entry.source_key)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if before.as_deref() == Some(json.as_str()) {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO institutions (prefecture, source, source_key, insurance_code, entry) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (source, source_key) DO UPDATE SET prefecture = excluded.prefecture,
+                             insurance_code = excluded.insurance_code, entry = excluded.entry",
+                    )
+                    .bind(entry.prefecture.code())
+                    .bind(&entry.source)
+                    .bind(&entry.source_key)
+                    .bind(&code)
+                    .bind(&json)
+                    .execute(&mut *tx)
+                    .await?;
+                    change(&mut tx, entry.prefecture, &Entity::Institution(entry)).await?;
+                    changed += 1;
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+        }
+    };
+}
+
+mod sqlite_impl {
+    use super::*;
+    sql_storage!(SqliteStorage, sqlx::Sqlite, "BEGIN IMMEDIATE", "");
+}
+
+mod postgres_impl {
+    use super::*;
+    sql_storage!(PostgresStorage, sqlx::Postgres, "BEGIN", "SELECT pg_advisory_xact_lock(7204)");
+}

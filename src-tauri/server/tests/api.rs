@@ -1,0 +1,232 @@
+//! The shared suite: every test runs against SQLite and PostgreSQL, through real HTTPS on a
+//! loopback port.
+
+mod support;
+
+use madoguchi_domain::api::{ApiError, ApplicationDetail, ChangesPage, DecisionResponse, Entity};
+use madoguchi_domain::{ApplicationStatus, NoticeKind};
+use serde_json::{json, Value};
+use support::{form, TestServer, BACKENDS};
+
+async fn decide(s: &TestServer, token: &str, id: i64, version: i64, action: Value, key: &str) -> reqwest::Response {
+    s.client()
+        .post(format!("{}/v1/applications/{id}/decisions", s.url))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({ "expected_version": version, "action": action, "note": null, "desk": "desk-1" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn changes(s: &TestServer, token: &str, since: i64) -> ChangesPage {
+    let r = s.client().get(format!("{}/v1/changes?since={since}", s.url)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intake_validates_every_field_and_stores_nothing_bad() {
+    for backend in BACKENDS {
+        let s = TestServer::start(backend).await;
+        let token = s.officer("01").await;
+        let mut bad = form("01", 1);
+        bad.email = "jimu@@x".into();
+        bad.postal_code = "12".into();
+        bad.insurance_code = Some("0110112480".into());
+        let r = s.client().post(format!("{}/v1/applications", s.url)).json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{backend:?}");
+        let err: ApiError = r.json().await.unwrap();
+        let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["postal_code", "email", "insurance_code"], "{backend:?}");
+        assert!(err.fields.iter().all(|f| !f.message.is_empty() && f.code.starts_with("E-")));
+        assert!(changes(&s, &token, 0).await.changes.is_empty(), "{backend:?}: nothing stored");
+
+        let receipt = s.submit(&form("01", 1)).await;
+        assert_eq!(receipt.prefecture.code(), "01");
+        let page = changes(&s, &token, 0).await;
+        assert_eq!(page.changes.len(), 1);
+        let Entity::Application(app) = &page.changes[0].entity else { panic!() };
+        assert_eq!((app.id, app.status, app.version), (receipt.id, ApplicationStatus::Submitted, 1));
+        assert_eq!(changes(&s, &token, page.next_cursor).await.changes.len(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decision_is_made_once_and_mails_its_notice() {
+    for backend in BACKENDS {
+        let s = TestServer::start(backend).await;
+        let token = s.officer("13").await;
+        let id = s.submit(&form("13", 7)).await.id;
+        // A decision needs a review first.
+        let r = decide(&s, &token, id, 1, json!({"action": "approve_new_account"}), "k0").await;
+        assert_eq!(r.status(), 409);
+        let err: ApiError = r.json().await.unwrap();
+        assert_eq!(err.code, "E-APP-TRANSITION");
+        assert_eq!(err.current.unwrap().status, ApplicationStatus::Submitted);
+
+        assert_eq!(decide(&s, &token, id, 1, json!({"action": "start_review"}), "k1").await.status(), 200);
+        let first = decide(&s, &token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
+        assert_eq!(first.status(), 200, "{backend:?}");
+        let first_body = first.text().await.unwrap();
+        let answer: DecisionResponse = serde_json::from_str(&first_body).unwrap();
+        assert_eq!(answer.application.status, ApplicationStatus::ApprovedNewAccount);
+        let login_id = answer.application.login_id.clone().unwrap();
+        let notice = answer.notice.unwrap();
+        assert_eq!(notice.kind, NoticeKind::Issuance);
+        assert_eq!(notice.to, "jimu7@hospital.example.jp");
+        assert!(notice.subject.contains("パスワード登録のご依頼"));
+        assert!(notice.body.starts_with("テスト病院7 ご担当者様"));
+        assert!(notice.body.contains(&format!("ユーザ名（ログインID）：{login_id}")));
+
+        // The same key again: the first answer, byte for byte, and no second decision.
+        let again = decide(&s, &token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.text().await.unwrap(), first_body);
+        // A new key on the old version: stale.
+        let stale = decide(&s, &token, id, 2, json!({"action": "reject", "reason": "duplicate"}), "k3").await;
+        assert_eq!(stale.status(), 409);
+        let err: ApiError = stale.json().await.unwrap();
+        assert_eq!(err.code, "E-SYNC-409");
+        assert_eq!(err.current.unwrap().version, 3);
+
+        let detail: ApplicationDetail = s
+            .client()
+            .get(format!("{}/v1/applications/{id}", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let trail: Vec<(&str, Option<&str>)> =
+            detail.audit.iter().map(|a| (a.to_status.as_str(), a.officer.as_deref())).collect();
+        assert_eq!(
+            trail,
+            [("submitted", None), ("in_review", Some("窓口 太郎")), ("approved_new_account", Some("窓口 太郎"))]
+        );
+        assert!(detail.audit.iter().skip(1).all(|a| a.desk == "desk-1"));
+
+        // The institution now has an account: a second application for it is approved as existing.
+        let id2 = s.submit(&form("13", 7)).await.id;
+        decide(&s, &token, id2, 1, json!({"action": "start_review"}), "k4").await;
+        let refused = decide(&s, &token, id2, 2, json!({"action": "approve_new_account"}), "k5").await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(refused.json::<ApiError>().await.unwrap().code, "E-APP-ACCOUNT-EXISTS");
+        let existing: DecisionResponse =
+            decide(&s, &token, id2, 2, json!({"action": "approve_existing_account"}), "k6").await.json().await.unwrap();
+        assert_eq!(existing.application.login_id.as_deref(), Some(login_id.as_str()));
+        let notice = existing.notice.unwrap();
+        assert_eq!(notice.kind, NoticeKind::ExistingAccount);
+        assert!(notice.body.contains(&format!("[申請番号：{id2:014}]")));
+
+        // The feed carries every state: applications, the account, both notices.
+        let kinds: Vec<&str> = changes(&s, &token, 0)
+            .await
+            .changes
+            .iter()
+            .map(|c| match c.entity {
+                Entity::Application(_) => "application",
+                Entity::Notice(_) => "notice",
+                Entity::Account(_) => "account",
+                Entity::Institution(_) => "institution",
+            })
+            .collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "notice").count(), 2, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "account").count(), 1, "{kinds:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_sees_and_changes_nothing_outside_their_prefecture() {
+    for backend in BACKENDS {
+        let s = TestServer::start(backend).await;
+        let tokyo = s.officer("13").await;
+        let osaka = s.officer("27").await;
+        let theirs = s.submit(&form("27", 1)).await.id;
+        let c = s.client();
+        let get = |path: String, token: &str| c.get(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).send();
+        assert_eq!(get(format!("/v1/applications/{theirs}"), &tokyo).await.unwrap().status(), 404);
+        assert_eq!(get(format!("/v1/applications/{theirs}"), &osaka).await.unwrap().status(), 200);
+        assert!(changes(&s, &tokyo, 0).await.changes.is_empty());
+        assert_eq!(changes(&s, &osaka, 0).await.changes.len(), 1);
+        let r = decide(&s, &tokyo, theirs, 1, json!({"action": "start_review"}), "x").await;
+        assert_eq!(r.status(), 404, "{backend:?}");
+        // Osaka's decision goes through; Tokyo still sees none of it.
+        assert_eq!(decide(&s, &osaka, theirs, 1, json!({"action": "start_review"}), "y").await.status(), 200);
+        decide(&s, &osaka, theirs, 2, json!({"action": "approve_new_account"}), "z").await;
+        let notices: Vec<Value> = get("/v1/notices".into(), &tokyo).await.unwrap().json().await.unwrap();
+        assert!(notices.is_empty());
+        let accounts: Vec<Value> = get("/v1/accounts".into(), &tokyo).await.unwrap().json().await.unwrap();
+        assert!(accounts.is_empty());
+        assert!(changes(&s, &tokyo, 0).await.changes.is_empty());
+        // A proxy application for another prefecture is refused.
+        let r = c.post(format!("{}/v1/proxy-applications", s.url)).bearer_auth(&tokyo).json(&form("27", 2)).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = c.post(format!("{}/v1/proxy-applications", s.url)).bearer_auth(&tokyo).json(&form("13", 2)).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        // No token, a wrong token: 401 everywhere.
+        for path in ["/v1/changes", "/v1/notices", "/v1/accounts", "/v1/applications/1"] {
+            assert_eq!(c.get(format!("{}{path}", s.url)).send().await.unwrap().status(), 401, "{path}");
+            assert_eq!(get(path.into(), "wrong").await.unwrap().status(), 401, "{path}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_payloads_get_4xx_and_the_server_keeps_serving() {
+    for backend in BACKENDS {
+        let s = TestServer::start(backend).await;
+        let token = s.officer("13").await;
+        let c = s.client();
+        let post = |path: &str, body: Vec<u8>| {
+            c.post(format!("{}{path}", s.url))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .header("Idempotency-Key", "k")
+                .body(body)
+                .send()
+        };
+        let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+            ("/v1/applications", b"{not json".to_vec(), 400),
+            ("/v1/applications", br#"{"kind": 5}"#.to_vec(), 400),
+            ("/v1/applications", serde_json::to_vec(&json!({"kind": "hospital", "extra": 1})).unwrap(), 422),
+            ("/v1/applications/1/decisions", br#"{"expected_version": "one"}"#.to_vec(), 422),
+            ("/v1/applications/1/decisions", b"\xff\xfe".to_vec(), 400),
+        ];
+        for (path, body, want) in cases {
+            let r = post(path, body).await.unwrap();
+            let status = r.status().as_u16();
+            let err: ApiError = r.json().await.unwrap();
+            assert_eq!(status, want, "{backend:?} {path} {err:?}");
+            assert!(err.code.starts_with("E-"), "{err:?}");
+        }
+        // A body over the limit: refused from its Content-Length, before it is read; the
+        // client may see the 413 or only the closed connection while still sending.
+        // (Its own client: the server closes that connection.)
+        let huge = s.client().post(format!("{}/v1/applications", s.url)).header("content-type", "application/json");
+        match huge.body(vec![b' '; 2 * 1024 * 1024]).send().await {
+            Ok(r) => assert_eq!(r.status(), 413),
+            Err(e) => assert!(e.is_request(), "{e}"),
+        }
+        let r = c.get(format!("{}/v1/changes?since=abc", s.url)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let r = c.post(format!("{}/v1/applications/1/decisions", s.url)).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+        assert!(r.status().is_client_error());
+        assert_eq!(c.get(format!("{}/v1/health", s.url)).send().await.unwrap().status(), 200);
+        assert_eq!(s.submit(&form("13", 1)).await.prefecture.code(), "13");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_is_not_spoken_and_the_api_is_described() {
+    let s = TestServer::start(support::Backend::Sqlite).await;
+    let plain = reqwest::Client::new().get(format!("http://localhost:{}/v1/health", s.running.as_ref().unwrap().addr.port())).send().await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    let doc: Value = s.client().get(format!("{}/openapi.json", s.url)).send().await.unwrap().json().await.unwrap();
+    for path in ["/v1/applications", "/v1/applications/{id}/decisions", "/v1/changes", "/v1/notices"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["ApplicationForm"].is_object());
+}

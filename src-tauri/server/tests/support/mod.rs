@@ -1,0 +1,136 @@
+//! A real server for tests: HTTPS with certificates made here (rcgen), on a loopback port
+//! chosen by the system, over SQLite or PostgreSQL.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use madoguchi_domain::api::Receipt;
+use madoguchi_domain::ApplicationForm;
+use madoguchi_domain::{InstitutionKind, Prefecture};
+use madoguchi_server::http::token_hash;
+use madoguchi_server::{storage, Running, Storage};
+
+/// The databases every test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+pub struct Certificates {
+    pub ca_pem: String,
+    pub cert_path: std::path::PathBuf,
+    pub key_path: std::path::PathBuf,
+}
+
+/// A CA and a server certificate for localhost / 127.0.0.1 signed by it, written to `dir`.
+pub fn certificates(dir: &std::path::Path) -> Certificates {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(rcgen::DnType::CommonName, "Madoguchi test CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert = params.signed_by(&key, &ca_cert, &ca_key).unwrap();
+    let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    Certificates { ca_pem: ca_cert.pem(), cert_path, key_path }
+}
+
+/// A fresh, empty database of `backend`: a file, or a new PostgreSQL database.
+pub async fn database(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("central.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("MADOGUCHI_TEST_POSTGRES")
+                .expect("MADOGUCHI_TEST_POSTGRES (postgres://user:pw@host/db) — `cargo xtask test` starts PostgreSQL and sets it");
+            let name = format!("madoguchi_test_{}", uuid_like());
+            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| panic!("{admin}: {e}"));
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+            pool.close().await;
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("{n:016x}")
+}
+
+pub struct TestServer {
+    pub backend: Backend,
+    pub url: String,
+    pub storage: Arc<dyn Storage>,
+    pub certs: Certificates,
+    pub running: Option<Running>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let certs = certificates(dir.path());
+        let storage = storage::open(&database(backend, dir.path()).await).await.unwrap();
+        let tls = madoguchi_server::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let running = madoguchi_server::start(storage.clone(), listener, tls).await.unwrap();
+        let url = format!("https://localhost:{}", running.addr.port());
+        TestServer { backend, url, storage, certs, running: Some(running), dir }
+    }
+
+    /// An HTTPS client that trusts only the test CA.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(self.certs.ca_pem.as_bytes()).unwrap())
+            .tls_built_in_root_certs(false)
+            .https_only(true)
+            .build()
+            .unwrap()
+    }
+
+    /// A new officer of `prefecture` and their bearer token.
+    pub async fn officer(&self, prefecture: &str) -> String {
+        let token = format!("token-{}", uuid_like());
+        let p: Prefecture = prefecture.parse().unwrap();
+        self.storage.create_officer(p, "窓口 太郎", &token_hash(&token)).await.unwrap();
+        token
+    }
+
+    pub async fn submit(&self, form: &ApplicationForm) -> Receipt {
+        let r = self.client().post(format!("{}/v1/applications", self.url)).json(form).send().await.unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+}
+
+/// A valid form of a real Hokkaido hospital (01) or a real Tokyo clinic (13), or Osaka (27).
+pub fn form(prefecture: &str, n: usize) -> ApplicationForm {
+    let (code, address) = match prefecture {
+        "01" => ("0110112489", "北海道札幌市南区川沿１３条２丁目１番３８号"),
+        "13" => ("1310270751", "東京都千代田区丸の内１丁目"),
+        "27" => ("2710112463", "大阪府大阪市中央区大手前２丁目"),
+        other => panic!("no sample for {other}"),
+    };
+    ApplicationForm {
+        kind: InstitutionKind::Hospital,
+        institution_code: format!("{prefecture}{n:06}"),
+        insurance_code: Some(code.into()),
+        name: format!("テスト病院{n}"),
+        kana: "テストビョウイン".into(),
+        postal_code: "100-0001".into(),
+        address: address.into(),
+        phone: "03-1234-5678".into(),
+        department: "事務部".into(),
+        department_number: "1".into(),
+        contact_name: "担当 花子".into(),
+        email: format!("jimu{n}@hospital.example.jp"),
+    }
+}
