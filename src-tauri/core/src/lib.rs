@@ -6,11 +6,15 @@
 pub mod code_check;
 pub mod desk;
 pub mod error;
+pub mod keychain;
 pub mod lookup;
 pub mod registry;
 pub mod settings;
 pub mod store;
+pub mod sync;
 
 pub use desk::{Desk, DeskError};
 pub use error::UiError;
 pub use store::{Store, StoreError};
+/// The SQL toolkit of the store, for callers that inspect it (tests, tools).
+pub use sqlx;

@@ -1,4 +1,5 @@
-//! 設定: the desk's own settings, kept in the local store.
+//! 設定: the desk's own settings, kept in the local store. The server token is not among them:
+//! it lives in the OS keychain (see `keychain`).
 
 use chrono::Utc;
 use madoguchi_domain::Prefecture;
@@ -6,34 +7,63 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
 
-/// What a desk is configured with. The server token is not here: it lives in the OS keychain.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeskSettings {
-    /// The prefecture this desk serves; it completes 7-digit codes and scopes every list.
+    /// The prefecture this desk serves; it completes 7-digit codes and ranks the lookup.
     pub prefecture: Option<Prefecture>,
+    /// The central server, `https://…`.
+    pub server_url: Option<String>,
+    /// A PEM file with the root CA the prefecture's network uses, if not a public one.
+    pub ca_cert_path: Option<String>,
+    /// An HTTP proxy, `http://proxy.example:8080`.
+    pub proxy_url: Option<String>,
+    /// This PC's name in the audit trail (e.g. 医療政策課-3).
+    pub desk_name: Option<String>,
+}
+
+type Row = (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+
+fn blank_to_none(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl Store {
     pub async fn desk_settings(&self) -> Result<DeskSettings, StoreError> {
-        let row: Option<Option<String>> =
-            sqlx::query_scalar("SELECT prefecture FROM desk_settings WHERE id = 1")
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT prefecture, server_url, ca_cert_path, proxy_url, desk_name FROM desk_settings WHERE id = 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((prefecture, server_url, ca_cert_path, proxy_url, desk_name)) = row else {
+            return Ok(DeskSettings::default());
+        };
         // The CHECK constraint keeps the column to 01..47, so parsing cannot fail on our own data.
-        let prefecture = row.flatten().and_then(|p| p.parse().ok());
-        Ok(DeskSettings { prefecture })
+        let prefecture = prefecture.and_then(|p| p.parse().ok());
+        Ok(DeskSettings { prefecture, server_url, ca_cert_path, proxy_url, desk_name })
     }
 
     pub async fn save_desk_settings(&self, s: &DeskSettings) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO desk_settings (id, prefecture, updated_at) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET prefecture = excluded.prefecture, updated_at = excluded.updated_at",
+            "INSERT INTO desk_settings (id, prefecture, server_url, ca_cert_path, proxy_url, desk_name, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET prefecture = excluded.prefecture, server_url = excluded.server_url,
+                 ca_cert_path = excluded.ca_cert_path, proxy_url = excluded.proxy_url,
+                 desk_name = excluded.desk_name, updated_at = excluded.updated_at",
         )
         .bind(s.prefecture.map(|p| p.code()))
+        .bind(blank_to_none(&s.server_url))
+        .bind(blank_to_none(&s.ca_cert_path))
+        .bind(blank_to_none(&s.proxy_url))
+        .bind(blank_to_none(&s.desk_name))
         .bind(Utc::now().to_rfc3339())
         .execute(self.pool())
         .await?;
-        log::info!("desk settings saved: prefecture {:?}", s.prefecture.map(|p| p.code()));
+        log::info!(
+            "desk settings saved: prefecture {:?}, server {:?}",
+            s.prefecture.map(|p| p.code()),
+            blank_to_none(&s.server_url)
+        );
         Ok(())
     }
 }
@@ -48,13 +78,21 @@ mod tests {
         let path = dir.path().join("desk.db");
         let store = Store::open(&path).await.unwrap();
         assert_eq!(store.desk_settings().await.unwrap(), DeskSettings::default());
-        let tokyo = DeskSettings { prefecture: Some("13".parse().unwrap()) };
+        let tokyo = DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() };
         store.save_desk_settings(&tokyo).await.unwrap();
-        let osaka = DeskSettings { prefecture: Some("27".parse().unwrap()) };
+        let osaka = DeskSettings {
+            prefecture: Some("27".parse().unwrap()),
+            server_url: Some("https://central.example.lg.jp".into()),
+            desk_name: Some("  ".into()),
+            ..Default::default()
+        };
         store.save_desk_settings(&osaka).await.unwrap();
         store.pool().close().await;
         let again = Store::open(&path).await.unwrap();
-        assert_eq!(again.desk_settings().await.unwrap(), osaka);
+        let loaded = again.desk_settings().await.unwrap();
+        assert_eq!(loaded.prefecture, osaka.prefecture);
+        assert_eq!(loaded.server_url, osaka.server_url);
+        assert_eq!(loaded.desk_name, None, "blank is none");
     }
 
     #[tokio::test]

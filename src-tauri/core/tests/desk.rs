@@ -75,7 +75,7 @@ async fn a_new_desk_prefecture_reranks_the_lookup() {
         desk.search("中央クリニック", 20).unwrap().hits.into_iter().map(|h| h.institution.prefecture).collect()
     };
     assert_eq!(prefs(&desk), ["01", "13"]);
-    desk.save_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()) }).await.unwrap();
+    desk.save_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() }).await.unwrap();
     assert_eq!(prefs(&desk), ["13", "01"]);
     // A 7-digit code is completed with the desk's prefecture.
     let result = desk.search("0270751", 20).unwrap();

@@ -152,7 +152,7 @@ async fn names_readings_and_addresses_fold_for_matching() {
     let hits = index.search("医療法人社団", ctx).hits;
     assert!(!hits.is_empty() && hits.iter().all(|h| h.reason == MatchReason::CorporateName));
     // The desk's prefecture comes first among equals.
-    store.save_desk_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()) }).await.unwrap();
+    store.save_desk_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() }).await.unwrap();
     let tokyo = store.lookup_index().await.unwrap();
     let hits = tokyo.search("中央病院", ctx).hits;
     assert_eq!(hits[0].institution.name, "中央病院", "the one name-start match, in 鹿児島");

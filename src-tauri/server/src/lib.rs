@@ -1,10 +1,13 @@
 //! The Madoguchi central server: intake of 新規ユーザ登録申請, officers' decisions, the mail
 //! outbox, and the changes feed the desks sync from — over HTTPS only.
 
+pub mod cli;
 pub mod config;
 pub mod decisions;
 pub mod http;
 pub mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,12 +1,10 @@
 //! The shared suite: every test runs against SQLite and PostgreSQL, through real HTTPS on a
 //! loopback port.
 
-mod support;
-
 use madoguchi_domain::api::{ApiError, ApplicationDetail, ChangesPage, DecisionResponse, Entity};
 use madoguchi_domain::{ApplicationStatus, NoticeKind};
 use serde_json::{json, Value};
-use support::{form, TestServer, BACKENDS};
+use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
 
 async fn decide(s: &TestServer, token: &str, id: i64, version: i64, action: Value, key: &str) -> reqwest::Response {
     s.client()
@@ -221,7 +219,7 @@ async fn bad_payloads_get_4xx_and_the_server_keeps_serving() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_is_not_spoken_and_the_api_is_described() {
-    let s = TestServer::start(support::Backend::Sqlite).await;
+    let s = TestServer::start(Backend::Sqlite).await;
     let plain = reqwest::Client::new().get(format!("http://localhost:{}/v1/health", s.running.as_ref().unwrap().addr.port())).send().await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
     let doc: Value = s.client().get(format!("{}/openapi.json", s.url)).send().await.unwrap().json().await.unwrap();

@@ -1,15 +1,15 @@
-//! A real server for tests: HTTPS with certificates made here (rcgen), on a loopback port
-//! chosen by the system, over SQLite or PostgreSQL.
-
-#![allow(dead_code)]
+//! A real server for tests (feature `testing`): HTTPS with certificates made on the spot
+//! (rcgen), on a loopback port the system chooses, over SQLite or PostgreSQL. Used by this
+//! crate's suite and by the desk–server story tests.
 
 use std::sync::Arc;
 
 use madoguchi_domain::api::Receipt;
 use madoguchi_domain::ApplicationForm;
 use madoguchi_domain::{InstitutionKind, Prefecture};
-use madoguchi_server::http::token_hash;
-use madoguchi_server::{storage, Running, Storage};
+
+use crate::http::token_hash;
+use crate::{storage, Running, Storage};
 
 /// The databases every test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,12 @@ fn uuid_like() -> String {
     format!("{n:016x}")
 }
 
+async fn serve(storage: Arc<dyn Storage>, certs: &Certificates, port: u16) -> Running {
+    let tls = crate::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    crate::start(storage, listener, tls).await.unwrap()
+}
+
 pub struct TestServer {
     pub backend: Backend,
     pub url: String,
@@ -79,11 +85,26 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let certs = certificates(dir.path());
         let storage = storage::open(&database(backend, dir.path()).await).await.unwrap();
-        let tls = madoguchi_server::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let running = madoguchi_server::start(storage.clone(), listener, tls).await.unwrap();
+        let running = serve(storage.clone(), &certs, 0).await;
         let url = format!("https://localhost:{}", running.addr.port());
         TestServer { backend, url, storage, certs, running: Some(running), dir }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("url has a port")
+    }
+
+    /// Stops the server at once (no grace): desks see it gone.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown(std::time::Duration::ZERO).await;
+        }
+    }
+
+    /// Starts it again on the same port, same database.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.running = Some(serve(self.storage.clone(), &self.certs, self.port()).await);
     }
 
     /// An HTTPS client that trusts only the test CA.
@@ -111,18 +132,27 @@ impl TestServer {
     }
 }
 
-/// A valid form of a real Hokkaido hospital (01) or a real Tokyo clinic (13), or Osaka (27).
+/// A valid 医科 code of `prefecture` whose 医療機関番号 is `n` (district 01).
+pub fn insurance_code(prefecture: &str, n: usize) -> String {
+    (0..10)
+        .map(|check| format!("{prefecture}101{:04}{check}", n % 10_000))
+        .find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok())
+        .expect("one check digit fits")
+}
+
+/// A valid form for institution number `n` of prefecture 01, 13 or 27: the same `n` is the
+/// same institution.
 pub fn form(prefecture: &str, n: usize) -> ApplicationForm {
-    let (code, address) = match prefecture {
-        "01" => ("0110112489", "北海道札幌市南区川沿１３条２丁目１番３８号"),
-        "13" => ("1310270751", "東京都千代田区丸の内１丁目"),
-        "27" => ("2710112463", "大阪府大阪市中央区大手前２丁目"),
+    let address = match prefecture {
+        "01" => "北海道札幌市南区川沿１３条２丁目１番３８号",
+        "13" => "東京都千代田区丸の内１丁目",
+        "27" => "大阪府大阪市中央区大手前２丁目",
         other => panic!("no sample for {other}"),
     };
     ApplicationForm {
         kind: InstitutionKind::Hospital,
         institution_code: format!("{prefecture}{n:06}"),
-        insurance_code: Some(code.into()),
+        insurance_code: Some(insurance_code(prefecture, n)),
         name: format!("テスト病院{n}"),
         kana: "テストビョウイン".into(),
         postal_code: "100-0001".into(),

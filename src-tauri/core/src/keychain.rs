@@ -1,0 +1,86 @@
+//! 資格情報: the server token, kept only in the OS keychain (Windows Credential Manager; the
+//! Secret Service on Linux) — never in SQLite, settings files or logs.
+
+use madoguchi_domain::Coded;
+
+const SERVICE: &str = "jp.madoguchi.desk";
+
+/// A bearer token. Its `Debug` never shows it, so it cannot leak through a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The secret itself, for the Authorization header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeychainError {
+    #[error("no token stored for {0}")]
+    Missing(String),
+    #[error("the OS keychain is unavailable: {0}")]
+    Unavailable(keyring::Error),
+}
+
+impl Coded for KeychainError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Missing(_) => "E-KEYCHAIN-EMPTY",
+            Self::Unavailable(_) => "E-KEYCHAIN-UNAVAILABLE",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::Missing(_) => "このサーバーの接続トークンが登録されていません。設定で登録してください。".into(),
+            Self::Unavailable(_) => "OSの資格情報ストア（Windows の資格情報マネージャー、Linux の Secret Service）を使えません。ログインし直すか、管理者に確認してください。".into(),
+        }
+    }
+}
+
+fn entry(server_url: &str) -> Result<keyring::Entry, KeychainError> {
+    keyring::Entry::new(SERVICE, server_url).map_err(KeychainError::Unavailable)
+}
+
+/// Stores the token for `server_url`, replacing any earlier one.
+pub fn save_token(server_url: &str, token: &Token) -> Result<(), KeychainError> {
+    entry(server_url)?.set_password(token.expose()).map_err(KeychainError::Unavailable)
+}
+
+pub fn load_token(server_url: &str) -> Result<Token, KeychainError> {
+    match entry(server_url)?.get_password() {
+        Ok(t) => Ok(Token(t)),
+        Err(keyring::Error::NoEntry) => Err(KeychainError::Missing(server_url.to_owned())),
+        Err(e) => Err(KeychainError::Unavailable(e)),
+    }
+}
+
+pub fn delete_token(server_url: &str) -> Result<(), KeychainError> {
+    match entry(server_url)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(KeychainError::Unavailable(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let t = Token::new("s3cret-token");
+        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
+        assert!(!format!("{:?}", Some(&t)).contains("s3cret"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The `madoguchi-server` command line: serve, and administer (officers, registry).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use madoguchi_domain::Prefecture;
+use crate::{config::Config, http::token_hash, storage};
+use rand::Rng;
+
+/// Madoguchi central server: receives 新規ユーザ登録申請, records officers' decisions and the
+/// notices they send, and serves the changes feed the prefecture desks sync from.
+///
+/// Settings come from a TOML file (--config), then environment variables, then these options:
+///   listen    MADOGUCHI_LISTEN     address:port to listen on (default 127.0.0.1:8443)
+///   database  MADOGUCHI_DATABASE   sqlite://path.db (default, one file) or postgres://user@host/db
+///   tls_cert  MADOGUCHI_TLS_CERT   PEM certificate chain (HTTPS only; required to serve)
+///   tls_key   MADOGUCHI_TLS_KEY    PEM private key
+/// Logging: RUST_LOG (e.g. info, debug).
+#[derive(Parser, Debug)]
+#[command(version, verbatim_doc_comment)]
+struct Cli {
+    /// TOML settings file.
+    #[arg(long, env = "MADOGUCHI_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Database URL (overrides the file).
+    #[arg(long, env = "MADOGUCHI_DATABASE", global = true)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API over HTTPS.
+    Serve {
+        #[arg(long, env = "MADOGUCHI_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+        #[arg(long, env = "MADOGUCHI_TLS_CERT")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, env = "MADOGUCHI_TLS_KEY")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Officers (都道府県窓口の担当者).
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
+    /// The institution registry.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OfficerCommand {
+    /// Create an officer for one prefecture and print their token (shown this once only).
+    Add {
+        /// Prefecture code (01–47) or name.
+        #[arg(long)]
+        prefecture: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RegistryCommand {
+    /// Import the bureaus' code lists or ナビイ facility CSVs (the desks' importer).
+    Import { files: Vec<PathBuf> },
+}
+
+/// Parses the command line and runs it; the binary's whole `main`.
+pub async fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("madoguchi-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(db) = cli.database {
+        config.database = db;
+    }
+    match cli.command {
+        Command::Serve { listen, tls_cert, tls_key } => {
+            config.listen = listen.unwrap_or(config.listen);
+            config.tls_cert = tls_cert.or(config.tls_cert);
+            config.tls_key = tls_key.or(config.tls_key);
+            let (cert, key) = config.tls()?;
+            let tls = crate::tls_config(cert, key).await?;
+            let storage = storage::open(&config.database).await?;
+            let listener = std::net::TcpListener::bind(config.listen)?;
+            let running = crate::start(storage, listener, tls).await?;
+            println!("madoguchi-server: https://{}", running.addr);
+            running.wait().await?;
+        }
+        Command::Officer { command: OfficerCommand::Add { prefecture, name } } => {
+            let prefecture: Prefecture = prefecture.parse()?;
+            let storage = storage::open(&config.database).await?;
+            let token: String = rand::thread_rng()
+                .sample_iter(&rand::distributions::Alphanumeric)
+                .take(40)
+                .map(char::from)
+                .collect();
+            let officer = storage.create_officer(prefecture, &name, &token_hash(&token)).await?;
+            log::info!("officer {} created for {}", officer.id, prefecture.code());
+            println!("{token}");
+        }
+        Command::Registry { command: RegistryCommand::Import { files } } => {
+            let storage = storage::open(&config.database).await?;
+            for path in files {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+                let records = madoguchi_registry::Records::open(std::fs::File::open(&path)?, &name)?;
+                let (mut good, mut bad) = (Vec::new(), 0usize);
+                for r in records {
+                    match r {
+                        Ok(r) => good.push(r),
+                        Err(e) => {
+                            bad += 1;
+                            log::warn!("{name}: {e}");
+                        }
+                    }
+                }
+                let changed = storage.import_registry(&good).await?;
+                println!("{name}: {} rows, {bad} skipped, {changed} changed", good.len());
+            }
+        }
+    }
+    Ok(())
+}
