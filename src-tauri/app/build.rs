@@ -10,6 +10,11 @@ const COMMANDS: &[&str] = &[
     "pick_registry_file",
     "import_registry",
     "cancel_import",
+    "sync_status",
+    "sync_now",
+    "resync_from_scratch",
+    "diagnose_sync",
+    "save_server_token",
 ];
 
 fn main() {

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use madoguchi_core::desk::{InstitutionDetail, RegistryStatus};
+use madoguchi_core::desk::{DiagnosisStep, InstitutionDetail, RegistryStatus, SyncOverview};
+use madoguchi_core::sync::SyncReport;
 use madoguchi_core::lookup::SearchResult;
 use madoguchi_core::registry::{ImportProgress, ImportReport};
 use madoguchi_core::settings::DeskSettings;
@@ -89,4 +90,31 @@ pub async fn import_registry(
 #[tauri::command]
 pub fn cancel_import(desk: State<'_, Desk>) {
     desk.cancel_import();
+}
+
+/// オンライン / オフライン, 最終同期, 未送信, 要確認: for the status bar.
+#[tauri::command]
+pub async fn sync_status(desk: State<'_, Desk>) -> Result<SyncOverview, UiError> {
+    Ok(desk.sync_overview().await?)
+}
+
+#[tauri::command]
+pub async fn sync_now(desk: State<'_, Desk>) -> Result<SyncReport, UiError> {
+    Ok(desk.sync_now().await?)
+}
+
+#[tauri::command]
+pub async fn resync_from_scratch(desk: State<'_, Desk>) -> Result<SyncReport, UiError> {
+    Ok(desk.resync_from_scratch().await?)
+}
+
+#[tauri::command]
+pub async fn diagnose_sync(desk: State<'_, Desk>) -> Result<Vec<DiagnosisStep>, UiError> {
+    Ok(desk.diagnose().await)
+}
+
+/// Puts the server token into the OS keychain; the webview never reads it back.
+#[tauri::command]
+pub async fn save_server_token(desk: State<'_, Desk>, token: String) -> Result<(), UiError> {
+    Ok(desk.save_server_token(&token).await?)
 }

@@ -13,6 +13,9 @@ use tauri_plugin_sql::{DbInstances, DbPool};
 /// plugin places it in the app's config folder.
 const DB_URL: &str = "sqlite:madoguchi.db";
 
+/// How often the desk syncs by itself; the officer can always sync at once.
+const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Registers the app's commands: shared by the real app and the command tests.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -25,6 +28,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::pick_registry_file,
         commands::import_registry,
         commands::cancel_import,
+        commands::sync_status,
+        commands::sync_now,
+        commands::resync_from_scratch,
+        commands::diagnose_sync,
+        commands::save_server_token,
     ])
 }
 
@@ -40,11 +48,24 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
         }
     })?;
     let store = tauri::async_runtime::block_on(Store::from_pool(pool))?;
-    app.manage(Desk::new(store));
+    // Development builds may reach a server on this PC over plain http; release builds never.
+    app.manage(Desk::with_http_to_loopback(store, cfg!(debug_assertions)));
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = handle.state::<Desk>().rebuild_index().await {
+        let desk = handle.state::<Desk>();
+        if let Err(e) = desk.rebuild_index().await {
             log::error!("lookup index not built: {e}");
+        }
+        if let Err(e) = desk.connect().await {
+            log::warn!("sync not connected: {e}");
+        }
+        loop {
+            if desk.sync_overview().await.is_ok_and(|s| s.configured) {
+                if let Err(e) = desk.sync_now().await {
+                    log::info!("background sync: {e}");
+                }
+            }
+            tokio::time::sleep(SYNC_EVERY).await;
         }
     });
     Ok(())

@@ -61,14 +61,20 @@ async fn a_code_in_any_typed_form_is_checked_and_found() {
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_round_trip_through_the_store() {
     let desk = desk().await;
-    assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap(), json!({"prefecture": null}));
-    invoke(&desk, "save_settings", json!({"settings": {"prefecture": "27"}})).unwrap();
-    assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap(), json!({"prefecture": "27"}));
+    assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap()["prefecture"], json!(null));
+    invoke(&desk, "save_settings", json!({"settings": {"prefecture": "27", "desk_name": "医療政策課-3"}})).unwrap();
+    let saved = invoke(&desk, "get_settings", json!({})).unwrap();
+    assert_eq!((&saved["prefecture"], &saved["desk_name"]), (&json!("27"), &json!("医療政策課-3")));
+    // No server yet: the status bar says so, and syncing says why it cannot.
+    let status = invoke(&desk, "sync_status", json!({})).unwrap();
+    assert_eq!((&status["configured"], &status["pending"]), (&json!(false), &json!(0)));
+    assert_eq!(invoke(&desk, "sync_now", json!({})).unwrap_err()["code"], "E-SYNC-NOT-CONFIGURED");
+    assert_eq!(invoke(&desk, "save_server_token", json!({"token": "x"})).unwrap_err()["code"], "E-SYNC-NOT-CONFIGURED");
     for bad in [json!("48"), json!(13), json!("東京市")] {
         let refused = invoke(&desk, "save_settings", json!({"settings": {"prefecture": bad}}));
         assert!(refused.is_err(), "{refused:?}");
     }
-    assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap(), json!({"prefecture": "27"}));
+    assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap()["prefecture"], "27");
     let prefectures = invoke(&desk, "list_prefectures", json!({})).unwrap();
     assert_eq!(prefectures.as_array().unwrap().len(), 47);
     assert_eq!(prefectures[12], json!({"code": "13", "name": "東京都"}));

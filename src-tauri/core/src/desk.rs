@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use madoguchi_domain::Coded;
 use serde::Serialize;
 
+use crate::keychain::{self, KeychainError, Token};
 use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
+use crate::sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use crate::registry::{ImportProgress, ImportReport, RegistryError};
 use crate::settings::DeskSettings;
 use crate::store::{Store, StoreError};
@@ -27,6 +29,12 @@ pub enum DeskError {
     IndexNotReady,
     #[error("no institution {0}")]
     NoSuchInstitution(i64),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error("cannot read the CA file {0}: {1}")]
+    CaFile(String, std::io::Error),
 }
 
 impl Coded for DeskError {
@@ -38,6 +46,9 @@ impl Coded for DeskError {
             Self::ImportRunning => "E-IMPORT-BUSY",
             Self::IndexNotReady => "E-LOOKUP-NOT-READY",
             Self::NoSuchInstitution(_) => "E-LOOKUP-NOT-FOUND",
+            Self::Sync(e) => e.code(),
+            Self::Keychain(e) => e.code(),
+            Self::CaFile(..) => "E-SYNC-CA-FILE",
         }
     }
     fn message_ja(&self) -> String {
@@ -48,6 +59,9 @@ impl Coded for DeskError {
             Self::ImportRunning => "ほかの取り込みが実行中です。終わってからもう一度お試しください。".into(),
             Self::IndexNotReady => "機関検索の準備中です。数秒後にもう一度お試しください。".into(),
             Self::NoSuchInstitution(_) => "この機関は台帳にありません。台帳が取り込み直された可能性があります。".into(),
+            Self::Sync(e) => e.message_ja(),
+            Self::Keychain(e) => e.message_ja(),
+            Self::CaFile(path, _) => format!("ルート証明書ファイル「{path}」を読めません。設定のパスを確認してください。"),
         }
     }
 }
@@ -80,8 +94,32 @@ pub struct InstitutionDetail {
     pub closed_in: Option<String>,
 }
 
+/// The sync state for the status bar: オンライン / オフライン, 未送信, 要確認.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncOverview {
+    pub configured: bool,
+    pub online: bool,
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+    pub pending: i64,
+    pub rejected: i64,
+}
+
+/// One step of 接続診断, in the officer's words.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosisStep {
+    pub step: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
 pub struct Desk {
     store: Store,
+    /// Built from the settings and the keychain; `None` until a server is configured.
+    sync: RwLock<Option<Arc<SyncClient>>>,
+    online: AtomicBool,
+    /// Development builds may talk plain http to this PC.
+    allow_loopback_http: bool,
     /// `None` while the index is built (at start-up, after an import, after a settings change).
     index: RwLock<Option<Arc<LookupIndex>>>,
     import_cancel: Mutex<Option<Arc<AtomicBool>>>,
@@ -96,7 +134,117 @@ impl std::fmt::Debug for Desk {
 impl Desk {
     /// A desk over `store`; call [`Desk::rebuild_index`] to make the lookup ready.
     pub fn new(store: Store) -> Self {
-        Self { store, index: RwLock::new(None), import_cancel: Mutex::new(None) }
+        Self::with_http_to_loopback(store, false)
+    }
+
+    /// A desk that may also use plain http to 127.0.0.1 (development builds only).
+    pub fn with_http_to_loopback(store: Store, allow_loopback_http: bool) -> Self {
+        Self {
+            store,
+            sync: RwLock::new(None),
+            online: AtomicBool::new(false),
+            allow_loopback_http,
+            index: RwLock::new(None),
+            import_cancel: Mutex::new(None),
+        }
+    }
+
+    /// Builds the sync client from the settings and the keychain's token.
+    pub async fn connect(&self) -> Result<(), DeskError> {
+        *self.sync.write().expect("sync lock") = None;
+        let settings = self.store.desk_settings().await?;
+        let Some(server_url) = settings.server_url.clone() else { return Ok(()) };
+        let ca_pem = match &settings.ca_cert_path {
+            Some(path) => Some(std::fs::read(path).map_err(|e| DeskError::CaFile(path.clone(), e))?),
+            None => None,
+        };
+        let config = SyncConfig {
+            server_url: server_url.clone(),
+            ca_pem,
+            proxy_url: settings.proxy_url.clone(),
+            allow_loopback_http: self.allow_loopback_http,
+            desk_name: settings.desk_name.clone().unwrap_or_default(),
+        };
+        let token = keychain::load_token(&server_url)?;
+        let client = SyncClient::new(&config, token)?;
+        *self.sync.write().expect("sync lock") = Some(Arc::new(client));
+        log::info!("sync client ready for {server_url}");
+        Ok(())
+    }
+
+    /// Keeps the server token in the OS keychain (never in the store) and reconnects.
+    pub async fn save_server_token(&self, token: &str) -> Result<(), DeskError> {
+        let settings = self.store.desk_settings().await?;
+        let server_url = settings.server_url.ok_or(SyncError::NotConfigured)?;
+        keychain::save_token(&server_url, &Token::new(token.trim()))?;
+        self.connect().await
+    }
+
+    fn client(&self) -> Result<Arc<SyncClient>, DeskError> {
+        self.sync.read().expect("sync lock").clone().ok_or(DeskError::Sync(SyncError::NotConfigured))
+    }
+
+    /// Push then pull; the outcome sets オンライン / オフライン.
+    pub async fn sync_now(&self) -> Result<SyncReport, DeskError> {
+        let client = self.client()?;
+        let result = self.store.sync(&client).await;
+        self.online.store(result.is_ok(), Ordering::Relaxed);
+        Ok(result?)
+    }
+
+    pub async fn sync_overview(&self) -> Result<SyncOverview, DeskError> {
+        let status = self.store.sync_status().await?;
+        Ok(SyncOverview {
+            configured: self.sync.read().expect("sync lock").is_some(),
+            online: self.online.load(Ordering::Relaxed),
+            last_sync_at: status.last_sync_at,
+            last_error: status.last_error,
+            pending: status.pending,
+            rejected: status.rejected,
+        })
+    }
+
+    /// 最初から同期し直す: drops what was pulled (never unsent actions) and pulls it all again.
+    pub async fn resync_from_scratch(&self) -> Result<SyncReport, DeskError> {
+        self.store.reset_sync().await?;
+        self.sync_now().await
+    }
+
+    /// 接続診断: settings, token, reachability (TLS included), authorisation — each step said.
+    pub async fn diagnose(&self) -> Vec<DiagnosisStep> {
+        let mut steps = Vec::new();
+        let mut step = |step, result: Result<String, String>| {
+            let ok = result.is_ok();
+            steps.push(DiagnosisStep { step, ok, detail: result.unwrap_or_else(|e| e) });
+            ok
+        };
+        let settings = match self.store.desk_settings().await {
+            Ok(s) => s,
+            Err(e) => {
+                step("設定", Err(e.message_ja()));
+                return steps;
+            }
+        };
+        let Some(url) = settings.server_url else {
+            step("サーバーURL", Err(SyncError::NotConfigured.message_ja()));
+            return steps;
+        };
+        step("サーバーURL", Ok(url.clone()));
+        if !step("接続トークン", keychain::load_token(&url).map(|_| "OSの資格情報ストアに登録済みです".into()).map_err(|e| e.message_ja())) {
+            return steps;
+        }
+        if let Err(e) = self.connect().await {
+            step("接続設定", Err(e.message_ja()));
+            return steps;
+        }
+        let Ok(client) = self.client() else { return steps };
+        if !step("サーバーへの接続（HTTPS）", client.health().await.map(|_| "応答があります".into()).map_err(|e| format!("{} {}", e.message_ja(), e))) {
+            return steps;
+        }
+        let auth = self.store.pull(&client).await;
+        self.online.store(auth.is_ok(), Ordering::Relaxed);
+        step("認証と受信", auth.map(|n| format!("{n}件を受信しました")).map_err(|e| e.message_ja()));
+        steps
     }
 
     pub fn store(&self) -> &Store {
@@ -202,6 +350,14 @@ impl Desk {
         self.store.save_desk_settings(settings).await?;
         if before.prefecture != settings.prefecture {
             self.rebuild_index().await?;
+        }
+        if (&before.server_url, &before.ca_cert_path, &before.proxy_url, &before.desk_name)
+            != (&settings.server_url, &settings.ca_cert_path, &settings.proxy_url, &settings.desk_name)
+        {
+            // A server without a token yet is not an error here; the status bar says so.
+            if let Err(e) = self.connect().await {
+                log::warn!("sync not connected after settings change: {e}");
+            }
         }
         Ok(())
     }

@@ -22,9 +22,10 @@ const BUILD_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
 ];
 
-/// What the tests add: a virtual display, the WebDriver of WebKitGTK, and PostgreSQL for the
-/// server's second storage.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils", "postgresql"];
+/// What the tests add: a virtual display, the WebDriver of WebKitGTK, PostgreSQL for the
+/// server's second storage, and a Secret Service (gnome-keyring) for the token keychain.
+const TEST_PACKAGES: &[&str] =
+    &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils", "postgresql", "gnome-keyring", "dbus", "dbus-x11"];
 
 /// The role the server tests create their databases with.
 const TEST_POSTGRES: &str = "postgres://madoguchi:madoguchi@127.0.0.1:5432/postgres";
@@ -185,6 +186,14 @@ fn build_ui() -> Result {
     sh_in(&root().join("ui"), "npm", &["run", "build"], &[])
 }
 
+/// Runs `command` in a private D-Bus session with an unlocked Secret Service, as a desktop
+/// login provides: the keychain the desk keeps its server token in.
+fn with_keychain(command: &[&str], env: &[(&str, &str)]) -> Result {
+    let script = "echo -n madoguchi-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"";
+    let args = [&["--", "bash", "-c", script, "keychain"][..], command].concat();
+    sh_in(&root(), "dbus-run-session", &args, env)
+}
+
 fn run() -> Result {
     setup(false)?;
     build_ui()?;
@@ -196,17 +205,17 @@ fn test() -> Result {
     let ui = root().join("ui");
     sh_in(&ui, "npm", &["run", "check"], &[])?;
     build_ui()?;
-    // Domain, core, command tests (Tauri's mock runtime) and the server on both databases.
+    // Domain, core (keychain included), command tests (Tauri's mock runtime), the server on
+    // both databases, and the desk-server stories.
     let pg = postgres()?;
-    sh_in(&root(), &cargo(), &["test", "--workspace", "--exclude", "madoguchi-e2e"], &[("MADOGUCHI_TEST_POSTGRES", pg)])?;
+    let cargo = cargo();
+    with_keychain(&[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"], &[("MADOGUCHI_TEST_POSTGRES", pg)])?;
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver.
-    sh(&cargo(), &["build", "--package", "madoguchi-app"])?;
+    sh(&cargo, &["build", "--package", "madoguchi-app"])?;
     let app = root().join("target/debug/madoguchi");
     let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
-    sh_in(
-        &root(),
-        "xvfb-run",
-        &["-a", "-s", "-screen 0 1280x800x24", &cargo(), "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
+    with_keychain(
+        &["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", &cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
         &[
             ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
             ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),

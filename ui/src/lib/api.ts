@@ -18,7 +18,25 @@ export type CodeCheck =
   | { status: 'valid'; code: CodeView }
   | { status: 'invalid'; error: UiError; suggestions: { code: CodeView; edit: string }[] };
 
-export type DeskSettings = { prefecture: string | null };
+export type DeskSettings = {
+  prefecture: string | null;
+  server_url: string | null;
+  ca_cert_path: string | null;
+  proxy_url: string | null;
+  desk_name: string | null;
+};
+
+export type SyncOverview = {
+  configured: boolean;
+  online: boolean;
+  last_sync_at: string | null;
+  last_error: string | null;
+  pending: number;
+  rejected: number;
+};
+
+export type SyncReport = { sent: number; rejected: number; pulled: number };
+export type DiagnosisStep = { step: string; ok: boolean; detail: string };
 
 export type Institution = {
   id: number;
@@ -95,6 +113,11 @@ export const api = {
     return invoke<ImportReport>('import_registry', { path, onProgress: channel });
   },
   cancelImport: () => invoke<void>('cancel_import'),
+  syncStatus: () => invoke<SyncOverview>('sync_status'),
+  syncNow: () => invoke<SyncReport>('sync_now'),
+  resync: () => invoke<SyncReport>('resync_from_scratch'),
+  diagnose: () => invoke<DiagnosisStep[]>('diagnose_sync'),
+  saveServerToken: (token: string) => invoke<void>('save_server_token', { token }),
   getSettings: () => invoke<DeskSettings>('get_settings'),
   saveSettings: (settings: DeskSettings) => invoke<void>('save_settings', { settings }),
 };

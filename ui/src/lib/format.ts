@@ -28,3 +28,11 @@ export const eraDateOf = (iso: string) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : toEraDate(d);
 };
+
+const clock = new Intl.DateTimeFormat('ja-JP', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Tokyo' });
+/** `09:05` in JST, with the date when it is not today. */
+export const timeOf = (iso: string) => {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return toWesternDate(d) === toWesternDate(new Date()) ? clock.format(d) : `${toEraDate(d)} ${clock.format(d)}`;
+};
