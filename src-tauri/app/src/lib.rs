@@ -56,6 +56,8 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
         if let Err(e) = desk.rebuild_index().await {
             log::error!("lookup index not built: {e}");
         }
+        #[cfg(debug_assertions)]
+        dev_server(&desk).await;
         if let Err(e) = desk.connect().await {
             log::warn!("sync not connected: {e}");
         }
@@ -69,6 +71,32 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
         }
     });
     Ok(())
+}
+
+/// `cargo xtask run` starts a local central server and hands its address, CA and a demo
+/// officer's token over in the environment; development builds take them into 設定 and the
+/// keychain. Release builds have no such door.
+#[cfg(debug_assertions)]
+async fn dev_server(desk: &Desk) {
+    let (Ok(url), Ok(ca), Ok(token)) = (
+        std::env::var("MADOGUCHI_DEV_SERVER_URL"),
+        std::env::var("MADOGUCHI_DEV_CA_CERT"),
+        std::env::var("MADOGUCHI_DEV_TOKEN"),
+    ) else {
+        return;
+    };
+    let outcome = async {
+        let mut settings = desk.settings().await?;
+        settings.server_url = Some(url.clone());
+        settings.ca_cert_path = Some(ca);
+        settings.prefecture = settings.prefecture.or_else(|| std::env::var("MADOGUCHI_DEV_PREFECTURE").ok()?.parse().ok());
+        desk.save_settings(&settings).await?;
+        desk.save_server_token(&token).await
+    };
+    match outcome.await {
+        Ok(()) => log::info!("development server {url} configured"),
+        Err(e) => log::error!("development server not configured: {e}"),
+    }
 }
 
 pub fn run() {

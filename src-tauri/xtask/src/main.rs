@@ -3,6 +3,8 @@
 //! `run` and `test` are the two commands of README.md: each installs what a fresh Debian or
 //! Ubuntu machine lacks (apt packages, npm packages, tauri-driver) before it builds.
 
+mod dev_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -31,9 +33,10 @@ const TEST_PACKAGES: &[&str] =
 const TEST_POSTGRES: &str = "postgres://madoguchi:madoguchi@127.0.0.1:5432/postgres";
 
 /// Benchmarks by name: `cargo xtask bench NAME` runs those whose name starts with NAME.
-const BENCHES: &[(&str, &str)] = &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core")];
+const BENCHES: &[(&str, &str)] =
+    &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core"), ("sync", "madoguchi-stories")];
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -188,16 +191,35 @@ fn build_ui() -> Result {
 
 /// Runs `command` in a private D-Bus session with an unlocked Secret Service, as a desktop
 /// login provides: the keychain the desk keeps its server token in.
+/// Its keyrings live in a fresh folder under target/, never in the user's own.
 fn with_keychain(command: &[&str], env: &[(&str, &str)]) -> Result {
+    let keyrings = root().join("target/test-keychain");
+    let _ = std::fs::remove_dir_all(&keyrings);
+    std::fs::create_dir_all(&keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
     let script = "echo -n madoguchi-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"";
     let args = [&["--", "bash", "-c", script, "keychain"][..], command].concat();
-    sh_in(&root(), "dbus-run-session", &args, env)
+    let data_home = keyrings.to_str().ok_or("non-UTF-8 path")?;
+    sh_in(&root(), "dbus-run-session", &args, &[env, &[("XDG_DATA_HOME", data_home)]].concat())
 }
 
 fn run() -> Result {
     setup(false)?;
     build_ui()?;
-    sh(&cargo(), &["run", "--package", "madoguchi-app"])
+    sh(&cargo(), &["build", "--package", "madoguchi-server", "--package", "madoguchi-app"])?;
+    let server = dev_server::DevServer::start(&root())?;
+    let ca = server.ca.to_str().ok_or("non-UTF-8 path")?.to_owned();
+    // The token goes to the app through its environment, into the keychain; never to a file.
+    sh_in(
+        &root(),
+        root().join("target/debug/madoguchi").to_str().ok_or("non-UTF-8 path")?,
+        &[],
+        &[
+            ("MADOGUCHI_DEV_SERVER_URL", &server.url),
+            ("MADOGUCHI_DEV_CA_CERT", &ca),
+            ("MADOGUCHI_DEV_TOKEN", &server.token),
+            ("MADOGUCHI_DEV_PREFECTURE", "13"),
+        ],
+    )
 }
 
 fn test() -> Result {
