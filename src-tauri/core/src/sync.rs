@@ -20,6 +20,8 @@ const PAGE: i64 = 500;
 /// Attempts per action before the desk counts as offline (network errors and 5xx only).
 const ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// Applications whose actions are sent side by side (each application's own stay in order).
+const IN_FLIGHT: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -506,11 +508,32 @@ impl Store {
         Ok(accepted)
     }
 
-    /// Sends the outbox in order. Network errors and 5xx are retried with backoff; if the server
-    /// stays away the rest waits for the next sync, same keys and all.
+    /// Sends the outbox: each application's actions in order, up to [`IN_FLIGHT`] applications
+    /// side by side. Network errors and 5xx are retried with backoff; if the server stays away
+    /// the rest waits for the next sync, same keys and all.
     pub async fn push(&self, client: &SyncClient) -> Result<(usize, usize), SyncError> {
-        let (mut sent, mut rejected) = (0, 0);
+        use futures::StreamExt;
+        let mut lanes: std::collections::BTreeMap<i64, Vec<OutboxEntry>> = Default::default();
         for entry in self.pending_actions().await? {
+            lanes.entry(entry.application_id).or_default().push(entry);
+        }
+        let outcomes: Vec<_> = futures::stream::iter(lanes.into_values().map(|lane| self.push_lane(client, lane)))
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        let (mut sent, mut rejected) = (0, 0);
+        for outcome in outcomes {
+            let (s, r) = outcome?;
+            sent += s;
+            rejected += r;
+        }
+        Ok((sent, rejected))
+    }
+
+    /// One application's pending actions, in the order they were taken.
+    async fn push_lane(&self, client: &SyncClient, lane: Vec<OutboxEntry>) -> Result<(usize, usize), SyncError> {
+        let (mut sent, mut rejected) = (0, 0);
+        for entry in lane {
             let state: String = sqlx::query_scalar("SELECT state FROM outbox WHERE id = ?1").bind(entry.id).fetch_one(self.pool()).await?;
             if state != "pending" {
                 continue; // refused along with an earlier action on the same application
