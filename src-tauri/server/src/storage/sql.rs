@@ -161,6 +161,11 @@ impl AccountRow {
     }
 }
 
+/// The form's insurance code as ten plain digits (accounts are matched on it).
+fn insurance_digits(form: &ApplicationForm) -> Option<String> {
+    form.insurance_code.as_deref()?.parse::<madoguchi_domain::InsuranceCode>().ok().map(|c| c.digits())
+}
+
 const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note";
 
 fn random_login_id() -> String {
@@ -231,6 +236,18 @@ macro_rules! sql_storage {
             .bind(&app.note)
             .execute(&mut **tx)
             .await?;
+            Ok(())
+        }
+
+        /// Stores the answer to an idempotency key: every repeat of the key gets it again.
+        async fn remember(tx: &mut sqlx::Transaction<'static, $db>, officer: i64, key: &str, status: u16, body: &str) -> Result<()> {
+            sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE officer_id = $3 AND key = $4")
+                .bind(i64::from(status))
+                .bind(body)
+                .bind(officer)
+                .bind(key)
+                .execute(&mut **tx)
+                .await?;
             Ok(())
         }
 
@@ -385,7 +402,7 @@ macro_rules! sql_storage {
                                 OR (prefecture = $2 AND institution_code = $3)
                              ORDER BY id LIMIT 1",
                         )
-                        .bind(current.form.insurance_code.as_deref().and_then(|c| c.parse::<madoguchi_domain::InsuranceCode>().ok()).map(|c| c.digits()))
+                        .bind(insurance_digits(&current.form))
                         .bind(current.prefecture.code())
                         .bind(current.form.institution_code.trim())
                         .fetch_optional(&mut *tx)
@@ -397,14 +414,7 @@ macro_rules! sql_storage {
                 let (current, plan) = match outcome {
                     Ok(ok) => ok,
                     Err(refusal) => {
-                        let body = to_json(&refusal.to_api());
-                        sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE officer_id = $3 AND key = $4")
-                            .bind(i64::from(refusal.status()))
-                            .bind(&body)
-                            .bind(officer.id)
-                            .bind(key)
-                            .execute(&mut *tx)
-                            .await?;
+                        remember(&mut tx, officer.id, key, refusal.status(), &to_json(&refusal.to_api())).await?;
                         tx.commit().await?;
                         return Ok(Err(refusal));
                     }
@@ -431,7 +441,7 @@ macro_rules! sql_storage {
                     return Err(StorageError::Corrupt(format!("application {id} changed under a held write lock")));
                 }
                 if let Some(login_id) = &plan.new_account {
-                    let insurance = current.form.insurance_code.as_deref().and_then(|c| c.parse::<madoguchi_domain::InsuranceCode>().ok()).map(|c| c.digits());
+                    let insurance = insurance_digits(&current.form);
                     let account: AccountRow = sqlx::query_as(
                         "INSERT INTO accounts (prefecture, institution_code, insurance_code, institution_name, login_id, created_at)
                          VALUES ($1, $2, $3, $4, $5, $6)
@@ -475,12 +485,7 @@ macro_rules! sql_storage {
                 audit_row(&mut tx, next, Some(officer.id), &request.desk, Some(current.status), plan.reason.as_deref()).await?;
                 change(&mut tx, next.prefecture, &Entity::Application(next.clone())).await?;
                 let body = to_json(&DecisionResponse { application: next.clone(), notice });
-                sqlx::query("UPDATE idempotency SET status = 200, body = $1 WHERE officer_id = $2 AND key = $3")
-                    .bind(&body)
-                    .bind(officer.id)
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
+                remember(&mut tx, officer.id, key, 200, &body).await?;
                 tx.commit().await?;
                 Ok(Ok(Answer { status: 200, body }))
             }
