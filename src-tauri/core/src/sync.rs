@@ -460,8 +460,14 @@ impl Store {
         }
     }
 
-    async fn settle(&self, entry: &OutboxEntry, sent: Sent) -> Result<bool, SyncError> {
+    /// Records the server's answer after `attempts` tries, with its effect, in one transaction.
+    async fn settle(&self, entry: &OutboxEntry, attempts: u32, sent: Sent) -> Result<bool, SyncError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE outbox SET attempts = attempts + ?1 WHERE id = ?2")
+            .bind(i64::from(attempts))
+            .bind(entry.id)
+            .execute(&mut *tx)
+            .await?;
         let accepted = match &sent {
             Sent::Accepted(answer) => {
                 sqlx::query("UPDATE outbox SET state = 'sent', answer = ?1 WHERE id = ?2")
@@ -542,7 +548,6 @@ impl Store {
             let mut attempt = 0;
             let outcome = loop {
                 attempt += 1;
-                sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1").bind(entry.id).execute(self.pool()).await?;
                 match client.send(&entry).await {
                     Err(e @ (SyncError::Offline(_) | SyncError::Server(_))) if attempt < ATTEMPTS => {
                         log::info!("outbox {}: {e}; retrying in {backoff:?}", entry.id);
@@ -554,10 +559,15 @@ impl Store {
             };
             match outcome {
                 Ok(answer) => {
-                    if self.settle(&entry, answer).await? { sent += 1 } else { rejected += 1 }
+                    if self.settle(&entry, attempt, answer).await? { sent += 1 } else { rejected += 1 }
                 }
                 Err(e) => {
-                    sqlx::query("UPDATE outbox SET last_error = ?1 WHERE id = ?2").bind(e.to_string()).bind(entry.id).execute(self.pool()).await?;
+                    sqlx::query("UPDATE outbox SET attempts = attempts + ?1, last_error = ?2 WHERE id = ?3")
+                        .bind(i64::from(attempt))
+                        .bind(e.to_string())
+                        .bind(entry.id)
+                        .execute(self.pool())
+                        .await?;
                     return Err(e);
                 }
             }
