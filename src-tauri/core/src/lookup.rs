@@ -293,6 +293,14 @@ impl LookupIndex {
         index
     }
 
+    /// The institutions listed under a 10-digit insurance code.
+    pub fn by_insurance_code(&self, digits: &str) -> Vec<&InstitutionRow> {
+        parse_digits(digits)
+            .filter(|d| d.len() == 10)
+            .and_then(|d| self.by_code.get(&digits_key(&d)))
+            .map_or_else(Vec::new, |ids| ids.iter().map(|&id| &self.entries[id as usize].row).collect())
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -76,6 +76,23 @@ pub fn email_shape_ok(email: &str) -> bool {
         && domain.split('.').all(|label| !label.is_empty())
 }
 
+/// Mail domains people mistype, and what they meant.
+const DOMAIN_TYPOS: &[(&str, &str)] = &[
+    ("gmial.com", "gmail.com"), ("gmai.com", "gmail.com"), ("gmail.co", "gmail.com"), ("gmail.cm", "gmail.com"),
+    ("gamil.com", "gmail.com"), ("gmail.co.jp", "gmail.com"), ("yahoo.co.jo", "yahoo.co.jp"), ("yaho.co.jp", "yahoo.co.jp"),
+    ("yahoo.cojp", "yahoo.co.jp"), ("docomo.ne.jo", "docomo.ne.jp"), ("docomo.co.jp", "docomo.ne.jp"),
+    ("ezweb.ne.jo", "ezweb.ne.jp"), ("ezweb.co.jp", "ezweb.ne.jp"), ("softbank.ne.jo", "softbank.ne.jp"),
+    ("i.softbank.ne.jp", "i.softbank.jp"), ("icloud.co", "icloud.com"), ("hotmial.com", "hotmail.com"),
+    ("outlook.co", "outlook.com"), ("outlok.com", "outlook.com"), ("au.con", "au.com"),
+];
+
+/// The address a likely typo of a common mail domain was meant to be.
+pub fn email_typo_fix(email: &str) -> Option<String> {
+    let (local, domain) = email.trim().rsplit_once('@')?;
+    let domain = domain.to_ascii_lowercase();
+    DOMAIN_TYPOS.iter().find(|(typo, _)| *typo == domain).map(|(_, right)| format!("{local}@{right}"))
+}
+
 /// 10 or 11 digits starting with 0, written with or without hyphens or parentheses.
 pub fn phone_shape_ok(phone: &str) -> bool {
     let folded: String = phone.chars().map(crate::text::ascii_digit).collect();
@@ -198,6 +215,13 @@ mod tests {
         assert!(f.validate().is_ok());
         f.kind = InstitutionKind::Clinic;
         assert_eq!(f.validate().unwrap_err()[0].field, "insurance_code");
+    }
+
+    #[test]
+    fn common_mail_domain_typos_are_caught() {
+        assert_eq!(email_typo_fix("sakura@gmial.com").as_deref(), Some("sakura@gmail.com"));
+        assert_eq!(email_typo_fix("a@DOCOMO.NE.JO").as_deref(), Some("a@docomo.ne.jp"));
+        assert_eq!(email_typo_fix("a@ezweb.ne.jp"), None);
     }
 
     #[test]

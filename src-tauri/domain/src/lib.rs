@@ -12,6 +12,7 @@ pub mod insurance_code;
 pub mod municipality;
 pub mod notice;
 pub mod postal;
+pub mod postal_region;
 pub mod prefecture;
 mod text;
 

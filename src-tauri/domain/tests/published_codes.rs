@@ -86,3 +86,21 @@ fn every_single_digit_slip_of_a_sample_is_caught() {
     }
     assert!(checked > 5_000, "{checked}");
 }
+
+#[test]
+fn postal_codes_mostly_lie_in_their_prefecture() {
+    let csv = snapshot("2025-08.csv");
+    let (mut agree, mut total) = (0, 0);
+    for line in csv.lines() {
+        let f: Vec<&str> = line.split(',').collect();
+        let Ok(postal) = f[3].parse::<madoguchi_domain::PostalCode>() else { continue };
+        total += 1;
+        if madoguchi_domain::postal_region::usual_prefecture(&postal).map(|p| p.code()) == Some(f[0][..2].to_owned()) {
+            agree += 1;
+        }
+    }
+    // The table is for flagging, not refusing: the few border codes are what the flag asks about.
+    assert!(total > 80_000);
+    assert!(agree * 1000 >= total * 995, "{agree} of {total}");
+    println!("postal region agrees on {agree} of {total}");
+}

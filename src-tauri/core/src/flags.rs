@@ -1,0 +1,157 @@
+//! 検証フラグ: what an officer should look at before deciding a 新規ユーザ登録申請 — each
+//! with a code the UI branches on, a Japanese explanation, and where one exists the fix to
+//! apply or the 差戻し reason to use.
+
+use madoguchi_domain::api::Application;
+use madoguchi_domain::form::{email_shape_ok, email_typo_fix, phone_shape_ok};
+use madoguchi_domain::{ApplicationStatus, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ReturnReason};
+use madoguchi_registry::fold::{fold, split_name};
+use serde::Serialize;
+
+use crate::lookup::LookupIndex;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub code: &'static str,
+    pub message: String,
+    /// A corrected value the officer can take over, if there is one.
+    pub fix: Option<String>,
+    /// The 差戻し reason that fits, if the officer returns the application for this.
+    pub return_reason: Option<ReturnReason>,
+}
+
+/// An account the institution may already have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownAccount {
+    pub prefecture: Prefecture,
+    pub institution_code: String,
+    pub insurance_code: Option<String>,
+    pub login_id: String,
+}
+
+/// What the flags are checked against.
+pub struct FlagContext<'a> {
+    pub registry: Option<&'a LookupIndex>,
+    pub accounts: &'a [KnownAccount],
+    /// Every application the desk holds (the one checked may be among them).
+    pub applications: &'a [Application],
+}
+
+fn flag(code: &'static str, message: impl Into<String>, reason: Option<ReturnReason>) -> Flag {
+    Flag { code, message: message.into(), fix: None, return_reason: reason }
+}
+
+fn is_open(status: ApplicationStatus) -> bool {
+    matches!(status, ApplicationStatus::Submitted | ApplicationStatus::InReview | ApplicationStatus::ReturnedForCorrection)
+}
+
+/// Every flag of `app`, in the order the officer reads the form.
+pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
+    let form = &app.form;
+    let mut out = Vec::new();
+    let code_text = form.insurance_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let code = code_text.and_then(|c| InsuranceCode::parse(c, madoguchi_domain::CodeContext { prefecture: Some(app.prefecture), table: None }).ok());
+    match (code_text, code) {
+        (Some(text), None) => out.push(flag("FLAG-CODE-CHECK", format!("保険医療機関コード「{text}」の検証番号が合いません。"), Some(ReturnReason::InsuranceCodeWrong))),
+        (None, _) if form.kind != InstitutionKind::MaternityHome => {
+            out.push(flag("FLAG-CODE-MISSING", "保険医療機関コードが入力されていません。", Some(ReturnReason::InsuranceCodeWrong)))
+        }
+        _ => {}
+    }
+    if let Some(code) = code {
+        if !form.kind.expected_tables().contains(&code.table()) {
+            out.push(flag(
+                "FLAG-KIND-TABLE",
+                format!("機関区分「{}」と保険医療機関コードの点数表（{}）が合いません。", form.kind.name_ja(), code.table().name_ja()),
+                Some(ReturnReason::KindMismatch),
+            ));
+        }
+        if let Some(registry) = ctx.registry.filter(|r| !r.is_empty()) {
+            let listed = registry.by_insurance_code(&code.digits());
+            match listed.first() {
+                None => out.push(flag(
+                    "FLAG-CODE-UNKNOWN",
+                    format!("保険医療機関コード {} は台帳にありません（開設直後か、コードの誤りの可能性）。", code.display_parts()),
+                    Some(ReturnReason::InsuranceCodeWrong),
+                )),
+                Some(row) => {
+                    let (ours, theirs) = (split_name(&form.name).distinctive, split_name(&row.name).distinctive);
+                    if !(ours.contains(&theirs) || theirs.contains(&ours)) {
+                        let mut f = flag(
+                            "FLAG-NAME-MISMATCH",
+                            format!("名称が台帳（{}）と一致しません。", row.name),
+                            Some(ReturnReason::NameMismatch),
+                        );
+                        f.fix = Some(row.name.clone());
+                        out.push(f);
+                    }
+                    let pref_name = app.prefecture.name_ja();
+                    // The lists print addresses without the prefecture, mostly: compare both without.
+                    let bare = |a: &str| fold(a.trim().strip_prefix(pref_name).unwrap_or(a.trim()));
+                    let (ours, theirs) = (bare(&form.address), bare(&row.address));
+                    let head = |s: &str| s.chars().take(6).collect::<String>();
+                    if !ours.starts_with(&head(&theirs)) {
+                        out.push(flag(
+                            "FLAG-ADDRESS-MISMATCH",
+                            format!("住所が台帳（{}{}）と異なります。", pref_name, row.address),
+                            Some(ReturnReason::AddressWrong),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let institution_code = form.institution_code.trim();
+    if institution_code.is_empty() || !institution_code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        out.push(flag("FLAG-INSTITUTION-CODE", "機関コードが未入力か、形式が正しくありません。", Some(ReturnReason::InstitutionCodeWrong)));
+    }
+    let same_institution = |other: &Application| {
+        let other_code = other.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok());
+        (code.is_some() && other_code == code)
+            || (other.prefecture == app.prefecture && other.form.institution_code.trim() == institution_code && !institution_code.is_empty())
+    };
+    let duplicates: Vec<i64> =
+        ctx.applications.iter().filter(|o| o.id != app.id && is_open(o.status) && same_institution(o)).map(|o| o.id).collect();
+    if !duplicates.is_empty() {
+        out.push(flag(
+            "FLAG-DUPLICATE",
+            format!("同じ機関の未処理の申請がほかにもあります（申請番号 {}）。", duplicates.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("・")),
+            None,
+        ));
+    }
+    let account = ctx.accounts.iter().find(|a| {
+        (code.is_some() && a.insurance_code.as_deref() == code.map(|c| c.digits()).as_deref())
+            || (a.prefecture == app.prefecture && a.institution_code == institution_code)
+    });
+    if let Some(a) = account {
+        out.push(flag(
+            "FLAG-ACCOUNT-EXISTS",
+            format!("この機関には既存のG-MISアカウント（ログインID {}）があります。「承認（既存アカウント）」で処理してください。", a.login_id),
+            None,
+        ));
+    }
+    let email = form.email.trim();
+    if !email_shape_ok(email) {
+        out.push(flag("FLAG-EMAIL", "メールアドレスの形式が正しくありません。", Some(ReturnReason::EmailWrong)));
+    } else if let Some(fix) = email_typo_fix(email) {
+        let mut f = flag("FLAG-EMAIL-TYPO", format!("メールアドレスのドメインが誤っている可能性があります（{fix} ではありませんか）。"), Some(ReturnReason::EmailWrong));
+        f.fix = Some(fix);
+        out.push(f);
+    }
+    if !phone_shape_ok(&form.phone) {
+        out.push(flag("FLAG-PHONE", "電話番号の形式が正しくありません（0から始まる10桁または11桁）。", Some(ReturnReason::PhoneWrong)));
+    }
+    match form.postal_code.parse::<PostalCode>() {
+        Err(_) => out.push(flag("FLAG-POSTAL", "郵便番号が7桁ではありません。", Some(ReturnReason::AddressWrong))),
+        Ok(postal) => {
+            if let Some(usual) = madoguchi_domain::postal_region::usual_prefecture(&postal).filter(|p| *p != app.prefecture) {
+                out.push(flag(
+                    "FLAG-POSTAL-PREFECTURE",
+                    format!("郵便番号 {} は通常{}の番号です（住所は{}）。", postal.display(), usual.name_ja(), app.prefecture.name_ja()),
+                    Some(ReturnReason::AddressWrong),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! Validation flags on crafted applications and on applications made from the real registry.
+
+use std::sync::atomic::AtomicBool;
+
+use madoguchi_core::flags::{flags, FlagContext, KnownAccount};
+use madoguchi_core::lookup::LookupIndex;
+use madoguchi_core::Store;
+use madoguchi_domain::api::{Application, SubmittedBy};
+use madoguchi_domain::{ApplicationForm, ApplicationStatus, InstitutionKind, ReturnReason};
+
+fn application(id: i64, form: ApplicationForm) -> Application {
+    let prefecture = madoguchi_domain::Prefecture::from_address_prefix(&form.address).expect("address names its prefecture");
+    Application {
+        id,
+        prefecture,
+        status: ApplicationStatus::Submitted,
+        version: 1,
+        form,
+        submitted_by: SubmittedBy::Institution,
+        received_at: "2026-11-25T00:00:00Z".into(),
+        updated_at: "2026-11-25T00:00:00Z".into(),
+        login_id: None,
+        return_reason: None,
+        reject_reason: None,
+        note: None,
+    }
+}
+
+/// 医療法人 愛全病院, as the registry lists it.
+fn aizen() -> ApplicationForm {
+    ApplicationForm {
+        kind: InstitutionKind::Hospital,
+        institution_code: "0112489".into(),
+        insurance_code: Some("0110112489".into()),
+        name: "医療法人 愛全病院".into(),
+        kana: "イリョウホウジン アイゼンビョウイン".into(),
+        postal_code: "005-0813".into(),
+        address: "北海道札幌市南区川沿13条2丁目1番38号".into(),
+        phone: "011-571-5670".into(),
+        department: "事務部".into(),
+        department_number: String::new(),
+        contact_name: "札幌 花子".into(),
+        email: "jimu@aizen.example.jp".into(),
+    }
+}
+
+async fn registry() -> (LookupIndex, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
+    let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv")).unwrap();
+    store.import_registry(std::io::Cursor::new(csv), "2025-08.csv", |_| {}, &AtomicBool::new(false)).await.unwrap();
+    (store.lookup_index().await.unwrap(), dir)
+}
+
+fn codes(app: &Application, ctx: &FlagContext<'_>) -> Vec<&'static str> {
+    flags(app, ctx).into_iter().map(|f| f.code).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_flag_on_crafted_applications() {
+    let (index, _dir) = registry().await;
+    let none = FlagContext { registry: Some(&index), accounts: &[], applications: &[] };
+    assert!(codes(&application(1, aizen()), &none).is_empty(), "{:?}", flags(&application(1, aizen()), &none));
+
+    let mut f = aizen();
+    f.email = "jimu@gmial.com".into();
+    let all = flags(&application(1, f), &none);
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].code, all[0].fix.as_deref()), ("FLAG-EMAIL-TYPO", Some("jimu@gmail.com")));
+    assert_eq!(all[0].return_reason, Some(ReturnReason::EmailWrong));
+
+    let mut f = aizen();
+    f.name = "愛善クリニック".into();
+    let all = flags(&application(1, f), &none);
+    assert_eq!(all[0].code, "FLAG-NAME-MISMATCH");
+    assert_eq!(all[0].fix.as_deref(), Some("医療法人 愛全病院"));
+
+    let mut f = aizen();
+    f.address = "北海道旭川市1条通".into();
+    assert_eq!(codes(&application(1, f), &none), ["FLAG-ADDRESS-MISMATCH"]);
+
+    let mut f = aizen();
+    // A valid check digit, but no such institution.
+    f.insurance_code = (0..10).map(|c| format!("011019999{c}")).find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok());
+    let got = codes(&application(1, f.clone()), &none);
+    assert!(got.contains(&"FLAG-CODE-UNKNOWN"), "{got:?}");
+
+    let mut f = aizen();
+    f.kind = InstitutionKind::DentalClinic;
+    assert_eq!(codes(&application(1, f), &none), ["FLAG-KIND-TABLE"]);
+
+    let mut f = aizen();
+    f.institution_code = "01-12489".into();
+    f.phone = "571-5670".into();
+    f.postal_code = "100-0001".into();
+    assert_eq!(codes(&application(1, f), &none), ["FLAG-INSTITUTION-CODE", "FLAG-PHONE", "FLAG-POSTAL-PREFECTURE"]);
+
+    let mut f = aizen();
+    f.email = "jimu@aizen".into();
+    assert_eq!(codes(&application(1, f), &none), ["FLAG-EMAIL"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_applications_and_accounts_of_the_same_institution() {
+    let (index, _dir) = registry().await;
+    let (a, b) = (application(1, aizen()), application(2, aizen()));
+    let mut done = application(3, aizen());
+    done.status = ApplicationStatus::Rejected;
+    let apps = vec![a.clone(), b.clone(), done];
+    let ctx = FlagContext { registry: Some(&index), accounts: &[], applications: &apps };
+    assert_eq!(codes(&a, &ctx), ["FLAG-DUPLICATE"]);
+    assert!(flags(&a, &ctx)[0].message.contains("申請番号 2"), "a closed one (3) is not a duplicate");
+    let accounts = [KnownAccount {
+        prefecture: "01".parse().unwrap(),
+        institution_code: "other".into(),
+        insurance_code: Some("0110112489".into()),
+        login_id: "GM00000001".into(),
+    }];
+    let ctx = FlagContext { registry: Some(&index), accounts: &accounts, applications: &[] };
+    let all = flags(&a, &ctx);
+    assert_eq!(all[0].code, "FLAG-ACCOUNT-EXISTS");
+    assert!(all[0].message.contains("GM00000001"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn applications_copied_from_the_registry_raise_no_registry_flags() {
+    let (index, _dir) = registry().await;
+    let ctx = FlagContext { registry: Some(&index), accounts: &[], applications: &[] };
+    let csv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv")).unwrap();
+    let (mut checked, mut flagged) = (0, Vec::new());
+    for line in csv.lines().step_by(50) {
+        let f: Vec<&str> = line.split(',').collect();
+        let Ok(pref) = f[0][..2].parse::<madoguchi_domain::Prefecture>() else { continue };
+        let mut form = aizen();
+        form.insurance_code = Some(f[0].to_owned());
+        form.name = f[2].to_owned();
+        form.postal_code = f[3].to_owned();
+        form.address = if f[4].starts_with(pref.name_ja()) { f[4].to_owned() } else { format!("{}{}", pref.name_ja(), f[4]) };
+        form.kind = if f[2].contains("病院") { InstitutionKind::Hospital } else { InstitutionKind::Clinic };
+        let app = application(checked, form);
+        checked += 1;
+        let got = codes(&app, &ctx);
+        let registry_flags: Vec<_> = got.iter().filter(|c| ["FLAG-CODE-UNKNOWN", "FLAG-NAME-MISMATCH", "FLAG-ADDRESS-MISMATCH", "FLAG-KIND-TABLE", "FLAG-CODE-CHECK"].contains(c)).collect();
+        if !registry_flags.is_empty() {
+            flagged.push((line.to_owned(), got));
+        }
+    }
+    assert!(checked > 1_700);
+    // Codes listed twice under different names are the only expected exception.
+    assert!((flagged.len() as i64) * 200 < checked, "{} of {checked}: {:?}", flagged.len(), &flagged[..flagged.len().min(5)]);
+}
