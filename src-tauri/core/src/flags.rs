@@ -33,8 +33,41 @@ pub struct KnownAccount {
 pub struct FlagContext<'a> {
     pub registry: Option<&'a LookupIndex>,
     pub accounts: &'a [KnownAccount],
-    /// Every application the desk holds (the one checked may be among them).
-    pub applications: &'a [Application],
+    /// The open applications by institution, built once for a whole queue.
+    pub open: &'a OpenApplications,
+}
+
+/// Open (未処理) applications by insurance code and by prefecture + 機関コード.
+#[derive(Debug, Default)]
+pub struct OpenApplications {
+    by_code: std::collections::HashMap<String, Vec<i64>>,
+    by_institution_code: std::collections::HashMap<(Prefecture, String), Vec<i64>>,
+}
+
+impl OpenApplications {
+    pub fn new<'a>(applications: impl IntoIterator<Item = &'a Application>) -> Self {
+        let mut open = Self::default();
+        for app in applications.into_iter().filter(|a| is_open(a.status)) {
+            if let Some(code) = app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok()) {
+                open.by_code.entry(code.digits()).or_default().push(app.id);
+            }
+            let institution_code = app.form.institution_code.trim();
+            if !institution_code.is_empty() {
+                open.by_institution_code.entry((app.prefecture, institution_code.to_owned())).or_default().push(app.id);
+            }
+        }
+        open
+    }
+
+    /// The other open applications of the same institution as `app`.
+    fn others(&self, app: &Application, code: Option<InsuranceCode>) -> Vec<i64> {
+        let by_code = code.and_then(|c| self.by_code.get(&c.digits()));
+        let by_institution = self.by_institution_code.get(&(app.prefecture, app.form.institution_code.trim().to_owned()));
+        let mut ids: Vec<i64> = by_code.into_iter().chain(by_institution).flatten().copied().filter(|id| *id != app.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 fn flag(code: &'static str, message: impl Into<String>, reason: Option<ReturnReason>) -> Flag {
@@ -105,13 +138,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     if institution_code.is_empty() || !institution_code.chars().all(|c| c.is_ascii_alphanumeric()) {
         out.push(flag("FLAG-INSTITUTION-CODE", "機関コードが未入力か、形式が正しくありません。", Some(ReturnReason::InstitutionCodeWrong)));
     }
-    let same_institution = |other: &Application| {
-        let other_code = other.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok());
-        (code.is_some() && other_code == code)
-            || (other.prefecture == app.prefecture && other.form.institution_code.trim() == institution_code && !institution_code.is_empty())
-    };
-    let duplicates: Vec<i64> =
-        ctx.applications.iter().filter(|o| o.id != app.id && is_open(o.status) && same_institution(o)).map(|o| o.id).collect();
+    let duplicates = ctx.open.others(app, code);
     if !duplicates.is_empty() {
         out.push(flag(
             "FLAG-DUPLICATE",

@@ -9,6 +9,7 @@ pub mod error;
 pub mod flags;
 pub mod keychain;
 pub mod lookup;
+pub mod queue;
 pub mod registry;
 pub mod settings;
 pub mod store;

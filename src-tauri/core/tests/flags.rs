@@ -2,7 +2,7 @@
 
 use std::sync::atomic::AtomicBool;
 
-use madoguchi_core::flags::{flags, FlagContext, KnownAccount};
+use madoguchi_core::flags::{flags, FlagContext, KnownAccount, OpenApplications};
 use madoguchi_core::lookup::LookupIndex;
 use madoguchi_core::Store;
 use madoguchi_domain::api::{Application, SubmittedBy};
@@ -59,7 +59,8 @@ fn codes(app: &Application, ctx: &FlagContext<'_>) -> Vec<&'static str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_flag_on_crafted_applications() {
     let (index, _dir) = registry().await;
-    let none = FlagContext { registry: Some(&index), accounts: &[], applications: &[] };
+    let nothing_open = OpenApplications::default();
+    let none = FlagContext { registry: Some(&index), accounts: &[], open: &nothing_open };
     assert!(codes(&application(1, aizen()), &none).is_empty(), "{:?}", flags(&application(1, aizen()), &none));
 
     let mut f = aizen();
@@ -107,7 +108,8 @@ async fn other_applications_and_accounts_of_the_same_institution() {
     let mut done = application(3, aizen());
     done.status = ApplicationStatus::Rejected;
     let apps = vec![a.clone(), b.clone(), done];
-    let ctx = FlagContext { registry: Some(&index), accounts: &[], applications: &apps };
+    let open = OpenApplications::new(&apps);
+    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
     assert_eq!(codes(&a, &ctx), ["FLAG-DUPLICATE"]);
     assert!(flags(&a, &ctx)[0].message.contains("申請番号 2"), "a closed one (3) is not a duplicate");
     let accounts = [KnownAccount {
@@ -116,7 +118,8 @@ async fn other_applications_and_accounts_of_the_same_institution() {
         insurance_code: Some("0110112489".into()),
         login_id: "GM00000001".into(),
     }];
-    let ctx = FlagContext { registry: Some(&index), accounts: &accounts, applications: &[] };
+    let nothing_open = OpenApplications::default();
+    let ctx = FlagContext { registry: Some(&index), accounts: &accounts, open: &nothing_open };
     let all = flags(&a, &ctx);
     assert_eq!(all[0].code, "FLAG-ACCOUNT-EXISTS");
     assert!(all[0].message.contains("GM00000001"));
@@ -125,7 +128,8 @@ async fn other_applications_and_accounts_of_the_same_institution() {
 #[tokio::test(flavor = "multi_thread")]
 async fn applications_copied_from_the_registry_raise_no_registry_flags() {
     let (index, _dir) = registry().await;
-    let ctx = FlagContext { registry: Some(&index), accounts: &[], applications: &[] };
+    let nothing_open = OpenApplications::default();
+    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &nothing_open };
     let csv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv")).unwrap();
     let (mut checked, mut flagged) = (0, Vec::new());
     for line in csv.lines().step_by(50) {
