@@ -34,7 +34,7 @@ const TEST_POSTGRES: &str = "postgres://madoguchi:madoguchi@127.0.0.1:5432/postg
 
 /// Benchmarks by name: `cargo xtask bench NAME` runs those whose name starts with NAME.
 const BENCHES: &[(&str, &str)] =
-    &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core"), ("sync", "madoguchi-stories")];
+    &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core"), ("sync", "madoguchi-stories"), ("queue", "madoguchi-stories")];
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 

@@ -1,0 +1,54 @@
+//! `cargo xtask bench queue`: the desk's queue with 10,000 applications synced from a server —
+//! opening it (store query, flags, sort) and changing a filter.
+
+use std::time::Instant;
+
+use madoguchi_core::queue::QueueFilter;
+use madoguchi_domain::api::SubmittedBy;
+use madoguchi_domain::ApplicationStatus;
+use madoguchi_server::testing::{form, Backend, TestServer};
+use madoguchi_stories::desk;
+
+fn median(mut ms: Vec<f64>) -> f64 {
+    ms.sort_by(f64::total_cmp);
+    ms[ms.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    for n in 0..10_000 {
+        let mut f = form("13", n);
+        if n % 7 == 0 {
+            f.email = format!("jimu{n}@gmial.com");
+        }
+        let valid = f.validate().unwrap();
+        server.storage.submit(&f, &valid, SubmittedBy::Institution, "2026-11-20T00:00:00Z").await.unwrap();
+    }
+    let d = desk(&server, &token, "bench").await;
+    d.store.sync(&d.client).await.unwrap();
+    let now = chrono::Utc::now();
+
+    let mut open = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let view = d.store.queue(None, &QueueFilter::default(), now).await.unwrap();
+        open.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(view.rows.len(), 10_000);
+    }
+    println!("bench: queue.open_10k {:.1} ms", median(open));
+
+    let filters = [
+        QueueFilter { flagged: Some(true), ..Default::default() },
+        QueueFilter { text: Some("テスト病院12".into()), ..Default::default() },
+        QueueFilter { statuses: vec![ApplicationStatus::Submitted], min_age_days: Some(3), ..Default::default() },
+    ];
+    let mut filter = Vec::new();
+    for f in filters.iter().cycle().take(9) {
+        let started = Instant::now();
+        d.store.queue(None, f, now).await.unwrap();
+        filter.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("bench: queue.filter {:.1} ms", median(filter));
+}
