@@ -15,6 +15,11 @@ const COMMANDS: &[&str] = &[
     "resync_from_scratch",
     "diagnose_sync",
     "save_server_token",
+    "queue_view",
+    "vocabulary",
+    "preview_notice",
+    "decide",
+    "bulk_approve",
 ];
 
 fn main() {

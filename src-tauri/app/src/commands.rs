@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use madoguchi_core::desk::{DiagnosisStep, InstitutionDetail, RegistryStatus, SyncOverview};
+use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueView};
 use madoguchi_core::sync::SyncReport;
+use madoguchi_domain::Action;
 use madoguchi_core::lookup::SearchResult;
 use madoguchi_core::registry::{ImportProgress, ImportReport};
 use madoguchi_core::settings::DeskSettings;
@@ -117,4 +119,33 @@ pub async fn diagnose_sync(desk: State<'_, Desk>) -> Result<Vec<DiagnosisStep>, 
 #[tauri::command]
 pub async fn save_server_token(desk: State<'_, Desk>, token: String) -> Result<(), UiError> {
     Ok(desk.save_server_token(&token).await?)
+}
+
+/// The Japanese words for statuses, kinds and reasons.
+#[tauri::command]
+pub fn vocabulary() -> madoguchi_core::vocabulary::Vocabulary {
+    madoguchi_core::vocabulary::vocabulary()
+}
+
+/// 申請キュー with flags, counts, filters and sort.
+#[tauri::command]
+pub async fn queue_view(desk: State<'_, Desk>, filter: QueueFilter) -> Result<QueueView, UiError> {
+    Ok(desk.queue(&filter).await?)
+}
+
+/// The exact mail a decision would send.
+#[tauri::command]
+pub async fn preview_notice(desk: State<'_, Desk>, id: i64, action: Action, note: Option<String>) -> Result<Option<NoticePreview>, UiError> {
+    Ok(desk.preview(id, action, note.as_deref()).await?)
+}
+
+/// A decision, through the outbox (works offline; sent at the next sync).
+#[tauri::command]
+pub async fn decide(desk: State<'_, Desk>, id: i64, action: Action, note: Option<String>) -> Result<(), UiError> {
+    Ok(desk.decide(id, action, note).await?)
+}
+
+#[tauri::command]
+pub async fn bulk_approve(desk: State<'_, Desk>, ids: Vec<i64>) -> Result<BulkOutcome, UiError> {
+    Ok(desk.bulk_approve(&ids).await?)
 }

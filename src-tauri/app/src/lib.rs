@@ -33,6 +33,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::resync_from_scratch,
         commands::diagnose_sync,
         commands::save_server_token,
+        commands::queue_view,
+        commands::vocabulary,
+        commands::preview_notice,
+        commands::decide,
+        commands::bulk_approve,
     ])
 }
 

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::keychain::{self, KeychainError, Token};
 use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
+use crate::queue::{notice_preview, BulkOutcome, NoticePreview, QueueFilter, QueueView};
+use madoguchi_domain::Action;
 use crate::sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use crate::registry::{ImportProgress, ImportReport, RegistryError};
 use crate::settings::DeskSettings;
@@ -338,6 +340,39 @@ impl Desk {
         if let Some(flag) = self.import_cancel.lock().expect("import lock").as_ref() {
             flag.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// 申請キュー, flagged against the registry as it stands.
+    pub async fn queue(&self, filter: &QueueFilter) -> Result<QueueView, DeskError> {
+        let index = self.index.read().expect("index lock").clone();
+        Ok(self.store.queue(index.as_deref(), filter, chrono::Utc::now()).await?)
+    }
+
+    /// The mail `action` would send for application `id`, before the officer confirms.
+    pub async fn preview(&self, id: i64, action: Action, note: Option<&str>) -> Result<Option<NoticePreview>, DeskError> {
+        let (app, _) = self.store.application(id).await?.ok_or(SyncError::UnknownApplication(id))?;
+        let code = app.form.insurance_code.as_deref().and_then(|c| c.parse::<madoguchi_domain::InsuranceCode>().ok()).map(|c| c.digits());
+        let login = self
+            .store
+            .known_accounts()
+            .await?
+            .into_iter()
+            .find(|a| code.is_some() && a.insurance_code == code || a.institution_code == app.form.institution_code.trim())
+            .map(|a| a.login_id);
+        Ok(notice_preview(&app, action, note, login.as_deref()))
+    }
+
+    /// Records a decision (or review start) through the outbox: it works offline.
+    pub async fn decide(&self, id: i64, action: Action, note: Option<String>) -> Result<(), DeskError> {
+        self.store.queue_action(id, action, note.filter(|n| !n.trim().is_empty())).await?;
+        Ok(())
+    }
+
+    /// 一括承認 of the listed applications that have no flags.
+    pub async fn bulk_approve(&self, ids: &[i64]) -> Result<BulkOutcome, DeskError> {
+        let view = self.queue(&QueueFilter::default()).await?;
+        let rows: Vec<_> = view.rows.into_iter().filter(|r| ids.contains(&r.application.id)).collect();
+        Ok(self.store.bulk_approve(&rows).await?)
     }
 
     pub async fn settings(&self) -> Result<DeskSettings, DeskError> {

@@ -14,6 +14,7 @@ pub mod registry;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod vocabulary;
 
 pub use desk::{Desk, DeskError};
 pub use error::UiError;

@@ -32,6 +32,12 @@ fn free_port() -> u16 {
 impl Window {
     /// Starts the app binary in a fresh data folder and connects a WebDriver session to it.
     pub async fn open() -> Window {
+        Self::open_with(&[]).await
+    }
+
+    /// As [`Window::open`], with extra environment for the app (a development build reads
+    /// its server from MADOGUCHI_DEV_*).
+    pub async fn open_with(env: &[(&str, &str)]) -> Window {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no DISPLAY: run the end-to-end tests through `cargo xtask test` (it starts Xvfb)"
@@ -49,6 +55,7 @@ impl Window {
             .arg(native)
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("XDG_DATA_HOME", home.path().join("data"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("start tauri-driver");

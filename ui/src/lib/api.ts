@@ -36,6 +36,63 @@ export type SyncOverview = {
 };
 
 export type SyncReport = { sent: number; rejected: number; pulled: number };
+
+export type Status = 'submitted' | 'in_review' | 'approved_new_account' | 'approved_existing_account' | 'returned_for_correction' | 'rejected';
+export type Kind = 'hospital' | 'clinic' | 'dental_clinic' | 'maternity_home' | 'pharmacy';
+export type Action =
+  | { action: 'start_review' }
+  | { action: 'approve_new_account' }
+  | { action: 'approve_existing_account' }
+  | { action: 'return_for_correction'; reason: string }
+  | { action: 'reject'; reason: string };
+
+export type ApplicationForm = {
+  kind: Kind;
+  institution_code: string;
+  insurance_code: string | null;
+  name: string;
+  kana: string;
+  postal_code: string;
+  address: string;
+  phone: string;
+  department: string;
+  department_number: string;
+  contact_name: string;
+  email: string;
+};
+
+export type Application = {
+  id: number;
+  prefecture: string;
+  status: Status;
+  version: number;
+  form: ApplicationForm;
+  submitted_by: 'institution' | 'prefecture';
+  received_at: string;
+  login_id: string | null;
+  note: string | null;
+};
+
+export type Flag = { code: string; message: string; fix: string | null; return_reason: string | null };
+export type QueueRow = { application: Application; status: Status; pending_sync: boolean; flags: Flag[]; age_minutes: number };
+export type QueueFilter = {
+  statuses: Status[];
+  kinds: Kind[];
+  submitted_by: 'institution' | 'prefecture' | null;
+  flagged: boolean | null;
+  min_age_days: number | null;
+  text: string | null;
+  sort: 'oldest' | 'newest' | 'name';
+};
+export type QueueView = { rows: QueueRow[]; counts: Record<string, number>; total: number };
+export type Vocabulary = {
+  statuses: [Status, string][];
+  kinds: [Kind, string][];
+  return_reasons: [string, string][];
+  reject_reasons: [string, string][];
+};
+export type NoticePreview = { to: string; subject: string; body: string };
+export type BulkOutcome = { queued: number[]; refused: { id: number; reasons: string[] }[] };
 export type DiagnosisStep = { step: string; ok: boolean; detail: string };
 
 export type Institution = {
@@ -118,6 +175,12 @@ export const api = {
   resync: () => invoke<SyncReport>('resync_from_scratch'),
   diagnose: () => invoke<DiagnosisStep[]>('diagnose_sync'),
   saveServerToken: (token: string) => invoke<void>('save_server_token', { token }),
+  vocabulary: () => invoke<Vocabulary>('vocabulary'),
+  queue: (filter: QueueFilter) => invoke<QueueView>('queue_view', { filter }),
+  previewNotice: (id: number, action: Action, note: string | null) =>
+    invoke<NoticePreview | null>('preview_notice', { id, action, note }),
+  decide: (id: number, action: Action, note: string | null) => invoke<void>('decide', { id, action, note }),
+  bulkApprove: (ids: number[]) => invoke<BulkOutcome>('bulk_approve', { ids }),
   getSettings: () => invoke<DeskSettings>('get_settings'),
   saveSettings: (settings: DeskSettings) => invoke<void>('save_settings', { settings }),
 };

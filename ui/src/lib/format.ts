@@ -36,3 +36,7 @@ export const timeOf = (iso: string) => {
   if (Number.isNaN(d.getTime())) return iso;
   return toWesternDate(d) === toWesternDate(new Date()) ? clock.format(d) : `${toEraDate(d)} ${clock.format(d)}`;
 };
+
+/** 3日 / 5時間 / 12分: how long an application has waited. */
+export const waited = (minutes: number) =>
+  minutes >= 1440 ? `${Math.floor(minutes / 1440)}日` : minutes >= 60 ? `${Math.floor(minutes / 60)}時間` : `${minutes}分`;
