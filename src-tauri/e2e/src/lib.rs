@@ -59,6 +59,8 @@ impl Window {
             .stdout(Stdio::null())
             .spawn()
             .expect("start tauri-driver");
+        // With the server linked in for some tests, two TLS providers are compiled: pick ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
