@@ -351,14 +351,8 @@ impl Desk {
     /// The mail `action` would send for application `id`, before the officer confirms.
     pub async fn preview(&self, id: i64, action: Action, note: Option<&str>) -> Result<Option<NoticePreview>, DeskError> {
         let (app, _) = self.store.application(id).await?.ok_or(SyncError::UnknownApplication(id))?;
-        let code = app.form.insurance_code.as_deref().and_then(|c| c.parse::<madoguchi_domain::InsuranceCode>().ok()).map(|c| c.digits());
-        let login = self
-            .store
-            .known_accounts()
-            .await?
-            .into_iter()
-            .find(|a| code.is_some() && a.insurance_code == code || a.institution_code == app.form.institution_code.trim())
-            .map(|a| a.login_id);
+        let accounts = self.store.known_accounts().await?;
+        let login = crate::flags::existing_account(&app, &accounts).map(|a| a.login_id.clone());
         Ok(notice_preview(&app, action, note, login.as_deref()))
     }
 

@@ -29,6 +29,16 @@ pub struct KnownAccount {
     pub login_id: String,
 }
 
+/// The account the institution of `app` already has, by insurance code or by prefecture and
+/// 機関コード — the rule the server applies when it approves as existing.
+pub fn existing_account<'a>(app: &Application, accounts: &'a [KnownAccount]) -> Option<&'a KnownAccount> {
+    let code = app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok()).map(|c| c.digits());
+    let institution_code = app.form.institution_code.trim();
+    accounts.iter().find(|a| {
+        (code.is_some() && a.insurance_code == code) || (a.prefecture == app.prefecture && a.institution_code == institution_code)
+    })
+}
+
 /// What the flags are checked against.
 pub struct FlagContext<'a> {
     pub registry: Option<&'a LookupIndex>,
@@ -146,11 +156,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
             None,
         ));
     }
-    let account = ctx.accounts.iter().find(|a| {
-        (code.is_some() && a.insurance_code.as_deref() == code.map(|c| c.digits()).as_deref())
-            || (a.prefecture == app.prefecture && a.institution_code == institution_code)
-    });
-    if let Some(a) = account {
+    if let Some(a) = existing_account(app, ctx.accounts) {
         out.push(flag(
             "FLAG-ACCOUNT-EXISTS",
             format!("この機関には既存のG-MISアカウント（ログインID {}）があります。「承認（既存アカウント）」で処理してください。", a.login_id),

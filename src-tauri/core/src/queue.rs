@@ -81,7 +81,7 @@ impl Store {
         rows.into_iter()
             .map(|(payload, local)| {
                 let app: Application = serde_json::from_str(&payload).map_err(|e| SyncError::Protocol(e.to_string()))?;
-                let local = local.map(|s| serde_json::from_value(serde_json::Value::String(s))).transpose().map_err(|e| SyncError::Protocol(e.to_string()))?;
+                let local = local.as_deref().map(crate::sync::status_from).transpose()?;
                 Ok((app, local))
             })
             .collect()
@@ -108,7 +108,7 @@ impl Store {
         let mut rows: Vec<QueueRow> = Vec::new();
         for (application, local) in all {
             let status = local.unwrap_or(application.status);
-            *counts.entry(serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()).or_insert(0) += 1;
+            *counts.entry(status.key().to_owned()).or_insert(0) += 1;
             if !filter.statuses.is_empty() && !filter.statuses.contains(&status) {
                 continue;
             }

@@ -278,7 +278,7 @@ impl Store {
             .filter(|(_, (_, pref))| covered_codes.contains(pref))
             .map(|(k, (s, _))| (k, s))
             .collect();
-        for change in diff::closed(&gone, |_| false) {
+        for change in diff::closed(&gone) {
             counts.record(change);
         }
         for keys in gone.keys().collect::<Vec<_>>().chunks(BATCH) {

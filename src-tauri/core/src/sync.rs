@@ -273,12 +273,8 @@ pub struct SyncReport {
     pub pulled: usize,
 }
 
-fn status_name(s: ApplicationStatus) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn status_from(s: &str) -> Result<ApplicationStatus, SyncError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| SyncError::Protocol(e.to_string()))
+pub(crate) fn status_from(s: &str) -> Result<ApplicationStatus, SyncError> {
+    ApplicationStatus::from_key(s).ok_or_else(|| SyncError::Protocol(format!("unknown status {s:?}")))
 }
 
 async fn upsert_application(tx: &mut sqlx::Transaction<'_, Sqlite>, app: &Application) -> Result<(), SyncError> {
@@ -293,7 +289,7 @@ async fn upsert_application(tx: &mut sqlx::Transaction<'_, Sqlite>, app: &Applic
     )
     .bind(app.id)
     .bind(app.prefecture.code())
-    .bind(status_name(app.status))
+    .bind(app.status.key())
     .bind(app.version)
     .bind(payload)
     .bind(&app.received_at)
@@ -323,7 +319,7 @@ async fn refresh_local_status(tx: &mut sqlx::Transaction<'_, Sqlite>, id: i64) -
         // A pending action the server state no longer allows will come back refused.
         local = local.apply(action).unwrap_or(local);
     }
-    let local = (!pending.is_empty()).then(|| status_name(local));
+    let local = (!pending.is_empty()).then(|| local.key());
     sqlx::query("UPDATE applications SET local_status = ?1 WHERE id = ?2").bind(local).bind(id).execute(&mut **tx).await?;
     Ok(())
 }

@@ -106,6 +106,22 @@ impl ApplicationStatus {
         Self::Rejected,
     ];
 
+    /// The stable key used in storage and JSON (the serde name).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::InReview => "in_review",
+            Self::ApprovedNewAccount => "approved_new_account",
+            Self::ApprovedExistingAccount => "approved_existing_account",
+            Self::ReturnedForCorrection => "returned_for_correction",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
     pub fn name_ja(self) -> &'static str {
         match self {
             Self::Submitted => "申請受付",
@@ -245,6 +261,14 @@ mod tests {
         // A decision needs a review first; a submitted application cannot be approved blind.
         assert!(Submitted.apply(Action::ApproveNewAccount).is_err());
         assert!(InReview.apply(Action::StartReview).is_err());
+    }
+
+    #[test]
+    fn status_keys_are_the_serde_names() {
+        for s in ApplicationStatus::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.key()));
+            assert_eq!(ApplicationStatus::from_key(s.key()), Some(s));
+        }
     }
 
     #[test]

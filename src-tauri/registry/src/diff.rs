@@ -48,9 +48,9 @@ pub fn compare(key: &str, old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change>
     out
 }
 
-/// The institutions of `old` that the new snapshot no longer lists.
-pub fn closed<'a>(old: &'a HashMap<String, Snapshot>, seen: impl Fn(&str) -> bool + 'a) -> impl Iterator<Item = Change> + 'a {
-    old.iter().filter(move |(k, _)| !seen(k)).map(|(k, s)| Change {
+/// Every institution of `gone` (listed before, not in the new snapshot) as closed.
+pub fn closed(gone: &HashMap<String, Snapshot>) -> impl Iterator<Item = Change> + '_ {
+    gone.iter().map(|(k, s)| Change {
         key: k.clone(),
         name: s.name.clone(),
         kind: ChangeKind::Closed,
@@ -74,8 +74,8 @@ mod tests {
         assert_eq!(renamed[0].kind, ChangeKind::Renamed { from: "愛全病院".into() });
         let both = compare("k", Some(&a), &snap("愛全記念病院", "札幌市北区"));
         assert_eq!(both.len(), 2);
-        let old: HashMap<String, Snapshot> = [("k".to_string(), a.clone()), ("gone".to_string(), a)].into();
-        let closed: Vec<_> = closed(&old, |k| k == "k").collect();
+        let gone: HashMap<String, Snapshot> = [("gone".to_string(), a)].into();
+        let closed: Vec<_> = closed(&gone).collect();
         assert_eq!(closed.len(), 1);
         assert_eq!(closed[0].key, "gone");
     }
