@@ -20,6 +20,13 @@ const COMMANDS: &[&str] = &[
     "preview_notice",
     "decide",
     "bulk_approve",
+    "export_queue",
+    "export_decisions",
+    "saved_views",
+    "save_view",
+    "delete_view",
+    "proxy_apply",
+    "application_history",
 ];
 
 fn main() {

@@ -4,7 +4,7 @@
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use madoguchi_domain::ApplicationStatus;
-use madoguchi_e2e::{until_text, Window};
+use madoguchi_e2e::{type_into, until_text, Window};
 use madoguchi_server::testing::{form, Backend, TestServer};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -66,5 +66,88 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     assert_eq!(other.store.application(clean).await.unwrap().unwrap().0.status, ApplicationStatus::ApprovedNewAccount);
     assert_eq!(other.store.application(flagged).await.unwrap().unwrap().0.status, ApplicationStatus::ReturnedForCorrection);
     until_text(&w, "footer.status [data-field=pending]", "未送信 0件").await;
+    w.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let mut hostile = form("13", 3);
+    let markup = "<img src=x onerror=alert(1)><b>太字</b>🏥👩‍⚕️";
+    hostile.name = format!("{markup}{}", "長".repeat(200 - markup.chars().count()));
+    hostile.department = "<script>alert(2)</script>".into();
+    let hostile_id = server.submit(&hostile).await.id;
+    let ca = server.dir.path().join("ca.pem");
+    std::fs::write(&ca, &server.certs.ca_pem).unwrap();
+    let w = Window::open_with(&[
+        ("MADOGUCHI_DEV_SERVER_URL", server.url.as_str()),
+        ("MADOGUCHI_DEV_CA_CERT", ca.to_str().unwrap()),
+        ("MADOGUCHI_DEV_TOKEN", token.as_str()),
+        ("MADOGUCHI_DEV_PREFECTURE", "13"),
+    ])
+    .await;
+    until_text(&w, "footer.status [data-field=sync-state]", "オンライン").await;
+    let body = w.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys(&format!("{}1", char::from(Key::Control))).await.unwrap();
+    until_text(&w, "#queue-detail", "<img src=x onerror=alert(1)><b>太字</b>🏥👩‍⚕️長").await;
+    until_text(&w, "#queue-detail", "<script>alert(2)</script>").await;
+    let elements = w.client.execute("return document.querySelectorAll('main img, main b, main script').length", vec![]).await.unwrap();
+    assert_eq!(elements, serde_json::json!(0), "markup from an application became elements");
+    assert!(w.client.get_alert_text().await.is_err(), "an alert opened");
+
+    // The trail of the hostile one, from the server.
+    body.send_keys("h").await.unwrap();
+    until_text(&w, "#queue-history", "申請受付").await;
+
+    // 代理申請 by keyboard: P opens the form; a wrong field is named at its field; then in.
+    body.send_keys("p").await.unwrap();
+    let entry = form("13", 8);
+    let fields = [
+        ("institution_code", entry.institution_code.as_str()),
+        ("insurance_code", entry.insurance_code.as_deref().unwrap()),
+        ("name", "代理で入力した病院"),
+        ("kana", entry.kana.as_str()),
+        ("postal_code", entry.postal_code.as_str()),
+        ("address", entry.address.as_str()),
+        ("phone", entry.phone.as_str()),
+        ("department", entry.department.as_str()),
+        ("department_number", entry.department_number.as_str()),
+        ("contact_name", entry.contact_name.as_str()),
+        ("email", "not-an-address"),
+    ];
+    for (name, value) in fields {
+        type_into(&w, &format!("#proxy-form input[name={name}]"), value).await;
+    }
+    w.client.find(Locator::Css("#proxy-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    until_text(&w, "#proxy-form [data-field-error=email]", "メールアドレス").await;
+    type_into(&w, "#proxy-form input[name=email]", &entry.email).await;
+    w.client.find(Locator::Css("#proxy-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    until_text(&w, "#proxy-entered", "代理申請を登録しました").await;
+    w.client.find(Locator::Css("#queue-by")).await.unwrap().select_by_value("prefecture").await.unwrap();
+    until_text(&w, "#queue-detail h2", "代理で入力した病院").await;
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..50 {
+        listed = w.client.execute("return [...document.querySelectorAll('#queue-list .qrow .name')].map((e) => e.textContent)", vec![]).await.unwrap();
+        if listed == serde_json::json!(["代理で入力した病院"]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(listed, serde_json::json!(["代理で入力した病院"]), "the 代理申請 filter keeps only proxies");
+    w.screenshot("queue_proxy").await;
+
+    let pref = "13".parse().unwrap();
+    let page = server.storage.changes(pref, 0, 1000).await.unwrap();
+    let apps: Vec<_> = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.entity {
+            madoguchi_domain::api::Entity::Application(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert!(apps.iter().any(|a| a.form.name == "代理で入力した病院" && a.submitted_by == madoguchi_domain::api::SubmittedBy::Prefecture));
+    assert!(apps.iter().any(|a| a.id == hostile_id && a.form.name == hostile.name), "stored as typed");
     w.close().await;
 }

@@ -1,6 +1,6 @@
 //! The real window with the real registry: the published code list imported through the
 //! app's command, a mistyped code of a real institution found first, the detail pane, and a
-//! hostile name shown as text.
+//! hostile name (markup, 10,000 characters, emoji, a control character) shown as text.
 
 use std::path::PathBuf;
 
@@ -53,9 +53,17 @@ async fn a_hostile_name_is_shown_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hostile.csv");
     let name = "<img src=x onerror=alert(1)>";
-    std::fs::write(&path, format!("470112485,0112485,{name},9000001,那覇市<b>泉崎</b>\r\n")).unwrap();
+    // And a 10,000-character name with emoji and a control character, beside it.
+    let long = format!("🏥\u{7}{}診療所", "長".repeat(9_995));
+    std::fs::write(&path, format!("470112485,0112485,{name},9000001,那覇市<b>泉崎</b>\r\n470112493,0112493,{long},9000001,那覇市\r\n")).unwrap();
     let report = w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
-    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["imported"], 2, "{report}");
+    type_into(&w, "#lookup-input", "長長長長診療所").await;
+    until_text(&w, "#lookup-results li:first-child [data-field=name]", "🏥").await;
+    let shown = w.text("#lookup-results li:first-child [data-field=name]").await;
+    assert!(shown.chars().count() >= 10_000 - 1 && shown.ends_with("診療所"), "the whole name, as text: {} chars", shown.chars().count());
+    let width = w.client.execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![]).await.unwrap();
+    assert!(width[0].as_u64() <= width[1].as_u64(), "a long name must wrap, not widen the window: {width}");
     type_into(&w, "#lookup-input", "img src").await;
     until_text(&w, "#lookup-results li:first-child [data-field=name]", name).await;
     until_text(&w, "#lookup-detail [data-field=detail-name]", name).await;

@@ -62,3 +62,86 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     assert!(after.rows.iter().all(|r| !r.pending_sync));
     assert_eq!(after.counts.get("approved_new_account"), Some(&1));
 }
+
+/// A desk connected as the window connects it: settings, CA file, token in the keychain.
+async fn connected_desk(server: &TestServer, token: &str, dir: &tempfile::TempDir) -> madoguchi_core::Desk {
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &server.certs.ca_pem).unwrap();
+    let desk = madoguchi_core::Desk::new(madoguchi_core::Store::open(&dir.path().join("desk.db")).await.unwrap());
+    let settings = madoguchi_core::settings::DeskSettings {
+        prefecture: Some("13".parse().unwrap()),
+        server_url: Some(server.url.clone()),
+        ca_cert_path: Some(ca.display().to_string()),
+        desk_name: Some("代理窓口".into()),
+        ..Default::default()
+    };
+    desk.save_settings(&settings).await.unwrap();
+    desk.save_server_token(token).await.unwrap();
+    desk
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_application_history_saved_views_and_export() {
+    use madoguchi_core::export::CsvEncoding;
+    use madoguchi_domain::api::SubmittedBy;
+    use madoguchi_domain::Coded;
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = connected_desk(&server, &token, &dir).await;
+    server.submit(&form("13", 1)).await;
+
+    // 代理申請: field errors first, here; another prefecture refused by the server; then one in.
+    let mut blank = form("13", 5);
+    blank.email.clear();
+    let outcome = desk.proxy_apply(&blank).await.unwrap();
+    assert!(outcome.receipt.is_none());
+    assert_eq!(outcome.fields[0].field, "email");
+    let outcome = desk.proxy_apply(&form("27", 5)).await.unwrap();
+    assert_eq!(outcome.fields[0].code, "E-AUTH-PREFECTURE");
+    let outcome = desk.proxy_apply(&form("13", 5)).await.unwrap();
+    let id = outcome.receipt.expect("entered").id;
+    let proxies = QueueFilter { submitted_by: Some(SubmittedBy::Prefecture), ..Default::default() };
+    let view = desk.queue(&proxies).await.unwrap();
+    assert_eq!(view.rows.iter().map(|r| r.application.id).collect::<Vec<_>>(), [id], "pulled at once, and only it");
+    assert_eq!(view.total, 2);
+    assert_eq!(view.ages[0].counts.get("submitted"), Some(&2), "both arrived today");
+
+    // A decision, then its trail: who, where, from, to, why.
+    desk.decide(id, Action::StartReview, None).await.unwrap();
+    desk.decide(id, Action::ReturnForCorrection { reason: ReturnReason::PhoneWrong }, Some("市外局番".into())).await.unwrap();
+    let history = desk.history(id).await.unwrap();
+    assert_eq!(history.unsent.len(), 2, "not yet sent");
+    desk.sync_now().await.unwrap();
+    let history = desk.history(id).await.unwrap();
+    assert!(history.unsent.is_empty() && history.unavailable.is_none());
+    let last = history.audit.last().unwrap();
+    assert_eq!((last.to_status.as_str(), last.desk.as_str()), ("returned_for_correction", "代理窓口"));
+    assert_eq!((last.reason.as_deref(), last.note.as_deref()), (Some("電話番号の誤り"), Some("市外局番")));
+    assert_eq!(last.officer.as_deref(), Some("窓口 太郎"));
+    assert_eq!(history.audit.len(), 3, "intake, review, return");
+
+    // Saved views.
+    assert_eq!(desk.save_view(&madoguchi_core::queue::SavedView { name: " ".into(), filter: proxies.clone() }).await.unwrap_err().code(), "E-VIEW-NAME");
+    desk.save_view(&madoguchi_core::queue::SavedView { name: "代理申請".into(), filter: proxies.clone() }).await.unwrap();
+    let views = desk.saved_views().await.unwrap();
+    assert_eq!((views[0].name.as_str(), &views[0].filter), ("代理申請", &proxies));
+    desk.delete_view("代理申請").await.unwrap();
+    assert!(desk.saved_views().await.unwrap().is_empty());
+
+    // Export for Excel: the queue in UTF-8 with BOM, the decisions in Shift_JIS.
+    let queue_csv = dir.path().join("queue.csv");
+    let report = desk.export_queue(&QueueFilter::default(), CsvEncoding::Utf8Bom, &queue_csv).await.unwrap();
+    assert_eq!(report.rows, 2);
+    let text = String::from_utf8(std::fs::read(&queue_csv).unwrap()).unwrap();
+    assert!(text.starts_with("\u{feff}申請番号,受付日時,状態"));
+    assert!(text.contains("代理申請") && text.contains("差戻し") && text.contains("テスト病院5"));
+    let decisions_csv = dir.path().join("decisions.csv");
+    let report = desk.export_decisions(CsvEncoding::ShiftJis, &decisions_csv).await.unwrap();
+    assert_eq!((report.rows, report.replaced), (2, 0));
+    let bytes = std::fs::read(&decisions_csv).unwrap();
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(!bad);
+    assert!(text.contains("電話番号の誤り,市外局番,送信済み"), "{text}");
+}

@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use madoguchi_core::desk::{DiagnosisStep, InstitutionDetail, RegistryStatus, SyncOverview};
-use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueView};
+use madoguchi_core::desk::{DiagnosisStep, History, InstitutionDetail, ProxyOutcome, RegistryStatus, SyncOverview};
+use madoguchi_core::export::{CsvEncoding, ExportReport};
+use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueView, SavedView};
 use madoguchi_core::sync::SyncReport;
-use madoguchi_domain::Action;
+use madoguchi_domain::{Action, ApplicationForm};
 use madoguchi_core::lookup::SearchResult;
 use madoguchi_core::registry::{ImportProgress, ImportReport};
 use madoguchi_core::settings::DeskSettings;
@@ -55,23 +56,60 @@ pub async fn registry_status(desk: State<'_, Desk>) -> Result<RegistryStatus, Ui
     Ok(desk.registry_status().await?)
 }
 
+/// Shows a system file dialog and waits for the officer's answer off the main thread (GTK
+/// dialogs belong on the main thread). `None` when cancelled.
+async fn ask_for_path<R: Runtime>(
+    app: &AppHandle<R>,
+    dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+) -> Option<PathBuf> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Err(e) = app.run_on_main_thread(move || {
+        let _ = tx.send(dialog());
+    }) {
+        log::error!("file dialog: {e}");
+        return None;
+    }
+    tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten()
+}
+
 /// Opens the system file dialog for a list file; `None` when the officer cancels.
 #[tauri::command]
 pub async fn pick_registry_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<PathBuf>, UiError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    // GTK dialogs belong on the main thread; the command waits for the answer off it.
-    let shown = app.run_on_main_thread(move || {
-        let picked = rfd::FileDialog::new()
+    Ok(ask_for_path(&app, || {
+        rfd::FileDialog::new()
             .set_title("取り込む台帳ファイル（CSV）を選んでください")
             .add_filter("CSV", &["csv", "CSV"])
-            .pick_file();
-        let _ = tx.send(picked);
-    });
-    if let Err(e) = shown {
-        log::error!("file dialog: {e}");
-        return Ok(None);
-    }
-    Ok(tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten())
+            .pick_file()
+    })
+    .await)
+}
+
+/// Where to save an export: the save dialog, with a dated file name proposed.
+async fn ask_where_to_save<R: Runtime>(app: &AppHandle<R>, stem: &str) -> Option<PathBuf> {
+    let name = format!("{stem}_{}.csv", chrono::Local::now().format("%Y%m%d_%H%M"));
+    ask_for_path(app, move || {
+        rfd::FileDialog::new().set_title("CSVの保存先を選んでください").set_file_name(name).add_filter("CSV", &["csv"]).save_file()
+    })
+    .await
+}
+
+/// 申請キューのCSV出力 (as filtered), through the save dialog; `None` when cancelled.
+#[tauri::command]
+pub async fn export_queue<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Desk>,
+    filter: QueueFilter,
+    encoding: CsvEncoding,
+) -> Result<Option<ExportReport>, UiError> {
+    let Some(path) = ask_where_to_save(&app, "申請キュー").await else { return Ok(None) };
+    Ok(Some(desk.export_queue(&filter, encoding, &path).await?))
+}
+
+/// 判定履歴のCSV出力, through the save dialog; `None` when cancelled.
+#[tauri::command]
+pub async fn export_decisions<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>, encoding: CsvEncoding) -> Result<Option<ExportReport>, UiError> {
+    let Some(path) = ask_where_to_save(&app, "判定履歴").await else { return Ok(None) };
+    Ok(Some(desk.export_decisions(encoding, &path).await?))
 }
 
 /// Imports a list file, reporting progress on `on_progress`; the lookup is rebuilt after.
@@ -148,4 +186,31 @@ pub async fn decide(desk: State<'_, Desk>, id: i64, action: Action, note: Option
 #[tauri::command]
 pub async fn bulk_approve(desk: State<'_, Desk>, ids: Vec<i64>) -> Result<BulkOutcome, UiError> {
     Ok(desk.bulk_approve(&ids).await?)
+}
+
+#[tauri::command]
+pub async fn saved_views(desk: State<'_, Desk>) -> Result<Vec<SavedView>, UiError> {
+    Ok(desk.saved_views().await?)
+}
+
+#[tauri::command]
+pub async fn save_view(desk: State<'_, Desk>, view: SavedView) -> Result<(), UiError> {
+    Ok(desk.save_view(&view).await?)
+}
+
+#[tauri::command]
+pub async fn delete_view(desk: State<'_, Desk>, name: String) -> Result<(), UiError> {
+    Ok(desk.delete_view(&name).await?)
+}
+
+/// 代理申請: validated here, then entered on the server.
+#[tauri::command]
+pub async fn proxy_apply(desk: State<'_, Desk>, form: ApplicationForm) -> Result<ProxyOutcome, UiError> {
+    Ok(desk.proxy_apply(&form).await?)
+}
+
+/// 履歴: the audit trail of one application and this desk's unsent actions on it.
+#[tauri::command]
+pub async fn application_history(desk: State<'_, Desk>, id: i64) -> Result<History, UiError> {
+    Ok(desk.history(id).await?)
 }

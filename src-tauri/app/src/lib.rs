@@ -38,6 +38,13 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::preview_notice,
         commands::decide,
         commands::bulk_approve,
+        commands::export_queue,
+        commands::export_decisions,
+        commands::saved_views,
+        commands::save_view,
+        commands::delete_view,
+        commands::proxy_apply,
+        commands::application_history,
     ])
 }
 

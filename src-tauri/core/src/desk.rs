@@ -10,8 +10,10 @@ use serde::Serialize;
 
 use crate::keychain::{self, KeychainError, Token};
 use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
-use crate::queue::{notice_preview, BulkOutcome, NoticePreview, QueueFilter, QueueView};
-use madoguchi_domain::Action;
+use crate::export::{self, CsvEncoding, ExportError, ExportReport};
+use crate::queue::{notice_preview, queue_table, BulkOutcome, NoticePreview, QueueFilter, QueueView, SavedView};
+use madoguchi_domain::api::{AuditEntry, FieldError, Receipt};
+use madoguchi_domain::{Action, ApplicationForm};
 use crate::sync::{SyncClient, SyncConfig, SyncError, SyncReport};
 use crate::registry::{ImportProgress, ImportReport, RegistryError};
 use crate::settings::DeskSettings;
@@ -37,6 +39,10 @@ pub enum DeskError {
     Keychain(#[from] KeychainError),
     #[error("cannot read the CA file {0}: {1}")]
     CaFile(String, std::io::Error),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("a saved view needs a name")]
+    ViewName,
 }
 
 impl Coded for DeskError {
@@ -51,6 +57,8 @@ impl Coded for DeskError {
             Self::Sync(e) => e.code(),
             Self::Keychain(e) => e.code(),
             Self::CaFile(..) => "E-SYNC-CA-FILE",
+            Self::Export(e) => e.code(),
+            Self::ViewName => "E-VIEW-NAME",
         }
     }
     fn message_ja(&self) -> String {
@@ -64,6 +72,8 @@ impl Coded for DeskError {
             Self::Sync(e) => e.message_ja(),
             Self::Keychain(e) => e.message_ja(),
             Self::CaFile(path, _) => format!("ルート証明書ファイル「{path}」を読めません。設定のパスを確認してください。"),
+            Self::Export(e) => e.message_ja(),
+            Self::ViewName => "ビューの名前を入力してください。".into(),
         }
     }
 }
@@ -105,6 +115,22 @@ pub struct SyncOverview {
     pub last_error: Option<String>,
     pub pending: i64,
     pub rejected: i64,
+}
+
+/// What became of a 代理申請: the receipt, or the fields to correct (nothing was stored).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyOutcome {
+    pub receipt: Option<Receipt>,
+    pub fields: Vec<FieldError>,
+}
+
+/// 履歴: an application's audit trail from the server, and what this desk has yet to send.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub audit: Vec<AuditEntry>,
+    /// Why the server's trail is missing (offline…), in Japanese; the local part still shows.
+    pub unavailable: Option<String>,
+    pub unsent: Vec<crate::sync::OutboxEntry>,
 }
 
 /// One step of 接続診断, in the officer's words.
@@ -367,6 +393,78 @@ impl Desk {
         let view = self.queue(&QueueFilter::default()).await?;
         let rows: Vec<_> = view.rows.into_iter().filter(|r| ids.contains(&r.application.id)).collect();
         Ok(self.store.bulk_approve(&rows).await?)
+    }
+
+    /// 代理申請: the same validation as the registration form (here first, so an officer sees
+    /// field errors offline too), then the server's intake in the officer's prefecture.
+    pub async fn proxy_apply(&self, form: &ApplicationForm) -> Result<ProxyOutcome, DeskError> {
+        if let Err(fields) = form.validate() {
+            return Ok(ProxyOutcome { receipt: None, fields });
+        }
+        let client = self.client()?;
+        let answer = client.proxy_apply(form).await;
+        self.online.store(!matches!(answer, Err(SyncError::Offline(_))), Ordering::Relaxed);
+        match answer? {
+            Ok(receipt) => {
+                log::info!("proxy application {} entered", receipt.id);
+                if let Err(e) = self.store.pull(&client).await {
+                    log::warn!("pull after a proxy application: {e}");
+                }
+                Ok(ProxyOutcome { receipt: Some(receipt), fields: Vec::new() })
+            }
+            Err(refusal) => {
+                log::warn!("proxy application refused: {} {}", refusal.code, refusal.message);
+                let fields = if refusal.fields.is_empty() {
+                    vec![FieldError { field: String::new(), code: refusal.code, message: refusal.message }]
+                } else {
+                    refusal.fields
+                };
+                Ok(ProxyOutcome { receipt: None, fields })
+            }
+        }
+    }
+
+    /// 履歴 of application `id`: the server's audit trail when it can be reached, and always
+    /// this desk's unsent actions.
+    pub async fn history(&self, id: i64) -> Result<History, DeskError> {
+        let unsent = self.store.pending_actions().await?.into_iter().filter(|e| e.application_id == id).collect();
+        let trail = match self.client() {
+            Ok(client) => client.application_detail(id).await.map(|d| d.audit).map_err(DeskError::from),
+            Err(e) => Err(e),
+        };
+        Ok(match trail {
+            Ok(audit) => History { audit, unavailable: None, unsent },
+            Err(e) => {
+                log::warn!("history of {id}: {e}");
+                History { audit: Vec::new(), unavailable: Some(e.message_ja()), unsent }
+            }
+        })
+    }
+
+    /// The queue as filtered, to a CSV file for Excel.
+    pub async fn export_queue(&self, filter: &QueueFilter, encoding: CsvEncoding, path: &Path) -> Result<ExportReport, DeskError> {
+        let view = self.queue(filter).await?;
+        Ok(export::write(&queue_table(&view.rows), encoding, path)?)
+    }
+
+    /// This desk's decisions, to a CSV file for Excel.
+    pub async fn export_decisions(&self, encoding: CsvEncoding, path: &Path) -> Result<ExportReport, DeskError> {
+        Ok(export::write(&self.store.decisions_table().await?, encoding, path)?)
+    }
+
+    pub async fn saved_views(&self) -> Result<Vec<SavedView>, DeskError> {
+        Ok(self.store.saved_views().await?)
+    }
+
+    pub async fn save_view(&self, view: &SavedView) -> Result<(), DeskError> {
+        if view.name.trim().is_empty() {
+            return Err(DeskError::ViewName);
+        }
+        Ok(self.store.save_view(view).await?)
+    }
+
+    pub async fn delete_view(&self, name: &str) -> Result<(), DeskError> {
+        Ok(self.store.delete_view(name).await?)
     }
 
     pub async fn settings(&self) -> Result<DeskSettings, DeskError> {

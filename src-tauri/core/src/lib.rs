@@ -6,6 +6,7 @@
 pub mod code_check;
 pub mod desk;
 pub mod error;
+pub mod export;
 pub mod flags;
 pub mod keychain;
 pub mod lookup;

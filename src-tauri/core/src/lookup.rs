@@ -212,6 +212,8 @@ fn table<K>(m: &HashMap<K, Vec<u32>>) -> usize {
 
 /// The registry in memory, ready to search.
 pub struct LookupIndex {
+    /// Tells one build from another, so caches of what was checked against it know when to go.
+    build: u64,
     /// The desk's prefecture: its institutions rank first, and it completes 7-digit codes.
     home: Option<Prefecture>,
     entries: Vec<Entry>,
@@ -259,7 +261,9 @@ impl LookupIndex {
         let away = |e: &Entry| home_code.as_ref().is_some_and(|h| *h != e.row.prefecture);
         entries.sort_by_cached_key(|e| (e.row.closed, away(e), e.main.chars().count(), e.main.clone(), e.row.id));
 
+        static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut index = LookupIndex {
+            build: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             home,
             by_code: HashMap::new(),
             by_seven: HashMap::new(),
@@ -291,6 +295,11 @@ impl LookupIndex {
         index.addresses.shrink();
         index.entries = entries;
         index
+    }
+
+    /// This build's number: a rebuilt index (after an import) has another.
+    pub fn build_id(&self) -> u64 {
+        self.build
     }
 
     /// The institutions listed under a 10-digit insurance code.

@@ -3,6 +3,7 @@
 //! export for Excel.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use madoguchi_domain::api::{Application, SubmittedBy};
@@ -11,6 +12,7 @@ use madoguchi_domain::{Action, ApplicationStatus, Coded, InstitutionKind};
 use madoguchi_registry::fold::fold;
 use serde::{Deserialize, Serialize};
 
+use crate::export::Table;
 use crate::flags::{flags, Flag, FlagContext, KnownAccount, OpenApplications};
 use crate::lookup::LookupIndex;
 use crate::store::{Store, StoreError};
@@ -59,18 +61,68 @@ pub struct QueueView {
     /// Every application the desk holds, by status (before filtering).
     pub counts: BTreeMap<String, usize>,
     pub total: usize,
+    /// The undecided applications by how long they have waited, for the chart.
+    pub ages: Vec<AgeBucket>,
 }
 
-fn matches_text(app: &Application, folded: &str) -> bool {
-    let f = &app.form;
-    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
-    [&f.name, &f.kana, &f.email, &f.institution_code, f.insurance_code.as_deref().unwrap_or("")]
-        .iter()
-        .any(|field| fold(field).contains(folded))
-        || (digits.len() >= 4
-            && [&f.phone, f.insurance_code.as_deref().unwrap_or(""), &f.postal_code]
-                .iter()
-                .any(|field| field.chars().filter(char::is_ascii_digit).collect::<String>().contains(&digits)))
+/// One bar of the age chart: undecided applications that waited this long, by status.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgeBucket {
+    pub label: &'static str,
+    /// The filter's `min_age_days` that starts this bucket.
+    pub min_days: i64,
+    pub counts: BTreeMap<String, usize>,
+}
+
+/// Bucket boundaries in days, as the officers count them (the seed's 1–2 weeks to issue).
+const AGE_BUCKETS: [(&str, i64); 5] = [("1日未満", 0), ("1〜3日", 1), ("4〜7日", 4), ("8〜14日", 8), ("15日以上", 15)];
+
+/// An application as read, flagged and folded once; filters run over these.
+#[derive(Debug)]
+struct Prepared {
+    application: Application,
+    local: Option<ApplicationStatus>,
+    flags: Vec<Flag>,
+    received: Option<DateTime<Utc>>,
+    /// Name, reading, email and codes, folded as the lookup folds.
+    folded: String,
+    /// Phone, insurance and postal digits, for digit searches.
+    digits: String,
+    kana: String,
+}
+
+/// The queue as last prepared, with what it was prepared from: the store's generation
+/// (bumped by triggers on every change to applications and accounts) and the index build.
+#[derive(Debug)]
+pub(crate) struct QueueCache {
+    key: (i64, Option<u64>),
+    rows: Arc<Vec<Prepared>>,
+}
+
+fn prepare(application: Application, local: Option<ApplicationStatus>, ctx: &FlagContext) -> Prepared {
+    let f = &application.form;
+    let status = local.unwrap_or(application.status);
+    let insurance = f.insurance_code.as_deref().unwrap_or("");
+    let folded = [&f.name, &f.kana, &f.email, &f.institution_code, insurance].map(|t| fold(t)).join("\u{1f}");
+    let digits = [&f.phone, insurance, &f.postal_code]
+        .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
+        .join("-");
+    Prepared {
+        flags: if status.is_final() { Vec::new() } else { flags(&application, ctx) },
+        received: DateTime::parse_from_rfc3339(&application.received_at).ok().map(|d| d.with_timezone(&Utc)),
+        kana: fold(&f.kana),
+        folded,
+        digits,
+        local,
+        application,
+    }
+}
+
+impl Prepared {
+    fn matches_text(&self, folded: &str) -> bool {
+        let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+        self.folded.contains(folded) || (digits.len() >= 4 && self.digits.contains(&digits))
+    }
 }
 
 impl Store {
@@ -96,48 +148,90 @@ impl Store {
             .collect())
     }
 
-    /// The queue, flagged against `registry`, filtered and sorted.
-    pub async fn queue(&self, registry: Option<&LookupIndex>, filter: &QueueFilter, now: DateTime<Utc>) -> Result<QueueView, SyncError> {
+    /// Every application read and flagged, from the cache while nothing changed.
+    async fn prepared(&self, registry: Option<&LookupIndex>) -> Result<Arc<Vec<Prepared>>, SyncError> {
+        let generation: i64 = sqlx::query_scalar("SELECT n FROM queue_generation WHERE id = 1").fetch_one(self.pool()).await?;
+        let key = (generation, registry.map(LookupIndex::build_id));
+        if let Some(cache) = self.queue_cache.lock().expect("queue cache").as_ref().filter(|c| c.key == key) {
+            return Ok(cache.rows.clone());
+        }
         let all = self.applications().await?;
         let accounts = self.known_accounts().await?;
         let open = OpenApplications::new(all.iter().map(|(a, _)| a));
         let ctx = FlagContext { registry, accounts: &accounts, open: &open };
+        let rows: Arc<Vec<Prepared>> = Arc::new(all.into_iter().map(|(app, local)| prepare(app, local, &ctx)).collect());
+        *self.queue_cache.lock().expect("queue cache") = Some(QueueCache { key, rows: rows.clone() });
+        Ok(rows)
+    }
+
+    /// The queue, flagged against `registry`, filtered and sorted.
+    pub async fn queue(&self, registry: Option<&LookupIndex>, filter: &QueueFilter, now: DateTime<Utc>) -> Result<QueueView, SyncError> {
+        let all = self.prepared(registry).await?;
         let mut counts = BTreeMap::new();
+        let mut ages: Vec<AgeBucket> =
+            AGE_BUCKETS.iter().map(|&(label, min_days)| AgeBucket { label, min_days, counts: BTreeMap::new() }).collect();
         let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
-        let total = all.len();
-        let mut rows: Vec<QueueRow> = Vec::new();
-        for (application, local) in all {
-            let status = local.unwrap_or(application.status);
+        let mut rows: Vec<(&Prepared, QueueRow)> = Vec::new();
+        for p in all.iter() {
+            let application = &p.application;
+            let status = p.local.unwrap_or(application.status);
             *counts.entry(status.key().to_owned()).or_insert(0) += 1;
-            if !filter.statuses.is_empty() && !filter.statuses.contains(&status) {
+            let age_minutes = p.received.map_or(0, |r| (now - r).num_minutes().max(0));
+            if !status.is_final() {
+                let days = age_minutes / (24 * 60);
+                if let Some(bucket) = ages.iter_mut().rev().find(|b| days >= b.min_days) {
+                    *bucket.counts.entry(status.key().to_owned()).or_insert(0) += 1;
+                }
+            }
+            if (!filter.statuses.is_empty() && !filter.statuses.contains(&status))
+                || (!filter.kinds.is_empty() && !filter.kinds.contains(&application.form.kind))
+                || filter.submitted_by.is_some_and(|by| by != application.submitted_by)
+                || text.as_deref().is_some_and(|t| !p.matches_text(t))
+                || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
+                || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
+            {
                 continue;
             }
-            if !filter.kinds.is_empty() && !filter.kinds.contains(&application.form.kind) {
-                continue;
-            }
-            if filter.submitted_by.is_some_and(|by| by != application.submitted_by) {
-                continue;
-            }
-            if text.as_deref().is_some_and(|t| !matches_text(&application, t)) {
-                continue;
-            }
-            let received = DateTime::parse_from_rfc3339(&application.received_at).map(|d| d.with_timezone(&Utc)).unwrap_or(now);
-            let age_minutes = (now - received).num_minutes().max(0);
-            if filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60) {
-                continue;
-            }
-            let flags = if status.is_final() { Vec::new() } else { flags(&application, &ctx) };
-            if filter.flagged.is_some_and(|want| want != !flags.is_empty()) {
-                continue;
-            }
-            rows.push(QueueRow { pending_sync: local.is_some(), status, flags, age_minutes, application });
+            let row = QueueRow { pending_sync: p.local.is_some(), status, flags: p.flags.clone(), age_minutes, application: application.clone() };
+            rows.push((p, row));
         }
         match filter.sort {
-            QueueSort::Oldest => rows.sort_by(|a, b| (&a.application.received_at, a.application.id).cmp(&(&b.application.received_at, b.application.id))),
-            QueueSort::Newest => rows.sort_by(|a, b| (&b.application.received_at, b.application.id).cmp(&(&a.application.received_at, a.application.id))),
-            QueueSort::Name => rows.sort_by_cached_key(|r| fold(&r.application.form.kana)),
+            QueueSort::Oldest => rows.sort_by(|(_, a), (_, b)| (&a.application.received_at, a.application.id).cmp(&(&b.application.received_at, b.application.id))),
+            QueueSort::Newest => rows.sort_by(|(_, a), (_, b)| (&b.application.received_at, b.application.id).cmp(&(&a.application.received_at, a.application.id))),
+            QueueSort::Name => rows.sort_by(|(a, _), (b, _)| a.kana.cmp(&b.kana)),
         }
-        Ok(QueueView { rows, counts, total })
+        Ok(QueueView { rows: rows.into_iter().map(|(_, r)| r).collect(), counts, total: all.len(), ages })
+    }
+
+    /// 保存したビュー: the officer's named filters, by name.
+    pub async fn saved_views(&self) -> Result<Vec<SavedView>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, filter FROM saved_views ORDER BY name").fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, filter)| match serde_json::from_str(&filter) {
+                Ok(filter) => Some(SavedView { name, filter }),
+                Err(e) => {
+                    log::warn!("saved view {name:?} unreadable, left out: {e}");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// Saves (or replaces) a named view.
+    pub async fn save_view(&self, view: &SavedView) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR REPLACE INTO saved_views (name, filter, saved_at) VALUES (?1, ?2, ?3)")
+            .bind(view.name.trim())
+            .bind(serde_json::to_string(&view.filter).expect("filters serialise"))
+            .bind(Utc::now().to_rfc3339())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_view(&self, name: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM saved_views WHERE name = ?1").bind(name).execute(self.pool()).await?;
+        Ok(())
     }
 
     /// 一括承認: every listed application without flags is reviewed (if need be) and approved
@@ -161,6 +255,13 @@ impl Store {
         }
         Ok(outcome)
     }
+}
+
+/// A named filter the officer comes back to (「今日の新着」, 「要確認のみ」…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    pub name: String,
+    pub filter: QueueFilter,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -199,4 +300,77 @@ pub fn notice_preview(app: &Application, action: Action, note: Option<&str>, exi
     };
     let (_, subject, body) = notice::render(&app.form, &facts);
     Some(NoticePreview { to: app.form.email.trim().to_owned(), subject, body })
+}
+
+/// The queue as listed, for Excel: every form field, status, wait and flags.
+pub fn queue_table(rows: &[QueueRow]) -> Table {
+    Table {
+        header: vec![
+            "申請番号", "受付日時", "状態", "同期", "機関区分", "申請者", "機関コード", "保険医療機関コード", "名称", "フリガナ",
+            "郵便番号", "所在地", "電話番号", "担当部署名", "担当部署番号", "担当者名", "メールアドレス", "待ち日数", "検証フラグ",
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                let (a, f) = (&r.application, &r.application.form);
+                vec![
+                    format!("{:014}", a.id),
+                    a.received_at.clone(),
+                    r.status.name_ja().into(),
+                    if r.pending_sync { "未送信" } else { "" }.into(),
+                    f.kind.name_ja().into(),
+                    match a.submitted_by { SubmittedBy::Institution => "本人", SubmittedBy::Prefecture => "代理申請" }.into(),
+                    f.institution_code.clone(),
+                    f.insurance_code.clone().unwrap_or_default(),
+                    f.name.clone(),
+                    f.kana.clone(),
+                    f.postal_code.clone(),
+                    f.address.clone(),
+                    f.phone.clone(),
+                    f.department.clone(),
+                    f.department_number.clone(),
+                    f.contact_name.clone(),
+                    f.email.clone(),
+                    (r.age_minutes / (24 * 60)).to_string(),
+                    r.flags.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" / "),
+                ]
+            })
+            .collect(),
+    }
+}
+
+impl Store {
+    /// This desk's decisions (every action it recorded), with their sync state, for Excel.
+    pub async fn decisions_table(&self) -> Result<Table, SyncError> {
+        let rows: Vec<(String, i64, Option<String>, String, Option<String>, String, Option<String>)> = sqlx::query_as(
+            "SELECT o.created_at, o.application_id, a.payload, o.action, o.note, o.state, o.last_error
+             FROM outbox o LEFT JOIN applications a ON a.id = o.application_id ORDER BY o.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let rows = rows
+            .into_iter()
+            .map(|(at, id, payload, action, note, state, error)| {
+                let name = payload.and_then(|p| serde_json::from_str::<Application>(&p).ok()).map(|a| a.form.name).unwrap_or_default();
+                let action: Option<Action> = serde_json::from_str(&action).ok();
+                let reason = match action {
+                    Some(Action::ReturnForCorrection { reason }) => reason.name_ja(),
+                    Some(Action::Reject { reason }) => reason.name_ja(),
+                    _ => "",
+                };
+                let state = match state.as_str() { "pending" => "未送信", "sent" => "送信済み", _ => "要確認" };
+                vec![
+                    at,
+                    format!("{id:014}"),
+                    name,
+                    action.map_or("", Action::name_ja).into(),
+                    reason.into(),
+                    note.unwrap_or_default(),
+                    state.into(),
+                    error.unwrap_or_default(),
+                ]
+            })
+            .collect();
+        Ok(Table { header: vec!["操作日時", "申請番号", "名称", "操作", "理由", "メモ", "送信状態", "エラー"], rows })
+    }
 }

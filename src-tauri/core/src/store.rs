@@ -39,6 +39,8 @@ impl Coded for StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The queue as last read and flagged (see `queue`), shared by clones of the store.
+    pub(crate) queue_cache: std::sync::Arc<std::sync::Mutex<Option<crate::queue::QueueCache>>>,
 }
 
 impl Store {
@@ -61,7 +63,7 @@ impl Store {
         // while a sync writes.
         sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, queue_cache: Default::default() })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use madoguchi_domain::api::{
-    ApiError, Application, ChangesPage, DecisionRequest, DecisionResponse, Entity,
+    ApiError, Application, ApplicationDetail, ChangesPage, DecisionRequest, DecisionResponse, Entity, Receipt,
 };
+use madoguchi_domain::form::ApplicationForm;
 use madoguchi_domain::{Action, ApplicationStatus, Coded, TransitionError};
 use serde::{Deserialize, Serialize};
 use sqlx::Sqlite;
@@ -200,6 +201,30 @@ impl SyncClient {
                 current: None,
             });
             Ok(Sent::Refused(status, error))
+        }
+    }
+
+    /// 代理申請: submits `form` on the institution's behalf. `Err(ApiError)` inside is the
+    /// server's refusal (field errors, another prefecture) for the form to show.
+    pub async fn proxy_apply(&self, form: &ApplicationForm) -> Result<Result<Receipt, ApiError>, SyncError> {
+        let r = self.http.post(self.url("v1/proxy-applications")).bearer_auth(self.token.expose()).json(form).send().await;
+        let r = Self::check(r).await?;
+        let status = r.status();
+        let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        if status.is_success() {
+            serde_json::from_slice(&body).map(Ok).map_err(|e| SyncError::Protocol(e.to_string()))
+        } else {
+            serde_json::from_slice(&body).map(Err).map_err(|e| SyncError::Protocol(format!("{status}: {e}")))
+        }
+    }
+
+    /// An application with its audit trail (履歴), as the server holds it.
+    pub async fn application_detail(&self, id: i64) -> Result<ApplicationDetail, SyncError> {
+        let r = Self::check(self.http.get(self.url(&format!("v1/applications/{id}"))).bearer_auth(self.token.expose()).send().await).await?;
+        match r.status().as_u16() {
+            200 => r.json().await.map_err(|e| SyncError::Protocol(e.to_string())),
+            404 => Err(SyncError::UnknownApplication(id)),
+            s => Err(SyncError::Protocol(format!("application {id}: {s}"))),
         }
     }
 

@@ -84,7 +84,27 @@ export type QueueFilter = {
   text: string | null;
   sort: 'oldest' | 'newest' | 'name';
 };
-export type QueueView = { rows: QueueRow[]; counts: Record<string, number>; total: number };
+export type AgeBucket = { label: string; min_days: number; counts: Record<string, number> };
+export type QueueView = { rows: QueueRow[]; counts: Record<string, number>; total: number; ages: AgeBucket[] };
+export type SavedView = { name: string; filter: QueueFilter };
+export type CsvEncoding = 'utf8_bom' | 'shift_jis';
+export type ExportReport = { path: string; rows: number; replaced: number };
+export type FieldError = { field: string; code: string; message: string };
+export type ProxyOutcome = { receipt: { id: number; prefecture: string; received_at: string } | null; fields: FieldError[] };
+export type AuditEntry = {
+  at: string;
+  officer: string | null;
+  desk: string;
+  from_status: string | null;
+  to_status: string;
+  reason: string | null;
+  note: string | null;
+};
+export type History = {
+  audit: AuditEntry[];
+  unavailable: string | null;
+  unsent: { id: number; action: Action; note: string | null; created_at: string }[];
+};
 export type Vocabulary = {
   statuses: [Status, string][];
   kinds: [Kind, string][];
@@ -181,6 +201,13 @@ export const api = {
     invoke<NoticePreview | null>('preview_notice', { id, action, note }),
   decide: (id: number, action: Action, note: string | null) => invoke<void>('decide', { id, action, note }),
   bulkApprove: (ids: number[]) => invoke<BulkOutcome>('bulk_approve', { ids }),
+  savedViews: () => invoke<SavedView[]>('saved_views'),
+  saveView: (view: SavedView) => invoke<void>('save_view', { view }),
+  deleteView: (name: string) => invoke<void>('delete_view', { name }),
+  exportQueue: (filter: QueueFilter, encoding: CsvEncoding) => invoke<ExportReport | null>('export_queue', { filter, encoding }),
+  exportDecisions: (encoding: CsvEncoding) => invoke<ExportReport | null>('export_decisions', { encoding }),
+  proxyApply: (form: ApplicationForm) => invoke<ProxyOutcome>('proxy_apply', { form }),
+  history: (id: number) => invoke<History>('application_history', { id }),
   getSettings: () => invoke<DeskSettings>('get_settings'),
   saveSettings: (settings: DeskSettings) => invoke<void>('save_settings', { settings }),
 };
