@@ -27,6 +27,21 @@ const COMMANDS: &[&str] = &[
     "delete_view",
     "proxy_apply",
     "application_history",
+    "triage_tree",
+    "reporting_answer",
+    "faq_search",
+    "prefecture_settings",
+    "save_prefecture_settings",
+    "start_call",
+    "choose_answer",
+    "go_back",
+    "pause_call",
+    "link_call",
+    "finish_call",
+    "disclose_login_id",
+    "list_calls",
+    "call_stats",
+    "export_calls",
 ];
 
 fn main() {

@@ -4,7 +4,11 @@
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use madoguchi_domain::ApplicationStatus;
-use madoguchi_e2e::{type_into, until_text, Window};
+use madoguchi_e2e::{type_into, until_text};
+
+#[path = "connected.rs"]
+mod connected;
+use connected::connected_window;
 use madoguchi_server::testing::{form, Backend, TestServer};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -15,16 +19,7 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     let mut typo = form("13", 2);
     typo.email = "kanda@gmial.com".into();
     let flagged = server.submit(&typo).await.id;
-    let ca = server.dir.path().join("ca.pem");
-    std::fs::write(&ca, &server.certs.ca_pem).unwrap();
-    let w = Window::open_with(&[
-        ("MADOGUCHI_DEV_SERVER_URL", server.url.as_str()),
-        ("MADOGUCHI_DEV_CA_CERT", ca.to_str().unwrap()),
-        ("MADOGUCHI_DEV_TOKEN", token.as_str()),
-        ("MADOGUCHI_DEV_PREFECTURE", "13"),
-    ])
-    .await;
-    until_text(&w, "footer.status [data-field=sync-state]", "オンライン").await;
+    let w = connected_window(&server, &token).await;
     let body = w.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys(&format!("{}1", char::from(Key::Control))).await.unwrap();
     until_text(&w, "#queue-list", "確認 1").await;
@@ -78,16 +73,7 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
     hostile.name = format!("{markup}{}", "長".repeat(200 - markup.chars().count()));
     hostile.department = "<script>alert(2)</script>".into();
     let hostile_id = server.submit(&hostile).await.id;
-    let ca = server.dir.path().join("ca.pem");
-    std::fs::write(&ca, &server.certs.ca_pem).unwrap();
-    let w = Window::open_with(&[
-        ("MADOGUCHI_DEV_SERVER_URL", server.url.as_str()),
-        ("MADOGUCHI_DEV_CA_CERT", ca.to_str().unwrap()),
-        ("MADOGUCHI_DEV_TOKEN", token.as_str()),
-        ("MADOGUCHI_DEV_PREFECTURE", "13"),
-    ])
-    .await;
-    until_text(&w, "footer.status [data-field=sync-state]", "オンライン").await;
+    let w = connected_window(&server, &token).await;
     let body = w.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys(&format!("{}1", char::from(Key::Control))).await.unwrap();
     until_text(&w, "#queue-detail", "<img src=x onerror=alert(1)><b>太字</b>🏥👩‍⚕️長").await;

@@ -4,6 +4,10 @@
 
 use std::path::PathBuf;
 
+use madoguchi_core::calls::{CallLinks, CallStats, IdentityChecks};
+use madoguchi_core::triage::{FaqHit, ReportingView};
+use madoguchi_domain::api::{CallRecord, PrefectureSettings};
+use madoguchi_domain::triage::{Overrides, ReportingWindow, Tree};
 use madoguchi_core::desk::{DiagnosisStep, History, InstitutionDetail, ProxyOutcome, RegistryStatus, SyncOverview};
 use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueView, SavedView};
@@ -213,4 +217,90 @@ pub async fn proxy_apply(desk: State<'_, Desk>, form: ApplicationForm) -> Result
 #[tauri::command]
 pub async fn application_history(desk: State<'_, Desk>, id: i64) -> Result<History, UiError> {
     Ok(desk.history(id).await?)
+}
+
+/// トラブル対応の手順 (national, with the prefecture's wording).
+#[tauri::command]
+pub async fn triage_tree(desk: State<'_, Desk>) -> Result<Tree, UiError> {
+    Ok(desk.triage_tree().await?)
+}
+
+/// The 定期報告 window against today (JST).
+#[tauri::command]
+pub async fn reporting_answer(desk: State<'_, Desk>) -> Result<ReportingView, UiError> {
+    Ok(desk.reporting_answer().await?.into())
+}
+
+/// よくある質問: nodes whose text holds every word typed.
+#[tauri::command]
+pub async fn faq_search(desk: State<'_, Desk>, query: String) -> Result<Vec<FaqHit>, UiError> {
+    Ok(madoguchi_core::triage::search(&desk.triage_tree().await?, &query, 20))
+}
+
+#[tauri::command]
+pub async fn prefecture_settings(desk: State<'_, Desk>) -> Result<Option<PrefectureSettings>, UiError> {
+    Ok(desk.prefecture_settings().await?)
+}
+
+/// 定期報告期間 and 都道府県版の案内, for every desk of the prefecture (synced).
+#[tauri::command]
+pub async fn save_prefecture_settings(desk: State<'_, Desk>, window: Option<ReportingWindow>, overrides: Overrides) -> Result<PrefectureSettings, UiError> {
+    Ok(desk.save_prefecture_settings(window, overrides).await?)
+}
+
+/// 対応開始.
+#[tauri::command]
+pub async fn start_call(desk: State<'_, Desk>) -> Result<CallRecord, UiError> {
+    Ok(desk.start_call().await?)
+}
+
+/// Takes answer `choice` (0-based) at the call's current node.
+#[tauri::command]
+pub async fn choose_answer(desk: State<'_, Desk>, call: String, choice: usize) -> Result<CallRecord, UiError> {
+    Ok(desk.choose(&call, choice).await?)
+}
+
+#[tauri::command]
+pub async fn go_back(desk: State<'_, Desk>, call: String) -> Result<CallRecord, UiError> {
+    Ok(desk.back(&call).await?)
+}
+
+/// 保留 (paused = true) and 再開.
+#[tauri::command]
+pub async fn pause_call(desk: State<'_, Desk>, call: String, paused: bool) -> Result<CallRecord, UiError> {
+    Ok(desk.pause_call(&call, paused).await?)
+}
+
+#[tauri::command]
+pub async fn link_call(desk: State<'_, Desk>, call: String, links: CallLinks) -> Result<CallRecord, UiError> {
+    Ok(desk.link_call(&call, links).await?)
+}
+
+/// 対応終了, with a note.
+#[tauri::command]
+pub async fn finish_call(desk: State<'_, Desk>, call: String, note: String) -> Result<CallRecord, UiError> {
+    Ok(desk.finish_call(&call, &note).await?)
+}
+
+/// ログインIDの開示 after the identity checks (recorded in the call).
+#[tauri::command]
+pub async fn disclose_login_id(desk: State<'_, Desk>, call: String, checks: IdentityChecks) -> Result<String, UiError> {
+    Ok(desk.disclose_login_id(&call, checks).await?)
+}
+
+#[tauri::command]
+pub async fn list_calls(desk: State<'_, Desk>) -> Result<Vec<CallRecord>, UiError> {
+    Ok(desk.calls().await?)
+}
+
+#[tauri::command]
+pub async fn call_stats(desk: State<'_, Desk>) -> Result<CallStats, UiError> {
+    Ok(desk.call_stats().await?)
+}
+
+/// 対応記録のCSV出力, through the save dialog; `None` when cancelled.
+#[tauri::command]
+pub async fn export_calls<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>, encoding: CsvEncoding) -> Result<Option<ExportReport>, UiError> {
+    let Some(path) = ask_where_to_save(&app, "対応記録").await else { return Ok(None) };
+    Ok(Some(desk.export_calls(encoding, &path).await?))
 }

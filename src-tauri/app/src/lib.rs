@@ -45,6 +45,21 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::delete_view,
         commands::proxy_apply,
         commands::application_history,
+        commands::triage_tree,
+        commands::reporting_answer,
+        commands::faq_search,
+        commands::prefecture_settings,
+        commands::save_prefecture_settings,
+        commands::start_call,
+        commands::choose_answer,
+        commands::go_back,
+        commands::pause_call,
+        commands::link_call,
+        commands::finish_call,
+        commands::disclose_login_id,
+        commands::list_calls,
+        commands::call_stats,
+        commands::export_calls,
     ])
 }
 

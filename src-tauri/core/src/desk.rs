@@ -10,7 +10,10 @@ use serde::Serialize;
 
 use crate::keychain::{self, KeychainError, Token};
 use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
+use crate::calls::{self, CallError, CallLinks, CallStats, IdentityChecks};
 use crate::export::{self, CsvEncoding, ExportError, ExportReport};
+use madoguchi_domain::api::{CallRecord, PrefectureSettings};
+use madoguchi_domain::triage::{Overrides, ReportingAnswer, ReportingWindow, Tree};
 use crate::queue::{notice_preview, queue_table, BulkOutcome, NoticePreview, QueueFilter, QueueView, SavedView};
 use madoguchi_domain::api::{AuditEntry, FieldError, Receipt};
 use madoguchi_domain::{Action, ApplicationForm};
@@ -43,6 +46,8 @@ pub enum DeskError {
     Export(#[from] ExportError),
     #[error("a saved view needs a name")]
     ViewName,
+    #[error(transparent)]
+    Call(#[from] CallError),
 }
 
 impl Coded for DeskError {
@@ -59,6 +64,7 @@ impl Coded for DeskError {
             Self::CaFile(..) => "E-SYNC-CA-FILE",
             Self::Export(e) => e.code(),
             Self::ViewName => "E-VIEW-NAME",
+            Self::Call(e) => e.code(),
         }
     }
     fn message_ja(&self) -> String {
@@ -74,6 +80,7 @@ impl Coded for DeskError {
             Self::CaFile(path, _) => format!("ルート証明書ファイル「{path}」を読めません。設定のパスを確認してください。"),
             Self::Export(e) => e.message_ja(),
             Self::ViewName => "ビューの名前を入力してください。".into(),
+            Self::Call(e) => e.message_ja(),
         }
     }
 }
@@ -465,6 +472,85 @@ impl Desk {
 
     pub async fn delete_view(&self, name: &str) -> Result<(), DeskError> {
         Ok(self.store.delete_view(name).await?)
+    }
+
+    /// The tree this desk walks: national, with the prefecture's wording if it set any.
+    pub async fn triage_tree(&self) -> Result<Tree, DeskError> {
+        let national = Tree::national();
+        let Some(settings) = self.store.prefecture_settings().await? else { return Ok(national) };
+        match national.clone().with_overrides(&settings.prefecture.code(), &settings.triage_overrides) {
+            Ok(tree) => Ok(tree),
+            Err(e) => {
+                log::warn!("prefecture wording not applied: {e}");
+                Ok(national)
+            }
+        }
+    }
+
+    /// The 定期報告 window against today's date in Japan.
+    pub async fn reporting_answer(&self) -> Result<ReportingAnswer, DeskError> {
+        let window = self.store.prefecture_settings().await?.and_then(|s| s.reporting_window);
+        let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("JST")).date_naive();
+        Ok(ReportingAnswer::of(window, today))
+    }
+
+    pub async fn prefecture_settings(&self) -> Result<Option<PrefectureSettings>, DeskError> {
+        Ok(self.store.prefecture_settings().await?)
+    }
+
+    /// Sets the 定期報告 window and 都道府県版 wording for every desk of the prefecture.
+    pub async fn save_prefecture_settings(&self, window: Option<ReportingWindow>, overrides: Overrides) -> Result<PrefectureSettings, DeskError> {
+        if let Err(e) = Tree::national().with_overrides("", &overrides) {
+            return Err(CallError::Corrupt(e.to_string()).into());
+        }
+        Ok(self.store.save_prefecture_settings(window, overrides, &self.desk_name().await?, chrono::Utc::now()).await?)
+    }
+
+    async fn desk_name(&self) -> Result<String, DeskError> {
+        Ok(self.store.desk_settings().await?.desk_name.unwrap_or_else(|| "desk".into()))
+    }
+
+    pub async fn start_call(&self) -> Result<CallRecord, DeskError> {
+        let tree = self.triage_tree().await?;
+        Ok(self.store.start_call(&tree, &self.desk_name().await?, chrono::Utc::now()).await?)
+    }
+
+    pub async fn choose(&self, call: &str, choice: usize) -> Result<CallRecord, DeskError> {
+        let tree = self.triage_tree().await?;
+        Ok(self.store.choose(&tree, call, choice, chrono::Utc::now()).await?)
+    }
+
+    pub async fn back(&self, call: &str) -> Result<CallRecord, DeskError> {
+        Ok(self.store.back(call, chrono::Utc::now()).await?)
+    }
+
+    pub async fn pause_call(&self, call: &str, paused: bool) -> Result<CallRecord, DeskError> {
+        Ok(self.store.pause_call(call, paused, chrono::Utc::now()).await?)
+    }
+
+    pub async fn link_call(&self, call: &str, links: CallLinks) -> Result<CallRecord, DeskError> {
+        Ok(self.store.link_call(call, links, chrono::Utc::now()).await?)
+    }
+
+    pub async fn finish_call(&self, call: &str, note: &str) -> Result<CallRecord, DeskError> {
+        Ok(self.store.finish_call(call, note, chrono::Utc::now()).await?)
+    }
+
+    pub async fn disclose_login_id(&self, call: &str, checks: IdentityChecks) -> Result<String, DeskError> {
+        Ok(self.store.disclose_login_id(call, checks, &self.desk_name().await?, chrono::Utc::now()).await?)
+    }
+
+    pub async fn calls(&self) -> Result<Vec<CallRecord>, DeskError> {
+        Ok(self.store.calls().await?)
+    }
+
+    pub async fn call_stats(&self) -> Result<CallStats, DeskError> {
+        Ok(calls::stats(&self.store.calls().await?))
+    }
+
+    /// 対応記録のCSV出力.
+    pub async fn export_calls(&self, encoding: CsvEncoding, path: &Path) -> Result<ExportReport, DeskError> {
+        Ok(export::write(&calls::calls_table(&self.store.calls().await?), encoding, path)?)
     }
 
     pub async fn settings(&self) -> Result<DeskSettings, DeskError> {

@@ -3,6 +3,7 @@
 //! The Tauri app wraps these functions in commands and adds nothing of its own, so each
 //! capability here is tested on a real SQLite file with no display.
 
+pub mod calls;
 pub mod code_check;
 pub mod desk;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod registry;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod triage;
 pub mod vocabulary;
 
 pub use desk::{Desk, DeskError};

@@ -228,6 +228,30 @@ impl SyncClient {
         }
     }
 
+    /// Uploads a whole record (a call, the prefecture's settings) kept as JSON text.
+    /// `Err(ApiError)` inside: the server refused it.
+    async fn put_record(&self, kind: &str, id: &str, payload: String) -> Result<Result<(), ApiError>, SyncError> {
+        let path = match kind {
+            "call" => format!("v1/calls/{id}"),
+            _ => "v1/prefecture-settings".to_owned(),
+        };
+        let r = self
+            .http
+            .put(self.url(&path))
+            .bearer_auth(self.token.expose())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(payload)
+            .send()
+            .await;
+        let r = Self::check(r).await?;
+        if r.status().is_success() {
+            return Ok(Ok(()));
+        }
+        let status = r.status();
+        let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        serde_json::from_slice(&body).map(Err).map_err(|e| SyncError::Protocol(format!("{status}: {e}")))
+    }
+
     /// Reachability and the token, for 診断.
     pub async fn health(&self) -> Result<(), SyncError> {
         let r = Self::check(self.http.get(self.url("v1/health")).send().await).await?;
@@ -325,6 +349,23 @@ async fn upsert_application(tx: &mut sqlx::Transaction<'_, Sqlite>, app: &Applic
 }
 
 /// The desk's view: the server's status with the still-pending actions applied in order.
+/// A record from the feed, unless this desk holds a newer unsent copy (its running clock is
+/// this desk's own and stays).
+async fn take_record(tx: &mut sqlx::Transaction<'_, Sqlite>, kind: &str, id: &str, payload: &str, updated_at: &str) -> Result<(), SyncError> {
+    sqlx::query(
+        "INSERT INTO records (kind, id, payload, updated_at, dirty) VALUES (?1, ?2, ?3, ?4, 0)
+         ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at, dirty = 0
+         WHERE records.dirty = 0 OR records.updated_at <= excluded.updated_at",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(payload)
+    .bind(updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn refresh_local_status(tx: &mut sqlx::Transaction<'_, Sqlite>, id: i64) -> Result<(), SyncError> {
     let Some(status): Option<String> = sqlx::query_scalar("SELECT status FROM applications WHERE id = ?1")
         .bind(id)
@@ -411,7 +452,9 @@ impl Store {
         let (cursor, last_sync_at, last_error): (i64, Option<String>, Option<String>) =
             sqlx::query_as("SELECT cursor, last_sync_at, last_error FROM sync_state WHERE id = 1").fetch_one(self.pool()).await?;
         let (pending, rejected): (i64, i64) = sqlx::query_as(
-            "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'rejected'), 0) FROM outbox",
+            "SELECT coalesce(sum(state = 'pending'), 0) + (SELECT count(*) FROM records WHERE dirty = 1),
+                    coalesce(sum(state = 'rejected'), 0) + (SELECT count(*) FROM records WHERE dirty = 2)
+             FROM outbox",
         )
         .fetch_one(self.pool())
         .await?;
@@ -457,6 +500,10 @@ impl Store {
                 // The registry reaches the desk through the lookup import; the feed's copy
                 // is taken up with the queue's flags.
                 Entity::Institution(_) => {}
+                Entity::Call(c) => take_record(&mut tx, "call", &c.id, &serde_json::to_string(c).expect("calls serialise"), &c.updated_at).await?,
+                Entity::PrefectureSettings(p) => {
+                    take_record(&mut tx, "prefecture_settings", &p.prefecture.code(), &serde_json::to_string(p).expect("settings serialise"), &p.updated_at).await?
+                }
             }
         }
         sqlx::query("UPDATE sync_state SET cursor = ?1 WHERE id = 1").bind(page.next_cursor).execute(&mut *tx).await?;
@@ -557,6 +604,35 @@ impl Store {
         Ok((sent, rejected))
     }
 
+    /// Sends the records changed here (calls, prefecture settings); each is marked sent only
+    /// if it did not change again meanwhile.
+    pub async fn push_records(&self, client: &SyncClient) -> Result<(usize, usize), SyncError> {
+        let dirty: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT kind, id, payload, updated_at FROM records WHERE dirty = 1 ORDER BY updated_at").fetch_all(self.pool()).await?;
+        let (mut sent, mut rejected) = (0, 0);
+        for (kind, id, payload, updated_at) in dirty {
+            let state = match client.put_record(&kind, &id, payload).await? {
+                Ok(()) => {
+                    sent += 1;
+                    0
+                }
+                Err(refusal) => {
+                    log::error!("{kind} {id} refused by the server: {} {}", refusal.code, refusal.message);
+                    rejected += 1;
+                    2
+                }
+            };
+            sqlx::query("UPDATE records SET dirty = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4")
+                .bind(state)
+                .bind(&kind)
+                .bind(&id)
+                .bind(&updated_at)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok((sent, rejected))
+    }
+
     /// One application's pending actions, in the order they were taken.
     async fn push_lane(&self, client: &SyncClient, lane: Vec<OutboxEntry>) -> Result<(usize, usize), SyncError> {
         let (mut sent, mut rejected) = (0, 0);
@@ -600,6 +676,8 @@ impl Store {
     pub async fn sync(&self, client: &SyncClient) -> Result<SyncReport, SyncError> {
         let result = async {
             let (sent, rejected) = self.push(client).await?;
+            let (records_sent, records_rejected) = self.push_records(client).await?;
+            let (sent, rejected) = (sent + records_sent, rejected + records_rejected);
             let pulled = self.pull(client).await?;
             Ok::<_, SyncError>(SyncReport { sent, rejected, pulled })
         }
@@ -620,7 +698,13 @@ impl Store {
     /// actions not yet sent — is kept.
     pub async fn reset_sync(&self) -> Result<(), SyncError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        for sql in ["DELETE FROM applications", "DELETE FROM notices", "DELETE FROM accounts", "UPDATE sync_state SET cursor = 0 WHERE id = 1"] {
+        for sql in [
+            "DELETE FROM applications",
+            "DELETE FROM notices",
+            "DELETE FROM accounts",
+            "DELETE FROM records WHERE dirty = 0",
+            "UPDATE sync_state SET cursor = 0 WHERE id = 1",
+        ] {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
         tx.commit().await?;

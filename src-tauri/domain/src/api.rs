@@ -110,6 +110,99 @@ pub enum Entity {
     Notice(Notice),
     Account(Account),
     Institution(RegistryEntry),
+    Call(CallRecord),
+    PrefectureSettings(PrefectureSettings),
+}
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    Active,
+    Paused,
+    Finished,
+}
+
+/// One node of a call's walk: where the officer was, how long, and the answer taken. The
+/// node's title and the answer are kept as shown, so editing the tree never rewrites a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallStep {
+    pub node: String,
+    pub title: String,
+    /// The answer chosen here (none for the node the call ended or paused on).
+    pub answer: Option<String>,
+    pub entered_at: String,
+    /// Time spent at the node, pauses excluded.
+    pub seconds: i64,
+}
+
+/// The institution a call is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallInstitution {
+    pub name: String,
+    pub insurance_code: Option<String>,
+}
+
+/// ログインIDの開示: which identity checks were ticked, when, by whom. The login ID itself
+/// is not repeated here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Disclosure {
+    pub at: String,
+    pub desk: String,
+    pub account_institution_code: String,
+    pub checked_phone: bool,
+    pub checked_email: bool,
+    pub checked_contact_name: bool,
+}
+
+/// 対応記録: one help-desk call, as every desk of the prefecture sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallRecord {
+    /// Made by the desk (UUID), so a call is the same record wherever it is sent from.
+    pub id: String,
+    pub prefecture: Prefecture,
+    pub desk: String,
+    /// The tree version the call started on.
+    pub tree_version: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub state: CallState,
+    pub institution: Option<CallInstitution>,
+    pub application_id: Option<i64>,
+    pub steps: Vec<CallStep>,
+    /// The ending's node and outcome, once finished there.
+    pub ending: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub outcome: Option<crate::triage::Outcome>,
+    pub note: String,
+    pub disclosures: Vec<Disclosure>,
+    /// Bumped by every change: the newer copy wins.
+    pub updated_at: String,
+}
+
+/// What a prefecture sets for all its desks: the 定期報告 window and its wording of the
+/// troubleshooting tree (都道府県版).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrefectureSettings {
+    pub prefecture: Prefecture,
+    pub reporting_window: Option<crate::triage::ReportingWindow>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub triage_overrides: crate::triage::Overrides,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// What a record upload answers: whether it changed what the server holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stored {
+    pub stored: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

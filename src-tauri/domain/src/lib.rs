@@ -14,6 +14,7 @@ pub mod notice;
 pub mod postal;
 pub mod postal_region;
 pub mod prefecture;
+pub mod triage;
 mod text;
 
 pub use application::{Action, ApplicationStatus, RejectReason, ReturnReason, TransitionError};

@@ -9,18 +9,18 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use madoguchi_domain::api::{
-    Account, ApiError, ApplicationDetail, ChangesPage, DecisionRequest, DecisionResponse, FieldError, Notice, Receipt,
-    SubmittedBy,
+    Account, ApiError, ApplicationDetail, CallRecord, ChangesPage, DecisionRequest, DecisionResponse, FieldError, Notice,
+    PrefectureSettings, Receipt, Stored, SubmittedBy,
 };
 use madoguchi_domain::ApplicationForm;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use crate::storage::{Officer, Storage, StorageError};
+use crate::storage::{Officer, Record, Storage, StorageError};
 
 /// Larger bodies are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -204,8 +204,8 @@ fn page(q: Result<Query<Page>, QueryRejection>) -> Result<(i64, i64), Failure> {
     Ok((p.since.max(0), p.limit.unwrap_or(500).clamp(1, MAX_PAGE)))
 }
 
-/// The changes feed of the officer's prefecture: applications, notices, accounts and
-/// registry entries, each as it now stands, after the cursor `since`.
+/// The changes feed of the officer's prefecture: applications, notices, accounts, registry
+/// entries, calls and the prefecture's settings, each as it now stands, after the cursor `since`.
 #[utoipa::path(get, path = "/v1/changes", params(Page), security(("bearer" = [])),
     responses((status = 200, body = ChangesPage)))]
 async fn changes(
@@ -234,10 +234,57 @@ async fn accounts(State(state): State<AppState>, Authenticated(officer): Authent
     Ok(Json(state.storage.accounts(officer.prefecture).await?))
 }
 
+fn other_prefecture() -> Failure {
+    Failure::new(StatusCode::FORBIDDEN, "E-AUTH-PREFECTURE", "担当する都道府県の記録だけを登録できます。")
+}
+
+/// 対応記録: a desk uploads a call whole (again after each change); the newer copy wins, and
+/// an identical or older one changes nothing.
+#[utoipa::path(put, path = "/v1/calls/{id}", request_body = CallRecord, security(("bearer" = [])),
+    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn put_call(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    Path(id): Path<String>,
+    body: Result<Json<CallRecord>, JsonRejection>,
+) -> Result<Json<Stored>, Failure> {
+    let Json(call) = body.map_err(bad_json)?;
+    if call.prefecture != officer.prefecture {
+        return Err(other_prefecture());
+    }
+    if call.id != id || id.len() > 64 || call.steps.len() > 1000 {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-API-CALL", "対応記録の内容が正しくありません。"));
+    }
+    let stored = state.storage.put_record(officer.prefecture, &Record::call(call)).await?;
+    Ok(Json(Stored { stored }))
+}
+
+/// The prefecture's settings for every desk: 定期報告期間 and 都道府県版の案内.
+#[utoipa::path(put, path = "/v1/prefecture-settings", request_body = PrefectureSettings, security(("bearer" = [])),
+    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn put_prefecture_settings(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    body: Result<Json<PrefectureSettings>, JsonRejection>,
+) -> Result<Json<Stored>, Failure> {
+    let Json(settings) = body.map_err(bad_json)?;
+    if settings.prefecture != officer.prefecture {
+        return Err(other_prefecture());
+    }
+    if let Err(e) = madoguchi_domain::triage::Tree::national().with_overrides(&settings.prefecture.code(), &settings.triage_overrides) {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-TRIAGE-INVALID", &e.to_string()));
+    }
+    if settings.reporting_window.is_some_and(|w| w.starts > w.ends) {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-REPORTING-WINDOW", "定期報告期間の開始日は終了日より前にしてください。"));
+    }
+    let stored = state.storage.put_record(officer.prefecture, &Record::prefecture_settings(settings)).await?;
+    Ok(Json(Stored { stored }))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Madoguchi central API", description = "医療機能情報提供制度・薬局機能情報提供制度 — 新規ユーザ登録申請の受付・審査と窓口端末の同期"),
-    paths(health, intake, proxy_intake, application, decide, changes, notices, accounts),
+    paths(health, intake, proxy_intake, application, decide, changes, notices, accounts, put_call, put_prefecture_settings),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -270,6 +317,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/changes", get(changes))
         .route("/v1/notices", get(notices))
         .route("/v1/accounts", get(accounts))
+        .route("/v1/calls/{id}", put(put_call))
+        .route("/v1/prefecture-settings", put(put_prefecture_settings))
         .route("/openapi.json", get(openapi))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

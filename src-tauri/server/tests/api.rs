@@ -129,6 +129,7 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
                 Entity::Notice(_) => "notice",
                 Entity::Account(_) => "account",
                 Entity::Institution(_) => "institution",
+                Entity::Call(_) | Entity::PrefectureSettings(_) => "record",
             })
             .collect();
         assert_eq!(kinds.iter().filter(|k| **k == "notice").count(), 2, "{kinds:?}");
@@ -227,4 +228,62 @@ async fn plain_http_is_not_spoken_and_the_api_is_described() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ApplicationForm"].is_object());
+}
+
+fn call(id: &str, prefecture: &str, updated_at: &str, note: &str) -> Value {
+    json!({
+        "id": id, "prefecture": prefecture, "desk": "desk-1", "tree_version": "2026-11-25.1",
+        "started_at": "2026-11-25T01:00:00.000000Z", "ended_at": null, "state": "finished",
+        "institution": null, "application_id": null,
+        "steps": [{ "node": "start", "title": "お問い合わせの内容", "answer": null, "entered_at": "2026-11-25T01:00:00.000000Z", "seconds": 12 }],
+        "ending": null, "outcome": "resolved", "note": note, "disclosures": [], "updated_at": updated_at
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefecture_only() {
+    for backend in BACKENDS {
+        let s = TestServer::start(backend).await;
+        let tokyo = s.officer("13").await;
+        let osaka = s.officer("27").await;
+        let c = s.client();
+        let put = |path: &str, token: &str, body: Value| c.put(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).json(&body).send();
+        let stored = |r: reqwest::Response| async move {
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()["stored"].as_bool().unwrap()
+        };
+        let id = "0b6a3c8e-1d7e-4a43-9f4b-5a1b2c3d4e5f";
+        assert!(stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")).await.unwrap()).await);
+        // A retry changes nothing; an older copy changes nothing; a newer one replaces it.
+        assert!(!stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")).await.unwrap()).await, "{backend:?}");
+        assert!(!stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:01:00.000000Z", "古い")).await.unwrap()).await);
+        assert!(stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:09:00.000000Z", "追記")).await.unwrap()).await);
+        let feed = changes(&s, &tokyo, 0).await.changes;
+        let notes: Vec<String> = feed
+            .iter()
+            .filter_map(|ch| match &ch.entity {
+                Entity::Call(c) => Some(c.note.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(notes, ["初回", "追記"]);
+        assert!(changes(&s, &osaka, 0).await.changes.is_empty(), "another prefecture sees no call");
+        // Another prefecture's call, a path that does not match: refused.
+        assert_eq!(put(&format!("/v1/calls/{id}"), &osaka, call(id, "13", "2026-11-25T02:00:00.000000Z", "x")).await.unwrap().status(), 403);
+        assert_eq!(put("/v1/calls/other", &tokyo, call(id, "13", "2026-11-25T02:00:00.000000Z", "x")).await.unwrap().status(), 422);
+
+        let settings = |prefecture: &str, say: Value| {
+            json!({ "prefecture": prefecture, "reporting_window": { "starts": "2027-01-04", "ends": "2027-03-31" },
+                    "triage_overrides": { "say": say }, "updated_at": "2026-11-25T03:00:00.000000Z", "updated_by": "desk-1" })
+        };
+        let ok = settings("13", json!({ "faq_no_internet": "本県では紙の調査票も受け付けます。" }));
+        assert!(stored(put("/v1/prefecture-settings", &tokyo, ok).await.unwrap()).await);
+        assert_eq!(put("/v1/prefecture-settings", &osaka, settings("13", json!({}))).await.unwrap().status(), 403);
+        let r = put("/v1/prefecture-settings", &tokyo, settings("13", json!({ "no_such_node": "x" }))).await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<ApiError>().await.unwrap().code, "E-TRIAGE-INVALID");
+        let last = changes(&s, &tokyo, 0).await.changes.pop().unwrap();
+        let Entity::PrefectureSettings(p) = last.entity else { panic!("{last:?}") };
+        assert_eq!(p.reporting_window.unwrap().starts.to_string(), "2027-01-04");
+    }
 }

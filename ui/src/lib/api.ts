@@ -170,6 +170,59 @@ export type ImportReport = {
   changes: { key: string; name: string; kind: 'opened' | 'closed' | 'renamed' | 'moved'; from?: string }[];
 };
 
+export type Outcome = 'resolved' | 'reapply' | 'prefecture_contacts' | 'escalate';
+export type TriageLink = 'queue' | 'lookup' | 'reporting_window' | 'login_disclosure';
+export type TriageNode = {
+  kind: 'ask' | 'instruct' | 'end';
+  title: string;
+  say: string;
+  note: string | null;
+  choices: { label: string; next: string }[];
+  next: string | null;
+  outcome: Outcome | null;
+  links: TriageLink[];
+  seed: string[];
+  national_say: string | null;
+};
+export type Tree = { version: string; start: string; nodes: Record<string, TriageNode>; prefecture: string | null };
+export type CallInstitution = { name: string; insurance_code: string | null };
+export type CallStep = { node: string; title: string; answer: string | null; entered_at: string; seconds: number };
+export type CallRecord = {
+  id: string;
+  prefecture: string;
+  desk: string;
+  tree_version: string;
+  started_at: string;
+  ended_at: string | null;
+  state: 'active' | 'paused' | 'finished';
+  institution: CallInstitution | null;
+  application_id: number | null;
+  steps: CallStep[];
+  ending: string | null;
+  outcome: Outcome | null;
+  note: string;
+  disclosures: { at: string; desk: string; account_institution_code: string }[];
+  updated_at: string;
+};
+export type CallStats = {
+  calls: number;
+  per_day: [string, number][];
+  per_outcome: [string, string, number][];
+  branches: [string, string, number][];
+  node_time: [string, number, number][];
+};
+export type ReportingWindow = { starts: string; ends: string };
+export type ReportingView = { answer: { state: string }; message: string; suggested_choice: number | null };
+export type PrefectureSettings = {
+  prefecture: string;
+  reporting_window: ReportingWindow | null;
+  triage_overrides: { say: Record<string, string> };
+  updated_at: string;
+  updated_by: string;
+};
+export type FaqHit = { node: string; title: string; excerpt: string };
+export type IdentityChecks = { phone: boolean; email: boolean; contact_name: boolean };
+
 /** Turns whatever a rejected command gave into a UiError the screen can show. */
 export function asUiError(e: unknown): UiError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
@@ -208,6 +261,23 @@ export const api = {
   exportDecisions: (encoding: CsvEncoding) => invoke<ExportReport | null>('export_decisions', { encoding }),
   proxyApply: (form: ApplicationForm) => invoke<ProxyOutcome>('proxy_apply', { form }),
   history: (id: number) => invoke<History>('application_history', { id }),
+  triageTree: () => invoke<Tree>('triage_tree'),
+  reportingAnswer: () => invoke<ReportingView>('reporting_answer'),
+  faqSearch: (query: string) => invoke<FaqHit[]>('faq_search', { query }),
+  prefectureSettings: () => invoke<PrefectureSettings | null>('prefecture_settings'),
+  savePrefectureSettings: (window: ReportingWindow | null, overrides: { say: Record<string, string> }) =>
+    invoke<PrefectureSettings>('save_prefecture_settings', { window, overrides }),
+  startCall: () => invoke<CallRecord>('start_call'),
+  chooseAnswer: (call: string, choice: number) => invoke<CallRecord>('choose_answer', { call, choice }),
+  goBack: (call: string) => invoke<CallRecord>('go_back', { call }),
+  pauseCall: (call: string, paused: boolean) => invoke<CallRecord>('pause_call', { call, paused }),
+  linkCall: (call: string, links: { institution: CallInstitution | null; application_id: number | null }) =>
+    invoke<CallRecord>('link_call', { call, links }),
+  finishCall: (call: string, note: string) => invoke<CallRecord>('finish_call', { call, note }),
+  discloseLoginId: (call: string, checks: IdentityChecks) => invoke<string>('disclose_login_id', { call, checks }),
+  listCalls: () => invoke<CallRecord[]>('list_calls'),
+  callStats: () => invoke<CallStats>('call_stats'),
+  exportCalls: (encoding: CsvEncoding) => invoke<ExportReport | null>('export_calls', { encoding }),
   getSettings: () => invoke<DeskSettings>('get_settings'),
   saveSettings: (settings: DeskSettings) => invoke<void>('save_settings', { settings }),
 };

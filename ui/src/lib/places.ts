@@ -34,8 +34,18 @@ export const places: Place[] = [
       ['C', '確認したコードをコピー'],
     ],
   },
-  { id: 'triage', label: 'トラブル対応', shortcuts: [['1〜9', '回答を選ぶ']] },
-  { id: 'calls', label: '対応記録', shortcuts: [] },
+  {
+    id: 'triage',
+    label: 'トラブル対応',
+    shortcuts: [
+      ['Ctrl+N', '対応を開始'],
+      ['1〜9', '回答を選ぶ'],
+      ['Backspace', '一つ前に戻る'],
+      ['Esc', '対応を終了（結果とメモ）'],
+      ['Ctrl+K', 'よくある質問を検索'],
+    ],
+  },
+  { id: 'calls', label: '対応記録', shortcuts: [['Ctrl+K', '対応記録を絞り込み']] },
   { id: 'settings', label: '設定', shortcuts: [] },
 ];
 

@@ -7,7 +7,7 @@ mod sql;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use madoguchi_domain::api::{
+use madoguchi_domain::api::{Entity, 
     Account, Application, AuditEntry, ChangesPage, DecisionRequest, Notice, Receipt, SubmittedBy,
 };
 use madoguchi_domain::{ApplicationForm, Prefecture, ValidForm};
@@ -74,8 +74,36 @@ pub trait Storage: Send + Sync {
     async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>>;
     async fn accounts(&self, prefecture: Prefecture) -> Result<Vec<Account>>;
 
+    /// Stores a whole record (a call, the prefecture's settings) unless the server already
+    /// holds the same or a newer copy; a stored one enters the feed. `Ok(false)`: nothing to do.
+    async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<bool>;
+
     /// Upserts registry rows (from the shared importer); each changed one enters the feed.
     async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize>;
+}
+
+/// A record desks upload whole: which table row it is, and the feed entry it becomes.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub kind: &'static str,
+    pub id: String,
+    pub updated_at: String,
+    pub entity: Entity,
+}
+
+impl Record {
+    pub fn call(call: madoguchi_domain::api::CallRecord) -> Self {
+        Self { kind: "call", id: call.id.clone(), updated_at: call.updated_at.clone(), entity: Entity::Call(call) }
+    }
+
+    pub fn prefecture_settings(settings: madoguchi_domain::api::PrefectureSettings) -> Self {
+        Self {
+            kind: "prefecture_settings",
+            id: settings.prefecture.code(),
+            updated_at: settings.updated_at.clone(),
+            entity: Entity::PrefectureSettings(settings),
+        }
+    }
 }
 
 /// Opens (creating if needed) and migrates the database named by `url`.

@@ -18,7 +18,7 @@ use serde::Serialize;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::{Answer, Officer, Result, Storage, StorageError};
+use super::{Answer, Officer, Record, Result, Storage, StorageError};
 use crate::decisions::{self, DecisionError, Issue};
 
 /// SQLite: one file. Writes take the database lock up front (`BEGIN IMMEDIATE`) so that
@@ -203,6 +203,8 @@ macro_rules! sql_storage {
                 Entity::Notice(_) => "notice",
                 Entity::Account(_) => "account",
                 Entity::Institution(_) => "institution",
+                Entity::Call(_) => "call",
+                Entity::PrefectureSettings(_) => "prefecture_settings",
             };
             sqlx::query("INSERT INTO changes (prefecture, entity, payload) VALUES ($1, $2, $3)")
                 .bind(prefecture.code())
@@ -531,6 +533,33 @@ macro_rules! sql_storage {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(AccountRow::into_account).collect()
+            }
+
+            async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<bool> {
+                let mut tx = self.write().await?;
+                let held: Option<(String, String)> = sqlx::query_as("SELECT payload, updated_at FROM records WHERE kind = $1 AND id = $2")
+                    .bind(record.kind)
+                    .bind(&record.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let json = to_json(&record.entity);
+                if held.as_ref().is_some_and(|(payload, at)| *payload == json || *at > record.updated_at) {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO records (kind, id, prefecture, payload, updated_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
+                )
+                .bind(record.kind)
+                .bind(&record.id)
+                .bind(prefecture.code())
+                .bind(&json)
+                .bind(&record.updated_at)
+                .execute(&mut *tx)
+                .await?;
+                change(&mut tx, prefecture, &record.entity).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize> {

@@ -1,0 +1,82 @@
+//! トラブル対応: the decision tree as this desk uses it — the national file with the
+//! prefecture's wording laid over it — and よくある質問 search across every node's text,
+//! folded like the registry's lookup (width, kana, variants).
+
+use madoguchi_domain::triage::{NodeKind, Tree};
+use madoguchi_registry::fold::fold;
+use serde::Serialize;
+
+/// A node that answers a search, for the FAQ box.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FaqHit {
+    pub node: String,
+    pub title: String,
+    /// The start of what the officer would read.
+    pub excerpt: String,
+}
+
+/// Nodes whose texts hold every word of `query` (folded), titles first, then answers before
+/// questions; at most `limit`.
+pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
+    let words: Vec<String> = query.split_whitespace().map(fold).filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<(u8, &String, &madoguchi_domain::triage::Node)> = tree
+        .nodes
+        .iter()
+        .filter_map(|(id, node)| {
+            let title = fold(&node.title);
+            let labels: Vec<&str> = node.choices.iter().map(|c| c.label.as_str()).collect();
+            let body = fold(&[node.say.as_str(), node.note.as_deref().unwrap_or(""), &labels.join(" ")].join(" "));
+            if !words.iter().all(|w| title.contains(w.as_str()) || body.contains(w.as_str())) {
+                return None;
+            }
+            let in_title = words.iter().all(|w| title.contains(w.as_str()));
+            let rank = match (in_title, node.kind) {
+                (true, _) => 0,
+                (false, NodeKind::End | NodeKind::Instruct) => 1,
+                (false, NodeKind::Ask) => 2,
+            };
+            Some((rank, id, node))
+        })
+        .collect();
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    hits.into_iter()
+        .take(limit)
+        .map(|(_, id, node)| FaqHit { node: id.clone(), title: node.title.clone(), excerpt: node.say.chars().take(80).collect() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_answers_in_any_width_and_script() {
+        let tree = Tree::national();
+        let hits = search(&tree, "迷惑　ﾒｰﾙ", 10);
+        assert_eq!(hits[0].node, "mail_spam", "{hits:?}");
+        let hits = search(&tree, "キャッシュ", 10);
+        assert!(hits.iter().any(|h| h.node == "url_cache"));
+        let hits = search(&tree, "ＩＤ", 10);
+        assert!(hits.iter().any(|h| h.node == "login_identity"), "full-width letters fold: {hits:?}");
+        assert!(search(&tree, "   ", 10).is_empty());
+        assert!(search(&tree, "存在しない言葉", 10).is_empty());
+    }
+}
+
+/// The 定期報告 answer as the screen shows it: the state, the sentence, and which answer of
+/// the window question the data points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportingView {
+    pub answer: madoguchi_domain::triage::ReportingAnswer,
+    pub message: String,
+    pub suggested_choice: Option<usize>,
+}
+
+impl From<madoguchi_domain::triage::ReportingAnswer> for ReportingView {
+    fn from(answer: madoguchi_domain::triage::ReportingAnswer) -> Self {
+        Self { message: answer.message_ja(), suggested_choice: answer.suggested_choice(), answer }
+    }
+}

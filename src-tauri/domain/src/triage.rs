@@ -1,0 +1,430 @@
+//! トラブル対応: the help desk's decision tree — questions, instructions and endings tagged
+//! with an outcome — as content in `data/triage.toml`, checked whole before use, with a
+//! prefecture's own wording of some nodes laid over it (都道府県版).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+/// The national tree as shipped with this build.
+pub const NATIONAL: &str = include_str!("../data/triage.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    Ask,
+    Instruct,
+    End,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 解決
+    Resolved,
+    /// 再申請案内
+    Reapply,
+    /// 都道府県から連絡
+    PrefectureContacts,
+    /// エスカレーション
+    Escalate,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [Self::Resolved, Self::Reapply, Self::PrefectureContacts, Self::Escalate];
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::Resolved => "解決",
+            Self::Reapply => "再申請案内",
+            Self::PrefectureContacts => "都道府県から連絡",
+            Self::Escalate => "エスカレーション",
+        }
+    }
+}
+
+/// A screen a node's answer needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    Queue,
+    Lookup,
+    /// This prefecture's 定期報告 window against today.
+    ReportingWindow,
+    /// ログインIDの開示, after the identity checks.
+    LoginDisclosure,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub label: String,
+    pub next: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub title: String,
+    /// What the officer reads to the caller.
+    pub say: String,
+    /// For the officer only.
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// The seed's items this node answers.
+    #[serde(default)]
+    pub seed: Vec<String>,
+    /// The national wording, when a prefecture's replaces it (都道府県版).
+    #[serde(default, skip_deserializing)]
+    pub national_say: Option<String>,
+}
+
+impl Node {
+    /// Where each numbered answer leads (an instruction has one: 次へ).
+    pub fn exits(&self) -> Vec<&str> {
+        match self.kind {
+            NodeKind::Ask => self.choices.iter().map(|c| c.next.as_str()).collect(),
+            NodeKind::Instruct => self.next.as_deref().into_iter().collect(),
+            NodeKind::End => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tree {
+    pub version: String,
+    pub start: String,
+    pub nodes: BTreeMap<String, Node>,
+    /// The prefecture whose wording is laid over the national one, if any.
+    #[serde(default, skip_deserializing)]
+    pub prefecture: Option<String>,
+}
+
+/// A prefecture's wording of some nodes, kept apart from the national file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overrides {
+    /// Node id → the text to read instead of the national one.
+    pub say: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TreeError {
+    #[error("the tree file does not parse: {0}")]
+    Parse(String),
+    #[error("the tree has problems: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+}
+
+impl crate::Coded for TreeError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Parse(_) => "E-TRIAGE-PARSE",
+            Self::Invalid(_) => "E-TRIAGE-INVALID",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::Parse(_) => "トラブル対応の手順ファイルを読み取れません。サポートへご連絡ください。".into(),
+            Self::Invalid(problems) => format!("トラブル対応の手順に誤りがあります（{}）。", problems.join("、")),
+        }
+    }
+}
+
+/// Number keys 1–9 pick an answer: an ask node has at most nine.
+pub const MAX_CHOICES: usize = 9;
+
+impl Tree {
+    /// Parses and checks a tree file.
+    pub fn parse(text: &str) -> Result<Self, TreeError> {
+        let tree: Tree = toml::from_str(text).map_err(|e| TreeError::Parse(e.to_string()))?;
+        let problems = tree.problems();
+        if problems.is_empty() { Ok(tree) } else { Err(TreeError::Invalid(problems)) }
+    }
+
+    /// The national tree; a build whose file is broken fails its tests, never an officer.
+    pub fn national() -> Self {
+        Self::parse(NATIONAL).expect("the shipped tree is checked by its tests")
+    }
+
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Nodes reachable from the start.
+    pub fn reachable(&self) -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut todo = VecDeque::from([self.start.as_str()]);
+        while let Some(id) = todo.pop_front() {
+            if self.nodes.contains_key(id) && seen.insert(id) {
+                todo.extend(self.nodes[id].exits());
+            }
+        }
+        seen
+    }
+
+    /// Everything wrong with the tree, in words: unknown targets, dead ends, unreachable
+    /// nodes, untagged endings, nodes that cannot reach an ending, too many choices.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.nodes.contains_key(&self.start) {
+            problems.push(format!("start node {:?} is missing", self.start));
+        }
+        for (id, node) in &self.nodes {
+            for target in node.exits() {
+                if !self.nodes.contains_key(target) {
+                    problems.push(format!("{id} leads to unknown node {target:?}"));
+                }
+            }
+            match node.kind {
+                NodeKind::Ask if node.choices.is_empty() => problems.push(format!("{id} asks with no choices")),
+                NodeKind::Ask if node.choices.len() > MAX_CHOICES => problems.push(format!("{id} has more than {MAX_CHOICES} choices")),
+                NodeKind::Instruct if node.next.is_none() => problems.push(format!("{id} instructs with no next node")),
+                NodeKind::End if node.outcome.is_none() => problems.push(format!("{id} ends without an outcome")),
+                NodeKind::End if !node.choices.is_empty() || node.next.is_some() => problems.push(format!("{id} ends but leads on")),
+                _ => {}
+            }
+            if node.say.trim().is_empty() || node.title.trim().is_empty() {
+                problems.push(format!("{id} has no title or text"));
+            }
+        }
+        let reachable = self.reachable();
+        for id in self.nodes.keys().filter(|id| !reachable.contains(id.as_str())) {
+            problems.push(format!("{id} cannot be reached from the start"));
+        }
+        // Nodes from which some ending can be reached, grown backwards from the endings.
+        let mut ends_reached: BTreeSet<&str> =
+            self.nodes.iter().filter(|(_, n)| n.kind == NodeKind::End).map(|(id, _)| id.as_str()).collect();
+        loop {
+            let before = ends_reached.len();
+            for (id, node) in &self.nodes {
+                if node.exits().iter().any(|t| ends_reached.contains(t)) {
+                    ends_reached.insert(id);
+                }
+            }
+            if ends_reached.len() == before {
+                break;
+            }
+        }
+        for id in self.nodes.keys().filter(|id| !ends_reached.contains(id.as_str())) {
+            problems.push(format!("{id} never reaches an ending"));
+        }
+        problems
+    }
+
+    /// Lays a prefecture's wording over this tree; each replaced node keeps the national text
+    /// beside it so the screen can say which it shows. Unknown node ids are refused.
+    pub fn with_overrides(mut self, prefecture: &str, overrides: &Overrides) -> Result<Self, TreeError> {
+        let unknown: Vec<String> =
+            overrides.say.keys().filter(|id| !self.nodes.contains_key(*id)).map(|id| format!("override for unknown node {id:?}")).collect();
+        if !unknown.is_empty() {
+            return Err(TreeError::Invalid(unknown));
+        }
+        for (id, say) in overrides.say.iter().filter(|(_, s)| !s.trim().is_empty()) {
+            let node = self.nodes.get_mut(id).expect("checked above");
+            node.national_say = Some(std::mem::replace(&mut node.say, say.clone()));
+        }
+        self.prefecture = Some(prefecture.to_owned());
+        Ok(self)
+    }
+
+    /// Every (node id, seed item) pair, for the coverage test and the FAQ index.
+    pub fn seed_items(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut items: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (id, node) in &self.nodes {
+            for item in &node.seed {
+                items.entry(item.as_str()).or_default().push(id.as_str());
+            }
+        }
+        items
+    }
+}
+
+/// The 定期報告 window a prefecture sets (dates inclusive, in JST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportingWindow {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-01-04"))]
+    pub starts: chrono::NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-03-31"))]
+    pub ends: chrono::NaiveDate,
+}
+
+/// What the 定期報告 branch answers from the window and today's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReportingAnswer {
+    /// The prefecture has not set a window in 設定.
+    NotSet,
+    Before { starts: chrono::NaiveDate, days: i64 },
+    Open { ends: chrono::NaiveDate, days_left: i64 },
+    After { ended: chrono::NaiveDate },
+}
+
+impl ReportingAnswer {
+    pub fn of(window: Option<ReportingWindow>, today: chrono::NaiveDate) -> Self {
+        match window {
+            None => Self::NotSet,
+            Some(w) if today < w.starts => Self::Before { starts: w.starts, days: (w.starts - today).num_days() },
+            Some(w) if today > w.ends => Self::After { ended: w.ends },
+            Some(w) => Self::Open { ends: w.ends, days_left: (w.ends - today).num_days() },
+        }
+    }
+
+    /// The answer of the window question (1: 期間外, 2: 期間内) the data points to.
+    pub fn suggested_choice(self) -> Option<usize> {
+        match self {
+            Self::NotSet => None,
+            Self::Before { .. } | Self::After { .. } => Some(0),
+            Self::Open { .. } => Some(1),
+        }
+    }
+
+    pub fn message_ja(self) -> String {
+        let d = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
+        match self {
+            Self::NotSet => "この都道府県の定期報告期間が設定されていません（設定で登録できます）。".into(),
+            Self::Before { starts, days } => format!("定期報告期間の前です。{}から報告できます（あと{days}日）。", d(starts)),
+            Self::Open { ends, days_left } => format!("今日は定期報告期間内です（{}まで、残り{days_left}日）。", d(ends)),
+            Self::After { ended } => format!("定期報告期間は{}に終わりました。", d(ended)),
+        }
+    }
+}
+
+impl ReportingWindow {
+    /// A window must start on or before it ends.
+    pub fn new(starts: chrono::NaiveDate, ends: chrono::NaiveDate) -> Option<Self> {
+        (starts <= ends).then_some(Self { starts, ends })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every branch of the seed's troubleshooting pages and every FAQ item of sections 1–4.
+    const SEED_ITEMS: &[(&str, &str)] = &[
+        ("TS-MAIL-WHICH", "申請後に届くのはアカウント発行通知か既存アカウント通知か"),
+        ("TS-MAIL-EXISTING", "既存アカウント通知メールが届いたら既存アカウントで報告"),
+        ("TS-1", "対応方法1 メールボックスの空き容量不足"),
+        ("TS-1-LOGIN", "受信できなければ窓口でログインIDを確認しパスワードリセット"),
+        ("TS-2", "対応方法2 迷惑メールフォルダ"),
+        ("TS-2-1", "①受信トレイへ移動"),
+        ("TS-2-2", "②メールのURLにアクセス"),
+        ("TS-2-3", "③ユーザ情報でログインしパスワード設定"),
+        ("TS-2-4", "④info@g-mis.net を安全なアドレスに"),
+        ("TS-3", "対応方法3 URLにアクセスできない"),
+        ("TS-3-1", "①ブラウザのキャッシュ"),
+        ("TS-3-2", "②サイトのフィルター"),
+        ("TS-3-3", "③メンテナンス中"),
+        ("TS-4", "対応方法4 既存アカウントが無いのに届かない"),
+        ("TS-4-1", "①送信エラー（メールアドレスの誤り）"),
+        ("TS-4-2", "②把握していない既存アカウント"),
+        ("TS-4-3", "③機関コードの誤り"),
+        ("TS-4-REAPPLY", "誤りがあれば再度新規ユーザ登録申請"),
+        ("FAQ-1-1", "インターネット環境がない"),
+        ("FAQ-1-2", "携帯電話で申請"),
+        ("FAQ-1-3", "メールアドレスがない"),
+        ("FAQ-1-4", "全角・半角の入力"),
+        ("FAQ-2-1", "機関コードが分からない"),
+        ("FAQ-2-2", "郵便番号で住所が出ない"),
+        ("FAQ-2-3", "期限に間に合わなかった"),
+        ("FAQ-2-4", "新規開設"),
+        ("FAQ-2-5", "申請後の情報変更"),
+        ("FAQ-2-6", "入力項目が分からない"),
+        ("FAQ-3-1", "通知メールを紛失"),
+        ("FAQ-3-2", "このサイトにアクセスできません"),
+        ("FAQ-3-3", "ログインIDが分からない"),
+        ("FAQ-3-4", "パスワードが分からない"),
+        ("FAQ-4-1", "定期報告でログインIDが分からない"),
+        ("FAQ-4-2", "定期報告ボタンが押せない（期間）"),
+        ("FAQ-4-3", "新規報告は押せるが定期報告が押せない"),
+    ];
+
+    #[test]
+    fn the_national_tree_is_whole() {
+        let tree = Tree::parse(NATIONAL).unwrap_or_else(|e| panic!("{e}"));
+        assert!(tree.problems().is_empty());
+        assert_eq!(tree.reachable().len(), tree.nodes.len(), "no unreachable node");
+        for node in tree.nodes.values().filter(|n| n.kind == NodeKind::End) {
+            assert!(node.outcome.is_some(), "every ending tagged");
+        }
+        let outcomes: BTreeSet<Outcome> = tree.nodes.values().filter_map(|n| n.outcome).collect();
+        assert_eq!(outcomes.len(), Outcome::ALL.len(), "every outcome is used");
+    }
+
+    #[test]
+    fn every_seed_branch_and_faq_item_is_in_the_tree() {
+        let tree = Tree::national();
+        let items = tree.seed_items();
+        let reachable = tree.reachable();
+        for (item, what) in SEED_ITEMS {
+            let nodes = items.get(item).unwrap_or_else(|| panic!("{item} ({what}) is not in the tree"));
+            assert!(nodes.iter().any(|n| reachable.contains(n)), "{item} ({what}) is unreachable");
+        }
+        let unknown: Vec<&&str> = items.keys().filter(|i| !SEED_ITEMS.iter().any(|(s, _)| s == *i)).collect();
+        assert!(unknown.is_empty(), "seed tags not in the list: {unknown:?}");
+    }
+
+    #[test]
+    fn a_broken_tree_is_refused_with_each_problem() {
+        let text = r#"
+            version = "t"
+            start = "a"
+            [nodes.a]
+            kind = "ask"
+            title = "A"
+            say = "?"
+            choices = [{ label = "x", next = "b" }, { label = "y", next = "nowhere" }]
+            [nodes.b]
+            kind = "instruct"
+            title = "B"
+            say = "!"
+            next = "a"
+            [nodes.c]
+            kind = "end"
+            title = "C"
+            say = "."
+        "#;
+        let TreeError::Invalid(problems) = Tree::parse(text).unwrap_err() else { panic!() };
+        let all = problems.join("\n");
+        for expected in ["a leads to unknown node \"nowhere\"", "c ends without an outcome", "c cannot be reached", "a never reaches an ending", "b never reaches an ending"] {
+            assert!(all.contains(expected), "{expected} missing from:\n{all}");
+        }
+    }
+
+    #[test]
+    fn overrides_replace_the_wording_and_keep_the_national_text() {
+        let mut o = Overrides::default();
+        o.say.insert("faq_no_internet".into(), "本県では紙の調査票でも受け付けます。".into());
+        let tree = Tree::national().with_overrides("13", &o).unwrap();
+        let node = tree.node("faq_no_internet").unwrap();
+        assert_eq!(node.say, "本県では紙の調査票でも受け付けます。");
+        assert!(node.national_say.as_deref().unwrap().starts_with("オンラインでの報告"));
+        assert_eq!(tree.prefecture.as_deref(), Some("13"));
+        o.say.insert("no_such_node".into(), "x".into());
+        assert!(Tree::national().with_overrides("13", &o).is_err());
+    }
+
+    #[test]
+    fn the_reporting_window_against_today() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let w = ReportingWindow::new(d("2027-01-04"), d("2027-03-31")).unwrap();
+        assert!(ReportingWindow::new(d("2027-03-31"), d("2027-01-04")).is_none());
+        assert_eq!(ReportingAnswer::of(Some(w), d("2026-11-25")), ReportingAnswer::Before { starts: w.starts, days: 40 });
+        assert_eq!(ReportingAnswer::of(Some(w), d("2027-01-04")).suggested_choice(), Some(1), "the first day is inside");
+        assert_eq!(ReportingAnswer::of(Some(w), d("2027-03-31")), ReportingAnswer::Open { ends: w.ends, days_left: 0 });
+        assert_eq!(ReportingAnswer::of(Some(w), d("2027-04-01")).suggested_choice(), Some(0));
+        assert_eq!(ReportingAnswer::of(None, d("2027-01-10")).suggested_choice(), None);
+        assert!(ReportingAnswer::of(Some(w), d("2026-11-25")).message_ja().contains("2027年1月4日から"));
+    }
+}

@@ -1,0 +1,84 @@
+//! The help desk in the real window: a call started with one key, the spam-folder branch
+//! walked with number keys (one slip taken back with Backspace) to its ending, the call saved
+//! with a note, shown in 対応記録 and sent to the server; the FAQ search finds an answer.
+
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use madoguchi_domain::api::Entity;
+use madoguchi_e2e::{type_into, until_text};
+use madoguchi_server::testing::{Backend, TestServer};
+
+#[path = "connected.rs"]
+mod connected;
+use connected::connected_window;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let w = connected_window(&server, &token).await;
+    let body = w.client.find(Locator::Css("body")).await.unwrap();
+    let ctrl = |k: &str| format!("{}{k}", char::from(Key::Control));
+    body.send_keys(&ctrl("3")).await.unwrap();
+    until_text(&w, "#start-call", "対応を開始").await;
+    body.send_keys(&ctrl("n")).await.unwrap();
+    until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
+
+    body.send_keys("1").await.unwrap(); // メールが届かない
+    until_text(&w, "#triage-node h2", "申請の有無と時期").await;
+    body.send_keys("2").await.unwrap(); // a slip: 2週間たっていない
+    until_text(&w, "#triage-node h2", "発行までの期間").await;
+    body.send_keys(&Key::Backspace.to_string()).await.unwrap();
+    until_text(&w, "#triage-node h2", "申請の有無と時期").await;
+    body.send_keys("3").await.unwrap(); // 2週間以上
+    until_text(&w, "#triage-say", "info@g-mis.net").await;
+    body.send_keys("1").await.unwrap(); // 迷惑メールフォルダにあった
+    until_text(&w, "#triage-node h2", "迷惑メールから取り出す").await;
+    until_text(&w, "#call-path", "迷惑メールフォルダの確認（迷惑メールフォルダにあった）").await;
+    until_text(&w, "#on-call", "対応中: 迷惑メールから取り出す").await;
+    let shot = w.screenshot("triage_walk").await;
+    eprintln!("screenshot: {}", shot.display());
+    body.send_keys("1").await.unwrap(); // 次へ
+    until_text(&w, "#triage-node h2", "安全な差出人に登録").await;
+    body.send_keys("1").await.unwrap(); // 次へ
+    until_text(&w, "#triage-ending", "解決").await;
+
+    // Esc asks for the outcome and a note.
+    body.send_keys(&Key::Escape.to_string()).await.unwrap();
+    until_text(&w, "[aria-label=対応の終了]", "結果: 解決").await;
+    type_into(&w, "#call-note", "迷惑メールフォルダにありました。安全な差出人に登録済み").await;
+    w.client.find(Locator::Css("#confirm-finish")).await.unwrap().click().await.unwrap();
+    until_text(&w, "#start-call", "対応を開始").await;
+
+    // 対応記録 shows it; the server has it once.
+    body.send_keys(&ctrl("4")).await.unwrap();
+    until_text(&w, "#calls-list", "迷惑メールフォルダにありました").await;
+    until_text(&w, "#calls-list", "迷惑メールフォルダの確認 › 迷惑メールから取り出す › 安全な差出人に登録 › 迷惑メールフォルダにあった").await;
+    until_text(&w, "#calls-outcomes", "解決").await;
+    w.screenshot("calls_log").await;
+    let mut on_server = Vec::new();
+    for _ in 0..100 {
+        let page = server.storage.changes("13".parse().unwrap(), 0, 1000).await.unwrap();
+        on_server = page
+            .changes
+            .into_iter()
+            .filter_map(|c| match c.entity {
+                Entity::Call(call) => Some(call),
+                _ => None,
+            })
+            .collect();
+        if !on_server.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(on_server.len(), 1, "the call reached the server once");
+    assert_eq!(on_server[0].ending.as_deref(), Some("spam_done"));
+    assert_eq!(on_server[0].steps.len(), 6, "{:?}", on_server[0].steps);
+
+    // よくある質問.
+    body.send_keys(&ctrl("3")).await.unwrap();
+    type_into(&w, "#faq-search", "ｷｬｯｼｭ").await;
+    until_text(&w, "#faq-hits", "キャッシュのクリア").await;
+    w.close().await;
+}
