@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "diagnose_sync",
     "save_server_token",
     "queue_view",
+    "queue_entry",
     "vocabulary",
     "preview_notice",
     "decide",

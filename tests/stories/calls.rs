@@ -32,7 +32,7 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     for (i, answer) in [0, 2, 0, 0, 0].into_iter().enumerate() {
         a.store.choose(&tree, &call.id, answer, now + Duration::seconds(i as i64 + 1)).await.unwrap();
     }
-    let call = a.store.finish_call(&call.id, "迷惑メールフォルダにありました", now + Duration::seconds(10)).await.unwrap();
+    let call = a.store.finish_call(&call.id, "迷惑メールフォルダにありました", None, now + Duration::seconds(10)).await.unwrap();
     assert_eq!(call.ending.as_deref(), Some("spam_done"));
     let window = ReportingWindow::new("2027-01-04".parse().unwrap(), "2027-03-31".parse().unwrap());
     a.store.save_prefecture_settings(window, Overrides::default(), "desk-a", now).await.unwrap();

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use madoguchi_core::calls::{CallLinks, CallStats, IdentityChecks};
 use madoguchi_core::triage::{FaqHit, ReportingView};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
-use madoguchi_domain::triage::{Overrides, ReportingWindow, Tree};
+use madoguchi_domain::triage::{Outcome, Overrides, ReportingWindow, Tree};
 use madoguchi_core::desk::{DiagnosisStep, History, InstitutionDetail, ProxyOutcome, RegistryStatus, SyncOverview};
 use madoguchi_core::export::{CsvEncoding, ExportReport};
-use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueView, SavedView};
+use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView};
 use madoguchi_core::sync::SyncReport;
 use madoguchi_domain::{Action, ApplicationForm};
 use madoguchi_core::lookup::SearchResult;
@@ -169,10 +169,16 @@ pub fn vocabulary() -> madoguchi_core::vocabulary::Vocabulary {
     madoguchi_core::vocabulary::vocabulary()
 }
 
-/// 申請キュー with flags, counts, filters and sort.
+/// 申請キュー: the lines, counts and chart, filtered and sorted.
 #[tauri::command]
-pub async fn queue_view(desk: State<'_, Desk>, filter: QueueFilter) -> Result<QueueView, UiError> {
-    Ok(desk.queue(&filter).await?)
+pub async fn queue_view(desk: State<'_, Desk>, filter: QueueFilter) -> Result<QueueList, UiError> {
+    Ok(desk.queue_list(&filter).await?)
+}
+
+/// One application with every field and its flags, for the detail pane.
+#[tauri::command]
+pub async fn queue_entry(desk: State<'_, Desk>, id: i64) -> Result<QueueRow, UiError> {
+    Ok(desk.queue_entry(id).await?)
 }
 
 /// The exact mail a decision would send.
@@ -276,10 +282,10 @@ pub async fn link_call(desk: State<'_, Desk>, call: String, links: CallLinks) ->
     Ok(desk.link_call(&call, links).await?)
 }
 
-/// 対応終了, with a note.
+/// 対応終了, with a note (and the outcome, when the walk stopped before an ending).
 #[tauri::command]
-pub async fn finish_call(desk: State<'_, Desk>, call: String, note: String) -> Result<CallRecord, UiError> {
-    Ok(desk.finish_call(&call, &note).await?)
+pub async fn finish_call(desk: State<'_, Desk>, call: String, note: String, outcome: Option<Outcome>) -> Result<CallRecord, UiError> {
+    Ok(desk.finish_call(&call, &note, outcome).await?)
 }
 
 /// ログインIDの開示 after the identity checks (recorded in the call).

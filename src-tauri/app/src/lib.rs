@@ -34,6 +34,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::diagnose_sync,
         commands::save_server_token,
         commands::queue_view,
+        commands::queue_entry,
         commands::vocabulary,
         commands::preview_notice,
         commands::decide,

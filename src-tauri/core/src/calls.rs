@@ -239,10 +239,12 @@ impl Store {
         Ok(call)
     }
 
-    /// 対応終了, with the officer's note.
-    pub async fn finish_call(&self, id: &str, note: &str, now: DateTime<Utc>) -> Result<CallRecord> {
+    /// 対応終了, with the officer's note. A walk that stopped before an ending (the caller
+    /// hung up, the answer was found elsewhere) takes the outcome the officer gives.
+    pub async fn finish_call(&self, id: &str, note: &str, outcome: Option<Outcome>, now: DateTime<Utc>) -> Result<CallRecord> {
         let mut call = self.open_call(id, now).await?;
         call.note = note.trim().to_owned();
+        call.outcome = call.outcome.or(outcome);
         call.state = CallState::Finished;
         call.ended_at = Some(stamp(now));
         self.save_call(&mut call, now).await?;

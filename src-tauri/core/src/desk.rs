@@ -13,8 +13,8 @@ use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
 use crate::calls::{self, CallError, CallLinks, CallStats, IdentityChecks};
 use crate::export::{self, CsvEncoding, ExportError, ExportReport};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
-use madoguchi_domain::triage::{Overrides, ReportingAnswer, ReportingWindow, Tree};
-use crate::queue::{notice_preview, queue_table, BulkOutcome, NoticePreview, QueueFilter, QueueView, SavedView};
+use madoguchi_domain::triage::{Outcome, Overrides, ReportingAnswer, ReportingWindow, Tree};
+use crate::queue::{notice_preview, queue_table, BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, QueueView, SavedView};
 use madoguchi_domain::api::{AuditEntry, FieldError, Receipt};
 use madoguchi_domain::{Action, ApplicationForm};
 use crate::sync::{SyncClient, SyncConfig, SyncError, SyncReport};
@@ -381,6 +381,17 @@ impl Desk {
         Ok(self.store.queue(index.as_deref(), filter, chrono::Utc::now()).await?)
     }
 
+    /// The list the window shows: lines without the whole form.
+    pub async fn queue_list(&self, filter: &QueueFilter) -> Result<QueueList, DeskError> {
+        Ok(self.queue(filter).await?.into())
+    }
+
+    /// One application with its flags, for the detail pane.
+    pub async fn queue_entry(&self, id: i64) -> Result<QueueRow, DeskError> {
+        let index = self.index.read().expect("index lock").clone();
+        Ok(self.store.queue_entry(index.as_deref(), id, chrono::Utc::now()).await?)
+    }
+
     /// The mail `action` would send for application `id`, before the officer confirms.
     pub async fn preview(&self, id: i64, action: Action, note: Option<&str>) -> Result<Option<NoticePreview>, DeskError> {
         let (app, _) = self.store.application(id).await?.ok_or(SyncError::UnknownApplication(id))?;
@@ -532,8 +543,8 @@ impl Desk {
         Ok(self.store.link_call(call, links, chrono::Utc::now()).await?)
     }
 
-    pub async fn finish_call(&self, call: &str, note: &str) -> Result<CallRecord, DeskError> {
-        Ok(self.store.finish_call(call, note, chrono::Utc::now()).await?)
+    pub async fn finish_call(&self, call: &str, note: &str, outcome: Option<Outcome>) -> Result<CallRecord, DeskError> {
+        Ok(self.store.finish_call(call, note, outcome, chrono::Utc::now()).await?)
     }
 
     pub async fn disclose_login_id(&self, call: &str, checks: IdentityChecks) -> Result<String, DeskError> {

@@ -65,6 +65,50 @@ pub struct QueueView {
     pub ages: Vec<AgeBucket>,
 }
 
+/// A line of the list as the window draws it: enough to show, move and pick, without the
+/// whole form (the detail pane loads that for the one selected), so 10,000 lines cross to
+/// the window quickly.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub id: i64,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub status: ApplicationStatus,
+    pub pending_sync: bool,
+    pub flags: usize,
+    pub age_minutes: i64,
+    pub submitted_by: SubmittedBy,
+}
+
+/// The list, its counts and its chart, for the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueList {
+    pub items: Vec<QueueItem>,
+    pub counts: BTreeMap<String, usize>,
+    pub total: usize,
+    pub ages: Vec<AgeBucket>,
+}
+
+impl From<QueueView> for QueueList {
+    fn from(view: QueueView) -> Self {
+        let items = view
+            .rows
+            .into_iter()
+            .map(|r| QueueItem {
+                id: r.application.id,
+                kind: r.application.form.kind,
+                submitted_by: r.application.submitted_by,
+                name: r.application.form.name,
+                status: r.status,
+                pending_sync: r.pending_sync,
+                flags: r.flags.len(),
+                age_minutes: r.age_minutes,
+            })
+            .collect();
+        Self { items, counts: view.counts, total: view.total, ages: view.ages }
+    }
+}
+
 /// One bar of the age chart: undecided applications that waited this long, by status.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgeBucket {
@@ -201,6 +245,19 @@ impl Store {
             QueueSort::Name => rows.sort_by(|(a, _), (b, _)| a.kana.cmp(&b.kana)),
         }
         Ok(QueueView { rows: rows.into_iter().map(|(_, r)| r).collect(), counts, total: all.len(), ages })
+    }
+
+    /// One application of the queue with its flags, for the detail pane.
+    pub async fn queue_entry(&self, registry: Option<&LookupIndex>, id: i64, now: DateTime<Utc>) -> Result<QueueRow, SyncError> {
+        let all = self.prepared(registry).await?;
+        let p = all.iter().find(|p| p.application.id == id).ok_or(SyncError::UnknownApplication(id))?;
+        Ok(QueueRow {
+            application: p.application.clone(),
+            status: p.local.unwrap_or(p.application.status),
+            pending_sync: p.local.is_some(),
+            flags: p.flags.clone(),
+            age_minutes: p.received.map_or(0, |r| (now - r).num_minutes().max(0)),
+        })
     }
 
     /// 保存したビュー: the officer's named filters, by name.

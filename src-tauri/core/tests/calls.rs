@@ -107,8 +107,9 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
         .await
         .unwrap();
     assert_eq!(call.application_id, Some(7));
-    let call = store.finish_call(&call.id, "  迷惑メールにありました  ", s(450)).await.unwrap();
+    let call = store.finish_call(&call.id, "  迷惑メールにありました  ", Some(Outcome::Escalate), s(450)).await.unwrap();
     assert_eq!((call.state, call.note.as_str()), (CallState::Finished, "迷惑メールにありました"));
+    assert_eq!(call.outcome, Some(Outcome::Resolved), "the ending's outcome stands over the one given");
     assert_eq!(store.back(&call.id, s(460)).await.unwrap_err().code(), "E-CALL-FINISHED");
 
     // Survives reopening the file.
@@ -157,6 +158,20 @@ async fn a_login_id_needs_every_check_and_an_institution() {
     assert_eq!(call.disclosures.len(), 1, "every disclosure is recorded");
     assert_eq!(call.disclosures[0].account_institution_code, "13000008");
     assert!(!serde_json::to_string(&call).unwrap().contains("gm-abc123"), "the record names the account, not its ID");
+}
+
+#[tokio::test]
+async fn a_walk_cut_short_takes_the_outcome_the_officer_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let tree = Tree::national();
+    let call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
+    store.choose(&tree, &call.id, 1, t0()).await.unwrap();
+    let call = store.finish_call(&call.id, "途中で切れた。折り返す", Some(Outcome::PrefectureContacts), t0()).await.unwrap();
+    assert_eq!((call.ending, call.outcome), (None, Some(Outcome::PrefectureContacts)));
+    let open = store.start_call(&tree, "desk-a", t0()).await.unwrap();
+    let open = store.finish_call(&open.id, "", None, t0()).await.unwrap();
+    assert_eq!(open.outcome, None, "未完了 stays so");
 }
 
 #[tokio::test]

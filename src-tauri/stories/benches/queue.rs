@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use madoguchi_core::queue::QueueFilter;
+use madoguchi_core::queue::{QueueFilter, QueueList};
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::ApplicationStatus;
 use madoguchi_server::testing::{form, Backend, TestServer};
@@ -42,17 +42,17 @@ async fn main() {
     }
     println!("bench: queue.open_10k {:.1} ms", median(open));
 
-    // What crosses to the window: the whole view as JSON (the list renders ~20 rows of it).
-    let view = d.store.queue(None, &QueueFilter::default(), now).await.unwrap();
+    // What crosses to the window: the list's lines (the detail loads one application whole).
     let mut json = Vec::new();
     let mut bytes = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        bytes = serde_json::to_vec(&view).unwrap().len();
+        let list: QueueList = d.store.queue(None, &QueueFilter::default(), now).await.unwrap().into();
+        bytes = serde_json::to_vec(&list).unwrap().len();
         json.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    println!("bench: queue.view_json_10k {:.1} ms", median(json));
-    println!("bench: queue.view_json_bytes {:.1} MB", bytes as f64 / 1e6);
+    println!("bench: queue.list_json_10k {:.1} ms", median(json));
+    println!("bench: queue.list_json_bytes {:.2} MB", bytes as f64 / 1e6);
 
     let filters = [
         QueueFilter { flagged: Some(true), ..Default::default() },

@@ -85,7 +85,17 @@ export type QueueFilter = {
   sort: 'oldest' | 'newest' | 'name';
 };
 export type AgeBucket = { label: string; min_days: number; counts: Record<string, number> };
-export type QueueView = { rows: QueueRow[]; counts: Record<string, number>; total: number; ages: AgeBucket[] };
+export type QueueItem = {
+  id: number;
+  name: string;
+  kind: Kind;
+  status: Status;
+  pending_sync: boolean;
+  flags: number;
+  age_minutes: number;
+  submitted_by: 'institution' | 'prefecture';
+};
+export type QueueList = { items: QueueItem[]; counts: Record<string, number>; total: number; ages: AgeBucket[] };
 export type SavedView = { name: string; filter: QueueFilter };
 export type CsvEncoding = 'utf8_bom' | 'shift_jis';
 export type ExportReport = { path: string; rows: number; replaced: number };
@@ -249,7 +259,8 @@ export const api = {
   diagnose: () => invoke<DiagnosisStep[]>('diagnose_sync'),
   saveServerToken: (token: string) => invoke<void>('save_server_token', { token }),
   vocabulary: () => invoke<Vocabulary>('vocabulary'),
-  queue: (filter: QueueFilter) => invoke<QueueView>('queue_view', { filter }),
+  queue: (filter: QueueFilter) => invoke<QueueList>('queue_view', { filter }),
+  queueEntry: (id: number) => invoke<QueueRow>('queue_entry', { id }),
   previewNotice: (id: number, action: Action, note: string | null) =>
     invoke<NoticePreview | null>('preview_notice', { id, action, note }),
   decide: (id: number, action: Action, note: string | null) => invoke<void>('decide', { id, action, note }),
@@ -273,7 +284,7 @@ export const api = {
   pauseCall: (call: string, paused: boolean) => invoke<CallRecord>('pause_call', { call, paused }),
   linkCall: (call: string, links: { institution: CallInstitution | null; application_id: number | null }) =>
     invoke<CallRecord>('link_call', { call, links }),
-  finishCall: (call: string, note: string) => invoke<CallRecord>('finish_call', { call, note }),
+  finishCall: (call: string, note: string, outcome: Outcome | null) => invoke<CallRecord>('finish_call', { call, note, outcome }),
   discloseLoginId: (call: string, checks: IdentityChecks) => invoke<string>('disclose_login_id', { call, checks }),
   listCalls: () => invoke<CallRecord[]>('list_calls'),
   callStats: () => invoke<CallStats>('call_stats'),
