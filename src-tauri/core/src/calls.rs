@@ -356,7 +356,7 @@ pub fn stats(calls: &[CallRecord]) -> CallStats {
         per_outcome: per_outcome
             .into_iter()
             .map(|(o, n)| match o {
-                Some(o) => (serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), o.name_ja().to_owned(), n),
+                Some(o) => (o.key().to_owned(), o.name_ja().to_owned(), n),
                 None => ("open".to_owned(), "未完了".to_owned(), n),
             })
             .collect(),

@@ -13,7 +13,7 @@ use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
 use crate::calls::{self, CallError, CallLinks, CallStats, IdentityChecks};
 use crate::export::{self, CsvEncoding, ExportError, ExportReport};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
-use madoguchi_domain::triage::{Outcome, Overrides, ReportingAnswer, ReportingWindow, Tree};
+use madoguchi_domain::triage::{Outcome, Overrides, ReportingAnswer, ReportingWindow, Tree, TreeError};
 use crate::queue::{notice_preview, queue_table, BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, QueueView, SavedView};
 use madoguchi_domain::api::{AuditEntry, FieldError, Receipt};
 use madoguchi_domain::{Action, ApplicationForm};
@@ -48,6 +48,8 @@ pub enum DeskError {
     ViewName,
     #[error(transparent)]
     Call(#[from] CallError),
+    #[error(transparent)]
+    Triage(#[from] TreeError),
 }
 
 impl Coded for DeskError {
@@ -65,6 +67,7 @@ impl Coded for DeskError {
             Self::Export(e) => e.code(),
             Self::ViewName => "E-VIEW-NAME",
             Self::Call(e) => e.code(),
+            Self::Triage(e) => e.code(),
         }
     }
     fn message_ja(&self) -> String {
@@ -81,6 +84,7 @@ impl Coded for DeskError {
             Self::Export(e) => e.message_ja(),
             Self::ViewName => "ビューの名前を入力してください。".into(),
             Self::Call(e) => e.message_ja(),
+            Self::Triage(e) => e.message_ja(),
         }
     }
 }
@@ -511,9 +515,7 @@ impl Desk {
 
     /// Sets the 定期報告 window and 都道府県版 wording for every desk of the prefecture.
     pub async fn save_prefecture_settings(&self, window: Option<ReportingWindow>, overrides: Overrides) -> Result<PrefectureSettings, DeskError> {
-        if let Err(e) = Tree::national().with_overrides("", &overrides) {
-            return Err(CallError::Corrupt(e.to_string()).into());
-        }
+        Tree::national().check_overrides(&overrides)?;
         Ok(self.store.save_prefecture_settings(window, overrides, &self.desk_name().await?, chrono::Utc::now()).await?)
     }
 

@@ -34,6 +34,16 @@ pub enum Outcome {
 impl Outcome {
     pub const ALL: [Outcome; 4] = [Self::Resolved, Self::Reapply, Self::PrefectureContacts, Self::Escalate];
 
+    /// The wire name (`resolved`, `reapply` …), for tables and charts.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Resolved => "resolved",
+            Self::Reapply => "reapply",
+            Self::PrefectureContacts => "prefecture_contacts",
+            Self::Escalate => "escalate",
+        }
+    }
+
     pub fn name_ja(self) -> &'static str {
         match self {
             Self::Resolved => "解決",
@@ -224,17 +234,20 @@ impl Tree {
     /// Lays a prefecture's wording over this tree; each replaced node keeps the national text
     /// beside it so the screen can say which it shows. Unknown node ids are refused.
     pub fn with_overrides(mut self, prefecture: &str, overrides: &Overrides) -> Result<Self, TreeError> {
-        let unknown: Vec<String> =
-            overrides.say.keys().filter(|id| !self.nodes.contains_key(*id)).map(|id| format!("override for unknown node {id:?}")).collect();
-        if !unknown.is_empty() {
-            return Err(TreeError::Invalid(unknown));
-        }
+        self.check_overrides(overrides)?;
         for (id, say) in overrides.say.iter().filter(|(_, s)| !s.trim().is_empty()) {
             let node = self.nodes.get_mut(id).expect("checked above");
             node.national_say = Some(std::mem::replace(&mut node.say, say.clone()));
         }
         self.prefecture = Some(prefecture.to_owned());
         Ok(self)
+    }
+
+    /// A prefecture's wording may only replace nodes this tree has.
+    pub fn check_overrides(&self, overrides: &Overrides) -> Result<(), TreeError> {
+        let unknown: Vec<String> =
+            overrides.say.keys().filter(|id| !self.nodes.contains_key(*id)).map(|id| format!("override for unknown node {id:?}")).collect();
+        if unknown.is_empty() { Ok(()) } else { Err(TreeError::Invalid(unknown)) }
     }
 
     /// Every (node id, seed item) pair, for the coverage test and the FAQ index.
@@ -399,6 +412,13 @@ mod tests {
         let all = problems.join("\n");
         for expected in ["a leads to unknown node \"nowhere\"", "c ends without an outcome", "c cannot be reached", "a never reaches an ending", "b never reaches an ending"] {
             assert!(all.contains(expected), "{expected} missing from:\n{all}");
+        }
+    }
+
+    #[test]
+    fn outcome_keys_are_the_wire_names() {
+        for o in Outcome::ALL {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.key());
         }
     }
 

@@ -271,7 +271,7 @@ async fn put_prefecture_settings(
     if settings.prefecture != officer.prefecture {
         return Err(other_prefecture());
     }
-    if let Err(e) = madoguchi_domain::triage::Tree::national().with_overrides(&settings.prefecture.code(), &settings.triage_overrides) {
+    if let Err(e) = madoguchi_domain::triage::Tree::national().check_overrides(&settings.triage_overrides) {
         return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-TRIAGE-INVALID", &e.to_string()));
     }
     if settings.reporting_window.is_some_and(|w| w.starts > w.ends) {

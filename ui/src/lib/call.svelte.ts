@@ -13,3 +13,10 @@ export async function pickUp(what: { institution?: CallInstitution; application_
   if (institution === call.institution && application_id === call.application_id) return;
   current.call = await api.linkCall(call.id, { institution, application_id });
 }
+
+/** 対応開始 (Ctrl+N from any place): a new call at the tree's start, unless one is going. */
+export async function startCall(): Promise<CallRecord> {
+  if (current.call && current.call.state !== 'finished') return current.call;
+  current.call = await api.startCall();
+  return current.call;
+}

@@ -38,7 +38,6 @@ export const places: Place[] = [
     id: 'triage',
     label: 'トラブル対応',
     shortcuts: [
-      ['Ctrl+N', '対応を開始'],
       ['1〜9', '回答を選ぶ'],
       ['Backspace', '一つ前に戻る'],
       ['Esc', '対応を終了（結果とメモ）'],
@@ -52,5 +51,6 @@ export const places: Place[] = [
 export const frameShortcuts: [string, string][] = [
   ['Ctrl+1〜5', '画面の切り替え'],
   ['Ctrl+K', '検索欄へ移動'],
+  ['Ctrl+N', '対応を開始（電話を受けたとき、どの画面からでも）'],
   ['? / F1', 'ショートカット一覧'],
 ];
