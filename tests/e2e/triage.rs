@@ -26,16 +26,20 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     body.send_keys(&ctrl("n")).await.unwrap();
     until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
 
-    // The caller names the clinic: found in the registry and linked from the call's own box.
+    // The caller names the clinic.
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.csv");
     std::fs::write(&list, "470112485,0112485,医療法人 窓口テストクリニック,9000001,那覇市泉崎\r\n").unwrap();
     let report = w.invoke("import_registry", serde_json::json!({ "path": list }), Some("onProgress")).await.unwrap();
     assert_eq!(report["imported"], 1, "{report}");
-    type_into(&w, "#call-institution-search", "窓口テスト").await;
-    until_text(&w, "#call-institution-hits", "医療法人 窓口テストクリニック").await;
-    w.client.find(Locator::Css("#call-institution-hits button")).await.unwrap().click().await.unwrap();
+    // Looked up mid-call (Enter opens it): the call picks it up.
+    body.send_keys(&ctrl("2")).await.unwrap();
+    type_into(&w, "#lookup-input", "窓口テスト").await;
+    until_text(&w, "#lookup-results", "医療法人 窓口テストクリニック").await;
+    w.client.find(Locator::Css("#lookup-input")).await.unwrap().send_keys("\u{E007}").await.unwrap();
     until_text(&w, "#on-call", "医療法人 窓口テストクリニック").await;
+    body.send_keys(&ctrl("3")).await.unwrap();
+    until_text(&w, "#call-links", "医療法人 窓口テストクリニック").await;
     body.send_keys("1").await.unwrap(); // メールが届かない
     until_text(&w, "#triage-node h2", "申請の有無と時期").await;
     body.send_keys("2").await.unwrap(); // a slip: 2週間たっていない
