@@ -40,8 +40,7 @@ const COMMANDS: &[&str] = &[
     "link_call",
     "finish_call",
     "disclose_login_id",
-    "list_calls",
-    "call_stats",
+    "calls_overview",
     "export_calls",
 ];
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use madoguchi_core::calls::{CallLinks, CallStats, IdentityChecks};
+use madoguchi_core::calls::{CallLinks, CallsOverview, Disclosed, IdentityChecks};
 use madoguchi_core::triage::{FaqHit, ReportingView};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
 use madoguchi_domain::triage::{Outcome, Overrides, ReportingWindow, Tree};
@@ -288,20 +288,16 @@ pub async fn finish_call(desk: State<'_, Desk>, call: String, note: String, outc
     Ok(desk.finish_call(&call, &note, outcome).await?)
 }
 
-/// ログインIDの開示 after the identity checks (recorded in the call).
+/// ログインIDの開示 after the identity checks; the call comes back with the disclosure recorded.
 #[tauri::command]
-pub async fn disclose_login_id(desk: State<'_, Desk>, call: String, checks: IdentityChecks) -> Result<String, UiError> {
+pub async fn disclose_login_id(desk: State<'_, Desk>, call: String, checks: IdentityChecks) -> Result<Disclosed, UiError> {
     Ok(desk.disclose_login_id(&call, checks).await?)
 }
 
+/// 対応記録: every call and the statistics.
 #[tauri::command]
-pub async fn list_calls(desk: State<'_, Desk>) -> Result<Vec<CallRecord>, UiError> {
-    Ok(desk.calls().await?)
-}
-
-#[tauri::command]
-pub async fn call_stats(desk: State<'_, Desk>) -> Result<CallStats, UiError> {
-    Ok(desk.call_stats().await?)
+pub async fn calls_overview(desk: State<'_, Desk>) -> Result<CallsOverview, UiError> {
+    Ok(desk.calls_overview().await?)
 }
 
 /// 対応記録のCSV出力, through the save dialog; `None` when cancelled.

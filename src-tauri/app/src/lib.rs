@@ -58,8 +58,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::link_call,
         commands::finish_call,
         commands::disclose_login_id,
-        commands::list_calls,
-        commands::call_stats,
+        commands::calls_overview,
         commands::export_calls,
     ])
 }

@@ -98,6 +98,20 @@ pub struct IdentityChecks {
     pub contact_name: bool,
 }
 
+/// A login ID shown to the officer, and the call that now records the disclosure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disclosed {
+    pub login_id: String,
+    pub call: CallRecord,
+}
+
+/// The 対応記録 screen's data from one read: every call and their statistics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallsOverview {
+    pub calls: Vec<CallRecord>,
+    pub stats: CallStats,
+}
+
 /// What links a call to: the institution (from the lookup) and an application.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct CallLinks {
@@ -254,7 +268,7 @@ impl Store {
 
     /// ログインIDの開示: only after all three identity checks, only the account of the
     /// institution linked to the call; recorded in the call (synced, so audited centrally).
-    pub async fn disclose_login_id(&self, id: &str, checks: IdentityChecks, desk: &str, now: DateTime<Utc>) -> Result<String> {
+    pub async fn disclose_login_id(&self, id: &str, checks: IdentityChecks, desk: &str, now: DateTime<Utc>) -> Result<Disclosed> {
         if !(checks.phone && checks.email && checks.contact_name) {
             return Err(CallError::ChecksIncomplete);
         }
@@ -277,7 +291,7 @@ impl Store {
         });
         self.save_call(&mut call, now).await?;
         log::info!("call {}: login ID of institution {} disclosed after identity checks", call.id, account.institution_code);
-        Ok(account.login_id)
+        Ok(Disclosed { login_id: account.login_id, call })
     }
 
     /// Every call the desk holds (its own and those synced from the prefecture), newest first.
@@ -324,7 +338,8 @@ pub struct CallStats {
     pub node_time: Vec<(String, usize, f64)>,
 }
 
-const JST: chrono::FixedOffset = chrono::FixedOffset::east_opt(9 * 3600).expect("a valid offset");
+/// Japan's time, for the dates the office counts by (no daylight saving).
+pub(crate) const JST: chrono::FixedOffset = chrono::FixedOffset::east_opt(9 * 3600).expect("a valid offset");
 
 pub fn stats(calls: &[CallRecord]) -> CallStats {
     let mut per_day: BTreeMap<String, usize> = BTreeMap::new();

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::keychain::{self, KeychainError, Token};
 use crate::lookup::{InstitutionRow, LookupIndex, SearchContext, SearchResult};
-use crate::calls::{self, CallError, CallLinks, CallStats, IdentityChecks};
+use crate::calls::{self, CallError, CallLinks, CallsOverview, Disclosed, IdentityChecks};
 use crate::export::{self, CsvEncoding, ExportError, ExportReport};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
 use madoguchi_domain::triage::{Outcome, Overrides, ReportingAnswer, ReportingWindow, Tree, TreeError};
@@ -299,8 +299,13 @@ impl Desk {
         Ok(())
     }
 
+    /// The lookup index, if built; the queue's flags go without registry checks until it is.
+    fn built_index(&self) -> Option<Arc<LookupIndex>> {
+        self.index.read().expect("index lock").clone()
+    }
+
     fn index(&self) -> Result<Arc<LookupIndex>, DeskError> {
-        self.index.read().expect("index lock").clone().ok_or(DeskError::IndexNotReady)
+        self.built_index().ok_or(DeskError::IndexNotReady)
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResult, DeskError> {
@@ -308,7 +313,7 @@ impl Desk {
     }
 
     pub async fn registry_status(&self) -> Result<RegistryStatus, DeskError> {
-        let index = self.index.read().expect("index lock").clone();
+        let index = self.built_index();
         let last_import = sqlx::query_as(
             "SELECT file_name, imported_at FROM registry_imports ORDER BY id DESC LIMIT 1",
         )
@@ -381,18 +386,19 @@ impl Desk {
 
     /// 申請キュー, flagged against the registry as it stands.
     pub async fn queue(&self, filter: &QueueFilter) -> Result<QueueView, DeskError> {
-        let index = self.index.read().expect("index lock").clone();
+        let index = self.built_index();
         Ok(self.store.queue(index.as_deref(), filter, chrono::Utc::now()).await?)
     }
 
     /// The list the window shows: lines without the whole form.
     pub async fn queue_list(&self, filter: &QueueFilter) -> Result<QueueList, DeskError> {
-        Ok(self.queue(filter).await?.into())
+        let index = self.built_index();
+        Ok(self.store.queue_list(index.as_deref(), filter, chrono::Utc::now()).await?)
     }
 
     /// One application with its flags, for the detail pane.
     pub async fn queue_entry(&self, id: i64) -> Result<QueueRow, DeskError> {
-        let index = self.index.read().expect("index lock").clone();
+        let index = self.built_index();
         Ok(self.store.queue_entry(index.as_deref(), id, chrono::Utc::now()).await?)
     }
 
@@ -492,12 +498,12 @@ impl Desk {
     /// The tree this desk walks: national, with the prefecture's wording if it set any.
     pub async fn triage_tree(&self) -> Result<Tree, DeskError> {
         let national = Tree::national();
-        let Some(settings) = self.store.prefecture_settings().await? else { return Ok(national) };
+        let Some(settings) = self.store.prefecture_settings().await? else { return Ok(national.clone()) };
         match national.clone().with_overrides(&settings.prefecture.code(), &settings.triage_overrides) {
             Ok(tree) => Ok(tree),
             Err(e) => {
                 log::warn!("prefecture wording not applied: {e}");
-                Ok(national)
+                Ok(national.clone())
             }
         }
     }
@@ -505,7 +511,7 @@ impl Desk {
     /// The 定期報告 window against today's date in Japan.
     pub async fn reporting_answer(&self) -> Result<ReportingAnswer, DeskError> {
         let window = self.store.prefecture_settings().await?.and_then(|s| s.reporting_window);
-        let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("JST")).date_naive();
+        let today = chrono::Utc::now().with_timezone(&calls::JST).date_naive();
         Ok(ReportingAnswer::of(window, today))
     }
 
@@ -549,16 +555,14 @@ impl Desk {
         Ok(self.store.finish_call(call, note, outcome, chrono::Utc::now()).await?)
     }
 
-    pub async fn disclose_login_id(&self, call: &str, checks: IdentityChecks) -> Result<String, DeskError> {
+    pub async fn disclose_login_id(&self, call: &str, checks: IdentityChecks) -> Result<Disclosed, DeskError> {
         Ok(self.store.disclose_login_id(call, checks, &self.desk_name().await?, chrono::Utc::now()).await?)
     }
 
-    pub async fn calls(&self) -> Result<Vec<CallRecord>, DeskError> {
-        Ok(self.store.calls().await?)
-    }
-
-    pub async fn call_stats(&self) -> Result<CallStats, DeskError> {
-        Ok(calls::stats(&self.store.calls().await?))
+    /// Every call the desk holds and their statistics, read once.
+    pub async fn calls_overview(&self) -> Result<CallsOverview, DeskError> {
+        let calls = self.store.calls().await?;
+        Ok(CallsOverview { stats: calls::stats(&calls), calls })
     }
 
     /// 対応記録のCSV出力.

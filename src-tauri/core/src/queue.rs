@@ -89,26 +89,6 @@ pub struct QueueList {
     pub ages: Vec<AgeBucket>,
 }
 
-impl From<QueueView> for QueueList {
-    fn from(view: QueueView) -> Self {
-        let items = view
-            .rows
-            .into_iter()
-            .map(|r| QueueItem {
-                id: r.application.id,
-                kind: r.application.form.kind,
-                submitted_by: r.application.submitted_by,
-                name: r.application.form.name,
-                status: r.status,
-                pending_sync: r.pending_sync,
-                flags: r.flags.len(),
-                age_minutes: r.age_minutes,
-            })
-            .collect();
-        Self { items, counts: view.counts, total: view.total, ages: view.ages }
-    }
-}
-
 /// One bar of the age chart: undecided applications that waited this long, by status.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgeBucket {
@@ -163,10 +143,83 @@ fn prepare(application: Application, local: Option<ApplicationStatus>, ctx: &Fla
 }
 
 impl Prepared {
+    /// What the desk shows: the server's status with this desk's unsent actions applied.
+    fn status(&self) -> ApplicationStatus {
+        self.local.unwrap_or(self.application.status)
+    }
+
+    fn age_minutes(&self, now: DateTime<Utc>) -> i64 {
+        self.received.map_or(0, |r| (now - r).num_minutes().max(0))
+    }
+
+    fn row(&self, now: DateTime<Utc>) -> QueueRow {
+        QueueRow {
+            application: self.application.clone(),
+            status: self.status(),
+            pending_sync: self.local.is_some(),
+            flags: self.flags.clone(),
+            age_minutes: self.age_minutes(now),
+        }
+    }
+
+    fn item(&self, now: DateTime<Utc>) -> QueueItem {
+        QueueItem {
+            id: self.application.id,
+            name: self.application.form.name.clone(),
+            kind: self.application.form.kind,
+            status: self.status(),
+            pending_sync: self.local.is_some(),
+            flags: self.flags.len(),
+            age_minutes: self.age_minutes(now),
+            submitted_by: self.application.submitted_by,
+        }
+    }
+
     fn matches_text(&self, folded: &str) -> bool {
         let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
         self.folded.contains(folded) || (digits.len() >= 4 && self.digits.contains(&digits))
     }
+}
+
+/// The applications `filter` keeps, sorted; with the counts by status and the age chart
+/// over all of them.
+fn select<'a>(all: &'a [Prepared], filter: &QueueFilter, now: DateTime<Utc>) -> (Vec<&'a Prepared>, BTreeMap<String, usize>, Vec<AgeBucket>) {
+    let mut counts = BTreeMap::new();
+    let mut ages: Vec<AgeBucket> =
+        AGE_BUCKETS.iter().map(|&(label, min_days)| AgeBucket { label, min_days, counts: BTreeMap::new() }).collect();
+    let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
+    let mut lines: Vec<&Prepared> = Vec::new();
+    for p in all {
+        let application = &p.application;
+        let status = p.status();
+        *counts.entry(status.key().to_owned()).or_insert(0) += 1;
+        let age_minutes = p.age_minutes(now);
+        if !status.is_final() {
+            let days = age_minutes / (24 * 60);
+            if let Some(bucket) = ages.iter_mut().rev().find(|b| days >= b.min_days) {
+                *bucket.counts.entry(status.key().to_owned()).or_insert(0) += 1;
+            }
+        }
+        if (!filter.statuses.is_empty() && !filter.statuses.contains(&status))
+            || (!filter.kinds.is_empty() && !filter.kinds.contains(&application.form.kind))
+            || filter.submitted_by.is_some_and(|by| by != application.submitted_by)
+            || text.as_deref().is_some_and(|t| !p.matches_text(t))
+            || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
+            || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
+        {
+            continue;
+        }
+        lines.push(p);
+    }
+    fn received(p: &Prepared) -> (&str, i64) {
+        (&p.application.received_at, p.application.id)
+    }
+    match filter.sort {
+        QueueSort::Oldest => lines.sort_by(|a, b| received(a).cmp(&received(b))),
+        QueueSort::Newest => lines.sort_by(|a, b| received(b).cmp(&received(a))),
+        QueueSort::Name => lines.sort_by(|a, b| a.kana.cmp(&b.kana)),
+    }
+    (lines, counts, ages)
 }
 
 impl Store {
@@ -211,53 +264,21 @@ impl Store {
     /// The queue, flagged against `registry`, filtered and sorted.
     pub async fn queue(&self, registry: Option<&LookupIndex>, filter: &QueueFilter, now: DateTime<Utc>) -> Result<QueueView, SyncError> {
         let all = self.prepared(registry).await?;
-        let mut counts = BTreeMap::new();
-        let mut ages: Vec<AgeBucket> =
-            AGE_BUCKETS.iter().map(|&(label, min_days)| AgeBucket { label, min_days, counts: BTreeMap::new() }).collect();
-        let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
-        let mut rows: Vec<(&Prepared, QueueRow)> = Vec::new();
-        for p in all.iter() {
-            let application = &p.application;
-            let status = p.local.unwrap_or(application.status);
-            *counts.entry(status.key().to_owned()).or_insert(0) += 1;
-            let age_minutes = p.received.map_or(0, |r| (now - r).num_minutes().max(0));
-            if !status.is_final() {
-                let days = age_minutes / (24 * 60);
-                if let Some(bucket) = ages.iter_mut().rev().find(|b| days >= b.min_days) {
-                    *bucket.counts.entry(status.key().to_owned()).or_insert(0) += 1;
-                }
-            }
-            if (!filter.statuses.is_empty() && !filter.statuses.contains(&status))
-                || (!filter.kinds.is_empty() && !filter.kinds.contains(&application.form.kind))
-                || filter.submitted_by.is_some_and(|by| by != application.submitted_by)
-                || text.as_deref().is_some_and(|t| !p.matches_text(t))
-                || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
-                || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
-            {
-                continue;
-            }
-            let row = QueueRow { pending_sync: p.local.is_some(), status, flags: p.flags.clone(), age_minutes, application: application.clone() };
-            rows.push((p, row));
-        }
-        match filter.sort {
-            QueueSort::Oldest => rows.sort_by(|(_, a), (_, b)| (&a.application.received_at, a.application.id).cmp(&(&b.application.received_at, b.application.id))),
-            QueueSort::Newest => rows.sort_by(|(_, a), (_, b)| (&b.application.received_at, b.application.id).cmp(&(&a.application.received_at, a.application.id))),
-            QueueSort::Name => rows.sort_by(|(a, _), (b, _)| a.kana.cmp(&b.kana)),
-        }
-        Ok(QueueView { rows: rows.into_iter().map(|(_, r)| r).collect(), counts, total: all.len(), ages })
+        let (lines, counts, ages) = select(&all, filter, now);
+        Ok(QueueView { rows: lines.iter().map(|p| p.row(now)).collect(), counts, total: all.len(), ages })
+    }
+
+    /// The same queue as list lines, for the window.
+    pub async fn queue_list(&self, registry: Option<&LookupIndex>, filter: &QueueFilter, now: DateTime<Utc>) -> Result<QueueList, SyncError> {
+        let all = self.prepared(registry).await?;
+        let (lines, counts, ages) = select(&all, filter, now);
+        Ok(QueueList { items: lines.iter().map(|p| p.item(now)).collect(), counts, total: all.len(), ages })
     }
 
     /// One application of the queue with its flags, for the detail pane.
     pub async fn queue_entry(&self, registry: Option<&LookupIndex>, id: i64, now: DateTime<Utc>) -> Result<QueueRow, SyncError> {
         let all = self.prepared(registry).await?;
-        let p = all.iter().find(|p| p.application.id == id).ok_or(SyncError::UnknownApplication(id))?;
-        Ok(QueueRow {
-            application: p.application.clone(),
-            status: p.local.unwrap_or(p.application.status),
-            pending_sync: p.local.is_some(),
-            flags: p.flags.clone(),
-            age_minutes: p.received.map_or(0, |r| (now - r).num_minutes().max(0)),
-        })
+        all.iter().find(|p| p.application.id == id).map(|p| p.row(now)).ok_or(SyncError::UnknownApplication(id))
     }
 
     /// 保存したビュー: the officer's named filters, by name.

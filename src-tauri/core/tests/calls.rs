@@ -153,8 +153,10 @@ async fn a_login_id_needs_every_check_and_an_institution() {
         .execute(store.pool())
         .await
         .unwrap();
-    assert_eq!(store.disclose_login_id(&call.id, all, "desk-a", t0()).await.unwrap(), "gm-abc123");
+    let disclosed = store.disclose_login_id(&call.id, all, "desk-a", t0()).await.unwrap();
+    assert_eq!(disclosed.login_id, "gm-abc123");
     let call = store.call(&call.id).await.unwrap();
+    assert_eq!(disclosed.call, call, "the call comes back as stored");
     assert_eq!(call.disclosures.len(), 1, "every disclosure is recorded");
     assert_eq!(call.disclosures[0].account_institution_code, "13000008");
     assert!(!serde_json::to_string(&call).unwrap().contains("gm-abc123"), "the record names the account, not its ID");

@@ -161,9 +161,11 @@ impl Tree {
         if problems.is_empty() { Ok(tree) } else { Err(TreeError::Invalid(problems)) }
     }
 
-    /// The national tree; a build whose file is broken fails its tests, never an officer.
-    pub fn national() -> Self {
-        Self::parse(NATIONAL).expect("the shipped tree is checked by its tests")
+    /// The national tree, parsed and checked once per process; a build whose file is broken
+    /// fails its tests, never an officer.
+    pub fn national() -> &'static Self {
+        static TREE: std::sync::OnceLock<Tree> = std::sync::OnceLock::new();
+        TREE.get_or_init(|| Self::parse(NATIONAL).expect("the shipped tree is checked by its tests"))
     }
 
     pub fn node(&self, id: &str) -> Option<&Node> {
@@ -426,13 +428,13 @@ mod tests {
     fn overrides_replace_the_wording_and_keep_the_national_text() {
         let mut o = Overrides::default();
         o.say.insert("faq_no_internet".into(), "本県では紙の調査票でも受け付けます。".into());
-        let tree = Tree::national().with_overrides("13", &o).unwrap();
+        let tree = Tree::national().clone().with_overrides("13", &o).unwrap();
         let node = tree.node("faq_no_internet").unwrap();
         assert_eq!(node.say, "本県では紙の調査票でも受け付けます。");
         assert!(node.national_say.as_deref().unwrap().starts_with("オンラインでの報告"));
         assert_eq!(tree.prefecture.as_deref(), Some("13"));
         o.say.insert("no_such_node".into(), "x".into());
-        assert!(Tree::national().with_overrides("13", &o).is_err());
+        assert!(Tree::national().clone().with_overrides("13", &o).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use madoguchi_core::queue::{QueueFilter, QueueList};
+use madoguchi_core::queue::QueueFilter;
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::ApplicationStatus;
 use madoguchi_server::testing::{form, Backend, TestServer};
@@ -47,7 +47,7 @@ async fn main() {
     let mut bytes = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        let list: QueueList = d.store.queue(None, &QueueFilter::default(), now).await.unwrap().into();
+        let list = d.store.queue_list(None, &QueueFilter::default(), now).await.unwrap();
         bytes = serde_json::to_vec(&list).unwrap().len();
         json.push(started.elapsed().as_secs_f64() * 1000.0);
     }

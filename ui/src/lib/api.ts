@@ -285,9 +285,9 @@ export const api = {
   linkCall: (call: string, links: { institution: CallInstitution | null; application_id: number | null }) =>
     invoke<CallRecord>('link_call', { call, links }),
   finishCall: (call: string, note: string, outcome: Outcome | null) => invoke<CallRecord>('finish_call', { call, note, outcome }),
-  discloseLoginId: (call: string, checks: IdentityChecks) => invoke<string>('disclose_login_id', { call, checks }),
-  listCalls: () => invoke<CallRecord[]>('list_calls'),
-  callStats: () => invoke<CallStats>('call_stats'),
+  discloseLoginId: (call: string, checks: IdentityChecks) =>
+    invoke<{ login_id: string; call: CallRecord }>('disclose_login_id', { call, checks }),
+  callsOverview: () => invoke<{ calls: CallRecord[]; stats: CallStats }>('calls_overview'),
   exportCalls: (encoding: CsvEncoding) => invoke<ExportReport | null>('export_calls', { encoding }),
   getSettings: () => invoke<DeskSettings>('get_settings'),
   saveSettings: (settings: DeskSettings) => invoke<void>('save_settings', { settings }),
