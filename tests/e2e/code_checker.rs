@@ -24,7 +24,13 @@ async fn checks_codes_in_the_real_window() {
     type_into(&w, "#lookup-input", "0110112849").await;
     until_text(&w, "#code-check [data-error-code]", "E-CODE-CHECK").await;
     assert!(w.text("#code-check").await.contains("8桁目と9桁目の入れ替え"));
-    w.client.find(Locator::Css("[data-suggestion='0110112489']")).await.unwrap().click().await.unwrap();
+    w.client
+        .find(Locator::Css("[data-suggestion='0110112489']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     until_text(&w, "#code-check [data-field=parts]", "01 1 01 1248 9").await;
 
     // A full-width code with spaces: the canonical form.

@@ -49,7 +49,9 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     for _ in 0..100 {
         let a = server.storage.application(pref, clean).await.unwrap().unwrap().status;
         let b = server.storage.application(pref, flagged).await.unwrap().unwrap().status;
-        if (a, b) == (ApplicationStatus::ApprovedNewAccount, ApplicationStatus::ReturnedForCorrection) {
+        if (a, b)
+            == (ApplicationStatus::ApprovedNewAccount, ApplicationStatus::ReturnedForCorrection)
+        {
             done = true;
             break;
         }
@@ -58,8 +60,14 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     assert!(done, "decisions did not reach the server");
     let other = madoguchi_stories::desk(&server, &token, "desk-b").await;
     other.store.sync(&other.client).await.unwrap();
-    assert_eq!(other.store.application(clean).await.unwrap().unwrap().0.status, ApplicationStatus::ApprovedNewAccount);
-    assert_eq!(other.store.application(flagged).await.unwrap().unwrap().0.status, ApplicationStatus::ReturnedForCorrection);
+    assert_eq!(
+        other.store.application(clean).await.unwrap().unwrap().0.status,
+        ApplicationStatus::ApprovedNewAccount
+    );
+    assert_eq!(
+        other.store.application(flagged).await.unwrap().unwrap().0.status,
+        ApplicationStatus::ReturnedForCorrection
+    );
     until_text(&w, "footer.status [data-field=pending]", "未送信 0件").await;
     w.close().await;
 }
@@ -78,7 +86,11 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
     body.send_keys(&format!("{}1", char::from(Key::Control))).await.unwrap();
     until_text(&w, "#queue-detail", "<img src=x onerror=alert(1)><b>太字</b>🏥👩‍⚕️長").await;
     until_text(&w, "#queue-detail", "<script>alert(2)</script>").await;
-    let elements = w.client.execute("return document.querySelectorAll('main img, main b, main script').length", vec![]).await.unwrap();
+    let elements = w
+        .client
+        .execute("return document.querySelectorAll('main img, main b, main script').length", vec![])
+        .await
+        .unwrap();
     assert_eq!(elements, serde_json::json!(0), "markup from an application became elements");
     assert!(w.client.get_alert_text().await.is_err(), "an alert opened");
 
@@ -105,12 +117,30 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
     for (name, value) in fields {
         type_into(&w, &format!("#proxy-form input[name={name}]"), value).await;
     }
-    w.client.find(Locator::Css("#proxy-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    w.client
+        .find(Locator::Css("#proxy-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     until_text(&w, "#proxy-form [data-field-error=email]", "メールアドレス").await;
     type_into(&w, "#proxy-form input[name=email]", &entry.email).await;
-    w.client.find(Locator::Css("#proxy-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    w.client
+        .find(Locator::Css("#proxy-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     until_text(&w, "#proxy-entered", "代理申請を登録しました").await;
-    w.client.find(Locator::Css("#queue-by")).await.unwrap().select_by_value("prefecture").await.unwrap();
+    w.client
+        .find(Locator::Css("#queue-by"))
+        .await
+        .unwrap()
+        .select_by_value("prefecture")
+        .await
+        .unwrap();
     until_text(&w, "#queue-detail h2", "代理で入力した病院").await;
     let mut listed = serde_json::Value::Null;
     for _ in 0..50 {
@@ -120,7 +150,11 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(listed, serde_json::json!(["代理で入力した病院"]), "the 代理申請 filter keeps only proxies");
+    assert_eq!(
+        listed,
+        serde_json::json!(["代理で入力した病院"]),
+        "the 代理申請 filter keeps only proxies"
+    );
     w.screenshot("queue_proxy").await;
 
     let pref = "13".parse().unwrap();
@@ -133,7 +167,11 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
             _ => None,
         })
         .collect();
-    assert!(apps.iter().any(|a| a.form.name == "代理で入力した病院" && a.submitted_by == madoguchi_domain::api::SubmittedBy::Prefecture));
-    assert!(apps.iter().any(|a| a.id == hostile_id && a.form.name == hostile.name), "stored as typed");
+    assert!(apps.iter().any(|a| a.form.name == "代理で入力した病院"
+        && a.submitted_by == madoguchi_domain::api::SubmittedBy::Prefecture));
+    assert!(
+        apps.iter().any(|a| a.id == hostile_id && a.form.name == hostile.name),
+        "stored as typed"
+    );
     w.close().await;
 }

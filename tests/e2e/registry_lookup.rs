@@ -9,7 +9,8 @@ use madoguchi_e2e::{type_into, until_text, Window};
 use serde_json::json;
 
 fn real_list(dir: &tempfile::TempDir) -> PathBuf {
-    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/institution-codes/2025-08.csv");
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/institution-codes/2025-08.csv");
     let path = dir.path().join("2025-08.csv");
     std::fs::copy(&source, &path).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
     path
@@ -21,7 +22,8 @@ async fn import_the_real_list_and_find_a_mistyped_code() {
     let dir = tempfile::tempdir().unwrap();
     let path = real_list(&dir);
 
-    let report = w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
+    let report =
+        w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
     assert_eq!(report["imported"], 88_264, "{report}");
     assert_eq!(report["skipped_count"], 0);
     let messages = w.client.execute("return window.__e2eMessages", vec![]).await.unwrap();
@@ -39,8 +41,15 @@ async fn import_the_real_list_and_find_a_mistyped_code() {
     // A name said aloud; Enter opens the detail.
     type_into(&w, "#lookup-input", "平松記念").await;
     until_text(&w, "#lookup-results li:first-child [data-field=name]", "平松記念病院").await;
-    w.client.find(Locator::Css("#lookup-input")).await.unwrap().send_keys("\u{E007}").await.unwrap();
-    until_text(&w, "#lookup-detail [data-field=detail-name]", "医療法人社団 慈藻会 平松記念病院").await;
+    w.client
+        .find(Locator::Css("#lookup-input"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    until_text(&w, "#lookup-detail [data-field=detail-name]", "医療法人社団 慈藻会 平松記念病院")
+        .await;
     until_text(&w, "#registry-status", "2025-08.csv").await;
     let shot = w.screenshot("registry_lookup").await;
     eprintln!("screenshot: {}", shot.display());
@@ -56,18 +65,34 @@ async fn a_hostile_name_is_shown_as_text() {
     // And a 10,000-character name with emoji and a control character, beside it.
     let long = format!("🏥\u{7}{}診療所", "長".repeat(9_995));
     std::fs::write(&path, format!("470112485,0112485,{name},9000001,那覇市<b>泉崎</b>\r\n470112493,0112493,{long},9000001,那覇市\r\n")).unwrap();
-    let report = w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
+    let report =
+        w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
     assert_eq!(report["imported"], 2, "{report}");
     type_into(&w, "#lookup-input", "長長長長診療所").await;
     until_text(&w, "#lookup-results li:first-child [data-field=name]", "🏥").await;
     let shown = w.text("#lookup-results li:first-child [data-field=name]").await;
-    assert!(shown.chars().count() >= 10_000 - 1 && shown.ends_with("診療所"), "the whole name, as text: {} chars", shown.chars().count());
-    let width = w.client.execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![]).await.unwrap();
-    assert!(width[0].as_u64() <= width[1].as_u64(), "a long name must wrap, not widen the window: {width}");
+    assert!(
+        shown.chars().count() >= 10_000 - 1 && shown.ends_with("診療所"),
+        "the whole name, as text: {} chars",
+        shown.chars().count()
+    );
+    let width = w
+        .client
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width[0].as_u64() <= width[1].as_u64(),
+        "a long name must wrap, not widen the window: {width}"
+    );
     type_into(&w, "#lookup-input", "img src").await;
     until_text(&w, "#lookup-results li:first-child [data-field=name]", name).await;
     until_text(&w, "#lookup-detail [data-field=detail-name]", name).await;
-    let images = w.client.execute("return document.querySelectorAll('img, b').length", vec![]).await.unwrap();
+    let images = w
+        .client
+        .execute("return document.querySelectorAll('img, b').length", vec![])
+        .await
+        .unwrap();
     assert_eq!(images, json!(0), "markup from the registry became elements");
     assert!(w.client.get_alert_text().await.is_err(), "an alert opened");
     assert!(w.text("#lookup-detail").await.contains("那覇市<b>泉崎</b>"));

@@ -29,14 +29,24 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     // The caller names the clinic.
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("list.csv");
-    std::fs::write(&list, "470112485,0112485,医療法人 窓口テストクリニック,9000001,那覇市泉崎\r\n").unwrap();
-    let report = w.invoke("import_registry", serde_json::json!({ "path": list }), Some("onProgress")).await.unwrap();
+    std::fs::write(&list, "470112485,0112485,医療法人 窓口テストクリニック,9000001,那覇市泉崎\r\n")
+        .unwrap();
+    let report = w
+        .invoke("import_registry", serde_json::json!({ "path": list }), Some("onProgress"))
+        .await
+        .unwrap();
     assert_eq!(report["imported"], 1, "{report}");
     // Looked up mid-call (Enter opens it): the call picks it up.
     body.send_keys(&ctrl("2")).await.unwrap();
     type_into(&w, "#lookup-input", "窓口テスト").await;
     until_text(&w, "#lookup-results", "医療法人 窓口テストクリニック").await;
-    w.client.find(Locator::Css("#lookup-input")).await.unwrap().send_keys("\u{E007}").await.unwrap();
+    w.client
+        .find(Locator::Css("#lookup-input"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
     until_text(&w, "#on-call", "医療法人 窓口テストクリニック").await;
     body.send_keys(&ctrl("3")).await.unwrap();
     until_text(&w, "#call-links", "医療法人 窓口テストクリニック").await;
@@ -91,7 +101,10 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     assert_eq!(on_server.len(), 1, "the call reached the server once");
     assert_eq!(on_server[0].ending.as_deref(), Some("spam_done"));
     assert_eq!(on_server[0].steps.len(), 6, "{:?}", on_server[0].steps);
-    assert_eq!(on_server[0].institution.as_ref().map(|i| i.name.as_str()), Some("医療法人 窓口テストクリニック"));
+    assert_eq!(
+        on_server[0].institution.as_ref().map(|i| i.name.as_str()),
+        Some("医療法人 窓口テストクリニック")
+    );
 
     // よくある質問.
     body.send_keys(&ctrl("3")).await.unwrap();

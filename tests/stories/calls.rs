@@ -16,12 +16,21 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     let a = desk(&server, &token, "desk-a").await;
     let b = desk(&server, &token, "desk-b").await;
     for d in [&a, &b] {
-        d.store.save_desk_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() }).await.unwrap();
+        d.store
+            .save_desk_settings(&DeskSettings {
+                prefecture: Some("13".parse().unwrap()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
     }
     // Desk A is offline: its server address answers nothing.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let offline = SyncClient::new(
-        &madoguchi_core::sync::SyncConfig { server_url: format!("https://localhost:{closed}"), ..config(&server, "desk-a") },
+        &madoguchi_core::sync::SyncConfig {
+            server_url: format!("https://localhost:{closed}"),
+            ..config(&server, "desk-a")
+        },
         madoguchi_core::keychain::Token::new(&token),
     )
     .unwrap();
@@ -30,9 +39,16 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     let now = Utc::now();
     let call = a.store.start_call(&tree, "desk-a", now).await.unwrap();
     for (i, answer) in [0, 2, 0, 0, 0].into_iter().enumerate() {
-        a.store.choose(&tree, &call.id, answer, now + Duration::seconds(i as i64 + 1)).await.unwrap();
+        a.store
+            .choose(&tree, &call.id, answer, now + Duration::seconds(i as i64 + 1))
+            .await
+            .unwrap();
     }
-    let call = a.store.finish_call(&call.id, "迷惑メールフォルダにありました", None, now + Duration::seconds(10)).await.unwrap();
+    let call = a
+        .store
+        .finish_call(&call.id, "迷惑メールフォルダにありました", None, now + Duration::seconds(10))
+        .await
+        .unwrap();
     assert_eq!(call.ending.as_deref(), Some("spam_done"));
     let window = ReportingWindow::new("2027-01-04".parse().unwrap(), "2027-03-31".parse().unwrap());
     a.store.save_prefecture_settings(window, Overrides::default(), "desk-a", now).await.unwrap();
@@ -46,7 +62,8 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     assert_eq!(a.store.sync(&a.client).await.unwrap().sent, 0);
     assert_eq!(a.store.sync_status().await.unwrap().pending, 0);
     let page = server.storage.changes("13".parse().unwrap(), 0, 1000).await.unwrap();
-    let calls: Vec<_> = page.changes.iter().filter(|c| matches!(c.entity, Entity::Call(_))).collect();
+    let calls: Vec<_> =
+        page.changes.iter().filter(|c| matches!(c.entity, Entity::Call(_))).collect();
     assert_eq!(calls.len(), 1, "one call, once");
 
     // Desk B sees the call as desk A recorded it, and the window answers there too.
@@ -58,5 +75,8 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     let answer = ReportingAnswer::of(settings.reporting_window, "2027-02-01".parse().unwrap());
     assert_eq!(answer.suggested_choice(), Some(1));
     // A call finished on A cannot be changed on B either.
-    assert_eq!(madoguchi_domain::Coded::code(&b.store.back(&call.id, Utc::now()).await.unwrap_err()), "E-CALL-FINISHED");
+    assert_eq!(
+        madoguchi_domain::Coded::code(&b.store.back(&call.id, Utc::now()).await.unwrap_err()),
+        "E-CALL-FINISHED"
+    );
 }

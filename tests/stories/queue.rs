@@ -1,7 +1,7 @@
 //! The queue on a desk synced from a real server: flags, filters, the notice preview, and
 //! bulk approval that refuses flagged applications.
 
-use madoguchi_core::queue::{notice_preview, QueueFilter, QueueSort};
+use madoguchi_core::queue::{notice_preview, QueueCache, QueueFilter, QueueSort};
 use madoguchi_domain::{Action, ApplicationStatus, ReturnReason};
 use madoguchi_server::testing::{form, Backend, TestServer};
 use madoguchi_stories::desk;
@@ -19,38 +19,74 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     d.store.sync(&d.client).await.unwrap();
 
     let now = chrono::Utc::now();
-    let view = d.store.queue(None, &QueueFilter::default(), now).await.unwrap();
+    let view =
+        QueueCache::default().view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
     assert_eq!(view.total, 4);
     assert_eq!(view.counts.get("submitted"), Some(&4));
     let ids: Vec<i64> = view.rows.iter().map(|r| r.application.id).collect();
     assert_eq!(ids, [clean[0], clean[1], flagged, duplicate], "oldest first");
-    let flags_of = |id: i64| -> Vec<&str> { view.rows.iter().find(|r| r.application.id == id).unwrap().flags.iter().map(|f| f.code).collect() };
+    let flags_of = |id: i64| -> Vec<&str> {
+        view.rows
+            .iter()
+            .find(|r| r.application.id == id)
+            .unwrap()
+            .flags
+            .iter()
+            .map(|f| f.code)
+            .collect()
+    };
     assert_eq!(flags_of(flagged), ["FLAG-EMAIL-TYPO"]);
     assert_eq!(flags_of(clean[0]), ["FLAG-DUPLICATE"]);
     assert!(flags_of(clean[1]).is_empty());
 
     // Filters: flagged only, text in any folded field, newest first.
     let only_flagged = QueueFilter { flagged: Some(true), ..Default::default() };
-    assert_eq!(d.store.queue(None, &only_flagged, now).await.unwrap().rows.len(), 3);
+    assert_eq!(
+        QueueCache::default().view(&d.store, None, &only_flagged, now).await.unwrap().rows.len(),
+        3
+    );
     let by_mail = QueueFilter { text: Some("ＧＭＩＡＬ".into()), ..Default::default() };
-    assert_eq!(d.store.queue(None, &by_mail, now).await.unwrap().rows[0].application.id, flagged);
+    assert_eq!(
+        QueueCache::default().view(&d.store, None, &by_mail, now).await.unwrap().rows[0]
+            .application
+            .id,
+        flagged
+    );
     let newest = QueueFilter { sort: QueueSort::Newest, ..Default::default() };
-    assert_eq!(d.store.queue(None, &newest, now).await.unwrap().rows[0].application.id, duplicate);
+    assert_eq!(
+        QueueCache::default().view(&d.store, None, &newest, now).await.unwrap().rows[0]
+            .application
+            .id,
+        duplicate
+    );
 
     // The mail each decision would send, before it is sent.
     let row = &view.rows[1];
     let issuance = notice_preview(&row.application, Action::ApproveNewAccount, None, None).unwrap();
     assert_eq!(issuance.to, "jimu2@hospital.example.jp");
-    assert!(issuance.body.starts_with("テスト病院2 ご担当者様") && issuance.body.contains("（承認時に発行されます）"));
-    let returned = notice_preview(&row.application, Action::ReturnForCorrection { reason: ReturnReason::EmailWrong }, Some("ドメインをご確認ください"), None).unwrap();
-    assert!(returned.body.contains("メールアドレスの誤り") && returned.body.contains("ドメインをご確認ください"));
+    assert!(
+        issuance.body.starts_with("テスト病院2 ご担当者様")
+            && issuance.body.contains("（承認時に発行されます）")
+    );
+    let returned = notice_preview(
+        &row.application,
+        Action::ReturnForCorrection { reason: ReturnReason::EmailWrong },
+        Some("ドメインをご確認ください"),
+        None,
+    )
+    .unwrap();
+    assert!(
+        returned.body.contains("メールアドレスの誤り")
+            && returned.body.contains("ドメインをご確認ください")
+    );
 
     let outcome = d.store.bulk_approve(&view.rows).await.unwrap();
     assert_eq!(outcome.queued, [clean[1]]);
     let refused: Vec<i64> = outcome.refused.iter().map(|r| r.id).collect();
     assert_eq!(refused, [clean[0], flagged, duplicate]);
     assert!(outcome.refused[1].reasons[0].contains("gmail.com"));
-    let pending = d.store.queue(None, &QueueFilter::default(), now).await.unwrap();
+    let pending =
+        QueueCache::default().view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
     let row = pending.rows.iter().find(|r| r.application.id == clean[1]).unwrap();
     assert!(row.pending_sync);
     assert_eq!(row.status, ApplicationStatus::ApprovedNewAccount);
@@ -58,16 +94,23 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     d.store.sync(&d.client).await.unwrap();
     let app = server.storage.application("13".parse().unwrap(), clean[1]).await.unwrap().unwrap();
     assert_eq!(app.status, ApplicationStatus::ApprovedNewAccount);
-    let after = d.store.queue(None, &QueueFilter::default(), now).await.unwrap();
+    let after =
+        QueueCache::default().view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
     assert!(after.rows.iter().all(|r| !r.pending_sync));
     assert_eq!(after.counts.get("approved_new_account"), Some(&1));
 }
 
 /// A desk connected as the window connects it: settings, CA file, token in the keychain.
-async fn connected_desk(server: &TestServer, token: &str, dir: &tempfile::TempDir) -> madoguchi_core::Desk {
+async fn connected_desk(
+    server: &TestServer,
+    token: &str,
+    dir: &tempfile::TempDir,
+) -> madoguchi_core::Desk {
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &server.certs.ca_pem).unwrap();
-    let desk = madoguchi_core::Desk::new(madoguchi_core::Store::open(&dir.path().join("desk.db")).await.unwrap());
+    let desk = madoguchi_core::Desk::new(
+        madoguchi_core::Store::open(&dir.path().join("desk.db")).await.unwrap(),
+    );
     let settings = madoguchi_core::settings::DeskSettings {
         prefecture: Some("13".parse().unwrap()),
         server_url: Some(server.url.clone()),
@@ -104,27 +147,57 @@ async fn proxy_application_history_saved_views_and_export() {
     let id = outcome.receipt.expect("entered").id;
     let proxies = QueueFilter { submitted_by: Some(SubmittedBy::Prefecture), ..Default::default() };
     let view = desk.queue(&proxies).await.unwrap();
-    assert_eq!(view.rows.iter().map(|r| r.application.id).collect::<Vec<_>>(), [id], "pulled at once, and only it");
+    assert_eq!(
+        view.rows.iter().map(|r| r.application.id).collect::<Vec<_>>(),
+        [id],
+        "pulled at once, and only it"
+    );
     assert_eq!(view.total, 2);
     assert_eq!(view.ages[0].counts.get("submitted"), Some(&2), "both arrived today");
 
     // A decision, then its trail: who, where, from, to, why.
     desk.decide(id, Action::StartReview, None).await.unwrap();
-    desk.decide(id, Action::ReturnForCorrection { reason: ReturnReason::PhoneWrong }, Some("市外局番".into())).await.unwrap();
+    desk.decide(
+        id,
+        Action::ReturnForCorrection { reason: ReturnReason::PhoneWrong },
+        Some("市外局番".into()),
+    )
+    .await
+    .unwrap();
     let history = desk.history(id).await.unwrap();
     assert_eq!(history.unsent.len(), 2, "not yet sent");
     desk.sync_now().await.unwrap();
     let history = desk.history(id).await.unwrap();
     assert!(history.unsent.is_empty() && history.unavailable.is_none());
     let last = history.audit.last().unwrap();
-    assert_eq!((last.to_status.as_str(), last.desk.as_str()), ("returned_for_correction", "代理窓口"));
-    assert_eq!((last.reason.as_deref(), last.note.as_deref()), (Some("電話番号の誤り"), Some("市外局番")));
+    assert_eq!(
+        (last.to_status.as_str(), last.desk.as_str()),
+        ("returned_for_correction", "代理窓口")
+    );
+    assert_eq!(
+        (last.reason.as_deref(), last.note.as_deref()),
+        (Some("電話番号の誤り"), Some("市外局番"))
+    );
     assert_eq!(last.officer.as_deref(), Some("窓口 太郎"));
     assert_eq!(history.audit.len(), 3, "intake, review, return");
 
     // Saved views.
-    assert_eq!(desk.save_view(&madoguchi_core::queue::SavedView { name: " ".into(), filter: proxies.clone() }).await.unwrap_err().code(), "E-VIEW-NAME");
-    desk.save_view(&madoguchi_core::queue::SavedView { name: "代理申請".into(), filter: proxies.clone() }).await.unwrap();
+    assert_eq!(
+        desk.save_view(&madoguchi_core::queue::SavedView {
+            name: " ".into(),
+            filter: proxies.clone()
+        })
+        .await
+        .unwrap_err()
+        .code(),
+        "E-VIEW-NAME"
+    );
+    desk.save_view(&madoguchi_core::queue::SavedView {
+        name: "代理申請".into(),
+        filter: proxies.clone(),
+    })
+    .await
+    .unwrap();
     let views = desk.saved_views().await.unwrap();
     assert_eq!((views[0].name.as_str(), &views[0].filter), ("代理申請", &proxies));
     desk.delete_view("代理申請").await.unwrap();
@@ -132,7 +205,8 @@ async fn proxy_application_history_saved_views_and_export() {
 
     // Export for Excel: the queue in UTF-8 with BOM, the decisions in Shift_JIS.
     let queue_csv = dir.path().join("queue.csv");
-    let report = desk.export_queue(&QueueFilter::default(), CsvEncoding::Utf8Bom, &queue_csv).await.unwrap();
+    let report =
+        desk.export_queue(&QueueFilter::default(), CsvEncoding::Utf8Bom, &queue_csv).await.unwrap();
     assert_eq!(report.rows, 2);
     let text = String::from_utf8(std::fs::read(&queue_csv).unwrap()).unwrap();
     assert!(text.starts_with("\u{feff}申請番号,受付日時,状態"));

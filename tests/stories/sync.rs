@@ -48,7 +48,10 @@ async fn an_application_reaches_both_desks_and_a_decision_travels() {
 }
 
 async fn sqlx_count(d: &madoguchi_stories::Desk, table: &str) -> i64 {
-    madoguchi_core::sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(d.store.pool()).await.unwrap()
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(d.store.pool())
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -67,7 +70,10 @@ async fn two_desks_decide_the_same_1000_applications_at_once() {
         a.store.queue_action(id, start_review(), None).await.unwrap();
         a.store.queue_action(id, Action::ApproveNewAccount, None).await.unwrap();
         b.store.queue_action(id, start_review(), None).await.unwrap();
-        b.store.queue_action(id, Action::Reject { reason: RejectReason::Duplicate }, None).await.unwrap();
+        b.store
+            .queue_action(id, Action::Reject { reason: RejectReason::Duplicate }, None)
+            .await
+            .unwrap();
     }
     let (ra, rb) = tokio::join!(a.store.push(&a.client), b.store.push(&b.client));
     let ((sent_a, refused_a), (sent_b, refused_b)) = (ra.unwrap(), rb.unwrap());
@@ -90,8 +96,16 @@ async fn two_desks_decide_the_same_1000_applications_at_once() {
     let ra = a.store.rejections().await.unwrap();
     let rb = b.store.rejections().await.unwrap();
     assert_eq!(ra.len() + rb.len(), 2 * N);
-    assert_eq!(refused_a + refused_b, N, "one refusal sent back per lost chain; its follower not sent");
-    assert!(ra.iter().chain(&rb).all(|r| ["E-SYNC-409", "E-APP-TRANSITION", "E-SYNC-DEPENDENT"].contains(&r.error.code.as_str())));
+    assert_eq!(
+        refused_a + refused_b,
+        N,
+        "one refusal sent back per lost chain; its follower not sent"
+    );
+    assert!(ra
+        .iter()
+        .chain(&rb)
+        .all(|r| ["E-SYNC-409", "E-APP-TRANSITION", "E-SYNC-DEPENDENT"]
+            .contains(&r.error.code.as_str())));
     println!("desk A approved {approved}, desk B rejected {rejected}");
 }
 
@@ -121,13 +135,25 @@ async fn offline_actions_survive_kill_9_and_apply_exactly_once() {
     server.stop().await;
     for id in ids {
         for action in [r#"{"action":"start_review"}"#, r#"{"action":"approve_new_account"}"#] {
-            let out = story_desk(&db, &server, &token, &["queue", &id.to_string(), action]).output().unwrap();
+            let out = story_desk(&db, &server, &token, &["queue", &id.to_string(), action])
+                .output()
+                .unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         }
     }
-    assert_eq!(story_desk(&db, &server, &token, &["sync"]).status().unwrap().code(), Some(3), "offline");
+    assert_eq!(
+        story_desk(&db, &server, &token, &["sync"]).status().unwrap().code(),
+        Some(3),
+        "offline"
+    );
     // The desk keeps retrying, and is killed outright mid-way.
-    let mut running = Killed(story_desk(&db, &server, &token, &["sync-forever"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let mut running = Killed(
+        story_desk(&db, &server, &token, &["sync-forever"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     running.kill().unwrap(); // SIGKILL
     running.wait().unwrap();
@@ -173,7 +199,11 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     let storage = madoguchi_server::storage::open(&db_url).await.unwrap();
     let token = "story-token-13";
     storage
-        .create_officer("13".parse().unwrap(), "窓口 太郎", &madoguchi_server::http::token_hash(token))
+        .create_officer(
+            "13".parse().unwrap(),
+            "窓口 太郎",
+            &madoguchi_server::http::token_hash(token),
+        )
         .await
         .unwrap();
     let mut process = Killed(spawn());
@@ -182,13 +212,16 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     wait_until_up(&http, &url).await;
     let mut ids = Vec::new();
     for n in 0..N {
-        let r = http.post(format!("{url}/v1/applications")).json(&form("13", n)).send().await.unwrap();
+        let r =
+            http.post(format!("{url}/v1/applications")).json(&form("13", n)).send().await.unwrap();
         ids.push(r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
     }
     let mut config = madoguchi_stories::config(&fixture, "desk-a");
     config.server_url = url.clone();
     let d = madoguchi_core::Store::open(&dir.path().join("desk.db")).await.unwrap();
-    let client = madoguchi_core::sync::SyncClient::new(&config, madoguchi_core::keychain::Token::new(token)).unwrap();
+    let client =
+        madoguchi_core::sync::SyncClient::new(&config, madoguchi_core::keychain::Token::new(token))
+            .unwrap();
     d.sync(&client).await.unwrap();
     for &id in &ids {
         d.queue_action(id, start_review(), None).await.unwrap();
@@ -219,7 +252,11 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     for &id in &ids {
         let app = storage.application("13".parse().unwrap(), id).await.unwrap().unwrap();
         assert_eq!((app.status, app.version), (ApplicationStatus::ApprovedNewAccount, 3), "{id}");
-        assert_eq!(storage.audit("13".parse().unwrap(), id).await.unwrap().len(), 3, "{id}: no doubled decision");
+        assert_eq!(
+            storage.audit("13".parse().unwrap(), id).await.unwrap().len(),
+            3,
+            "{id}: no doubled decision"
+        );
     }
     assert_eq!(storage.accounts("13".parse().unwrap()).await.unwrap().len(), N);
     assert_eq!(d.sync_status().await.unwrap().pending, 0);
@@ -251,7 +288,8 @@ impl std::ops::DerefMut for Killed {
 
 async fn wait_until_up(http: &reqwest::Client, url: &str) {
     for _ in 0..100 {
-        if http.get(format!("{url}/v1/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http.get(format!("{url}/v1/health")).send().await.is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -5,19 +5,23 @@
 use std::path::PathBuf;
 
 use madoguchi_core::calls::{CallLinks, CallsOverview, Disclosed, IdentityChecks};
+use madoguchi_core::export::{CsvEncoding, ExportReport};
+use madoguchi_core::history::History;
+use madoguchi_core::lookup::SearchResult;
+use madoguchi_core::proxy::ProxyOutcome;
+use madoguchi_core::queue::{
+    BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView,
+};
+use madoguchi_core::registry::{ImportProgress, ImportReport};
+use madoguchi_core::registry::{InstitutionDetail, RegistryStatus};
+use madoguchi_core::settings::DeskSettings;
+use madoguchi_core::sync::{DiagnosisStep, SyncOverview, SyncReport};
 use madoguchi_core::triage::{FaqHit, ReportingView};
+use madoguchi_core::{Desk, UiError};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
 use madoguchi_domain::triage::{Outcome, Overrides, ReportingWindow, Tree};
-use madoguchi_core::desk::{DiagnosisStep, History, InstitutionDetail, ProxyOutcome, RegistryStatus, SyncOverview};
-use madoguchi_core::export::{CsvEncoding, ExportReport};
-use madoguchi_core::queue::{BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView};
-use madoguchi_core::sync::SyncReport;
-use madoguchi_domain::{Action, ApplicationForm};
-use madoguchi_core::lookup::SearchResult;
-use madoguchi_core::registry::{ImportProgress, ImportReport};
-use madoguchi_core::settings::DeskSettings;
-use madoguchi_core::{Desk, UiError};
 use madoguchi_domain::Prefecture;
+use madoguchi_domain::{Action, ApplicationForm};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -46,12 +50,19 @@ pub async fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Res
 
 /// 機関検索: anything typed — code, name, reading, address, postal code, phone.
 #[tauri::command]
-pub fn search_institutions(desk: State<'_, Desk>, query: String, limit: Option<usize>) -> Result<SearchResult, UiError> {
+pub fn search_institutions(
+    desk: State<'_, Desk>,
+    query: String,
+    limit: Option<usize>,
+) -> Result<SearchResult, UiError> {
     Ok(desk.search(&query, limit.unwrap_or(20))?)
 }
 
 #[tauri::command]
-pub async fn institution_detail(desk: State<'_, Desk>, id: i64) -> Result<InstitutionDetail, UiError> {
+pub async fn institution_detail(
+    desk: State<'_, Desk>,
+    id: i64,
+) -> Result<InstitutionDetail, UiError> {
     Ok(desk.institution(id).await?)
 }
 
@@ -92,7 +103,11 @@ pub async fn pick_registry_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<
 async fn ask_where_to_save<R: Runtime>(app: &AppHandle<R>, stem: &str) -> Option<PathBuf> {
     let name = format!("{stem}_{}.csv", chrono::Local::now().format("%Y%m%d_%H%M"));
     ask_for_path(app, move || {
-        rfd::FileDialog::new().set_title("CSVの保存先を選んでください").set_file_name(name).add_filter("CSV", &["csv"]).save_file()
+        rfd::FileDialog::new()
+            .set_title("CSVの保存先を選んでください")
+            .set_file_name(name)
+            .add_filter("CSV", &["csv"])
+            .save_file()
     })
     .await
 }
@@ -111,7 +126,11 @@ pub async fn export_queue<R: Runtime>(
 
 /// 判定履歴のCSV出力, through the save dialog; `None` when cancelled.
 #[tauri::command]
-pub async fn export_decisions<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>, encoding: CsvEncoding) -> Result<Option<ExportReport>, UiError> {
+pub async fn export_decisions<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Desk>,
+    encoding: CsvEncoding,
+) -> Result<Option<ExportReport>, UiError> {
     let Some(path) = ask_where_to_save(&app, "判定履歴").await else { return Ok(None) };
     Ok(Some(desk.export_decisions(encoding, &path).await?))
 }
@@ -183,13 +202,23 @@ pub async fn queue_entry(desk: State<'_, Desk>, id: i64) -> Result<QueueRow, UiE
 
 /// The exact mail a decision would send.
 #[tauri::command]
-pub async fn preview_notice(desk: State<'_, Desk>, id: i64, action: Action, note: Option<String>) -> Result<Option<NoticePreview>, UiError> {
+pub async fn preview_notice(
+    desk: State<'_, Desk>,
+    id: i64,
+    action: Action,
+    note: Option<String>,
+) -> Result<Option<NoticePreview>, UiError> {
     Ok(desk.preview(id, action, note.as_deref()).await?)
 }
 
 /// A decision, through the outbox (works offline; sent at the next sync).
 #[tauri::command]
-pub async fn decide(desk: State<'_, Desk>, id: i64, action: Action, note: Option<String>) -> Result<(), UiError> {
+pub async fn decide(
+    desk: State<'_, Desk>,
+    id: i64,
+    action: Action,
+    note: Option<String>,
+) -> Result<(), UiError> {
     Ok(desk.decide(id, action, note).await?)
 }
 
@@ -215,7 +244,10 @@ pub async fn delete_view(desk: State<'_, Desk>, name: String) -> Result<(), UiEr
 
 /// 代理申請: validated here, then entered on the server.
 #[tauri::command]
-pub async fn proxy_apply(desk: State<'_, Desk>, form: ApplicationForm) -> Result<ProxyOutcome, UiError> {
+pub async fn proxy_apply(
+    desk: State<'_, Desk>,
+    form: ApplicationForm,
+) -> Result<ProxyOutcome, UiError> {
     Ok(desk.proxy_apply(&form).await?)
 }
 
@@ -240,17 +272,23 @@ pub async fn reporting_answer(desk: State<'_, Desk>) -> Result<ReportingView, Ui
 /// よくある質問: nodes whose text holds every word typed.
 #[tauri::command]
 pub async fn faq_search(desk: State<'_, Desk>, query: String) -> Result<Vec<FaqHit>, UiError> {
-    Ok(madoguchi_core::triage::search(&desk.triage_tree().await?, &query, 20))
+    Ok(desk.faq_search(&query, 20).await?)
 }
 
 #[tauri::command]
-pub async fn prefecture_settings(desk: State<'_, Desk>) -> Result<Option<PrefectureSettings>, UiError> {
+pub async fn prefecture_settings(
+    desk: State<'_, Desk>,
+) -> Result<Option<PrefectureSettings>, UiError> {
     Ok(desk.prefecture_settings().await?)
 }
 
 /// 定期報告期間 and 都道府県版の案内, for every desk of the prefecture (synced).
 #[tauri::command]
-pub async fn save_prefecture_settings(desk: State<'_, Desk>, window: Option<ReportingWindow>, overrides: Overrides) -> Result<PrefectureSettings, UiError> {
+pub async fn save_prefecture_settings(
+    desk: State<'_, Desk>,
+    window: Option<ReportingWindow>,
+    overrides: Overrides,
+) -> Result<PrefectureSettings, UiError> {
     Ok(desk.save_prefecture_settings(window, overrides).await?)
 }
 
@@ -262,7 +300,11 @@ pub async fn start_call(desk: State<'_, Desk>) -> Result<CallRecord, UiError> {
 
 /// Takes answer `choice` (0-based) at the call's current node.
 #[tauri::command]
-pub async fn choose_answer(desk: State<'_, Desk>, call: String, choice: usize) -> Result<CallRecord, UiError> {
+pub async fn choose_answer(
+    desk: State<'_, Desk>,
+    call: String,
+    choice: usize,
+) -> Result<CallRecord, UiError> {
     Ok(desk.choose(&call, choice).await?)
 }
 
@@ -273,24 +315,41 @@ pub async fn go_back(desk: State<'_, Desk>, call: String) -> Result<CallRecord, 
 
 /// 保留 (paused = true) and 再開.
 #[tauri::command]
-pub async fn pause_call(desk: State<'_, Desk>, call: String, paused: bool) -> Result<CallRecord, UiError> {
+pub async fn pause_call(
+    desk: State<'_, Desk>,
+    call: String,
+    paused: bool,
+) -> Result<CallRecord, UiError> {
     Ok(desk.pause_call(&call, paused).await?)
 }
 
 #[tauri::command]
-pub async fn link_call(desk: State<'_, Desk>, call: String, links: CallLinks) -> Result<CallRecord, UiError> {
+pub async fn link_call(
+    desk: State<'_, Desk>,
+    call: String,
+    links: CallLinks,
+) -> Result<CallRecord, UiError> {
     Ok(desk.link_call(&call, links).await?)
 }
 
 /// 対応終了, with a note (and the outcome, when the walk stopped before an ending).
 #[tauri::command]
-pub async fn finish_call(desk: State<'_, Desk>, call: String, note: String, outcome: Option<Outcome>) -> Result<CallRecord, UiError> {
+pub async fn finish_call(
+    desk: State<'_, Desk>,
+    call: String,
+    note: String,
+    outcome: Option<Outcome>,
+) -> Result<CallRecord, UiError> {
     Ok(desk.finish_call(&call, &note, outcome).await?)
 }
 
 /// ログインIDの開示 after the identity checks; the call comes back with the disclosure recorded.
 #[tauri::command]
-pub async fn disclose_login_id(desk: State<'_, Desk>, call: String, checks: IdentityChecks) -> Result<Disclosed, UiError> {
+pub async fn disclose_login_id(
+    desk: State<'_, Desk>,
+    call: String,
+    checks: IdentityChecks,
+) -> Result<Disclosed, UiError> {
     Ok(desk.disclose_login_id(&call, checks).await?)
 }
 
@@ -302,7 +361,11 @@ pub async fn calls_overview(desk: State<'_, Desk>) -> Result<CallsOverview, UiEr
 
 /// 対応記録のCSV出力, through the save dialog; `None` when cancelled.
 #[tauri::command]
-pub async fn export_calls<R: Runtime>(app: AppHandle<R>, desk: State<'_, Desk>, encoding: CsvEncoding) -> Result<Option<ExportReport>, UiError> {
+pub async fn export_calls<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Desk>,
+    encoding: CsvEncoding,
+) -> Result<Option<ExportReport>, UiError> {
     let Some(path) = ask_where_to_save(&app, "対応記録").await else { return Ok(None) };
     Ok(Some(desk.export_calls(encoding, &path).await?))
 }

@@ -116,7 +116,9 @@ async fn dev_server(desk: &Desk) {
         let mut settings = desk.settings().await?;
         settings.server_url = Some(url.clone());
         settings.ca_cert_path = Some(ca);
-        settings.prefecture = settings.prefecture.or_else(|| std::env::var("MADOGUCHI_DEV_PREFECTURE").ok()?.parse().ok());
+        settings.prefecture = settings
+            .prefecture
+            .or_else(|| std::env::var("MADOGUCHI_DEV_PREFECTURE").ok()?.parse().ok());
         desk.save_settings(&settings).await?;
         desk.save_server_token(&token).await
     };

@@ -18,7 +18,11 @@ async fn desk() -> Window {
     let dir = tempfile::tempdir().unwrap();
     let desk = madoguchi_core::Desk::new(Store::open(&dir.path().join("desk.db")).await.unwrap());
     let csv = dir.path().join("codes.csv");
-    std::fs::write(&csv, "010112489,0112489,医療法人 愛全病院,0050813,札幌市南区川沿１３条２丁目１番３８号\r\n").unwrap();
+    std::fs::write(
+        &csv,
+        "010112489,0112489,医療法人 愛全病院,0050813,札幌市南区川沿１３条２丁目１番３８号\r\n",
+    )
+    .unwrap();
     desk.import_registry_file(&csv, |_| {}).await.unwrap();
     let app = madoguchi_app::with_commands(mock_builder())
         .build(tauri::generate_context!(test = true))
@@ -47,14 +51,19 @@ fn invoke(desk: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_code_in_any_typed_form_is_checked_and_found() {
     let desk = desk().await;
-    let found = invoke(&desk, "search_institutions", json!({"query": "０１ １ ０１ １２４８ ９"})).unwrap();
+    let found =
+        invoke(&desk, "search_institutions", json!({"query": "０１ １ ０１ １２４８ ９"})).unwrap();
     assert_eq!(found["code_check"]["status"], "valid");
     assert_eq!(found["code_check"]["code"]["parts"], "01 1 01 1248 9");
     assert_eq!(found["hits"][0]["reason"]["kind"], "code");
     // A code the registry does not hold: checked all the same, with valid neighbours offered.
     let unknown = invoke(&desk, "search_institutions", json!({"query": "1310270750"})).unwrap();
     assert_eq!(unknown["code_check"]["error"]["code"], "E-CODE-CHECK");
-    assert!(unknown["code_check"]["suggestions"].as_array().unwrap().iter().any(|s| s["code"]["digits"] == "1310270751"));
+    assert!(unknown["code_check"]["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["code"]["digits"] == "1310270751"));
     assert_eq!(unknown["hits"].as_array().unwrap().len(), 0);
 }
 
@@ -62,14 +71,22 @@ async fn a_code_in_any_typed_form_is_checked_and_found() {
 async fn settings_round_trip_through_the_store() {
     let desk = desk().await;
     assert_eq!(invoke(&desk, "get_settings", json!({})).unwrap()["prefecture"], json!(null));
-    invoke(&desk, "save_settings", json!({"settings": {"prefecture": "27", "desk_name": "医療政策課-3"}})).unwrap();
+    invoke(
+        &desk,
+        "save_settings",
+        json!({"settings": {"prefecture": "27", "desk_name": "医療政策課-3"}}),
+    )
+    .unwrap();
     let saved = invoke(&desk, "get_settings", json!({})).unwrap();
     assert_eq!((&saved["prefecture"], &saved["desk_name"]), (&json!("27"), &json!("医療政策課-3")));
     // No server yet: the status bar says so, and syncing says why it cannot.
     let status = invoke(&desk, "sync_status", json!({})).unwrap();
     assert_eq!((&status["configured"], &status["pending"]), (&json!(false), &json!(0)));
     assert_eq!(invoke(&desk, "sync_now", json!({})).unwrap_err()["code"], "E-SYNC-NOT-CONFIGURED");
-    assert_eq!(invoke(&desk, "save_server_token", json!({"token": "x"})).unwrap_err()["code"], "E-SYNC-NOT-CONFIGURED");
+    assert_eq!(
+        invoke(&desk, "save_server_token", json!({"token": "x"})).unwrap_err()["code"],
+        "E-SYNC-NOT-CONFIGURED"
+    );
     for bad in [json!("48"), json!(13), json!("東京市")] {
         let refused = invoke(&desk, "save_settings", json!({"settings": {"prefecture": bad}}));
         assert!(refused.is_err(), "{refused:?}");
@@ -88,7 +105,8 @@ async fn search_then_detail() {
     assert_eq!(hit["institution"]["name"], "医療法人 愛全病院");
     assert_eq!(hit["reason"]["kind"], "name_start");
     assert_eq!(hit["kind_ja"], "病院");
-    let detail = invoke(&desk, "institution_detail", json!({"id": hit["institution"]["id"]})).unwrap();
+    let detail =
+        invoke(&desk, "institution_detail", json!({"id": hit["institution"]["id"]})).unwrap();
     assert_eq!(detail["postal_code"], "0050813");
     assert_eq!(detail["listed_in"], "codes.csv");
     let slip = invoke(&desk, "search_institutions", json!({"query": "0110112849"})).unwrap();
@@ -104,8 +122,18 @@ async fn search_then_detail() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_webview_gets_no_sql_and_no_unknown_commands() {
     let desk = desk().await;
-    for cmd in ["plugin:sql|select", "plugin:sql|execute", "plugin:log|log", "check_insurance_code", "no_such_command"] {
-        let refused = invoke(&desk, cmd, json!({"db": "sqlite:madoguchi.db", "query": "SELECT 1", "values": []}));
+    for cmd in [
+        "plugin:sql|select",
+        "plugin:sql|execute",
+        "plugin:log|log",
+        "check_insurance_code",
+        "no_such_command",
+    ] {
+        let refused = invoke(
+            &desk,
+            cmd,
+            json!({"db": "sqlite:madoguchi.db", "query": "SELECT 1", "values": []}),
+        );
         // Refused by the ACL built from capabilities/main.json, not merely unknown.
         let message = refused.expect_err(cmd);
         assert!(message.as_str().unwrap().contains("not allowed"), "{cmd}: {message}");

@@ -18,8 +18,18 @@ use madoguchi_registry::fold::{fold, split_name};
 const TARGET_ROWS: usize = 250_000;
 const QUERIES_PER_CLASS: usize = 300;
 const SUFFIXES: &[&str] = &[
-    "内科クリニック", "歯科医院", "こどもクリニック", "整形外科", "眼科", "皮膚科クリニック", "在宅診療所",
-    "分院", "駅前クリニック", "レディースクリニック", "心療内科", "耳鼻咽喉科",
+    "内科クリニック",
+    "歯科医院",
+    "こどもクリニック",
+    "整形外科",
+    "眼科",
+    "皮膚科クリニック",
+    "在宅診療所",
+    "分院",
+    "駅前クリニック",
+    "レディースクリニック",
+    "心療内科",
+    "耳鼻咽喉科",
 ];
 
 /// A small deterministic generator (xorshift), so every run queries the same things.
@@ -46,7 +56,8 @@ fn key_with_check(pref: &str, body6: &str) -> Option<String> {
 }
 
 fn scaled_csv() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv");
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv");
     let real = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let rows: Vec<Vec<&str>> = real.lines().map(|l| l.split(',').collect()).collect();
     let mut used: HashSet<String> = rows.iter().map(|r| r[0].to_owned()).collect();
@@ -64,7 +75,8 @@ fn scaled_csv() -> String {
             let (pref, seven) = (&r[0][..2], &r[1]);
             let number: u32 = seven[2..6].parse().unwrap();
             let Some(key) = (0..20).find_map(|step| {
-                let body = format!("{}{:04}", &seven[..2], (number + 977 * round + 13 * step) % 10_000);
+                let body =
+                    format!("{}{:04}", &seven[..2], (number + 977 * round + 13 * step) % 10_000);
                 key_with_check(pref, &body).filter(|k| !used.contains(k))
             }) else {
                 continue;
@@ -92,7 +104,12 @@ async fn main() {
 
     let started = Instant::now();
     let report = store
-        .import_registry(std::io::Cursor::new(csv.into_bytes()), "scaled.csv", |_| {}, &AtomicBool::new(false))
+        .import_registry(
+            std::io::Cursor::new(csv.into_bytes()),
+            "scaled.csv",
+            |_| {},
+            &AtomicBool::new(false),
+        )
         .await
         .unwrap();
     let import = started.elapsed();
@@ -111,10 +128,12 @@ async fn main() {
     println!("bench: lookup.index_memory {:.0} MB", index.heap_bytes() as f64 / 1e6);
 
     // The FTS5 baseline over the same folded rows.
-    sqlx::query("CREATE VIRTUAL TABLE fts USING fts5(name, kana, address, numbers, tokenize = 'trigram')")
-        .execute(store.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "CREATE VIRTUAL TABLE fts USING fts5(name, kana, address, numbers, tokenize = 'trigram')",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
     let mut tx = store.pool().begin().await.unwrap();
     for r in &rows {
         let parts = split_name(&r.name);
@@ -125,22 +144,27 @@ async fn main() {
             r.postal_code.as_deref().unwrap_or(""),
             r.phone.as_deref().map(|p| p.replace('-', "")).unwrap_or_default()
         );
-        sqlx::query("INSERT INTO fts (rowid, name, kana, address, numbers) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(r.id)
-            .bind(format!("{}{}", parts.corporate, parts.distinctive))
-            .bind(r.kana.as_deref().map(fold).unwrap_or_default())
-            .bind(fold(&r.address))
-            .bind(numbers)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO fts (rowid, name, kana, address, numbers) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(r.id)
+        .bind(format!("{}{}", parts.corporate, parts.distinctive))
+        .bind(r.kana.as_deref().map(fold).unwrap_or_default())
+        .bind(fold(&r.address))
+        .bind(numbers)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let pick = |rng: &mut Rng| &rows[rng.pick(rows.len())];
     let mut classes: Vec<(&str, Vec<String>)> = Vec::new();
-    classes.push(("code", (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).insurance_code.clone().unwrap()).collect()));
+    classes.push((
+        "code",
+        (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).insurance_code.clone().unwrap()).collect(),
+    ));
     classes.push((
         "typo_code",
         (0..QUERIES_PER_CLASS)
@@ -156,7 +180,8 @@ async fn main() {
         "rare_name",
         (0..QUERIES_PER_CLASS)
             .map(|_| {
-                let name: Vec<char> = split_name(&pick(&mut rng).name).distinctive.chars().collect();
+                let name: Vec<char> =
+                    split_name(&pick(&mut rng).name).distinctive.chars().collect();
                 let len = 3.min(name.len());
                 let at = rng.pick(name.len() - len + 1);
                 name[at..at + len].iter().collect()
@@ -164,14 +189,18 @@ async fn main() {
             .collect(),
     ));
     let common = ["クリニック", "内科", "病院", "中央区", "歯科", "医院"];
-    classes.push(("common_name", (0..QUERIES_PER_CLASS).map(|i| common[i % common.len()].to_owned()).collect()));
+    classes.push((
+        "common_name",
+        (0..QUERIES_PER_CLASS).map(|i| common[i % common.len()].to_owned()).collect(),
+    ));
     classes.push((
         "address",
-        (0..QUERIES_PER_CLASS)
-            .map(|_| pick(&mut rng).address.chars().take(6).collect())
-            .collect(),
+        (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).address.chars().take(6).collect()).collect(),
     ));
-    classes.push(("phone", (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).phone.clone().unwrap()).collect()));
+    classes.push((
+        "phone",
+        (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).phone.clone().unwrap()).collect(),
+    ));
 
     let ctx = SearchContext { limit: 20 };
     for (class, queries) in &classes {
@@ -188,18 +217,22 @@ async fn main() {
             let folded = fold(q).replace('-', "");
             let started = Instant::now();
             let _: Vec<i64> = if folded.chars().count() >= 3 {
-                sqlx::query_scalar("SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 20")
-                    .bind(format!("\"{folded}\""))
-                    .fetch_all(store.pool())
-                    .await
-                    .unwrap()
+                sqlx::query_scalar(
+                    "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 20",
+                )
+                .bind(format!("\"{folded}\""))
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
             } else {
                 // Trigrams cannot match two characters: FTS5 falls back to a LIKE scan.
-                sqlx::query_scalar("SELECT rowid FROM fts WHERE name LIKE ?1 OR address LIKE ?1 LIMIT 20")
-                    .bind(format!("%{folded}%"))
-                    .fetch_all(store.pool())
-                    .await
-                    .unwrap()
+                sqlx::query_scalar(
+                    "SELECT rowid FROM fts WHERE name LIKE ?1 OR address LIKE ?1 LIMIT 20",
+                )
+                .bind(format!("%{folded}%"))
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
             };
             fts.push(started.elapsed());
         }

@@ -52,7 +52,9 @@ pub enum CodeCheck {
 /// The slip in words, as the officer reads it.
 pub fn describe(edit: Edit) -> String {
     match edit {
-        Edit::Transposition { position } => format!("{}桁目と{}桁目の入れ替え", position + 1, position + 2),
+        Edit::Transposition { position } => {
+            format!("{}桁目と{}桁目の入れ替え", position + 1, position + 2)
+        }
         Edit::Substitution { position, typed, correct } => {
             format!("{}桁目「{typed}」→「{correct}」", position + 1)
         }

@@ -80,8 +80,14 @@ pub fn encode(text: &str, encoding: CsvEncoding) -> (Vec<u8>, usize) {
             let mut rest = text;
             let mut replaced = 0;
             loop {
-                out.reserve(encoder.max_buffer_length_from_utf8_without_replacement(rest.len()).unwrap_or(rest.len() * 2) + 2);
-                let (result, read) = encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+                out.reserve(
+                    encoder
+                        .max_buffer_length_from_utf8_without_replacement(rest.len())
+                        .unwrap_or(rest.len() * 2)
+                        + 2,
+                );
+                let (result, read) =
+                    encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
                 rest = &rest[read..];
                 match result {
                     encoding_rs::EncoderResult::InputEmpty => return (out, replaced),
@@ -98,7 +104,11 @@ pub fn encode(text: &str, encoding: CsvEncoding) -> (Vec<u8>, usize) {
 
 /// Writes `table` to `path`: to a temporary file beside it first, renamed when complete, so
 /// an old export is never left half overwritten.
-pub fn write(table: &Table, encoding: CsvEncoding, path: &Path) -> Result<ExportReport, ExportError> {
+pub fn write(
+    table: &Table,
+    encoding: CsvEncoding,
+    path: &Path,
+) -> Result<ExportReport, ExportError> {
     let err = |source| ExportError::Write { path: path.display().to_string(), source };
     let (bytes, replaced) = encode(&to_csv(table), encoding);
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -155,7 +165,8 @@ mod tests {
     #[test]
     fn an_unwritable_place_is_a_coded_error_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let err = write(&table(), CsvEncoding::Utf8Bom, &dir.path().join("no/such/dir/q.csv")).unwrap_err();
+        let err = write(&table(), CsvEncoding::Utf8Bom, &dir.path().join("no/such/dir/q.csv"))
+            .unwrap_err();
         assert_eq!(err.code(), "E-EXPORT-WRITE");
         assert!(err.message_ja().contains("保存できませんでした"));
     }

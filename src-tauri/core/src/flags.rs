@@ -4,11 +4,14 @@
 
 use madoguchi_domain::api::Application;
 use madoguchi_domain::form::{email_shape_ok, email_typo_fix, phone_shape_ok};
-use madoguchi_domain::{ApplicationStatus, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ReturnReason};
+use madoguchi_domain::{
+    ApplicationStatus, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ReturnReason,
+};
 use madoguchi_registry::fold::{fold, split_name};
 use serde::Serialize;
 
-use crate::lookup::LookupIndex;
+use crate::applications::{existing_account, KnownAccount};
+use crate::lookup::index::LookupIndex;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
@@ -18,25 +21,6 @@ pub struct Flag {
     pub fix: Option<String>,
     /// The 差戻し reason that fits, if the officer returns the application for this.
     pub return_reason: Option<ReturnReason>,
-}
-
-/// An account the institution may already have.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownAccount {
-    pub prefecture: Prefecture,
-    pub institution_code: String,
-    pub insurance_code: Option<String>,
-    pub login_id: String,
-}
-
-/// The account the institution of `app` already has, by insurance code or by prefecture and
-/// 機関コード — the rule the server applies when it approves as existing.
-pub fn existing_account<'a>(app: &Application, accounts: &'a [KnownAccount]) -> Option<&'a KnownAccount> {
-    let code = app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok()).map(|c| c.digits());
-    let institution_code = app.form.institution_code.trim();
-    accounts.iter().find(|a| {
-        (code.is_some() && a.insurance_code == code) || (a.prefecture == app.prefecture && a.institution_code == institution_code)
-    })
 }
 
 /// What the flags are checked against.
@@ -58,12 +42,17 @@ impl OpenApplications {
     pub fn new<'a>(applications: impl IntoIterator<Item = &'a Application>) -> Self {
         let mut open = Self::default();
         for app in applications.into_iter().filter(|a| is_open(a.status)) {
-            if let Some(code) = app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok()) {
+            if let Some(code) =
+                app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok())
+            {
                 open.by_code.entry(code.digits()).or_default().push(app.id);
             }
             let institution_code = app.form.institution_code.trim();
             if !institution_code.is_empty() {
-                open.by_institution_code.entry((app.prefecture, institution_code.to_owned())).or_default().push(app.id);
+                open.by_institution_code
+                    .entry((app.prefecture, institution_code.to_owned()))
+                    .or_default()
+                    .push(app.id);
             }
         }
         open
@@ -72,8 +61,16 @@ impl OpenApplications {
     /// The other open applications of the same institution as `app`.
     fn others(&self, app: &Application, code: Option<InsuranceCode>) -> Vec<i64> {
         let by_code = code.and_then(|c| self.by_code.get(&c.digits()));
-        let by_institution = self.by_institution_code.get(&(app.prefecture, app.form.institution_code.trim().to_owned()));
-        let mut ids: Vec<i64> = by_code.into_iter().chain(by_institution).flatten().copied().filter(|id| *id != app.id).collect();
+        let by_institution = self
+            .by_institution_code
+            .get(&(app.prefecture, app.form.institution_code.trim().to_owned()));
+        let mut ids: Vec<i64> = by_code
+            .into_iter()
+            .chain(by_institution)
+            .flatten()
+            .copied()
+            .filter(|id| *id != app.id)
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -85,7 +82,12 @@ fn flag(code: &'static str, message: impl Into<String>, reason: Option<ReturnRea
 }
 
 fn is_open(status: ApplicationStatus) -> bool {
-    matches!(status, ApplicationStatus::Submitted | ApplicationStatus::InReview | ApplicationStatus::ReturnedForCorrection)
+    matches!(
+        status,
+        ApplicationStatus::Submitted
+            | ApplicationStatus::InReview
+            | ApplicationStatus::ReturnedForCorrection
+    )
 }
 
 /// Every flag of `app`, in the order the officer reads the form.
@@ -93,19 +95,35 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let form = &app.form;
     let mut out = Vec::new();
     let code_text = form.insurance_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let code = code_text.and_then(|c| InsuranceCode::parse(c, madoguchi_domain::CodeContext { prefecture: Some(app.prefecture), table: None }).ok());
+    let code = code_text.and_then(|c| {
+        InsuranceCode::parse(
+            c,
+            madoguchi_domain::CodeContext { prefecture: Some(app.prefecture), table: None },
+        )
+        .ok()
+    });
     match (code_text, code) {
-        (Some(text), None) => out.push(flag("FLAG-CODE-CHECK", format!("保険医療機関コード「{text}」の検証番号が合いません。"), Some(ReturnReason::InsuranceCodeWrong))),
-        (None, _) if form.kind != InstitutionKind::MaternityHome => {
-            out.push(flag("FLAG-CODE-MISSING", "保険医療機関コードが入力されていません。", Some(ReturnReason::InsuranceCodeWrong)))
-        }
+        (Some(text), None) => out.push(flag(
+            "FLAG-CODE-CHECK",
+            format!("保険医療機関コード「{text}」の検証番号が合いません。"),
+            Some(ReturnReason::InsuranceCodeWrong),
+        )),
+        (None, _) if form.kind != InstitutionKind::MaternityHome => out.push(flag(
+            "FLAG-CODE-MISSING",
+            "保険医療機関コードが入力されていません。",
+            Some(ReturnReason::InsuranceCodeWrong),
+        )),
         _ => {}
     }
     if let Some(code) = code {
         if !form.kind.expected_tables().contains(&code.table()) {
             out.push(flag(
                 "FLAG-KIND-TABLE",
-                format!("機関区分「{}」と保険医療機関コードの点数表（{}）が合いません。", form.kind.name_ja(), code.table().name_ja()),
+                format!(
+                    "機関区分「{}」と保険医療機関コードの点数表（{}）が合いません。",
+                    form.kind.name_ja(),
+                    code.table().name_ja()
+                ),
                 Some(ReturnReason::KindMismatch),
             ));
         }
@@ -146,13 +164,20 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     }
     let institution_code = form.institution_code.trim();
     if institution_code.is_empty() || !institution_code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        out.push(flag("FLAG-INSTITUTION-CODE", "機関コードが未入力か、形式が正しくありません。", Some(ReturnReason::InstitutionCodeWrong)));
+        out.push(flag(
+            "FLAG-INSTITUTION-CODE",
+            "機関コードが未入力か、形式が正しくありません。",
+            Some(ReturnReason::InstitutionCodeWrong),
+        ));
     }
     let duplicates = ctx.open.others(app, code);
     if !duplicates.is_empty() {
         out.push(flag(
             "FLAG-DUPLICATE",
-            format!("同じ機関の未処理の申請がほかにもあります（申請番号 {}）。", duplicates.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("・")),
+            format!(
+                "同じ機関の未処理の申請がほかにもあります（申請番号 {}）。",
+                duplicates.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("・")
+            ),
             None,
         ));
     }
@@ -165,22 +190,47 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     }
     let email = form.email.trim();
     if !email_shape_ok(email) {
-        out.push(flag("FLAG-EMAIL", "メールアドレスの形式が正しくありません。", Some(ReturnReason::EmailWrong)));
+        out.push(flag(
+            "FLAG-EMAIL",
+            "メールアドレスの形式が正しくありません。",
+            Some(ReturnReason::EmailWrong),
+        ));
     } else if let Some(fix) = email_typo_fix(email) {
-        let mut f = flag("FLAG-EMAIL-TYPO", format!("メールアドレスのドメインが誤っている可能性があります（{fix} ではありませんか）。"), Some(ReturnReason::EmailWrong));
+        let mut f = flag(
+            "FLAG-EMAIL-TYPO",
+            format!(
+                "メールアドレスのドメインが誤っている可能性があります（{fix} ではありませんか）。"
+            ),
+            Some(ReturnReason::EmailWrong),
+        );
         f.fix = Some(fix);
         out.push(f);
     }
     if !phone_shape_ok(&form.phone) {
-        out.push(flag("FLAG-PHONE", "電話番号の形式が正しくありません（0から始まる10桁または11桁）。", Some(ReturnReason::PhoneWrong)));
+        out.push(flag(
+            "FLAG-PHONE",
+            "電話番号の形式が正しくありません（0から始まる10桁または11桁）。",
+            Some(ReturnReason::PhoneWrong),
+        ));
     }
     match form.postal_code.parse::<PostalCode>() {
-        Err(_) => out.push(flag("FLAG-POSTAL", "郵便番号が7桁ではありません。", Some(ReturnReason::AddressWrong))),
+        Err(_) => out.push(flag(
+            "FLAG-POSTAL",
+            "郵便番号が7桁ではありません。",
+            Some(ReturnReason::AddressWrong),
+        )),
         Ok(postal) => {
-            if let Some(usual) = madoguchi_domain::postal_region::usual_prefecture(&postal).filter(|p| *p != app.prefecture) {
+            if let Some(usual) = madoguchi_domain::postal_region::usual_prefecture(&postal)
+                .filter(|p| *p != app.prefecture)
+            {
                 out.push(flag(
                     "FLAG-POSTAL-PREFECTURE",
-                    format!("郵便番号 {} は通常{}の番号です（住所は{}）。", postal.display(), usual.name_ja(), app.prefecture.name_ja()),
+                    format!(
+                        "郵便番号 {} は通常{}の番号です（住所は{}）。",
+                        postal.display(),
+                        usual.name_ja(),
+                        app.prefecture.name_ja()
+                    ),
                     Some(ReturnReason::AddressWrong),
                 ));
             }

@@ -99,9 +99,11 @@ mod tests {
     async fn the_schema_refuses_a_prefecture_that_does_not_exist() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
-        let bad = sqlx::query("INSERT INTO desk_settings (id, prefecture, updated_at) VALUES (1, '48', 'x')")
-            .execute(store.pool())
-            .await;
+        let bad = sqlx::query(
+            "INSERT INTO desk_settings (id, prefecture, updated_at) VALUES (1, '48', 'x')",
+        )
+        .execute(store.pool())
+        .await;
         assert!(bad.is_err());
     }
 }

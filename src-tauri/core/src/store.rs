@@ -16,6 +16,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("local database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// A row the desk wrote itself no longer parses (a damaged file, a downgrade).
+    #[error("stored data unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Corrupt(e.to_string())
+    }
 }
 
 impl Coded for StoreError {
@@ -24,6 +33,7 @@ impl Coded for StoreError {
             Self::Open { .. } => "E-STORE-OPEN",
             Self::Migrate(_) => "E-STORE-MIGRATE",
             Self::Query(_) => "E-STORE-QUERY",
+            Self::Corrupt(_) => "E-STORE-CORRUPT",
         }
     }
     fn message_ja(&self) -> String {
@@ -31,6 +41,7 @@ impl Coded for StoreError {
             Self::Open { .. } => "ローカルデータベースを開けませんでした。ディスクの空き容量と権限を確認し、アプリを再起動してください。".into(),
             Self::Migrate(_) => "ローカルデータベースの更新に失敗しました。データは変更されていません。サポートへご連絡ください。".into(),
             Self::Query(_) => "ローカルデータベースの読み書きに失敗しました。もう一度お試しください。".into(),
+            Self::Corrupt(_) => "ローカルデータベースの内容を読み取れませんでした。「最初から同期し直す」を試し、直らなければサポートへご連絡ください。".into(),
         }
     }
 }
@@ -39,8 +50,6 @@ impl Coded for StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
-    /// The queue as last read and flagged (see `queue`), shared by clones of the store.
-    pub(crate) queue_cache: std::sync::Arc<std::sync::Mutex<Option<crate::queue::QueueCache>>>,
 }
 
 impl Store {
@@ -63,7 +72,7 @@ impl Store {
         // while a sync writes.
         sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, queue_cache: Default::default() })
+        Ok(Self { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -28,7 +28,10 @@ pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
         .filter_map(|(id, node)| {
             let title = fold(&node.title);
             let labels: Vec<&str> = node.choices.iter().map(|c| c.label.as_str()).collect();
-            let body = fold(&[node.say.as_str(), node.note.as_deref().unwrap_or(""), &labels.join(" ")].join(" "));
+            let body = fold(
+                &[node.say.as_str(), node.note.as_deref().unwrap_or(""), &labels.join(" ")]
+                    .join(" "),
+            );
             if !words.iter().all(|w| title.contains(w.as_str()) || body.contains(w.as_str())) {
                 return None;
             }
@@ -44,7 +47,11 @@ pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
     hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     hits.into_iter()
         .take(limit)
-        .map(|(_, id, node)| FaqHit { node: id.clone(), title: node.title.clone(), excerpt: node.say.chars().take(80).collect() })
+        .map(|(_, id, node)| FaqHit {
+            node: id.clone(),
+            title: node.title.clone(),
+            excerpt: node.say.chars().take(80).collect(),
+        })
         .collect()
 }
 
@@ -60,7 +67,10 @@ mod tests {
         let hits = search(&tree, "キャッシュ", 10);
         assert!(hits.iter().any(|h| h.node == "url_cache"));
         let hits = search(&tree, "ＩＤ", 10);
-        assert!(hits.iter().any(|h| h.node == "login_identity"), "full-width letters fold: {hits:?}");
+        assert!(
+            hits.iter().any(|h| h.node == "login_identity"),
+            "full-width letters fold: {hits:?}"
+        );
         assert!(search(&tree, "   ", 10).is_empty());
         assert!(search(&tree, "存在しない言葉", 10).is_empty());
     }
@@ -78,5 +88,32 @@ pub struct ReportingView {
 impl From<madoguchi_domain::triage::ReportingAnswer> for ReportingView {
     fn from(answer: madoguchi_domain::triage::ReportingAnswer) -> Self {
         Self { message: answer.message_ja(), suggested_choice: answer.suggested_choice(), answer }
+    }
+}
+
+impl crate::desk::Desk {
+    /// The tree this desk walks: national, with the prefecture's wording if it set any.
+    pub async fn triage_tree(&self) -> Result<Tree, crate::store::StoreError> {
+        let national = Tree::national();
+        let Some(settings) = self.store().prefecture_settings().await? else {
+            return Ok(national.clone());
+        };
+        let prefecture = settings.prefecture.code();
+        match national.clone().with_overrides(&prefecture, &settings.triage_overrides) {
+            Ok(tree) => Ok(tree),
+            Err(e) => {
+                log::warn!("prefecture wording not applied: {e}");
+                Ok(national.clone())
+            }
+        }
+    }
+
+    /// よくある質問 over the tree this desk walks.
+    pub async fn faq_search(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<FaqHit>, crate::store::StoreError> {
+        Ok(search(&self.triage_tree().await?, query, limit))
     }
 }

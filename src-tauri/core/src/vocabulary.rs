@@ -18,7 +18,10 @@ fn key<T: Serialize>(v: T) -> String {
 
 pub fn vocabulary() -> Vocabulary {
     Vocabulary {
-        statuses: ApplicationStatus::ALL.iter().map(|s| (s.key().to_owned(), s.name_ja())).collect(),
+        statuses: ApplicationStatus::ALL
+            .iter()
+            .map(|s| (s.key().to_owned(), s.name_ja()))
+            .collect(),
         kinds: InstitutionKind::ALL.iter().map(|k| (k.key().to_owned(), k.name_ja())).collect(),
         return_reasons: ReturnReason::ALL.iter().map(|r| (key(r), r.name_ja())).collect(),
         reject_reasons: RejectReason::ALL.iter().map(|r| (key(r), r.name_ja())).collect(),

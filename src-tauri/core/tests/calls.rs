@@ -14,7 +14,13 @@ use madoguchi_domain::Coded;
 
 async fn store(dir: &tempfile::TempDir) -> Store {
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
-    store.save_desk_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() }).await.unwrap();
+    store
+        .save_desk_settings(&DeskSettings {
+            prefecture: Some("13".parse().unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     store
 }
 
@@ -58,11 +64,16 @@ async fn every_seed_branch_is_walked_to_an_ending() {
     let mut walked = 0;
     for (item, nodes) in &items {
         for node in nodes {
-            let to_node = path(&tree, &tree.start, |id| id == *node).unwrap_or_else(|| panic!("{item}: {node} unreachable"));
-            let to_end = path(&tree, node, |id| tree.node(id).unwrap().kind == NodeKind::End).unwrap();
+            let to_node = path(&tree, &tree.start, |id| id == *node)
+                .unwrap_or_else(|| panic!("{item}: {node} unreachable"));
+            let to_end =
+                path(&tree, node, |id| tree.node(id).unwrap().kind == NodeKind::End).unwrap();
             let mut call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
             for (i, answer) in to_node.iter().chain(&to_end).enumerate() {
-                call = store.choose(&tree, &call.id, *answer, t0() + Duration::seconds(10 * (i as i64 + 1))).await.unwrap();
+                call = store
+                    .choose(&tree, &call.id, *answer, t0() + Duration::seconds(10 * (i as i64 + 1)))
+                    .await
+                    .unwrap();
             }
             assert!(call.steps.iter().any(|s| s.node == *node), "{item} passes {node}");
             let ending = tree.node(call.ending.as_deref().expect("an ending")).unwrap();
@@ -86,7 +97,7 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     store.choose(&tree, &call.id, 0, s(30)).await.unwrap(); // まだ申請していない (a slip)
     store.back(&call.id, s(35)).await.unwrap();
     store.choose(&tree, &call.id, 2, s(50)).await.unwrap(); // 2週間以上
-    // On hold for five minutes at the spam question: not counted.
+                                                            // On hold for five minutes at the spam question: not counted.
     store.pause_call(&call.id, true, s(60)).await.unwrap();
     let err = store.choose(&tree, &call.id, 0, s(200)).await.unwrap_err();
     assert_eq!(err.code(), "E-CALL-PAUSED");
@@ -94,22 +105,50 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     store.choose(&tree, &call.id, 0, s(375)).await.unwrap(); // 迷惑メールフォルダにあった
     store.choose(&tree, &call.id, 0, s(400)).await.unwrap(); // 次へ
     let call = store.choose(&tree, &call.id, 0, s(430)).await.unwrap(); // 次へ → ending
-    assert_eq!(store.choose(&tree, &call.id, 0, s(431)).await.unwrap_err().code(), "E-CALL-CHOICE", "an ending has no answers");
+    assert_eq!(
+        store.choose(&tree, &call.id, 0, s(431)).await.unwrap_err().code(),
+        "E-CALL-CHOICE",
+        "an ending has no answers"
+    );
     assert_eq!(call.ending.as_deref(), Some("spam_done"));
     assert_eq!(call.outcome, Some(Outcome::Resolved));
     let path: Vec<&str> = call.steps.iter().map(|s| s.node.as_str()).collect();
-    assert_eq!(path, ["start", "mail_applied", "mail_spam", "spam_move", "spam_safe_sender", "spam_done"]);
+    assert_eq!(
+        path,
+        ["start", "mail_applied", "mail_spam", "spam_move", "spam_safe_sender", "spam_done"]
+    );
     let seconds: Vec<i64> = call.steps.iter().map(|s| s.seconds).collect();
-    assert_eq!(seconds, [20, 30, 25, 25, 30, 0], "the slip's 5 s count at 申請の時期; the hold does not count");
+    assert_eq!(
+        seconds,
+        [20, 30, 25, 25, 30, 0],
+        "the slip's 5 s count at 申請の時期; the hold does not count"
+    );
 
     let call = store
-        .link_call(&call.id, CallLinks { institution: Some(CallInstitution { name: "テスト病院".into(), insurance_code: Some("1310100081".into()) }), application_id: Some(7) }, s(440))
+        .link_call(
+            &call.id,
+            CallLinks {
+                institution: Some(CallInstitution {
+                    name: "テスト病院".into(),
+                    insurance_code: Some("1310100081".into()),
+                }),
+                application_id: Some(7),
+            },
+            s(440),
+        )
         .await
         .unwrap();
     assert_eq!(call.application_id, Some(7));
-    let call = store.finish_call(&call.id, "  迷惑メールにありました  ", Some(Outcome::Escalate), s(450)).await.unwrap();
+    let call = store
+        .finish_call(&call.id, "  迷惑メールにありました  ", Some(Outcome::Escalate), s(450))
+        .await
+        .unwrap();
     assert_eq!((call.state, call.note.as_str()), (CallState::Finished, "迷惑メールにありました"));
-    assert_eq!(call.outcome, Some(Outcome::Resolved), "the ending's outcome stands over the one given");
+    assert_eq!(
+        call.outcome,
+        Some(Outcome::Resolved),
+        "the ending's outcome stands over the one given"
+    );
     assert_eq!(store.back(&call.id, s(460)).await.unwrap_err().code(), "E-CALL-FINISHED");
 
     // Survives reopening the file.
@@ -122,11 +161,18 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     assert_eq!(stats.calls, 1);
     assert_eq!(stats.per_day, [("2026-11-25".to_owned(), 1)]);
     assert_eq!(stats.per_outcome[0].1, "解決");
-    assert!(stats.branches.iter().any(|(n, a, c)| n == "迷惑メールフォルダの確認" && a == "迷惑メールフォルダにあった" && *c == 1));
-    assert!(stats.node_time.contains(&("お問い合わせの内容".to_owned(), 1, 20.0)), "{:?}", stats.node_time);
+    assert!(stats.branches.iter().any(|(n, a, c)| n == "迷惑メールフォルダの確認"
+        && a == "迷惑メールフォルダにあった"
+        && *c == 1));
+    assert!(
+        stats.node_time.contains(&("お問い合わせの内容".to_owned(), 1, 20.0)),
+        "{:?}",
+        stats.node_time
+    );
     assert_eq!(stats.node_time[0].2, 30.0, "longest first");
     let table = madoguchi_core::calls::calls_table(&store.calls().await.unwrap());
-    assert!(table.rows[0][8].starts_with("お問い合わせの内容 → 申請の有無と時期 → 迷惑メールフォルダの確認"));
+    assert!(table.rows[0][8]
+        .starts_with("お問い合わせの内容 → 申請の有無と時期 → 迷惑メールフォルダの確認"));
 }
 
 #[tokio::test]
@@ -136,13 +182,36 @@ async fn a_login_id_needs_every_check_and_an_institution() {
     let tree = Tree::national();
     let call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
     let all = IdentityChecks { phone: true, email: true, contact_name: true };
-    for partial in [IdentityChecks { phone: false, ..all }, IdentityChecks { email: false, ..all }, IdentityChecks { contact_name: false, ..all }] {
-        assert_eq!(store.disclose_login_id(&call.id, partial, "desk-a", t0()).await.unwrap_err().code(), "E-DISCLOSE-CHECKS");
+    for partial in [
+        IdentityChecks { phone: false, ..all },
+        IdentityChecks { email: false, ..all },
+        IdentityChecks { contact_name: false, ..all },
+    ] {
+        assert_eq!(
+            store.disclose_login_id(&call.id, partial, "desk-a", t0()).await.unwrap_err().code(),
+            "E-DISCLOSE-CHECKS"
+        );
     }
-    assert_eq!(store.disclose_login_id(&call.id, all, "desk-a", t0()).await.unwrap_err().code(), "E-DISCLOSE-INSTITUTION");
-    let institution = CallInstitution { name: "テスト病院".into(), insurance_code: Some("13 1 01 0008 1".into()) };
-    store.link_call(&call.id, CallLinks { institution: Some(institution), application_id: None }, t0()).await.unwrap();
-    assert_eq!(store.disclose_login_id(&call.id, all, "desk-a", t0()).await.unwrap_err().code(), "E-DISCLOSE-NO-ACCOUNT");
+    assert_eq!(
+        store.disclose_login_id(&call.id, all, "desk-a", t0()).await.unwrap_err().code(),
+        "E-DISCLOSE-INSTITUTION"
+    );
+    let institution = CallInstitution {
+        name: "テスト病院".into(),
+        insurance_code: Some("13 1 01 0008 1".into()),
+    };
+    store
+        .link_call(
+            &call.id,
+            CallLinks { institution: Some(institution), application_id: None },
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.disclose_login_id(&call.id, all, "desk-a", t0()).await.unwrap_err().code(),
+        "E-DISCLOSE-NO-ACCOUNT"
+    );
     // An account as the feed brings it.
     let account = serde_json::json!({
         "id": 1, "prefecture": "13", "institution_code": "13000008", "insurance_code": "1310100081",
@@ -159,7 +228,10 @@ async fn a_login_id_needs_every_check_and_an_institution() {
     assert_eq!(disclosed.call, call, "the call comes back as stored");
     assert_eq!(call.disclosures.len(), 1, "every disclosure is recorded");
     assert_eq!(call.disclosures[0].account_institution_code, "13000008");
-    assert!(!serde_json::to_string(&call).unwrap().contains("gm-abc123"), "the record names the account, not its ID");
+    assert!(
+        !serde_json::to_string(&call).unwrap().contains("gm-abc123"),
+        "the record names the account, not its ID"
+    );
 }
 
 #[tokio::test]
@@ -169,7 +241,10 @@ async fn a_walk_cut_short_takes_the_outcome_the_officer_gives() {
     let tree = Tree::national();
     let call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
     store.choose(&tree, &call.id, 1, t0()).await.unwrap();
-    let call = store.finish_call(&call.id, "途中で切れた。折り返す", Some(Outcome::PrefectureContacts), t0()).await.unwrap();
+    let call = store
+        .finish_call(&call.id, "途中で切れた。折り返す", Some(Outcome::PrefectureContacts), t0())
+        .await
+        .unwrap();
     assert_eq!((call.ending, call.outcome), (None, Some(Outcome::PrefectureContacts)));
     let open = store.start_call(&tree, "desk-a", t0()).await.unwrap();
     let open = store.finish_call(&open.id, "", None, t0()).await.unwrap();
@@ -180,5 +255,8 @@ async fn a_walk_cut_short_takes_the_outcome_the_officer_gives() {
 async fn a_desk_without_a_prefecture_cannot_start_a_call() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
-    assert_eq!(store.start_call(&Tree::national(), "d", t0()).await.unwrap_err().code(), "E-CALL-PREFECTURE");
+    assert_eq!(
+        store.start_call(&Tree::national(), "d", t0()).await.unwrap_err().code(),
+        "E-CALL-PREFECTURE"
+    );
 }

@@ -19,13 +19,17 @@ async fn import_a_chosen_file_then_search_and_open_the_detail() {
     desk.rebuild_index().await.unwrap();
     assert!(desk.search("愛全", 20).unwrap().hits.is_empty());
 
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/institution-codes/2025-08.csv");
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/institution-codes/2025-08.csv");
     let path = dir.path().join("2025-08.csv");
     std::fs::copy(&source, &path).unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let report = desk.import_registry_file(&path, move |p| log.lock().unwrap().push(p.bytes_read)).await.unwrap();
+    let report = desk
+        .import_registry_file(&path, move |p| log.lock().unwrap().push(p.bytes_read))
+        .await
+        .unwrap();
     assert_eq!(report.file_name, "2025-08.csv");
     let progress = seen.lock().unwrap().clone();
     assert!(progress.len() > 100, "a report per batch");
@@ -72,10 +76,20 @@ async fn a_new_desk_prefecture_reranks_the_lookup() {
     .unwrap();
     desk.import_registry_file(&path, |_| {}).await.unwrap();
     let prefs = |desk: &Desk| -> Vec<String> {
-        desk.search("中央クリニック", 20).unwrap().hits.into_iter().map(|h| h.institution.prefecture).collect()
+        desk.search("中央クリニック", 20)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.institution.prefecture)
+            .collect()
     };
     assert_eq!(prefs(&desk), ["01", "13"]);
-    desk.save_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() }).await.unwrap();
+    desk.save_settings(&DeskSettings {
+        prefecture: Some("13".parse().unwrap()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(prefs(&desk), ["13", "01"]);
     // A 7-digit code is completed with the desk's prefecture.
     let result = desk.search("0270751", 20).unwrap();

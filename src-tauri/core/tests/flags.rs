@@ -2,14 +2,16 @@
 
 use std::sync::atomic::AtomicBool;
 
-use madoguchi_core::flags::{flags, FlagContext, KnownAccount, OpenApplications};
+use madoguchi_core::applications::KnownAccount;
+use madoguchi_core::flags::{flags, FlagContext, OpenApplications};
 use madoguchi_core::lookup::LookupIndex;
 use madoguchi_core::Store;
 use madoguchi_domain::api::{Application, SubmittedBy};
 use madoguchi_domain::{ApplicationForm, ApplicationStatus, InstitutionKind, ReturnReason};
 
 fn application(id: i64, form: ApplicationForm) -> Application {
-    let prefecture = madoguchi_domain::Prefecture::from_address_prefix(&form.address).expect("address names its prefecture");
+    let prefecture = madoguchi_domain::Prefecture::from_address_prefix(&form.address)
+        .expect("address names its prefecture");
     Application {
         id,
         prefecture,
@@ -47,8 +49,15 @@ fn aizen() -> ApplicationForm {
 async fn registry() -> (LookupIndex, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
-    let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv")).unwrap();
-    store.import_registry(std::io::Cursor::new(csv), "2025-08.csv", |_| {}, &AtomicBool::new(false)).await.unwrap();
+    let csv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/institution-codes/2025-08.csv"
+    ))
+    .unwrap();
+    store
+        .import_registry(std::io::Cursor::new(csv), "2025-08.csv", |_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap();
     (store.lookup_index().await.unwrap(), dir)
 }
 
@@ -61,7 +70,11 @@ async fn each_flag_on_crafted_applications() {
     let (index, _dir) = registry().await;
     let nothing_open = OpenApplications::default();
     let none = FlagContext { registry: Some(&index), accounts: &[], open: &nothing_open };
-    assert!(codes(&application(1, aizen()), &none).is_empty(), "{:?}", flags(&application(1, aizen()), &none));
+    assert!(
+        codes(&application(1, aizen()), &none).is_empty(),
+        "{:?}",
+        flags(&application(1, aizen()), &none)
+    );
 
     let mut f = aizen();
     f.email = "jimu@gmial.com".into();
@@ -82,7 +95,9 @@ async fn each_flag_on_crafted_applications() {
 
     let mut f = aizen();
     // A valid check digit, but no such institution.
-    f.insurance_code = (0..10).map(|c| format!("011019999{c}")).find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok());
+    f.insurance_code = (0..10)
+        .map(|c| format!("011019999{c}"))
+        .find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok());
     let got = codes(&application(1, f.clone()), &none);
     assert!(got.contains(&"FLAG-CODE-UNKNOWN"), "{got:?}");
 
@@ -94,7 +109,10 @@ async fn each_flag_on_crafted_applications() {
     f.institution_code = "01-12489".into();
     f.phone = "571-5670".into();
     f.postal_code = "100-0001".into();
-    assert_eq!(codes(&application(1, f), &none), ["FLAG-INSTITUTION-CODE", "FLAG-PHONE", "FLAG-POSTAL-PREFECTURE"]);
+    assert_eq!(
+        codes(&application(1, f), &none),
+        ["FLAG-INSTITUTION-CODE", "FLAG-PHONE", "FLAG-POSTAL-PREFECTURE"]
+    );
 
     let mut f = aizen();
     f.email = "jimu@aizen".into();
@@ -111,7 +129,10 @@ async fn other_applications_and_accounts_of_the_same_institution() {
     let open = OpenApplications::new(&apps);
     let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
     assert_eq!(codes(&a, &ctx), ["FLAG-DUPLICATE"]);
-    assert!(flags(&a, &ctx)[0].message.contains("申請番号 2"), "a closed one (3) is not a duplicate");
+    assert!(
+        flags(&a, &ctx)[0].message.contains("申請番号 2"),
+        "a closed one (3) is not a duplicate"
+    );
     let accounts = [KnownAccount {
         prefecture: "01".parse().unwrap(),
         institution_code: "other".into(),
@@ -130,7 +151,11 @@ async fn applications_copied_from_the_registry_raise_no_registry_flags() {
     let (index, _dir) = registry().await;
     let nothing_open = OpenApplications::default();
     let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &nothing_open };
-    let csv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv")).unwrap();
+    let csv = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/institution-codes/2025-08.csv"
+    ))
+    .unwrap();
     let (mut checked, mut flagged) = (0, Vec::new());
     for line in csv.lines().step_by(50) {
         let f: Vec<&str> = line.split(',').collect();
@@ -139,17 +164,42 @@ async fn applications_copied_from_the_registry_raise_no_registry_flags() {
         form.insurance_code = Some(f[0].to_owned());
         form.name = f[2].to_owned();
         form.postal_code = f[3].to_owned();
-        form.address = if f[4].starts_with(pref.name_ja()) { f[4].to_owned() } else { format!("{}{}", pref.name_ja(), f[4]) };
-        form.kind = if f[2].contains("病院") { InstitutionKind::Hospital } else { InstitutionKind::Clinic };
+        form.address = if f[4].starts_with(pref.name_ja()) {
+            f[4].to_owned()
+        } else {
+            format!("{}{}", pref.name_ja(), f[4])
+        };
+        form.kind = if f[2].contains("病院") {
+            InstitutionKind::Hospital
+        } else {
+            InstitutionKind::Clinic
+        };
         let app = application(checked, form);
         checked += 1;
         let got = codes(&app, &ctx);
-        let registry_flags: Vec<_> = got.iter().filter(|c| ["FLAG-CODE-UNKNOWN", "FLAG-NAME-MISMATCH", "FLAG-ADDRESS-MISMATCH", "FLAG-KIND-TABLE", "FLAG-CODE-CHECK"].contains(c)).collect();
+        let registry_flags: Vec<_> = got
+            .iter()
+            .filter(|c| {
+                [
+                    "FLAG-CODE-UNKNOWN",
+                    "FLAG-NAME-MISMATCH",
+                    "FLAG-ADDRESS-MISMATCH",
+                    "FLAG-KIND-TABLE",
+                    "FLAG-CODE-CHECK",
+                ]
+                .contains(c)
+            })
+            .collect();
         if !registry_flags.is_empty() {
             flagged.push((line.to_owned(), got));
         }
     }
     assert!(checked > 1_700);
     // Codes listed twice under different names are the only expected exception.
-    assert!((flagged.len() as i64) * 200 < checked, "{} of {checked}: {:?}", flagged.len(), &flagged[..flagged.len().min(5)]);
+    assert!(
+        (flagged.len() as i64) * 200 < checked,
+        "{} of {checked}: {:?}",
+        flagged.len(),
+        &flagged[..flagged.len().min(5)]
+    );
 }

@@ -13,7 +13,9 @@ use madoguchi_core::Store;
 use madoguchi_domain::Coded;
 
 fn snapshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/institution-codes").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/institution-codes")
+        .join(name)
 }
 
 fn snapshot(name: &str) -> Vec<u8> {
@@ -66,14 +68,29 @@ async fn a_newer_snapshot_reports_what_changed() {
     let opened = new.keys().filter(|k| !old.contains_key(*k)).count();
     let closed = old.keys().filter(|k| !new.contains_key(*k) && covered.contains(&k[..2])).count();
     let renamed = new.iter().filter(|(k, n)| old.get(*k).is_some_and(|o| o.0 != n.0)).count();
-    let moved = new.iter().filter(|(k, n)| old.get(*k).is_some_and(|o| o.1 != n.1 || o.2 != n.2)).count();
-    assert!(opened > 1_000 && closed > 1_000 && renamed > 100 && moved > 100, "{opened} {closed} {renamed} {moved}");
+    let moved =
+        new.iter().filter(|(k, n)| old.get(*k).is_some_and(|o| o.1 != n.1 || o.2 != n.2)).count();
+    assert!(
+        opened > 1_000 && closed > 1_000 && renamed > 100 && moved > 100,
+        "{opened} {closed} {renamed} {moved}"
+    );
     assert_eq!(
-        (second.opened as usize, second.closed as usize, second.renamed as usize, second.moved as usize),
+        (
+            second.opened as usize,
+            second.closed as usize,
+            second.renamed as usize,
+            second.moved as usize
+        ),
         (opened, closed, renamed, moved)
     );
-    assert_eq!(open_count(&store).await as usize, new.len() + old.keys().filter(|k| !covered.contains(&k[..2]) && !new.contains_key(*k)).count());
-    println!("2024-09 → 2025-08: opened {opened}, closed {closed}, renamed {renamed}, moved {moved}");
+    assert_eq!(
+        open_count(&store).await as usize,
+        new.len()
+            + old.keys().filter(|k| !covered.contains(&k[..2]) && !new.contains_key(*k)).count()
+    );
+    println!(
+        "2024-09 → 2025-08: opened {opened}, closed {closed}, renamed {renamed}, moved {moved}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,7 +117,9 @@ async fn every_real_code_is_found_and_slips_find_their_institution() {
         // A swap of two neighbours in the 7 digits, as typed in the 10-digit form.
         let mut typo: Vec<u8> = code10.clone().into_bytes();
         // At a position that varies from row to row.
-        let Some(p) = (0..6).map(|k| 3 + (i / 20 + k) % 6).find(|&p| typo[p] != typo[p + 1]) else { continue };
+        let Some(p) = (0..6).map(|k| 3 + (i / 20 + k) % 6).find(|&p| typo[p] != typo[p + 1]) else {
+            continue;
+        };
         typo.swap(p, p + 1);
         let typo = String::from_utf8(typo).unwrap();
         let result = index.search(&typo, ctx);
@@ -108,7 +127,10 @@ async fn every_real_code_is_found_and_slips_find_their_institution() {
             continue; // the swap made another real code: no slip to detect
         }
         slips += 1;
-        let position = result.hits.iter().position(|h| h.institution.insurance_code.as_deref() == Some(&code10));
+        let position = result
+            .hits
+            .iter()
+            .position(|h| h.institution.insurance_code.as_deref() == Some(&code10));
         match position {
             Some(0) => first += 1,
             // Another real code is just as near the typed digits: both are offered.
@@ -120,7 +142,9 @@ async fn every_real_code_is_found_and_slips_find_their_institution() {
         }
         assert!(result.hits.iter().all(|h| matches!(h.reason, MatchReason::CodeSlip { .. })));
     }
-    println!("slips: {slips}, found first {first}, behind another real code one slip away {ambiguous}");
+    println!(
+        "slips: {slips}, found first {first}, behind another real code one slip away {ambiguous}"
+    );
     assert!(slips > 3_000);
     // Only a genuine tie (another existing code one slip away) may come first, and ties are rare.
     assert!(ambiguous * 20 < slips, "{ambiguous} of {slips}");
@@ -152,20 +176,31 @@ async fn names_readings_and_addresses_fold_for_matching() {
     let hits = index.search("医療法人社団", ctx).hits;
     assert!(!hits.is_empty() && hits.iter().all(|h| h.reason == MatchReason::CorporateName));
     // The desk's prefecture comes first among equals.
-    store.save_desk_settings(&DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() }).await.unwrap();
+    store
+        .save_desk_settings(&DeskSettings {
+            prefecture: Some("13".parse().unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let tokyo = store.lookup_index().await.unwrap();
     let hits = tokyo.search("中央病院", ctx).hits;
     assert_eq!(hits[0].institution.name, "中央病院", "the one name-start match, in 鹿児島");
-    let tokyo_first: Vec<&str> = hits[1..].iter().map(|h| h.institution.prefecture.as_str()).collect();
+    let tokyo_first: Vec<&str> =
+        hits[1..].iter().map(|h| h.institution.prefecture.as_str()).collect();
     let split = tokyo_first.iter().position(|p| *p != "13").unwrap_or(tokyo_first.len());
     assert!(split >= 3 && tokyo_first[split..].iter().all(|p| *p != "13"), "{tokyo_first:?}");
     // Two terms: both must match.
     let hits = index.search("札幌 眼科", ctx).hits;
     assert!(!hits.is_empty());
-    assert!(hits.iter().all(|h| h.institution.address.contains("札幌") && h.institution.name.contains("眼科")));
+    assert!(hits
+        .iter()
+        .all(|h| h.institution.address.contains("札幌") && h.institution.name.contains("眼科")));
     // Postal code.
     let hits = index.search("〒005-0813", ctx).hits;
-    assert!(hits.iter().any(|h| h.institution.name == "医療法人 愛全病院" && h.reason == MatchReason::PostalCode));
+    assert!(hits
+        .iter()
+        .any(|h| h.institution.name == "医療法人 愛全病院" && h.reason == MatchReason::PostalCode));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -208,14 +243,21 @@ async fn a_failed_or_cancelled_import_leaves_the_registry_as_it_was() {
     import(&store, snapshot("2024-09.csv"), "2024-09.csv").await.unwrap();
     let before = open_count(&store).await;
     let imports = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM registry_imports").fetch_one(store.pool()).await.unwrap()
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM registry_imports")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
     };
     assert_eq!(imports().await, 1);
 
     // The file breaks half-way: nothing of it is applied, nothing is closed.
     let newer = snapshot("2025-08.csv");
-    let broken = Breaking { after: newer.len() as u64 / 2, inner: std::io::Cursor::new(newer.clone()) };
-    let err = store.import_registry(broken, "2025-08.csv", |_| {}, &AtomicBool::new(false)).await.unwrap_err();
+    let broken =
+        Breaking { after: newer.len() as u64 / 2, inner: std::io::Cursor::new(newer.clone()) };
+    let err = store
+        .import_registry(broken, "2025-08.csv", |_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "E-IMPORT-READ", "{err}");
     assert_eq!(open_count(&store).await, before);
 
@@ -223,19 +265,25 @@ async fn a_failed_or_cancelled_import_leaves_the_registry_as_it_was() {
     let cancel = AtomicBool::new(false);
     let mut batches = 0;
     let err = store
-        .import_registry(std::io::Cursor::new(newer), "2025-08.csv", |_| {
-            batches += 1;
-            if batches == 3 {
-                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-        }, &cancel)
+        .import_registry(
+            std::io::Cursor::new(newer),
+            "2025-08.csv",
+            |_| {
+                batches += 1;
+                if batches == 3 {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            },
+            &cancel,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), "E-IMPORT-CANCELLED");
     assert_eq!(open_count(&store).await, before);
 
     // No valid row at all: refused, nothing closed.
-    let err = import(&store, "010112489,0112480,x,0050813,y\r\n".into(), "bad.csv").await.unwrap_err();
+    let err =
+        import(&store, "010112489,0112480,x,0050813,y\r\n".into(), "bad.csv").await.unwrap_err();
     assert_eq!(err.code(), "E-IMPORT-EMPTY");
     assert!(err.message_ja().contains("台帳は変更していません"));
     assert_eq!(open_count(&store).await, before);

@@ -7,7 +7,8 @@ use std::time::Instant;
 use madoguchi_domain::{CodeContext, InsuranceCode};
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv");
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/institution-codes/2025-08.csv");
     let csv = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     // The 10-digit, the 9-digit and a bureau-separated 7-digit form of every published code.
     let inputs: Vec<(String, CodeContext)> = csv

@@ -232,9 +232,8 @@ mod tests {
         let s = Submitted.apply(Action::StartReview).unwrap();
         assert_eq!(s.apply(Action::ApproveNewAccount), Ok(ApprovedNewAccount));
         assert_eq!(s.apply(Action::ApproveExistingAccount), Ok(ApprovedExistingAccount));
-        let back = s
-            .apply(Action::ReturnForCorrection { reason: ReturnReason::EmailWrong })
-            .unwrap();
+        let back =
+            s.apply(Action::ReturnForCorrection { reason: ReturnReason::EmailWrong }).unwrap();
         assert_eq!(back, ReturnedForCorrection);
         assert_eq!(back.apply(Action::Resubmit), Ok(Submitted));
         assert_eq!(s.apply(Action::Reject { reason: RejectReason::Duplicate }), Ok(Rejected));
@@ -244,7 +243,9 @@ mod tests {
     fn exactly_six_transitions_exist_and_finals_are_final() {
         let legal: Vec<_> = ApplicationStatus::ALL
             .iter()
-            .flat_map(|&s| every_action().into_iter().filter_map(move |a| s.apply(a).ok().map(|n| (s, n))))
+            .flat_map(|&s| {
+                every_action().into_iter().filter_map(move |a| s.apply(a).ok().map(|n| (s, n)))
+            })
             .collect();
         let mut edges: Vec<_> = legal.clone();
         edges.sort_by_key(|(a, b)| (*a as u8, *b as u8));
@@ -277,6 +278,8 @@ mod tests {
         let json = serde_json::to_string(&a).unwrap();
         assert_eq!(json, r#"{"action":"return_for_correction","reason":"insurance_code_wrong"}"#);
         assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), a);
-        assert!(serde_json::from_str::<Action>(r#"{"action":"reject","reason":"because"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Action>(r#"{"action":"reject","reason":"because"}"#).is_err()
+        );
     }
 }

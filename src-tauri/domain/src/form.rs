@@ -58,9 +58,17 @@ fn text(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str, req
     if required && value.trim().is_empty() {
         errors.push(error(field, "E-FORM-REQUIRED", format!("{label}を入力してください。")));
     } else if value.chars().count() > MAX_TEXT {
-        errors.push(error(field, "E-FORM-TOO-LONG", format!("{label}は{MAX_TEXT}文字以内で入力してください。")));
+        errors.push(error(
+            field,
+            "E-FORM-TOO-LONG",
+            format!("{label}は{MAX_TEXT}文字以内で入力してください。"),
+        ));
     } else if value.chars().any(char::is_control) {
-        errors.push(error(field, "E-FORM-CONTROL", format!("{label}に使えない制御文字が含まれています。")));
+        errors.push(error(
+            field,
+            "E-FORM-CONTROL",
+            format!("{label}に使えない制御文字が含まれています。"),
+        ));
     }
 }
 
@@ -78,19 +86,36 @@ pub fn email_shape_ok(email: &str) -> bool {
 
 /// Mail domains people mistype, and what they meant.
 const DOMAIN_TYPOS: &[(&str, &str)] = &[
-    ("gmial.com", "gmail.com"), ("gmai.com", "gmail.com"), ("gmail.co", "gmail.com"), ("gmail.cm", "gmail.com"),
-    ("gamil.com", "gmail.com"), ("gmail.co.jp", "gmail.com"), ("yahoo.co.jo", "yahoo.co.jp"), ("yaho.co.jp", "yahoo.co.jp"),
-    ("yahoo.cojp", "yahoo.co.jp"), ("docomo.ne.jo", "docomo.ne.jp"), ("docomo.co.jp", "docomo.ne.jp"),
-    ("ezweb.ne.jo", "ezweb.ne.jp"), ("ezweb.co.jp", "ezweb.ne.jp"), ("softbank.ne.jo", "softbank.ne.jp"),
-    ("i.softbank.ne.jp", "i.softbank.jp"), ("icloud.co", "icloud.com"), ("hotmial.com", "hotmail.com"),
-    ("outlook.co", "outlook.com"), ("outlok.com", "outlook.com"), ("au.con", "au.com"),
+    ("gmial.com", "gmail.com"),
+    ("gmai.com", "gmail.com"),
+    ("gmail.co", "gmail.com"),
+    ("gmail.cm", "gmail.com"),
+    ("gamil.com", "gmail.com"),
+    ("gmail.co.jp", "gmail.com"),
+    ("yahoo.co.jo", "yahoo.co.jp"),
+    ("yaho.co.jp", "yahoo.co.jp"),
+    ("yahoo.cojp", "yahoo.co.jp"),
+    ("docomo.ne.jo", "docomo.ne.jp"),
+    ("docomo.co.jp", "docomo.ne.jp"),
+    ("ezweb.ne.jo", "ezweb.ne.jp"),
+    ("ezweb.co.jp", "ezweb.ne.jp"),
+    ("softbank.ne.jo", "softbank.ne.jp"),
+    ("i.softbank.ne.jp", "i.softbank.jp"),
+    ("icloud.co", "icloud.com"),
+    ("hotmial.com", "hotmail.com"),
+    ("outlook.co", "outlook.com"),
+    ("outlok.com", "outlook.com"),
+    ("au.con", "au.com"),
 ];
 
 /// The address a likely typo of a common mail domain was meant to be.
 pub fn email_typo_fix(email: &str) -> Option<String> {
     let (local, domain) = email.trim().rsplit_once('@')?;
     let domain = domain.to_ascii_lowercase();
-    DOMAIN_TYPOS.iter().find(|(typo, _)| *typo == domain).map(|(_, right)| format!("{local}@{right}"))
+    DOMAIN_TYPOS
+        .iter()
+        .find(|(typo, _)| *typo == domain)
+        .map(|(_, right)| format!("{local}@{right}"))
 }
 
 /// 10 or 11 digits starting with 0, written with or without hyphens or parentheses.
@@ -108,7 +133,11 @@ impl ApplicationForm {
         let mut errors = Vec::new();
         text(&mut errors, "institution_code", "機関コード", &self.institution_code, true);
         if !self.institution_code.trim().chars().all(|c| c.is_ascii_alphanumeric()) {
-            errors.push(error("institution_code", "E-FORM-INSTITUTION-CODE", "機関コードは半角英数字で入力してください。"));
+            errors.push(error(
+                "institution_code",
+                "E-FORM-INSTITUTION-CODE",
+                "機関コードは半角英数字で入力してください。",
+            ));
         }
         text(&mut errors, "name", "名称", &self.name, true);
         text(&mut errors, "kana", "フリガナ", &self.kana, true);
@@ -123,35 +152,53 @@ impl ApplicationForm {
             errors.push(error("postal_code", e.code(), e.message_ja()));
         }
         if !phone_shape_ok(&self.phone) {
-            errors.push(error("phone", "E-FORM-PHONE", "電話番号は0から始まる10桁または11桁で入力してください。"));
+            errors.push(error(
+                "phone",
+                "E-FORM-PHONE",
+                "電話番号は0から始まる10桁または11桁で入力してください。",
+            ));
         }
         if !email_shape_ok(self.email.trim()) {
             errors.push(error("email", "E-FORM-EMAIL", "メールアドレスの形式が正しくありません。"));
         }
         let prefecture = Prefecture::from_address_prefix(&self.address);
         if prefecture.is_none() && !self.address.trim().is_empty() {
-            errors.push(error("address", "E-FORM-ADDRESS-PREF", "住所は都道府県名から入力してください。"));
+            errors.push(error(
+                "address",
+                "E-FORM-ADDRESS-PREF",
+                "住所は都道府県名から入力してください。",
+            ));
         }
         let insurance_code = match (self.kind, self.insurance_code.as_deref().map(str::trim)) {
             (InstitutionKind::MaternityHome, None | Some("")) => None,
             (_, None | Some("")) => {
-                errors.push(error("insurance_code", "E-FORM-REQUIRED", "保険医療機関コードを入力してください。"));
+                errors.push(error(
+                    "insurance_code",
+                    "E-FORM-REQUIRED",
+                    "保険医療機関コードを入力してください。",
+                ));
                 None
             }
-            (_, Some(code)) => match InsuranceCode::parse(code, CodeContext { prefecture, table: None }) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    errors.push(error("insurance_code", e.code(), e.message_ja()));
-                    None
+            (_, Some(code)) => {
+                match InsuranceCode::parse(code, CodeContext { prefecture, table: None }) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        errors.push(error("insurance_code", e.code(), e.message_ja()));
+                        None
+                    }
                 }
-            },
+            }
         };
         if let (Some(code), Some(pref)) = (insurance_code, prefecture) {
             if code.prefecture() != pref {
                 errors.push(error(
                     "insurance_code",
                     "E-FORM-CODE-PREF",
-                    format!("保険医療機関コードの都道府県（{}）と住所の都道府県（{}）が一致しません。", code.prefecture(), pref),
+                    format!(
+                        "保険医療機関コードの都道府県（{}）と住所の都道府県（{}）が一致しません。",
+                        code.prefecture(),
+                        pref
+                    ),
                 ));
             }
         }

@@ -20,13 +20,8 @@ pub enum InstitutionKind {
 }
 
 impl InstitutionKind {
-    pub const ALL: [InstitutionKind; 5] = [
-        Self::Hospital,
-        Self::Clinic,
-        Self::DentalClinic,
-        Self::MaternityHome,
-        Self::Pharmacy,
-    ];
+    pub const ALL: [InstitutionKind; 5] =
+        [Self::Hospital, Self::Clinic, Self::DentalClinic, Self::MaternityHome, Self::Pharmacy];
 
     /// The stable key used in storage and JSON (the serde name).
     pub fn key(self) -> &'static str {

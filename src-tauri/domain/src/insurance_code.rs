@@ -168,7 +168,8 @@ impl InsuranceCode {
             }
             n => return Err(CodeError::WrongLength(n)),
         };
-        Prefecture::from_number(prefecture).map_err(|_| CodeError::UnknownPrefecture(prefecture))?;
+        Prefecture::from_number(prefecture)
+            .map_err(|_| CodeError::UnknownPrefecture(prefecture))?;
         let tables: Vec<u8> = match table.or(ctx.table.map(ScoreTable::digit)) {
             Some(t) => {
                 ScoreTable::from_digit(t).ok_or(CodeError::UnknownTable(t))?;
@@ -393,7 +394,8 @@ mod tests {
             .any(|s| s.code.digits() == "0110112489"
                 && s.edit == Edit::Transposition { position: 7 }));
         // Transpositions come first, and every suggestion is itself valid.
-        let first_sub = suggestions.iter().position(|s| matches!(s.edit, Edit::Substitution { .. }));
+        let first_sub =
+            suggestions.iter().position(|s| matches!(s.edit, Edit::Substitution { .. }));
         assert!(suggestions[..first_sub.unwrap()]
             .iter()
             .all(|s| matches!(s.edit, Edit::Transposition { .. })));

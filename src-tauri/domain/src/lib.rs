@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod application;
+pub mod call;
 pub mod error;
 pub mod form;
 pub mod institution;
@@ -14,15 +15,15 @@ pub mod notice;
 pub mod postal;
 pub mod postal_region;
 pub mod prefecture;
-pub mod triage;
 mod text;
+pub mod triage;
 
 pub use application::{Action, ApplicationStatus, RejectReason, ReturnReason, TransitionError};
 pub use error::Coded;
 pub use form::{ApplicationForm, ValidForm};
-pub use notice::NoticeKind;
 pub use institution::{InstitutionKind, ScoreTable};
 pub use insurance_code::{CodeContext, CodeError, InsuranceCode, Suggestion};
 pub use municipality::{MunicipalityCode, MunicipalityCodeError};
+pub use notice::NoticeKind;
 pub use postal::{PostalCode, PostalCodeError};
 pub use prefecture::{Prefecture, PrefectureError};

@@ -68,7 +68,8 @@ impl std::str::FromStr for MunicipalityCode {
             return Err(malformed());
         }
         let pref = d[0] * 10 + d[1];
-        Prefecture::from_number(pref).map_err(|_| MunicipalityCodeError::UnknownPrefecture(pref))?;
+        Prefecture::from_number(pref)
+            .map_err(|_| MunicipalityCodeError::UnknownPrefecture(pref))?;
         let expected = check_digit(&d[..5]);
         if let Some(&found) = d.get(5) {
             if found != expected {
@@ -109,6 +110,9 @@ mod tests {
             "481016".parse::<MunicipalityCode>(),
             Err(MunicipalityCodeError::UnknownPrefecture(48))
         );
-        assert!(matches!("1310".parse::<MunicipalityCode>(), Err(MunicipalityCodeError::Malformed(_))));
+        assert!(matches!(
+            "1310".parse::<MunicipalityCode>(),
+            Err(MunicipalityCodeError::Malformed(_))
+        ));
     }
 }

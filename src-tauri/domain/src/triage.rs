@@ -32,7 +32,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [Self::Resolved, Self::Reapply, Self::PrefectureContacts, Self::Escalate];
+    pub const ALL: [Outcome; 4] =
+        [Self::Resolved, Self::Reapply, Self::PrefectureContacts, Self::Escalate];
 
     /// The wire name (`resolved`, `reapply` …), for tables and charts.
     pub fn key(self) -> &'static str {
@@ -144,8 +145,12 @@ impl crate::Coded for TreeError {
     }
     fn message_ja(&self) -> String {
         match self {
-            Self::Parse(_) => "トラブル対応の手順ファイルを読み取れません。サポートへご連絡ください。".into(),
-            Self::Invalid(problems) => format!("トラブル対応の手順に誤りがあります（{}）。", problems.join("、")),
+            Self::Parse(_) => {
+                "トラブル対応の手順ファイルを読み取れません。サポートへご連絡ください。".into()
+            }
+            Self::Invalid(problems) => {
+                format!("トラブル対応の手順に誤りがあります（{}）。", problems.join("、"))
+            }
         }
     }
 }
@@ -158,14 +163,20 @@ impl Tree {
     pub fn parse(text: &str) -> Result<Self, TreeError> {
         let tree: Tree = toml::from_str(text).map_err(|e| TreeError::Parse(e.to_string()))?;
         let problems = tree.problems();
-        if problems.is_empty() { Ok(tree) } else { Err(TreeError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(tree)
+        } else {
+            Err(TreeError::Invalid(problems))
+        }
     }
 
     /// The national tree, parsed and checked once per process; a build whose file is broken
     /// fails its tests, never an officer.
     pub fn national() -> &'static Self {
         static TREE: std::sync::OnceLock<Tree> = std::sync::OnceLock::new();
-        TREE.get_or_init(|| Self::parse(NATIONAL).expect("the shipped tree is checked by its tests"))
+        TREE.get_or_init(|| {
+            Self::parse(NATIONAL).expect("the shipped tree is checked by its tests")
+        })
     }
 
     pub fn node(&self, id: &str) -> Option<&Node> {
@@ -198,11 +209,21 @@ impl Tree {
                 }
             }
             match node.kind {
-                NodeKind::Ask if node.choices.is_empty() => problems.push(format!("{id} asks with no choices")),
-                NodeKind::Ask if node.choices.len() > MAX_CHOICES => problems.push(format!("{id} has more than {MAX_CHOICES} choices")),
-                NodeKind::Instruct if node.next.is_none() => problems.push(format!("{id} instructs with no next node")),
-                NodeKind::End if node.outcome.is_none() => problems.push(format!("{id} ends without an outcome")),
-                NodeKind::End if !node.choices.is_empty() || node.next.is_some() => problems.push(format!("{id} ends but leads on")),
+                NodeKind::Ask if node.choices.is_empty() => {
+                    problems.push(format!("{id} asks with no choices"))
+                }
+                NodeKind::Ask if node.choices.len() > MAX_CHOICES => {
+                    problems.push(format!("{id} has more than {MAX_CHOICES} choices"))
+                }
+                NodeKind::Instruct if node.next.is_none() => {
+                    problems.push(format!("{id} instructs with no next node"))
+                }
+                NodeKind::End if node.outcome.is_none() => {
+                    problems.push(format!("{id} ends without an outcome"))
+                }
+                NodeKind::End if !node.choices.is_empty() || node.next.is_some() => {
+                    problems.push(format!("{id} ends but leads on"))
+                }
                 _ => {}
             }
             if node.say.trim().is_empty() || node.title.trim().is_empty() {
@@ -214,8 +235,12 @@ impl Tree {
             problems.push(format!("{id} cannot be reached from the start"));
         }
         // Nodes from which some ending can be reached, grown backwards from the endings.
-        let mut ends_reached: BTreeSet<&str> =
-            self.nodes.iter().filter(|(_, n)| n.kind == NodeKind::End).map(|(id, _)| id.as_str()).collect();
+        let mut ends_reached: BTreeSet<&str> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.kind == NodeKind::End)
+            .map(|(id, _)| id.as_str())
+            .collect();
         loop {
             let before = ends_reached.len();
             for (id, node) in &self.nodes {
@@ -235,7 +260,11 @@ impl Tree {
 
     /// Lays a prefecture's wording over this tree; each replaced node keeps the national text
     /// beside it so the screen can say which it shows. Unknown node ids are refused.
-    pub fn with_overrides(mut self, prefecture: &str, overrides: &Overrides) -> Result<Self, TreeError> {
+    pub fn with_overrides(
+        mut self,
+        prefecture: &str,
+        overrides: &Overrides,
+    ) -> Result<Self, TreeError> {
         self.check_overrides(overrides)?;
         for (id, say) in overrides.say.iter().filter(|(_, s)| !s.trim().is_empty()) {
             let node = self.nodes.get_mut(id).expect("checked above");
@@ -247,9 +276,17 @@ impl Tree {
 
     /// A prefecture's wording may only replace nodes this tree has.
     pub fn check_overrides(&self, overrides: &Overrides) -> Result<(), TreeError> {
-        let unknown: Vec<String> =
-            overrides.say.keys().filter(|id| !self.nodes.contains_key(*id)).map(|id| format!("override for unknown node {id:?}")).collect();
-        if unknown.is_empty() { Ok(()) } else { Err(TreeError::Invalid(unknown)) }
+        let unknown: Vec<String> = overrides
+            .say
+            .keys()
+            .filter(|id| !self.nodes.contains_key(*id))
+            .map(|id| format!("override for unknown node {id:?}"))
+            .collect();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(TreeError::Invalid(unknown))
+        }
     }
 
     /// Every (node id, seed item) pair, for the coverage test and the FAQ index.
@@ -263,6 +300,12 @@ impl Tree {
         items
     }
 }
+
+/// Japan's time, for the dates the office counts by (no daylight saving).
+pub const JST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(9 * 3600) {
+    Some(offset) => offset,
+    None => panic!("a valid offset"),
+};
 
 /// The 定期報告 window a prefecture sets (dates inclusive, in JST).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,16 +323,26 @@ pub struct ReportingWindow {
 pub enum ReportingAnswer {
     /// The prefecture has not set a window in 設定.
     NotSet,
-    Before { starts: chrono::NaiveDate, days: i64 },
-    Open { ends: chrono::NaiveDate, days_left: i64 },
-    After { ended: chrono::NaiveDate },
+    Before {
+        starts: chrono::NaiveDate,
+        days: i64,
+    },
+    Open {
+        ends: chrono::NaiveDate,
+        days_left: i64,
+    },
+    After {
+        ended: chrono::NaiveDate,
+    },
 }
 
 impl ReportingAnswer {
     pub fn of(window: Option<ReportingWindow>, today: chrono::NaiveDate) -> Self {
         match window {
             None => Self::NotSet,
-            Some(w) if today < w.starts => Self::Before { starts: w.starts, days: (w.starts - today).num_days() },
+            Some(w) if today < w.starts => {
+                Self::Before { starts: w.starts, days: (w.starts - today).num_days() }
+            }
             Some(w) if today > w.ends => Self::After { ended: w.ends },
             Some(w) => Self::Open { ends: w.ends, days_left: (w.ends - today).num_days() },
         }
@@ -307,9 +360,15 @@ impl ReportingAnswer {
     pub fn message_ja(self) -> String {
         let d = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
         match self {
-            Self::NotSet => "この都道府県の定期報告期間が設定されていません（設定で登録できます）。".into(),
-            Self::Before { starts, days } => format!("定期報告期間の前です。{}から報告できます（あと{days}日）。", d(starts)),
-            Self::Open { ends, days_left } => format!("今日は定期報告期間内です（{}まで、残り{days_left}日）。", d(ends)),
+            Self::NotSet => {
+                "この都道府県の定期報告期間が設定されていません（設定で登録できます）。".into()
+            }
+            Self::Before { starts, days } => {
+                format!("定期報告期間の前です。{}から報告できます（あと{days}日）。", d(starts))
+            }
+            Self::Open { ends, days_left } => {
+                format!("今日は定期報告期間内です（{}まで、残り{days_left}日）。", d(ends))
+            }
             Self::After { ended } => format!("定期報告期間は{}に終わりました。", d(ended)),
         }
     }
@@ -319,6 +378,25 @@ impl ReportingWindow {
     /// A window must start on or before it ends.
     pub fn new(starts: chrono::NaiveDate, ends: chrono::NaiveDate) -> Option<Self> {
         (starts <= ends).then_some(Self { starts, ends })
+    }
+
+    /// The same rule for a window that arrived whole (from the window or a desk's upload).
+    pub fn check(self) -> Result<Self, ReportingWindowError> {
+        Self::new(self.starts, self.ends).ok_or(ReportingWindowError)
+    }
+}
+
+/// A 定期報告 window that ends before it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the reporting window starts after it ends")]
+pub struct ReportingWindowError;
+
+impl crate::Coded for ReportingWindowError {
+    fn code(&self) -> &'static str {
+        "E-REPORTING-WINDOW"
+    }
+    fn message_ja(&self) -> String {
+        "定期報告期間の開始日は終了日以前にしてください。".into()
     }
 }
 
@@ -383,10 +461,12 @@ mod tests {
         let items = tree.seed_items();
         let reachable = tree.reachable();
         for (item, what) in SEED_ITEMS {
-            let nodes = items.get(item).unwrap_or_else(|| panic!("{item} ({what}) is not in the tree"));
+            let nodes =
+                items.get(item).unwrap_or_else(|| panic!("{item} ({what}) is not in the tree"));
             assert!(nodes.iter().any(|n| reachable.contains(n)), "{item} ({what}) is unreachable");
         }
-        let unknown: Vec<&&str> = items.keys().filter(|i| !SEED_ITEMS.iter().any(|(s, _)| s == *i)).collect();
+        let unknown: Vec<&&str> =
+            items.keys().filter(|i| !SEED_ITEMS.iter().any(|(s, _)| s == *i)).collect();
         assert!(unknown.is_empty(), "seed tags not in the list: {unknown:?}");
     }
 
@@ -412,7 +492,13 @@ mod tests {
         "#;
         let TreeError::Invalid(problems) = Tree::parse(text).unwrap_err() else { panic!() };
         let all = problems.join("\n");
-        for expected in ["a leads to unknown node \"nowhere\"", "c ends without an outcome", "c cannot be reached", "a never reaches an ending", "b never reaches an ending"] {
+        for expected in [
+            "a leads to unknown node \"nowhere\"",
+            "c ends without an outcome",
+            "c cannot be reached",
+            "a never reaches an ending",
+            "b never reaches an ending",
+        ] {
             assert!(all.contains(expected), "{expected} missing from:\n{all}");
         }
     }
@@ -442,11 +528,23 @@ mod tests {
         let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
         let w = ReportingWindow::new(d("2027-01-04"), d("2027-03-31")).unwrap();
         assert!(ReportingWindow::new(d("2027-03-31"), d("2027-01-04")).is_none());
-        assert_eq!(ReportingAnswer::of(Some(w), d("2026-11-25")), ReportingAnswer::Before { starts: w.starts, days: 40 });
-        assert_eq!(ReportingAnswer::of(Some(w), d("2027-01-04")).suggested_choice(), Some(1), "the first day is inside");
-        assert_eq!(ReportingAnswer::of(Some(w), d("2027-03-31")), ReportingAnswer::Open { ends: w.ends, days_left: 0 });
+        assert_eq!(
+            ReportingAnswer::of(Some(w), d("2026-11-25")),
+            ReportingAnswer::Before { starts: w.starts, days: 40 }
+        );
+        assert_eq!(
+            ReportingAnswer::of(Some(w), d("2027-01-04")).suggested_choice(),
+            Some(1),
+            "the first day is inside"
+        );
+        assert_eq!(
+            ReportingAnswer::of(Some(w), d("2027-03-31")),
+            ReportingAnswer::Open { ends: w.ends, days_left: 0 }
+        );
         assert_eq!(ReportingAnswer::of(Some(w), d("2027-04-01")).suggested_choice(), Some(0));
         assert_eq!(ReportingAnswer::of(None, d("2027-01-10")).suggested_choice(), None);
-        assert!(ReportingAnswer::of(Some(w), d("2026-11-25")).message_ja().contains("2027年1月4日から"));
+        assert!(ReportingAnswer::of(Some(w), d("2026-11-25"))
+            .message_ja()
+            .contains("2027年1月4日から"));
     }
 }

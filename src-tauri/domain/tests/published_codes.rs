@@ -95,7 +95,9 @@ fn postal_codes_mostly_lie_in_their_prefecture() {
         let f: Vec<&str> = line.split(',').collect();
         let Ok(postal) = f[3].parse::<madoguchi_domain::PostalCode>() else { continue };
         total += 1;
-        if madoguchi_domain::postal_region::usual_prefecture(&postal).map(|p| p.code()) == Some(f[0][..2].to_owned()) {
+        if madoguchi_domain::postal_region::usual_prefecture(&postal).map(|p| p.code())
+            == Some(f[0][..2].to_owned())
+        {
             agree += 1;
         }
     }

@@ -46,7 +46,8 @@ impl Window {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/madoguchi")
         });
         let tauri_driver = required_path("TAURI_DRIVER_BIN", || PathBuf::from("tauri-driver"));
-        let native = required_path("WEBKIT_WEBDRIVER_BIN", || PathBuf::from("/usr/bin/WebKitWebDriver"));
+        let native =
+            required_path("WEBKIT_WEBDRIVER_BIN", || PathBuf::from("/usr/bin/WebKitWebDriver"));
         let home = tempfile::tempdir().unwrap();
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new(tauri_driver)
@@ -67,7 +68,12 @@ impl Window {
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         let client = loop {
-            match ClientBuilder::rustls().expect("rustls").capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(c) => break c,
                 Err(e) if started.elapsed() < Duration::from_secs(30) => {
                     let _ = e;
@@ -93,7 +99,12 @@ impl Window {
 
     /// Calls one of the app's commands as the page would, with a channel argument named
     /// `channel` when given (its messages are counted in `window.__e2eMessages`).
-    pub async fn invoke(&self, cmd: &str, args: serde_json::Value, channel: Option<&str>) -> Result<serde_json::Value, serde_json::Value> {
+    pub async fn invoke(
+        &self,
+        cmd: &str,
+        args: serde_json::Value,
+        channel: Option<&str>,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         let script = r#"
             const [cmd, args, channel, done] = arguments;
             const internals = window.__TAURI_INTERNALS__;
@@ -106,7 +117,10 @@ impl Window {
         "#;
         let answer = self
             .client
-            .execute_async(script, vec![cmd.into(), args, channel.map_or(serde_json::Value::Null, Into::into)])
+            .execute_async(
+                script,
+                vec![cmd.into(), args, channel.map_or(serde_json::Value::Null, Into::into)],
+            )
             .await
             .expect("execute_async");
         match answer.get("ok") {

@@ -11,7 +11,8 @@ use std::rc::Rc;
 use encoding_rs::{Encoding, SHIFT_JIS, UTF_8};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 use madoguchi_domain::{
-    CodeContext, CodeError, Coded, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ScoreTable,
+    CodeContext, CodeError, Coded, InstitutionKind, InsuranceCode, PostalCode, Prefecture,
+    ScoreTable,
 };
 use serde::Serialize;
 
@@ -88,9 +89,13 @@ impl RowError {
     /// The reason in Japanese, for the import report the officer reads.
     pub fn message_ja(&self) -> String {
         let what = match &self.problem {
-            RowProblem::ColumnCount { found, expected } => format!("列の数が{found}です（{expected}列のはずです）"),
+            RowProblem::ColumnCount { found, expected } => {
+                format!("列の数が{found}です（{expected}列のはずです）")
+            }
             RowProblem::Encoding => "文字化けしています（文字コードが壊れています）".into(),
-            RowProblem::Code { value, reason } => format!("保険医療機関コード「{value}」が正しくありません（{reason}）"),
+            RowProblem::Code { value, reason } => {
+                format!("保険医療機関コード「{value}」が正しくありません（{reason}）")
+            }
             RowProblem::Postal { value } => format!("郵便番号「{value}」が7桁ではありません"),
             RowProblem::Prefecture { value } => format!("都道府県コード「{value}」がありません"),
             RowProblem::Empty { field } => format!("{field}が空です"),
@@ -151,7 +156,9 @@ struct NaviiColumns {
 
 impl NaviiColumns {
     fn from_header(header: &csv::StringRecord) -> Option<Self> {
-        let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}')));
+        let find = |names: &[&str]| {
+            header.iter().position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}')))
+        };
         Some(Self {
             id: find(&["ID"])?,
             name: find(&["正式名称", "名称"])?,
@@ -200,7 +207,8 @@ fn sniff(head: &[u8]) -> &'static Encoding {
             }
             Err(e) => {
                 let (good, after) = rest.split_at(e.valid_up_to());
-                valid_multibyte += std::str::from_utf8(good).map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
+                valid_multibyte += std::str::from_utf8(good)
+                    .map_or(0, |s| s.chars().filter(|c| !c.is_ascii()).count());
                 // A character cut off at the end of the sample is not an error.
                 let Some(len) = e.error_len() else { break };
                 invalid += 1;
@@ -244,7 +252,8 @@ impl<R: Read> Records<R> {
     /// Opens a list; `file_name` tells the ナビイ files apart (their kind is in the name).
     pub fn open(inner: R, file_name: &str) -> Result<Self, ImportError> {
         let read = Rc::new(Cell::new(0));
-        let mut buffered = BufReader::with_capacity(1 << 16, Counting { inner, read: read.clone() });
+        let mut buffered =
+            BufReader::with_capacity(1 << 16, Counting { inner, read: read.clone() });
         let encoding = sniff(buffered.fill_buf()?);
         let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).build(buffered);
         // Records end at LF: with CRLF as one terminator the csv crate counts a record's line
@@ -260,26 +269,39 @@ impl<R: Read> Records<R> {
         if !reader.read_record(&mut first).map_err(|e| unknown(e.to_string()))? {
             return Err(unknown("empty file".into()));
         }
-        let (format, pending) = if first.get(0).map(|h| h.trim_start_matches('\u{feff}').trim()) == Some("ID") {
-            let base = std::path::Path::new(file_name)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(file_name);
-            let kind = NAVII_FILES
-                .iter()
-                .find(|(prefix, _)| base.starts_with(prefix))
-                .map(|(_, k)| *k)
-                .ok_or_else(|| unknown(format!("ナビイ file name {base:?} names no kind")))?;
-            let columns = NaviiColumns::from_header(&first)
-                .ok_or_else(|| unknown("ナビイ header lacks ID/名称/都道府県コード/所在地".into()))?;
-            (Format::Navii { kind, columns }, None)
-        } else if first.len() == 5 && first[0].len() == 9 && first[0].bytes().all(|b| b.is_ascii_digit()) {
-            (Format::CodeList, Some(first))
-        } else {
-            let shown: Vec<&str> = first.iter().take(5).collect();
-            return Err(unknown(format!("first row {shown:?}")));
-        };
-        Ok(Self { reader, format, pending, record: csv::StringRecord::new(), read, encoding, failure: None })
+        let (format, pending) =
+            if first.get(0).map(|h| h.trim_start_matches('\u{feff}').trim()) == Some("ID") {
+                let base = std::path::Path::new(file_name)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or(file_name);
+                let kind = NAVII_FILES
+                    .iter()
+                    .find(|(prefix, _)| base.starts_with(prefix))
+                    .map(|(_, k)| *k)
+                    .ok_or_else(|| unknown(format!("ナビイ file name {base:?} names no kind")))?;
+                let columns = NaviiColumns::from_header(&first).ok_or_else(|| {
+                    unknown("ナビイ header lacks ID/名称/都道府県コード/所在地".into())
+                })?;
+                (Format::Navii { kind, columns }, None)
+            } else if first.len() == 5
+                && first[0].len() == 9
+                && first[0].bytes().all(|b| b.is_ascii_digit())
+            {
+                (Format::CodeList, Some(first))
+            } else {
+                let shown: Vec<&str> = first.iter().take(5).collect();
+                return Err(unknown(format!("first row {shown:?}")));
+            };
+        Ok(Self {
+            reader,
+            format,
+            pending,
+            record: csv::StringRecord::new(),
+            read,
+            encoding,
+            failure: None,
+        })
     }
 
     /// The read error that ended the records early, if one did. Check it after the last record.
@@ -318,7 +340,10 @@ impl<R: Read> Iterator for Records<R> {
                     let line = e.position().map_or(0, |p| p.line());
                     // A malformed row is skipped; an I/O error ends the file.
                     if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        return Some(Err(RowError { line, problem: RowProblem::Csv { message: e.to_string() } }));
+                        return Some(Err(RowError {
+                            line,
+                            problem: RowProblem::Csv { message: e.to_string() },
+                        }));
                     }
                     if let csv::ErrorKind::Io(io) = e.into_kind() {
                         self.failure = Some(io);
@@ -348,14 +373,18 @@ fn code_list_row(row: &csv::StringRecord, line: u64) -> Result<InstitutionRecord
         return Err(RowProblem::ColumnCount { found: row.len(), expected: 5 });
     }
     let key9 = row[0].trim();
-    let parse = |table| InsuranceCode::parse(key9, CodeContext { prefecture: None, table: Some(table) });
+    let parse =
+        |table| InsuranceCode::parse(key9, CodeContext { prefecture: None, table: Some(table) });
     let code = match parse(ScoreTable::Medical) {
         Err(CodeError::CheckDigit { .. }) => parse(ScoreTable::Dental),
         other => other,
     }
     .map_err(|e| RowProblem::Code { value: key9.to_owned(), reason: e.message_ja() })?;
     if row[1].trim() != code.seven() {
-        return Err(RowProblem::Code { value: row[1].trim().to_owned(), reason: "1列目と2列目の7桁が一致しません".into() });
+        return Err(RowProblem::Code {
+            value: row[1].trim().to_owned(),
+            reason: "1列目と2列目の7桁が一致しません".into(),
+        });
     }
     let name = non_empty(&row[2], "名称")?;
     let postal = row[3].trim();
@@ -368,7 +397,11 @@ fn code_list_row(row: &csv::StringRecord, line: u64) -> Result<InstitutionRecord
         source: Source::CodeList,
         key: code.digits(),
         // 医療法 §3: only a hospital may call itself 病院, so the name tells the two apart.
-        kind: Some(if row[2].contains("病院") { InstitutionKind::Hospital } else { InstitutionKind::Clinic }),
+        kind: Some(if row[2].contains("病院") {
+            InstitutionKind::Hospital
+        } else {
+            InstitutionKind::Clinic
+        }),
         insurance_code: Some(code),
         name,
         kana: None,

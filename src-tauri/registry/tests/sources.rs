@@ -49,7 +49,8 @@ fn shift_jis_from_excel_reads_the_same() {
     let sample: String = utf8.split_inclusive("\r\n").take(2_000).collect();
     let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&sample);
     assert!(!unmappable, "sample must be representable in Shift_JIS");
-    let from_sjis: Vec<_> = Records::open(&sjis[..], "x.csv").unwrap().collect::<Result<_, _>>().unwrap();
+    let from_sjis: Vec<_> =
+        Records::open(&sjis[..], "x.csv").unwrap().collect::<Result<_, _>>().unwrap();
     let from_utf8: Vec<_> =
         Records::open(sample.as_bytes(), "x.csv").unwrap().collect::<Result<_, _>>().unwrap();
     assert_eq!(from_sjis.len(), 2_000);
@@ -63,19 +64,27 @@ fn navii_files_with_bom_and_quoted_header() {
     let file = format!(
         "{NAVII_HEADER}\"0113000001\",\"医療法人 さくら病院\",\"イリョウホウジン サクラビョウイン\",\"さくら\",\"01\",\"011002\",\"札幌市中央区北１条西２丁目\",\"43.06\",\"141.35\"\r\n"
     );
-    let records: Vec<_> = Records::open(file.as_bytes(), "/tmp/01-1_hospital_facility_info_20250601.csv")
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let records: Vec<_> =
+        Records::open(file.as_bytes(), "/tmp/01-1_hospital_facility_info_20250601.csv")
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     assert_eq!(records.len(), 1);
     let r = &records[0];
-    assert_eq!((r.source, r.key.as_str(), r.kind), (Source::Navii, "0113000001", Some(InstitutionKind::Hospital)));
+    assert_eq!(
+        (r.source, r.key.as_str(), r.kind),
+        (Source::Navii, "0113000001", Some(InstitutionKind::Hospital))
+    );
     assert_eq!(r.kana.as_deref(), Some("イリョウホウジン サクラビョウイン"));
     assert_eq!(r.municipality_code.as_deref(), Some("011002"));
     assert_eq!(r.line, 2);
 
     let pharmacy = "\u{feff}\"ID\",\"名称\",\"フリガナ\",\"都道府県コード\",\"所在地\"\n\"P1\",\"ひまわり薬局\",\"ヒマワリヤッキョク\",\"13\",\"千代田区\"\n";
-    let r = Records::open(pharmacy.as_bytes(), "05_pharmacy_info_20250601.csv").unwrap().next().unwrap().unwrap();
+    let r = Records::open(pharmacy.as_bytes(), "05_pharmacy_info_20250601.csv")
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
     assert_eq!((r.kind, r.name.as_str()), (Some(InstitutionKind::Pharmacy), "ひまわり薬局"));
 }
 

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::{config::Config, http::token_hash, storage};
 use clap::{Parser, Subcommand};
 use madoguchi_domain::Prefecture;
-use crate::{config::Config, http::token_hash, storage};
 use rand::Rng;
 
 /// Madoguchi central server: receives 新規ユーザ登録申請, records officers' decisions and the
@@ -119,7 +119,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let storage = storage::open(&config.database).await?;
             for path in files {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-                let records = madoguchi_registry::Records::open(std::fs::File::open(&path)?, &name)?;
+                let records =
+                    madoguchi_registry::Records::open(std::fs::File::open(&path)?, &name)?;
                 let (mut good, mut bad) = (Vec::new(), 0usize);
                 for r in records {
                     match r {

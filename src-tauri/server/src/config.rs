@@ -40,7 +40,12 @@ pub enum ConfigError {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { listen: default_listen(), database: default_database(), tls_cert: None, tls_key: None }
+        Self {
+            listen: default_listen(),
+            database: default_database(),
+            tls_cert: None,
+            tls_key: None,
+        }
     }
 }
 
@@ -50,7 +55,8 @@ impl Config {
         let Some(path) = path else { return Ok(Self::default()) };
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })
+        toml::from_str(&text)
+            .map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })
     }
 
     /// The certificate and key, both required: the server speaks HTTPS only.
@@ -68,7 +74,10 @@ mod tests {
 
     #[test]
     fn file_values_and_defaults() {
-        let c: Config = toml::from_str("database = \"postgres://x@y/z\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"").unwrap();
+        let c: Config = toml::from_str(
+            "database = \"postgres://x@y/z\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"",
+        )
+        .unwrap();
         assert_eq!(c.listen, default_listen());
         assert_eq!(c.database, "postgres://x@y/z");
         assert!(c.tls().is_ok());

@@ -88,7 +88,10 @@ pub fn plan(
     now: &str,
 ) -> Result<Plan, DecisionError> {
     if request.expected_version != current.version {
-        return Err(DecisionError::Stale { expected: request.expected_version, current: Box::new(current.clone()) });
+        return Err(DecisionError::Stale {
+            expected: request.expected_version,
+            current: Box::new(current.clone()),
+        });
     }
     let status = current
         .status
@@ -108,7 +111,8 @@ pub fn plan(
             }
             let login_id = (issue.login_id)();
             next.login_id = Some(login_id.clone());
-            let facts = Facts::Issuance { login_id: login_id.clone(), link: (issue.password_link)() };
+            let facts =
+                Facts::Issuance { login_id: login_id.clone(), link: (issue.password_link)() };
             (Some(facts), Some(login_id), None)
         }
         Action::ApproveExistingAccount => {
@@ -133,10 +137,14 @@ pub fn plan(
         let number = format!("{:014}", current.id);
         let address = current.form.address.clone();
         let facts = match &f {
-            Facts::Issuance { login_id, link } => NoticeFacts::Issuance { login_id, password_link: link },
-            Facts::Existing { login_id } => {
-                NoticeFacts::ExistingAccount { login_id, application_number: &number, prefecture_address: &address }
+            Facts::Issuance { login_id, link } => {
+                NoticeFacts::Issuance { login_id, password_link: link }
             }
+            Facts::Existing { login_id } => NoticeFacts::ExistingAccount {
+                login_id,
+                application_number: &number,
+                prefecture_address: &address,
+            },
             Facts::Returned(reason) => NoticeFacts::Returned { reason: *reason, note },
             Facts::Rejected(reason) => NoticeFacts::Rejected { reason: *reason, note },
         };

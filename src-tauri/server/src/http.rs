@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use madoguchi_domain::api::{
-    Account, ApiError, ApplicationDetail, CallRecord, ChangesPage, DecisionRequest, DecisionResponse, FieldError, Notice,
-    PrefectureSettings, Receipt, Stored, SubmittedBy,
+    Account, ApiError, ApplicationDetail, CallRecord, ChangesPage, DecisionRequest,
+    DecisionResponse, FieldError, Notice, PrefectureSettings, Receipt, Stored, SubmittedBy,
 };
 use madoguchi_domain::ApplicationForm;
 use serde::{Deserialize, Serialize};
@@ -35,8 +35,22 @@ pub struct AppState {
 pub struct Failure(StatusCode, ApiError);
 
 impl Failure {
+    /// A refusal that carries the error's code and its Japanese sentence; the detail is logged.
+    fn coded(status: StatusCode, e: &impl madoguchi_domain::Coded) -> Self {
+        log::info!("refused with {}: {e}", e.code());
+        Self::new(status, e.code(), &e.message_ja())
+    }
+
     fn new(status: StatusCode, code: &str, message: &str) -> Self {
-        Self(status, ApiError { code: code.into(), message: message.into(), fields: Vec::new(), current: None })
+        Self(
+            status,
+            ApiError {
+                code: code.into(),
+                message: message.into(),
+                fields: Vec::new(),
+                current: None,
+            },
+        )
     }
 }
 
@@ -49,7 +63,11 @@ impl IntoResponse for Failure {
 impl From<StorageError> for Failure {
     fn from(e: StorageError) -> Self {
         log::error!("storage: {e}");
-        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "E-SERVER-STORAGE", "サーバーで一時的な問題が起きました。しばらくしてからもう一度お試しください。")
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "E-SERVER-STORAGE",
+            "サーバーで一時的な問題が起きました。しばらくしてからもう一度お試しください。",
+        )
     }
 }
 
@@ -62,7 +80,11 @@ fn bad_json(e: JsonRejection) -> Failure {
         _ => StatusCode::BAD_REQUEST,
     };
     let mut f = Failure::new(status, "E-API-BODY", "送信された内容を読み取れませんでした。");
-    f.1.fields.push(FieldError { field: "body".into(), code: "E-API-BODY".into(), message: e.body_text() });
+    f.1.fields.push(FieldError {
+        field: "body".into(),
+        code: "E-API-BODY".into(),
+        message: e.body_text(),
+    });
     f
 }
 
@@ -77,9 +99,17 @@ pub struct Authenticated(pub Officer);
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let unauthorised =
-            || Failure::new(StatusCode::UNAUTHORIZED, "E-AUTH", "認証できませんでした。設定のサーバー接続情報（トークン）を確認してください。");
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorised = || {
+            Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "E-AUTH",
+                "認証できませんでした。設定のサーバー接続情報（トークン）を確認してください。",
+            )
+        };
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -107,9 +137,17 @@ async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-async fn intake_as(state: &AppState, form: ApplicationForm, by: SubmittedBy) -> Result<Receipt, Failure> {
+async fn intake_as(
+    state: &AppState,
+    form: ApplicationForm,
+    by: SubmittedBy,
+) -> Result<Receipt, Failure> {
     let valid = form.validate().map_err(|fields| {
-        let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-FORM", "入力内容に誤りがあります。各項目の説明を確認してください。");
+        let mut f = Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E-FORM",
+            "入力内容に誤りがあります。各項目の説明を確認してください。",
+        );
         f.1.fields = fields;
         f
     })?;
@@ -120,7 +158,10 @@ async fn intake_as(state: &AppState, form: ApplicationForm, by: SubmittedBy) -> 
 /// stored unless every field passes.
 #[utoipa::path(post, path = "/v1/applications", request_body = ApplicationForm,
     responses((status = 201, body = Receipt), (status = 422, body = ApiError), (status = 400, body = ApiError)))]
-async fn intake(State(state): State<AppState>, body: Result<Json<ApplicationForm>, JsonRejection>) -> Result<(StatusCode, Json<Receipt>), Failure> {
+async fn intake(
+    State(state): State<AppState>,
+    body: Result<Json<ApplicationForm>, JsonRejection>,
+) -> Result<(StatusCode, Json<Receipt>), Failure> {
     let Json(form) = body.map_err(bad_json)?;
     let receipt = intake_as(&state, form, SubmittedBy::Institution).await?;
     log::info!("application {} received for prefecture {}", receipt.id, receipt.prefecture.code());
@@ -138,7 +179,11 @@ async fn proxy_intake(
     let Json(form) = body.map_err(bad_json)?;
     if let Ok(valid) = form.validate() {
         if valid.prefecture != officer.prefecture {
-            return Err(Failure::new(StatusCode::FORBIDDEN, "E-AUTH-PREFECTURE", "担当する都道府県の機関の申請だけを入力できます。"));
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "E-AUTH-PREFECTURE",
+                "担当する都道府県の機関の申請だけを入力できます。",
+            ));
         }
     }
     let receipt = intake_as(&state, form, SubmittedBy::Prefecture).await?;
@@ -156,7 +201,8 @@ async fn application(
     Authenticated(officer): Authenticated,
     Path(id): Path<i64>,
 ) -> Result<Json<ApplicationDetail>, Failure> {
-    let application = state.storage.application(officer.prefecture, id).await?.ok_or_else(not_found)?;
+    let application =
+        state.storage.application(officer.prefecture, id).await?.ok_or_else(not_found)?;
     let audit = state.storage.audit(officer.prefecture, id).await?;
     Ok(Json(ApplicationDetail { application, audit }))
 }
@@ -178,16 +224,27 @@ async fn decide(
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| Failure::new(StatusCode::BAD_REQUEST, "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。"))?;
+        .ok_or_else(|| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "E-API-IDEMPOTENCY",
+                "Idempotency-Key ヘッダーが必要です。",
+            )
+        })?;
     let answer = match state.storage.decide(&officer, id, &request, key, &now()).await? {
         Ok(answer) => answer,
         Err(refusal) => {
             log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
-            return Ok(Failure(StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT), refusal.to_api()).into_response());
+            return Ok(Failure(
+                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
+                refusal.to_api(),
+            )
+            .into_response());
         }
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body).into_response())
+    Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body)
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -200,7 +257,13 @@ pub struct Page {
 }
 
 fn page(q: Result<Query<Page>, QueryRejection>) -> Result<(i64, i64), Failure> {
-    let Query(p) = q.map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "E-API-QUERY", &format!("検索条件が正しくありません: {e}")))?;
+    let Query(p) = q.map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "E-API-QUERY",
+            &format!("検索条件が正しくありません: {e}"),
+        )
+    })?;
     Ok((p.since.max(0), p.limit.unwrap_or(500).clamp(1, MAX_PAGE)))
 }
 
@@ -230,12 +293,19 @@ async fn notices(
 }
 
 #[utoipa::path(get, path = "/v1/accounts", security(("bearer" = [])), responses((status = 200, body = [Account])))]
-async fn accounts(State(state): State<AppState>, Authenticated(officer): Authenticated) -> Result<Json<Vec<Account>>, Failure> {
+async fn accounts(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+) -> Result<Json<Vec<Account>>, Failure> {
     Ok(Json(state.storage.accounts(officer.prefecture).await?))
 }
 
 fn other_prefecture() -> Failure {
-    Failure::new(StatusCode::FORBIDDEN, "E-AUTH-PREFECTURE", "担当する都道府県の記録だけを登録できます。")
+    Failure::new(
+        StatusCode::FORBIDDEN,
+        "E-AUTH-PREFECTURE",
+        "担当する都道府県の記録だけを登録できます。",
+    )
 }
 
 /// 対応記録: a desk uploads a call whole (again after each change); the newer copy wins, and
@@ -253,7 +323,11 @@ async fn put_call(
         return Err(other_prefecture());
     }
     if call.id != id || id.len() > 64 || call.steps.len() > 1000 {
-        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-API-CALL", "対応記録の内容が正しくありません。"));
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E-API-CALL",
+            "対応記録の内容が正しくありません。",
+        ));
     }
     let stored = state.storage.put_record(officer.prefecture, &Record::call(call)).await?;
     Ok(Json(Stored { stored }))
@@ -271,13 +345,16 @@ async fn put_prefecture_settings(
     if settings.prefecture != officer.prefecture {
         return Err(other_prefecture());
     }
-    if let Err(e) = madoguchi_domain::triage::Tree::national().check_overrides(&settings.triage_overrides) {
-        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-TRIAGE-INVALID", &e.to_string()));
+    madoguchi_domain::triage::Tree::national()
+        .check_overrides(&settings.triage_overrides)
+        .map_err(|e| Failure::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
+    if let Some(window) = settings.reporting_window {
+        window.check().map_err(|e| Failure::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     }
-    if settings.reporting_window.is_some_and(|w| w.starts > w.ends) {
-        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "E-REPORTING-WINDOW", "定期報告期間の開始日は終了日より前にしてください。"));
-    }
-    let stored = state.storage.put_record(officer.prefecture, &Record::prefecture_settings(settings)).await?;
+    let stored = state
+        .storage
+        .put_record(officer.prefecture, &Record::prefecture_settings(settings))
+        .await?;
     Ok(Json(Stored { stored }))
 }
 
@@ -295,7 +372,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

@@ -46,7 +46,11 @@ pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig
 }
 
 /// Serves the API on `listener` with `tls`.
-pub async fn start(storage: Arc<dyn Storage>, listener: std::net::TcpListener, tls: RustlsConfig) -> std::io::Result<Running> {
+pub async fn start(
+    storage: Arc<dyn Storage>,
+    listener: std::net::TcpListener,
+    tls: RustlsConfig,
+) -> std::io::Result<Running> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();

@@ -34,7 +34,8 @@ pub fn certificates(dir: &std::path::Path) -> Certificates {
     ca.distinguished_name.push(rcgen::DnType::CommonName, "Madoguchi test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let key = rcgen::KeyPair::generate().unwrap();
-    let params = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
     let cert = params.signed_by(&key, &ca_cert, &ca_key).unwrap();
     let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
     std::fs::write(&cert_path, cert.pem()).unwrap();
@@ -50,7 +51,8 @@ pub async fn database(backend: Backend, dir: &std::path::Path) -> String {
             let admin = std::env::var("MADOGUCHI_TEST_POSTGRES")
                 .expect("MADOGUCHI_TEST_POSTGRES (postgres://user:pw@host/db) — `cargo xtask test` starts PostgreSQL and sets it");
             let name = format!("madoguchi_test_{}", uuid_like());
-            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| panic!("{admin}: {e}"));
+            let pool =
+                sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| panic!("{admin}: {e}"));
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
             pool.close().await;
             let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
@@ -110,7 +112,9 @@ impl TestServer {
     /// An HTTPS client that trusts only the test CA.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(self.certs.ca_pem.as_bytes()).unwrap())
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(self.certs.ca_pem.as_bytes()).unwrap(),
+            )
             .tls_built_in_root_certs(false)
             .https_only(true)
             .build()
@@ -126,7 +130,13 @@ impl TestServer {
     }
 
     pub async fn submit(&self, form: &ApplicationForm) -> Receipt {
-        let r = self.client().post(format!("{}/v1/applications", self.url)).json(form).send().await.unwrap();
+        let r = self
+            .client()
+            .post(format!("{}/v1/applications", self.url))
+            .json(form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         r.json().await.unwrap()
     }

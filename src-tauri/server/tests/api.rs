@@ -3,10 +3,17 @@
 
 use madoguchi_domain::api::{ApiError, ApplicationDetail, ChangesPage, DecisionResponse, Entity};
 use madoguchi_domain::{ApplicationStatus, NoticeKind};
-use serde_json::{json, Value};
 use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
+use serde_json::{json, Value};
 
-async fn decide(s: &TestServer, token: &str, id: i64, version: i64, action: Value, key: &str) -> reqwest::Response {
+async fn decide(
+    s: &TestServer,
+    token: &str,
+    id: i64,
+    version: i64,
+    action: Value,
+    key: &str,
+) -> reqwest::Response {
     s.client()
         .post(format!("{}/v1/applications/{id}/decisions", s.url))
         .bearer_auth(token)
@@ -18,7 +25,13 @@ async fn decide(s: &TestServer, token: &str, id: i64, version: i64, action: Valu
 }
 
 async fn changes(s: &TestServer, token: &str, since: i64) -> ChangesPage {
-    let r = s.client().get(format!("{}/v1/changes?since={since}", s.url)).bearer_auth(token).send().await.unwrap();
+    let r = s
+        .client()
+        .get(format!("{}/v1/changes?since={since}", s.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
@@ -32,7 +45,8 @@ async fn intake_validates_every_field_and_stores_nothing_bad() {
         bad.email = "jimu@@x".into();
         bad.postal_code = "12".into();
         bad.insurance_code = Some("0110112480".into());
-        let r = s.client().post(format!("{}/v1/applications", s.url)).json(&bad).send().await.unwrap();
+        let r =
+            s.client().post(format!("{}/v1/applications", s.url)).json(&bad).send().await.unwrap();
         assert_eq!(r.status(), 422, "{backend:?}");
         let err: ApiError = r.json().await.unwrap();
         let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
@@ -45,7 +59,10 @@ async fn intake_validates_every_field_and_stores_nothing_bad() {
         let page = changes(&s, &token, 0).await;
         assert_eq!(page.changes.len(), 1);
         let Entity::Application(app) = &page.changes[0].entity else { panic!() };
-        assert_eq!((app.id, app.status, app.version), (receipt.id, ApplicationStatus::Submitted, 1));
+        assert_eq!(
+            (app.id, app.status, app.version),
+            (receipt.id, ApplicationStatus::Submitted, 1)
+        );
         assert_eq!(changes(&s, &token, page.next_cursor).await.changes.len(), 0);
     }
 }
@@ -63,7 +80,10 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
         assert_eq!(err.code, "E-APP-TRANSITION");
         assert_eq!(err.current.unwrap().status, ApplicationStatus::Submitted);
 
-        assert_eq!(decide(&s, &token, id, 1, json!({"action": "start_review"}), "k1").await.status(), 200);
+        assert_eq!(
+            decide(&s, &token, id, 1, json!({"action": "start_review"}), "k1").await.status(),
+            200
+        );
         let first = decide(&s, &token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
         assert_eq!(first.status(), 200, "{backend:?}");
         let first_body = first.text().await.unwrap();
@@ -82,7 +102,9 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
         assert_eq!(again.status(), 200);
         assert_eq!(again.text().await.unwrap(), first_body);
         // A new key on the old version: stale.
-        let stale = decide(&s, &token, id, 2, json!({"action": "reject", "reason": "duplicate"}), "k3").await;
+        let stale =
+            decide(&s, &token, id, 2, json!({"action": "reject", "reason": "duplicate"}), "k3")
+                .await;
         assert_eq!(stale.status(), 409);
         let err: ApiError = stale.json().await.unwrap();
         assert_eq!(err.code, "E-SYNC-409");
@@ -102,18 +124,27 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
             detail.audit.iter().map(|a| (a.to_status.as_str(), a.officer.as_deref())).collect();
         assert_eq!(
             trail,
-            [("submitted", None), ("in_review", Some("窓口 太郎")), ("approved_new_account", Some("窓口 太郎"))]
+            [
+                ("submitted", None),
+                ("in_review", Some("窓口 太郎")),
+                ("approved_new_account", Some("窓口 太郎"))
+            ]
         );
         assert!(detail.audit.iter().skip(1).all(|a| a.desk == "desk-1"));
 
         // The institution now has an account: a second application for it is approved as existing.
         let id2 = s.submit(&form("13", 7)).await.id;
         decide(&s, &token, id2, 1, json!({"action": "start_review"}), "k4").await;
-        let refused = decide(&s, &token, id2, 2, json!({"action": "approve_new_account"}), "k5").await;
+        let refused =
+            decide(&s, &token, id2, 2, json!({"action": "approve_new_account"}), "k5").await;
         assert_eq!(refused.status(), 422);
         assert_eq!(refused.json::<ApiError>().await.unwrap().code, "E-APP-ACCOUNT-EXISTS");
         let existing: DecisionResponse =
-            decide(&s, &token, id2, 2, json!({"action": "approve_existing_account"}), "k6").await.json().await.unwrap();
+            decide(&s, &token, id2, 2, json!({"action": "approve_existing_account"}), "k6")
+                .await
+                .json()
+                .await
+                .unwrap();
         assert_eq!(existing.application.login_id.as_deref(), Some(login_id.as_str()));
         let notice = existing.notice.unwrap();
         assert_eq!(notice.kind, NoticeKind::ExistingAccount);
@@ -145,7 +176,9 @@ async fn an_officer_sees_and_changes_nothing_outside_their_prefecture() {
         let osaka = s.officer("27").await;
         let theirs = s.submit(&form("27", 1)).await.id;
         let c = s.client();
-        let get = |path: String, token: &str| c.get(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).send();
+        let get = |path: String, token: &str| {
+            c.get(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).send()
+        };
         assert_eq!(get(format!("/v1/applications/{theirs}"), &tokyo).await.unwrap().status(), 404);
         assert_eq!(get(format!("/v1/applications/{theirs}"), &osaka).await.unwrap().status(), 200);
         assert!(changes(&s, &tokyo, 0).await.changes.is_empty());
@@ -153,21 +186,42 @@ async fn an_officer_sees_and_changes_nothing_outside_their_prefecture() {
         let r = decide(&s, &tokyo, theirs, 1, json!({"action": "start_review"}), "x").await;
         assert_eq!(r.status(), 404, "{backend:?}");
         // Osaka's decision goes through; Tokyo still sees none of it.
-        assert_eq!(decide(&s, &osaka, theirs, 1, json!({"action": "start_review"}), "y").await.status(), 200);
+        assert_eq!(
+            decide(&s, &osaka, theirs, 1, json!({"action": "start_review"}), "y").await.status(),
+            200
+        );
         decide(&s, &osaka, theirs, 2, json!({"action": "approve_new_account"}), "z").await;
-        let notices: Vec<Value> = get("/v1/notices".into(), &tokyo).await.unwrap().json().await.unwrap();
+        let notices: Vec<Value> =
+            get("/v1/notices".into(), &tokyo).await.unwrap().json().await.unwrap();
         assert!(notices.is_empty());
-        let accounts: Vec<Value> = get("/v1/accounts".into(), &tokyo).await.unwrap().json().await.unwrap();
+        let accounts: Vec<Value> =
+            get("/v1/accounts".into(), &tokyo).await.unwrap().json().await.unwrap();
         assert!(accounts.is_empty());
         assert!(changes(&s, &tokyo, 0).await.changes.is_empty());
         // A proxy application for another prefecture is refused.
-        let r = c.post(format!("{}/v1/proxy-applications", s.url)).bearer_auth(&tokyo).json(&form("27", 2)).send().await.unwrap();
+        let r = c
+            .post(format!("{}/v1/proxy-applications", s.url))
+            .bearer_auth(&tokyo)
+            .json(&form("27", 2))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403);
-        let r = c.post(format!("{}/v1/proxy-applications", s.url)).bearer_auth(&tokyo).json(&form("13", 2)).send().await.unwrap();
+        let r = c
+            .post(format!("{}/v1/proxy-applications", s.url))
+            .bearer_auth(&tokyo)
+            .json(&form("13", 2))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         // No token, a wrong token: 401 everywhere.
         for path in ["/v1/changes", "/v1/notices", "/v1/accounts", "/v1/applications/1"] {
-            assert_eq!(c.get(format!("{}{path}", s.url)).send().await.unwrap().status(), 401, "{path}");
+            assert_eq!(
+                c.get(format!("{}{path}", s.url)).send().await.unwrap().status(),
+                401,
+                "{path}"
+            );
             assert_eq!(get(path.into(), "wrong").await.unwrap().status(), 401, "{path}");
         }
     }
@@ -190,7 +244,11 @@ async fn bad_payloads_get_4xx_and_the_server_keeps_serving() {
         let cases: Vec<(&str, Vec<u8>, u16)> = vec![
             ("/v1/applications", b"{not json".to_vec(), 400),
             ("/v1/applications", br#"{"kind": 5}"#.to_vec(), 400),
-            ("/v1/applications", serde_json::to_vec(&json!({"kind": "hospital", "extra": 1})).unwrap(), 422),
+            (
+                "/v1/applications",
+                serde_json::to_vec(&json!({"kind": "hospital", "extra": 1})).unwrap(),
+                422,
+            ),
             ("/v1/applications/1/decisions", br#"{"expected_version": "one"}"#.to_vec(), 422),
             ("/v1/applications/1/decisions", b"\xff\xfe".to_vec(), 400),
         ];
@@ -204,14 +262,28 @@ async fn bad_payloads_get_4xx_and_the_server_keeps_serving() {
         // A body over the limit: refused from its Content-Length, before it is read; the
         // client may see the 413 or only the closed connection while still sending.
         // (Its own client: the server closes that connection.)
-        let huge = s.client().post(format!("{}/v1/applications", s.url)).header("content-type", "application/json");
+        let huge = s
+            .client()
+            .post(format!("{}/v1/applications", s.url))
+            .header("content-type", "application/json");
         match huge.body(vec![b' '; 2 * 1024 * 1024]).send().await {
             Ok(r) => assert_eq!(r.status(), 413),
             Err(e) => assert!(e.is_request(), "{e}"),
         }
-        let r = c.get(format!("{}/v1/changes?since=abc", s.url)).bearer_auth(&token).send().await.unwrap();
+        let r = c
+            .get(format!("{}/v1/changes?since=abc", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400);
-        let r = c.post(format!("{}/v1/applications/1/decisions", s.url)).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+        let r = c
+            .post(format!("{}/v1/applications/1/decisions", s.url))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_client_error());
         assert_eq!(c.get(format!("{}/v1/health", s.url)).send().await.unwrap().status(), 200);
         assert_eq!(s.submit(&form("13", 1)).await.prefecture.code(), "13");
@@ -221,10 +293,23 @@ async fn bad_payloads_get_4xx_and_the_server_keeps_serving() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_is_not_spoken_and_the_api_is_described() {
     let s = TestServer::start(Backend::Sqlite).await;
-    let plain = reqwest::Client::new().get(format!("http://localhost:{}/v1/health", s.running.as_ref().unwrap().addr.port())).send().await;
+    let plain = reqwest::Client::new()
+        .get(format!("http://localhost:{}/v1/health", s.running.as_ref().unwrap().addr.port()))
+        .send()
+        .await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
-    let doc: Value = s.client().get(format!("{}/openapi.json", s.url)).send().await.unwrap().json().await.unwrap();
-    for path in ["/v1/applications", "/v1/applications/{id}/decisions", "/v1/changes", "/v1/notices"] {
+    let doc: Value = s
+        .client()
+        .get(format!("{}/openapi.json", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in
+        ["/v1/applications", "/v1/applications/{id}/decisions", "/v1/changes", "/v1/notices"]
+    {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ApplicationForm"].is_object());
@@ -247,17 +332,64 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
         let tokyo = s.officer("13").await;
         let osaka = s.officer("27").await;
         let c = s.client();
-        let put = |path: &str, token: &str, body: Value| c.put(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).json(&body).send();
+        let put = |path: &str, token: &str, body: Value| {
+            c.put(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).json(&body).send()
+        };
         let stored = |r: reqwest::Response| async move {
             assert_eq!(r.status(), 200);
             r.json::<Value>().await.unwrap()["stored"].as_bool().unwrap()
         };
         let id = "0b6a3c8e-1d7e-4a43-9f4b-5a1b2c3d4e5f";
-        assert!(stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")).await.unwrap()).await);
+        assert!(
+            stored(
+                put(
+                    &format!("/v1/calls/{id}"),
+                    &tokyo,
+                    call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")
+                )
+                .await
+                .unwrap()
+            )
+            .await
+        );
         // A retry changes nothing; an older copy changes nothing; a newer one replaces it.
-        assert!(!stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")).await.unwrap()).await, "{backend:?}");
-        assert!(!stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:01:00.000000Z", "古い")).await.unwrap()).await);
-        assert!(stored(put(&format!("/v1/calls/{id}"), &tokyo, call(id, "13", "2026-11-25T01:09:00.000000Z", "追記")).await.unwrap()).await);
+        assert!(
+            !stored(
+                put(
+                    &format!("/v1/calls/{id}"),
+                    &tokyo,
+                    call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")
+                )
+                .await
+                .unwrap()
+            )
+            .await,
+            "{backend:?}"
+        );
+        assert!(
+            !stored(
+                put(
+                    &format!("/v1/calls/{id}"),
+                    &tokyo,
+                    call(id, "13", "2026-11-25T01:01:00.000000Z", "古い")
+                )
+                .await
+                .unwrap()
+            )
+            .await
+        );
+        assert!(
+            stored(
+                put(
+                    &format!("/v1/calls/{id}"),
+                    &tokyo,
+                    call(id, "13", "2026-11-25T01:09:00.000000Z", "追記")
+                )
+                .await
+                .unwrap()
+            )
+            .await
+        );
         let feed = changes(&s, &tokyo, 0).await.changes;
         let notes: Vec<String> = feed
             .iter()
@@ -269,8 +401,24 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
         assert_eq!(notes, ["初回", "追記"]);
         assert!(changes(&s, &osaka, 0).await.changes.is_empty(), "another prefecture sees no call");
         // Another prefecture's call, a path that does not match: refused.
-        assert_eq!(put(&format!("/v1/calls/{id}"), &osaka, call(id, "13", "2026-11-25T02:00:00.000000Z", "x")).await.unwrap().status(), 403);
-        assert_eq!(put("/v1/calls/other", &tokyo, call(id, "13", "2026-11-25T02:00:00.000000Z", "x")).await.unwrap().status(), 422);
+        assert_eq!(
+            put(
+                &format!("/v1/calls/{id}"),
+                &osaka,
+                call(id, "13", "2026-11-25T02:00:00.000000Z", "x")
+            )
+            .await
+            .unwrap()
+            .status(),
+            403
+        );
+        assert_eq!(
+            put("/v1/calls/other", &tokyo, call(id, "13", "2026-11-25T02:00:00.000000Z", "x"))
+                .await
+                .unwrap()
+                .status(),
+            422
+        );
 
         let settings = |prefecture: &str, say: Value| {
             json!({ "prefecture": prefecture, "reporting_window": { "starts": "2027-01-04", "ends": "2027-03-31" },
@@ -278,8 +426,17 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
         };
         let ok = settings("13", json!({ "faq_no_internet": "本県では紙の調査票も受け付けます。" }));
         assert!(stored(put("/v1/prefecture-settings", &tokyo, ok).await.unwrap()).await);
-        assert_eq!(put("/v1/prefecture-settings", &osaka, settings("13", json!({}))).await.unwrap().status(), 403);
-        let r = put("/v1/prefecture-settings", &tokyo, settings("13", json!({ "no_such_node": "x" }))).await.unwrap();
+        assert_eq!(
+            put("/v1/prefecture-settings", &osaka, settings("13", json!({})))
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let r =
+            put("/v1/prefecture-settings", &tokyo, settings("13", json!({ "no_such_node": "x" })))
+                .await
+                .unwrap();
         assert_eq!(r.status(), 422);
         assert_eq!(r.json::<ApiError>().await.unwrap().code, "E-TRIAGE-INVALID");
         let last = changes(&s, &tokyo, 0).await.changes.pop().unwrap();

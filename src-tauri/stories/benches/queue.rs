@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use madoguchi_core::queue::QueueFilter;
+use madoguchi_core::queue::{QueueCache, QueueFilter};
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::ApplicationStatus;
 use madoguchi_server::testing::{form, Backend, TestServer};
@@ -25,7 +25,11 @@ async fn main() {
             f.email = format!("jimu{n}@gmial.com");
         }
         let valid = f.validate().unwrap();
-        server.storage.submit(&f, &valid, SubmittedBy::Institution, "2026-11-20T00:00:00Z").await.unwrap();
+        server
+            .storage
+            .submit(&f, &valid, SubmittedBy::Institution, "2026-11-20T00:00:00Z")
+            .await
+            .unwrap();
     }
     let d = desk(&server, &token, "bench").await;
     d.store.sync(&d.client).await.unwrap();
@@ -34,20 +38,23 @@ async fn main() {
     let mut open = Vec::new();
     for _ in 0..5 {
         // A store just opened: nothing cached, every application read and flagged.
-        let cold = madoguchi_core::Store::from_pool(d.store.pool().clone()).await.unwrap();
+        let cold = QueueCache::default();
         let started = Instant::now();
-        let view = cold.queue(None, &QueueFilter::default(), now).await.unwrap();
+        let view = cold.view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
         open.push(started.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(view.rows.len(), 10_000);
     }
     println!("bench: queue.open_10k {:.1} ms", median(open));
+
+    // One desk's cache, as the window's commands share it.
+    let cache = QueueCache::default();
 
     // What crosses to the window: the list's lines (the detail loads one application whole).
     let mut json = Vec::new();
     let mut bytes = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        let list = d.store.queue_list(None, &QueueFilter::default(), now).await.unwrap();
+        let list = cache.list(&d.store, None, &QueueFilter::default(), now).await.unwrap();
         bytes = serde_json::to_vec(&list).unwrap().len();
         json.push(started.elapsed().as_secs_f64() * 1000.0);
     }
@@ -57,12 +64,16 @@ async fn main() {
     let filters = [
         QueueFilter { flagged: Some(true), ..Default::default() },
         QueueFilter { text: Some("テスト病院12".into()), ..Default::default() },
-        QueueFilter { statuses: vec![ApplicationStatus::Submitted], min_age_days: Some(3), ..Default::default() },
+        QueueFilter {
+            statuses: vec![ApplicationStatus::Submitted],
+            min_age_days: Some(3),
+            ..Default::default()
+        },
     ];
     let mut filter = Vec::new();
     for f in filters.iter().cycle().take(9) {
         let started = Instant::now();
-        d.store.queue(None, f, now).await.unwrap();
+        cache.view(&d.store, None, f, now).await.unwrap();
         filter.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     println!("bench: queue.filter {:.1} ms", median(filter));

@@ -34,7 +34,10 @@ fn registry() -> Vec<madoguchi_registry::InstitutionRecord> {
             .expect("a check digit fits");
         writeln!(csv, "13{seven},{seven},ベンチ診療所{n},1000001,千代田区丸の内{n}").unwrap();
     }
-    madoguchi_registry::Records::open(csv.as_bytes(), "bench.csv").unwrap().map(|r| r.unwrap()).collect()
+    madoguchi_registry::Records::open(csv.as_bytes(), "bench.csv")
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 #[tokio::main]
@@ -44,7 +47,11 @@ async fn main() {
     for n in 0..APPLICATIONS {
         let f = form("13", n);
         let valid = f.validate().unwrap();
-        server.storage.submit(&f, &valid, SubmittedBy::Institution, "2026-11-25T00:00:00Z").await.unwrap();
+        server
+            .storage
+            .submit(&f, &valid, SubmittedBy::Institution, "2026-11-25T00:00:00Z")
+            .await
+            .unwrap();
     }
     server.storage.import_registry(&registry()).await.unwrap();
 
@@ -118,7 +125,12 @@ async fn main() {
         let (url, token) = (server.url.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             for _ in 0..10 {
-                let r = client.get(format!("{url}/v1/changes?since={cursor}")).bearer_auth(&token).send().await.unwrap();
+                let r = client
+                    .get(format!("{url}/v1/changes?since={cursor}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
                 r.bytes().await.unwrap();
             }
         }));
@@ -126,5 +138,8 @@ async fn main() {
     for t in tasks {
         t.await.unwrap();
     }
-    println!("bench: server.max_throughput {:.0} req/s", (DESKS * 10) as f64 / started.elapsed().as_secs_f64());
+    println!(
+        "bench: server.max_throughput {:.0} req/s",
+        (DESKS * 10) as f64 / started.elapsed().as_secs_f64()
+    );
 }

@@ -30,7 +30,10 @@ async fn main() -> ExitCode {
     match args[1].as_str() {
         "queue" => {
             let action: Action = serde_json::from_str(&args[3]).expect("action JSON");
-            let entry = store.queue_action(args[2].parse().expect("id"), action, None).await.expect("queued");
+            let entry = store
+                .queue_action(args[2].parse().expect("id"), action, None)
+                .await
+                .expect("queued");
             println!("queued {}", entry.id);
             ExitCode::SUCCESS
         }
@@ -49,7 +52,10 @@ async fn main() -> ExitCode {
             let client = client();
             loop {
                 let outcome = store.sync(&client).await;
-                println!("attempt: {}", outcome.map_or_else(|e| e.to_string(), |r| format!("{r:?}")));
+                println!(
+                    "attempt: {}",
+                    outcome.map_or_else(|e| e.to_string(), |r| format!("{r:?}"))
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
         }

@@ -36,9 +36,11 @@ fn certificates(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
     params.distinguished_name.push(rcgen::DnType::CommonName, "Madoguchi development CA");
     let ca_cert = params.self_signed(&ca_key).map_err(fail)?;
     let server_key = rcgen::KeyPair::generate().map_err(fail)?;
-    let leaf = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).map_err(fail)?;
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
+        .map_err(fail)?;
     let server_cert = leaf.signed_by(&server_key, &ca_cert, &ca_key).map_err(fail)?;
-    let write = |p: &Path, s: String| std::fs::write(p, s).map_err(|e| format!("{}: {e}", p.display()));
+    let write =
+        |p: &Path, s: String| std::fs::write(p, s).map_err(|e| format!("{}: {e}", p.display()));
     write(&ca, ca_cert.pem())?;
     write(&cert, server_cert.pem())?;
     write(&key, server_key.serialize_pem())?;
@@ -55,14 +57,62 @@ fn code(table: u8, n: u32) -> String {
 
 fn demo_forms() -> Vec<ApplicationForm> {
     let rows: [(InstitutionKind, Option<String>, &str, &str, &str); 8] = [
-        (InstitutionKind::Hospital, Some(code(1, 101)), "医療法人社団 桜会 さくら中央病院", "イリョウホウジンシャダン サクラカイ サクラチュウオウビョウイン", "jimu@sakura-hp.example.jp"),
-        (InstitutionKind::Clinic, Some(code(1, 202)), "丸の内内科クリニック", "マルノウチナイカクリニック", "info@marunouchi-naika.example.jp"),
-        (InstitutionKind::Clinic, Some(code(1, 303)), "神田こどもクリニック", "カンダコドモクリニック", "kanda.kodomo@gmial.com"),
-        (InstitutionKind::DentalClinic, Some(code(3, 404)), "日本橋デンタルオフィス", "ニホンバシデンタルオフィス", "desk@nihonbashi-dental.example.jp"),
-        (InstitutionKind::Pharmacy, Some(code(4, 505)), "有限会社 ひかり薬局 八重洲店", "ユウゲンガイシャ ヒカリヤッキョク ヤエステン", "yaesu@hikari-ph.example.jp"),
-        (InstitutionKind::MaternityHome, None, "みどり助産院", "ミドリジョサンイン", "midori.josan@example.jp"),
-        (InstitutionKind::Hospital, Some(code(1, 606)), "東京臨海総合病院", "トウキョウリンカイソウゴウビョウイン", "soumu@rinkai-hp.example.jp"),
-        (InstitutionKind::Clinic, Some(code(1, 707)), "髙橋眼科医院", "タカハシガンカイイン", "takahashi.ganka@example.jp"),
+        (
+            InstitutionKind::Hospital,
+            Some(code(1, 101)),
+            "医療法人社団 桜会 さくら中央病院",
+            "イリョウホウジンシャダン サクラカイ サクラチュウオウビョウイン",
+            "jimu@sakura-hp.example.jp",
+        ),
+        (
+            InstitutionKind::Clinic,
+            Some(code(1, 202)),
+            "丸の内内科クリニック",
+            "マルノウチナイカクリニック",
+            "info@marunouchi-naika.example.jp",
+        ),
+        (
+            InstitutionKind::Clinic,
+            Some(code(1, 303)),
+            "神田こどもクリニック",
+            "カンダコドモクリニック",
+            "kanda.kodomo@gmial.com",
+        ),
+        (
+            InstitutionKind::DentalClinic,
+            Some(code(3, 404)),
+            "日本橋デンタルオフィス",
+            "ニホンバシデンタルオフィス",
+            "desk@nihonbashi-dental.example.jp",
+        ),
+        (
+            InstitutionKind::Pharmacy,
+            Some(code(4, 505)),
+            "有限会社 ひかり薬局 八重洲店",
+            "ユウゲンガイシャ ヒカリヤッキョク ヤエステン",
+            "yaesu@hikari-ph.example.jp",
+        ),
+        (
+            InstitutionKind::MaternityHome,
+            None,
+            "みどり助産院",
+            "ミドリジョサンイン",
+            "midori.josan@example.jp",
+        ),
+        (
+            InstitutionKind::Hospital,
+            Some(code(1, 606)),
+            "東京臨海総合病院",
+            "トウキョウリンカイソウゴウビョウイン",
+            "soumu@rinkai-hp.example.jp",
+        ),
+        (
+            InstitutionKind::Clinic,
+            Some(code(1, 707)),
+            "髙橋眼科医院",
+            "タカハシガンカイイン",
+            "takahashi.ganka@example.jp",
+        ),
     ];
     rows.into_iter()
         .enumerate()
@@ -92,7 +142,16 @@ impl DevServer {
         let database = format!("sqlite://{}", dir.join("central.db").display());
         let fresh = !dir.join("central.db").exists();
         let officer = Command::new(&binary)
-            .args(["--database", &database, "officer", "add", "--prefecture", "13", "--name", "デモ担当"])
+            .args([
+                "--database",
+                &database,
+                "officer",
+                "add",
+                "--prefecture",
+                "13",
+                "--name",
+                "デモ担当",
+            ])
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| format!("{}: {e}", binary.display()))?;
@@ -100,7 +159,10 @@ impl DevServer {
             return Err("madoguchi-server officer add failed".into());
         }
         let token = String::from_utf8_lossy(&officer.stdout).trim().to_owned();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
         let child = Command::new(&binary)
             .args(["--database", &database, "serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--tls-cert")
@@ -118,20 +180,33 @@ impl DevServer {
             .map_err(|e| e.to_string())?;
         let up = (0..100).any(|_| {
             std::thread::sleep(Duration::from_millis(100));
-            http.get(format!("{}/v1/health", server.url)).send().is_ok_and(|r| r.status().is_success())
+            http.get(format!("{}/v1/health", server.url))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
         });
         if !up {
             return Err(format!("the development server at {} did not come up", server.url));
         }
         if fresh {
             for form in demo_forms() {
-                let r = http.post(format!("{}/v1/applications", server.url)).json(&form).send().map_err(|e| e.to_string())?;
+                let r = http
+                    .post(format!("{}/v1/applications", server.url))
+                    .json(&form)
+                    .send()
+                    .map_err(|e| e.to_string())?;
                 if !r.status().is_success() {
-                    return Err(format!("demo application refused: {}", r.text().unwrap_or_default()));
+                    return Err(format!(
+                        "demo application refused: {}",
+                        r.text().unwrap_or_default()
+                    ));
                 }
             }
         }
-        eprintln!("xtask: central server {} (SQLite {}, demo officer of 13)", server.url, dir.display());
+        eprintln!(
+            "xtask: central server {} (SQLite {}, demo officer of 13)",
+            server.url,
+            dir.display()
+        );
         Ok(server)
     }
 }

@@ -26,15 +26,27 @@ const BUILD_PACKAGES: &[&str] = &[
 
 /// What the tests add: a virtual display, the WebDriver of WebKitGTK, PostgreSQL for the
 /// server's second storage, and a Secret Service (gnome-keyring) for the token keychain.
-const TEST_PACKAGES: &[&str] =
-    &["xvfb", "xauth", "webkit2gtk-driver", "x11-utils", "postgresql", "gnome-keyring", "dbus", "dbus-x11"];
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "x11-utils",
+    "postgresql",
+    "gnome-keyring",
+    "dbus",
+    "dbus-x11",
+];
 
 /// The role the server tests create their databases with.
 const TEST_POSTGRES: &str = "postgres://madoguchi:madoguchi@127.0.0.1:5432/postgres";
 
 /// Benchmarks by name: `cargo xtask bench NAME` runs those whose name starts with NAME.
-const BENCHES: &[(&str, &str)] =
-    &[("codes", "madoguchi-domain"), ("lookup", "madoguchi-core"), ("sync", "madoguchi-stories"), ("queue", "madoguchi-stories")];
+const BENCHES: &[(&str, &str)] = &[
+    ("codes", "madoguchi-domain"),
+    ("lookup", "madoguchi-core"),
+    ("sync", "madoguchi-stories"),
+    ("queue", "madoguchi-stories"),
+];
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
@@ -102,7 +114,11 @@ fn installed(package: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// Runs `args` as the `postgres` system user.
@@ -116,13 +132,21 @@ fn as_postgres(args: &[&str]) -> Result {
 
 /// Starts Debian's PostgreSQL cluster if it is down and makes sure the test role exists.
 fn postgres() -> Result<&'static str> {
-    let clusters = Command::new("pg_lsclusters").arg("--no-header").output().map_err(|e| format!("pg_lsclusters: {e}"))?;
+    let clusters = Command::new("pg_lsclusters")
+        .arg("--no-header")
+        .output()
+        .map_err(|e| format!("pg_lsclusters: {e}"))?;
     let listing = String::from_utf8_lossy(&clusters.stdout).to_string();
-    let first = listing.lines().next().ok_or("no PostgreSQL cluster: reinstall the postgresql package")?;
+    let first =
+        listing.lines().next().ok_or("no PostgreSQL cluster: reinstall the postgresql package")?;
     let fields: Vec<&str> = first.split_whitespace().collect();
     if fields.get(3) != Some(&"online") {
         let ctl = ["pg_ctlcluster", fields[0], fields[1], "start"];
-        if is_root() { sh(ctl[0], &ctl[1..])? } else { sh("sudo", &ctl)? }
+        if is_root() {
+            sh(ctl[0], &ctl[1..])?
+        } else {
+            sh("sudo", &ctl)?
+        }
     }
     as_postgres(&[
         "psql",
@@ -140,9 +164,13 @@ fn apt_install(packages: &[&str]) -> Result {
         return Ok(());
     }
     if Command::new("apt-get").arg("--version").output().is_err() {
-        return Err(format!("apt-get not found; install these packages by hand: {}", missing.join(" ")));
+        return Err(format!(
+            "apt-get not found; install these packages by hand: {}",
+            missing.join(" ")
+        ));
     }
-    let (program, mut prefix) = if is_root() { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
+    let (program, mut prefix) =
+        if is_root() { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
     let mut update = prefix.clone();
     update.push("update");
     sh(program, &update)?;
@@ -155,7 +183,10 @@ fn apt_install(packages: &[&str]) -> Result {
 fn npm_install() -> Result {
     let ui = root().join("ui");
     let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let stale = match (modified(ui.join("node_modules/.package-lock.json")), modified(ui.join("package-lock.json"))) {
+    let stale = match (
+        modified(ui.join("node_modules/.package-lock.json")),
+        modified(ui.join("package-lock.json")),
+    ) {
         (Some(installed), Some(lock)) => installed < lock,
         _ => true,
     };
@@ -231,13 +262,27 @@ fn test() -> Result {
     // both databases, and the desk-server stories.
     let pg = postgres()?;
     let cargo = cargo();
-    with_keychain(&[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"], &[("MADOGUCHI_TEST_POSTGRES", pg)])?;
+    with_keychain(
+        &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
+        &[("MADOGUCHI_TEST_POSTGRES", pg)],
+    )?;
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver.
     sh(&cargo, &["build", "--package", "madoguchi-app"])?;
     let app = root().join("target/debug/madoguchi");
     let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
     with_keychain(
-        &["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", &cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
+        &[
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            &cargo,
+            "test",
+            "--package",
+            "madoguchi-e2e",
+            "--",
+            "--test-threads=1",
+        ],
         &[
             ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
             ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
@@ -246,10 +291,15 @@ fn test() -> Result {
 }
 
 fn bench(name: Option<&str>) -> Result {
-    let chosen: Vec<_> = BENCHES.iter().filter(|(b, _)| name.is_none_or(|n| b.starts_with(n))).collect();
+    let chosen: Vec<_> =
+        BENCHES.iter().filter(|(b, _)| name.is_none_or(|n| b.starts_with(n))).collect();
     if chosen.is_empty() {
         let names: Vec<_> = BENCHES.iter().map(|(b, _)| *b).collect();
-        return Err(format!("no benchmark named {:?}; there are: {}", name.unwrap_or(""), names.join(", ")));
+        return Err(format!(
+            "no benchmark named {:?}; there are: {}",
+            name.unwrap_or(""),
+            names.join(", ")
+        ));
     }
     for (bench, package) in chosen {
         sh(&cargo(), &["bench", "--quiet", "--package", package, "--bench", bench])?;

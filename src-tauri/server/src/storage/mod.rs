@@ -7,8 +7,9 @@ mod sql;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use madoguchi_domain::api::{Entity, 
-    Account, Application, AuditEntry, ChangesPage, DecisionRequest, Notice, Receipt, SubmittedBy,
+use madoguchi_domain::api::{
+    Account, Application, AuditEntry, ChangesPage, DecisionRequest, Entity, Notice, Receipt,
+    SubmittedBy,
 };
 use madoguchi_domain::{ApplicationForm, Prefecture, ValidForm};
 use madoguchi_registry::InstitutionRecord;
@@ -49,11 +50,22 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 
 #[async_trait]
 pub trait Storage: Send + Sync {
-    async fn create_officer(&self, prefecture: Prefecture, name: &str, token_hash: &str) -> Result<Officer>;
+    async fn create_officer(
+        &self,
+        prefecture: Prefecture,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<Officer>;
     async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>>;
 
     /// Stores a validated application and its first change and audit rows.
-    async fn submit(&self, form: &ApplicationForm, valid: &ValidForm, by: SubmittedBy, now: &str) -> Result<Receipt>;
+    async fn submit(
+        &self,
+        form: &ApplicationForm,
+        valid: &ValidForm,
+        by: SubmittedBy,
+        now: &str,
+    ) -> Result<Receipt>;
 
     /// The application if it belongs to `prefecture`.
     async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>>;
@@ -71,7 +83,12 @@ pub trait Storage: Send + Sync {
     ) -> Result<std::result::Result<Answer, DecisionError>>;
 
     async fn changes(&self, prefecture: Prefecture, since: i64, limit: i64) -> Result<ChangesPage>;
-    async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>>;
+    async fn notices(
+        &self,
+        prefecture: Prefecture,
+        since_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Notice>>;
     async fn accounts(&self, prefecture: Prefecture) -> Result<Vec<Account>>;
 
     /// Stores a whole record (a call, the prefecture's settings) unless the server already
@@ -93,7 +110,12 @@ pub struct Record {
 
 impl Record {
     pub fn call(call: madoguchi_domain::api::CallRecord) -> Self {
-        Self { kind: "call", id: call.id.clone(), updated_at: call.updated_at.clone(), entity: Entity::Call(call) }
+        Self {
+            kind: "call",
+            id: call.id.clone(),
+            updated_at: call.updated_at.clone(),
+            entity: Entity::Call(call),
+        }
     }
 
     pub fn prefecture_settings(settings: madoguchi_domain::api::PrefectureSettings) -> Self {

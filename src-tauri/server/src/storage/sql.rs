@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use madoguchi_domain::api::{
-    Account, Application, AuditEntry, Change, ChangesPage, DecisionRequest, DecisionResponse, Entity, Notice,
-    Receipt, RegistryEntry, SubmittedBy,
+    Account, Application, AuditEntry, Change, ChangesPage, DecisionRequest, DecisionResponse,
+    Entity, Notice, Receipt, RegistryEntry, SubmittedBy,
 };
 use madoguchi_domain::{ApplicationForm, ApplicationStatus, Prefecture, ValidForm};
 use madoguchi_registry::InstitutionRecord;
@@ -63,7 +63,8 @@ fn name_of<T: Serialize>(v: &T) -> String {
 }
 
 fn from_name<T: DeserializeOwned>(s: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| StorageError::Corrupt(format!("{s}: {e}")))
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|e| StorageError::Corrupt(format!("{s}: {e}")))
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
@@ -94,7 +95,10 @@ impl ApplicationRow {
     fn into_application(self) -> Result<Application> {
         Ok(Application {
             id: self.id,
-            prefecture: self.prefecture.parse().map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            prefecture: self
+                .prefecture
+                .parse()
+                .map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
             status: from_name(&self.status)?,
             version: self.version,
             form: from_json(&self.form)?,
@@ -126,7 +130,10 @@ impl NoticeRow {
         Ok(Notice {
             id: self.id,
             application_id: self.application_id,
-            prefecture: self.prefecture.parse().map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            prefecture: self
+                .prefecture
+                .parse()
+                .map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
             kind: from_name(&self.kind)?,
             to: self.to_address,
             subject: self.subject,
@@ -151,7 +158,10 @@ impl AccountRow {
     fn into_account(self) -> Result<Account> {
         Ok(Account {
             id: self.id,
-            prefecture: self.prefecture.parse().map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            prefecture: self
+                .prefecture
+                .parse()
+                .map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
             institution_code: self.institution_code,
             insurance_code: self.insurance_code,
             institution_name: self.institution_name,
@@ -163,7 +173,11 @@ impl AccountRow {
 
 /// The form's insurance code as ten plain digits (accounts are matched on it).
 fn insurance_digits(form: &ApplicationForm) -> Option<String> {
-    form.insurance_code.as_deref()?.parse::<madoguchi_domain::InsuranceCode>().ok().map(|c| c.digits())
+    form.insurance_code
+        .as_deref()?
+        .parse::<madoguchi_domain::InsuranceCode>()
+        .ok()
+        .map(|c| c.digits())
 }
 
 const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note";

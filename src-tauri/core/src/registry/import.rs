@@ -1,4 +1,5 @@
-//! 機関台帳: importing the institution lists into the local store, and what each import changed.
+//! 台帳の取り込み: importing the institution lists into the local store, and what each
+//! import changed.
 //!
 //! One import is one transaction: a file that fails half-way, a cancel, or a crash leaves the
 //! previous registry exactly as it was. The file is parsed on its own thread and streamed in
@@ -30,11 +31,17 @@ pub enum RegistryError {
     Store(#[from] StoreError),
     #[error("import cancelled")]
     Cancelled,
+    #[error("not a CSV file: {0}")]
+    NotCsv(String),
+    #[error("another import is running")]
+    ImportRunning,
+    #[error("no institution {0}")]
+    NoSuchInstitution(i64),
 }
 
 impl From<sqlx::Error> for RegistryError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Store(StoreError::Query(e))
+        Self::Store(e.into())
     }
 }
 
@@ -44,6 +51,9 @@ impl Coded for RegistryError {
             Self::File(e) => e.code(),
             Self::Store(e) => e.code(),
             Self::Cancelled => "E-IMPORT-CANCELLED",
+            Self::NotCsv(_) => "E-IMPORT-NOT-CSV",
+            Self::ImportRunning => "E-IMPORT-BUSY",
+            Self::NoSuchInstitution(_) => "E-LOOKUP-NOT-FOUND",
         }
     }
     fn message_ja(&self) -> String {
@@ -51,6 +61,13 @@ impl Coded for RegistryError {
             Self::File(e) => e.message_ja(),
             Self::Store(e) => e.message_ja(),
             Self::Cancelled => "取り込みを中止しました。台帳は変更していません。".into(),
+            Self::NotCsv(_) => "CSVファイル（拡張子 .csv）を選んでください。".into(),
+            Self::ImportRunning => {
+                "ほかの取り込みが実行中です。終わってからもう一度お試しください。".into()
+            }
+            Self::NoSuchInstitution(_) => {
+                "この機関は台帳にありません。台帳が取り込み直された可能性があります。".into()
+            }
         }
     }
 }
@@ -115,7 +132,10 @@ fn spawn_parser<R: Read + Send + 'static>(
                 return;
             }
         };
-        let started = Parsed::Started { source: records.source().as_str(), encoding: records.encoding_name() };
+        let started = Parsed::Started {
+            source: records.source().as_str(),
+            encoding: records.encoding_name(),
+        };
         if tx.blocking_send(Ok(started)).is_err() {
             return;
         }
@@ -134,7 +154,11 @@ fn spawn_parser<R: Read + Send + 'static>(
                     return;
                 }
             }
-            let sent = tx.blocking_send(Ok(Parsed::Batch { records: batch, errors, bytes_read: records.bytes_read() }));
+            let sent = tx.blocking_send(Ok(Parsed::Batch {
+                records: batch,
+                errors,
+                bytes_read: records.bytes_read(),
+            }));
             if done || sent.is_err() {
                 return;
             }
@@ -201,7 +225,9 @@ impl Store {
         .await?;
         let mut old: HashMap<String, (Snapshot, String)> = rows
             .into_iter()
-            .map(|(key, name, address, postal_code, pref)| (key, (Snapshot { name, address, postal_code }, pref)))
+            .map(|(key, name, address, postal_code, pref)| {
+                (key, (Snapshot { name, address, postal_code }, pref))
+            })
             .collect();
 
         let mut counts = Counts {
@@ -265,7 +291,11 @@ impl Store {
             }
             counts.report.imported += fresh.len() as u64;
             upsert(&mut tx, import_id, &fresh).await?;
-            progress(ImportProgress { bytes_read, total_bytes: None, rows: counts.report.rows_read });
+            progress(ImportProgress {
+                bytes_read,
+                total_bytes: None,
+                rows: counts.report.rows_read,
+            });
         }
         if counts.report.imported == 0 {
             return Err(ImportError::NoValidRows.into());
@@ -283,7 +313,10 @@ impl Store {
         }
         for keys in gone.keys().collect::<Vec<_>>().chunks(BATCH) {
             let mut q = QueryBuilder::<Sqlite>::new("UPDATE institutions SET closed_import_id = ");
-            q.push_bind(import_id).push(" WHERE source = ").push_bind(source).push(" AND source_key IN (");
+            q.push_bind(import_id)
+                .push(" WHERE source = ")
+                .push_bind(source)
+                .push(" AND source_key IN (");
             let mut list = q.separated(", ");
             for k in keys {
                 list.push_bind(k.as_str());

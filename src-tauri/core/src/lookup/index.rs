@@ -14,91 +14,10 @@ use madoguchi_domain::insurance_code::{one_slip_variants, Edit};
 use madoguchi_domain::{InstitutionKind, Prefecture};
 use madoguchi_registry::fold::{fold, split_name};
 use memchr::memmem;
-use serde::Serialize;
 
-use crate::code_check::{self, CodeCheck};
-use crate::store::{Store, StoreError};
-
-/// An institution as the lookup lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct InstitutionRow {
-    pub id: i64,
-    pub source: String,
-    pub source_key: String,
-    pub insurance_code: Option<String>,
-    pub kind: Option<String>,
-    pub name: String,
-    pub kana: Option<String>,
-    pub prefecture: String,
-    pub postal_code: Option<String>,
-    pub address: String,
-    pub phone: Option<String>,
-    /// No longer in the latest list of its source (廃止・休止, or moved out).
-    pub closed: bool,
-}
-
-/// Why a row matched, best first; the UI shows `label_ja`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MatchReason {
-    Code,
-    CodeSevenDigits,
-    CodeSlip { edit: String },
-    PostalCode,
-    Phone,
-    NameStart,
-    Name,
-    Kana,
-    CorporateName,
-    Address,
-}
-
-impl MatchReason {
-    pub fn label_ja(&self) -> String {
-        match self {
-            Self::Code => "保険医療機関コードが一致".into(),
-            Self::CodeSevenDigits => "7桁コードが一致".into(),
-            Self::CodeSlip { edit } => format!("コードの打ち間違い？（{edit}）"),
-            Self::PostalCode => "郵便番号が一致".into(),
-            Self::Phone => "電話番号が一致".into(),
-            Self::NameStart => "名称の先頭が一致".into(),
-            Self::Name => "名称に含む".into(),
-            Self::Kana => "フリガナに含む".into(),
-            Self::CorporateName => "法人名に含む".into(),
-            Self::Address => "所在地に含む".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    pub institution: InstitutionRow,
-    /// 病院・診療所 … for the stored kind.
-    pub kind_ja: Option<&'static str>,
-    pub reason: MatchReason,
-    pub reason_ja: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchResult {
-    pub hits: Vec<Hit>,
-    /// Institutions in the index searched, so the window notices a registry that changed.
-    pub indexed: usize,
-    /// Present when the query is a code: its canonical form, or the check error.
-    pub code_check: Option<CodeCheck>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct SearchContext {
-    /// How many hits to return.
-    pub limit: usize,
-}
-
-impl Default for SearchContext {
-    fn default() -> Self {
-        Self { limit: 20 }
-    }
-}
+use super::hit::{Hit, InstitutionRow, MatchReason, SearchContext, SearchResult};
+use super::postings::{table, Intersection, Postings};
+use crate::code_check;
 
 struct Entry {
     row: InstitutionRow,
@@ -136,8 +55,13 @@ impl Entry {
 }
 
 fn text_reason(class: usize) -> MatchReason {
-    [MatchReason::NameStart, MatchReason::Name, MatchReason::Kana, MatchReason::CorporateName, MatchReason::Address]
-        [class]
+    [
+        MatchReason::NameStart,
+        MatchReason::Name,
+        MatchReason::Kana,
+        MatchReason::CorporateName,
+        MatchReason::Address,
+    ][class]
         .clone()
 }
 
@@ -148,66 +72,6 @@ fn digits_key(digits: &[u8]) -> u64 {
 fn parse_digits(s: &str) -> Option<Vec<u8>> {
     let d: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
     (!d.is_empty()).then_some(d)
-}
-
-fn gram(a: char, b: char) -> u64 {
-    (u64::from(a as u32) << 32) | u64::from(b as u32)
-}
-
-/// Which entries contain each character pair, and each character, of some fields.
-#[derive(Default)]
-struct Postings {
-    grams: HashMap<u64, Vec<u32>>,
-    chars: HashMap<u32, Vec<u32>>,
-}
-
-impl Postings {
-    /// Adds entry `id` (ids must come in ascending order) under every pair and character of
-    /// `fields`; `scratch` is reused between calls.
-    fn add(&mut self, id: u32, fields: &[&str], scratch: &mut (Vec<u64>, Vec<u32>)) {
-        let (pairs, singles) = scratch;
-        pairs.clear();
-        singles.clear();
-        for field in fields {
-            let chars: Vec<char> = field.chars().collect();
-            pairs.extend(chars.windows(2).map(|w| gram(w[0], w[1])));
-            singles.extend(chars.iter().map(|&c| c as u32));
-        }
-        pairs.sort_unstable();
-        pairs.dedup();
-        singles.sort_unstable();
-        singles.dedup();
-        for k in pairs.iter() {
-            self.grams.entry(*k).or_default().push(id);
-        }
-        for c in singles.iter() {
-            self.chars.entry(*c).or_default().push(id);
-        }
-    }
-
-    fn shrink(&mut self) {
-        for list in self.grams.values_mut().chain(self.chars.values_mut()) {
-            list.shrink_to_fit();
-        }
-    }
-
-    /// The lists whose intersection holds every entry that may contain `term`.
-    fn lists(&self, term: &str) -> Vec<&[u32]> {
-        let chars: Vec<char> = term.chars().collect();
-        if chars.len() == 1 {
-            return vec![self.chars.get(&(chars[0] as u32)).map_or(&[], |v| &v[..])];
-        }
-        chars.windows(2).map(|w| self.grams.get(&gram(w[0], w[1])).map_or(&[][..], |v| &v[..])).collect()
-    }
-
-    fn heap_bytes(&self) -> usize {
-        table(&self.grams) + table(&self.chars)
-    }
-}
-
-fn table<K>(m: &HashMap<K, Vec<u32>>) -> usize {
-    m.capacity() * (std::mem::size_of::<K>() + std::mem::size_of::<Vec<u32>>() + 1)
-        + m.values().map(|v| v.capacity() * 4).sum::<usize>()
 }
 
 /// The registry in memory, ready to search.
@@ -259,7 +123,9 @@ impl LookupIndex {
             })
             .collect();
         let away = |e: &Entry| home_code.as_ref().is_some_and(|h| *h != e.row.prefecture);
-        entries.sort_by_cached_key(|e| (e.row.closed, away(e), e.main.chars().count(), e.main.clone(), e.row.id));
+        entries.sort_by_cached_key(|e| {
+            (e.row.closed, away(e), e.main.chars().count(), e.main.clone(), e.row.id)
+        });
 
         static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut index = LookupIndex {
@@ -307,7 +173,9 @@ impl LookupIndex {
         parse_digits(digits)
             .filter(|d| d.len() == 10)
             .and_then(|d| self.by_code.get(&digits_key(&d)))
-            .map_or_else(Vec::new, |ids| ids.iter().map(|&id| &self.entries[id as usize].row).collect())
+            .map_or_else(Vec::new, |ids| {
+                ids.iter().map(|&id| &self.entries[id as usize].row).collect()
+            })
     }
 
     pub fn len(&self) -> usize {
@@ -321,7 +189,10 @@ impl LookupIndex {
     /// Approximate heap size of the index, in bytes (strings, lists and tables).
     pub fn heap_bytes(&self) -> usize {
         let row = |r: &InstitutionRow| {
-            [&r.source, &r.source_key, &r.name, &r.prefecture, &r.address].iter().map(|s| s.capacity()).sum::<usize>()
+            [&r.source, &r.source_key, &r.name, &r.prefecture, &r.address]
+                .iter()
+                .map(|s| s.capacity())
+                .sum::<usize>()
                 + [&r.insurance_code, &r.kind, &r.kana, &r.postal_code, &r.phone]
                     .iter()
                     .map(|s| s.as_ref().map_or(0, String::capacity))
@@ -330,7 +201,14 @@ impl LookupIndex {
         let entries: usize = self
             .entries
             .iter()
-            .map(|e| std::mem::size_of::<Entry>() + row(&e.row) + e.main.len() + e.corporate.len() + e.kana.len() + e.address.len())
+            .map(|e| {
+                std::mem::size_of::<Entry>()
+                    + row(&e.row)
+                    + e.main.len()
+                    + e.corporate.len()
+                    + e.kana.len()
+                    + e.address.len()
+            })
             .sum();
         entries
             + table(&self.by_code)
@@ -351,7 +229,8 @@ impl LookupIndex {
         let numeric = folded.chars().all(|c| c.is_ascii_digit() || "-(),.〒".contains(c));
         let (ids, code_check) = match parse_digits(&folded).filter(|_| numeric) {
             Some(digits) => {
-                let check = (7..=10).contains(&digits.len()).then(|| code_check::check(query, self.home));
+                let check =
+                    (7..=10).contains(&digits.len()).then(|| code_check::check(query, self.home));
                 let found = self.numeric(&digits);
                 if found.is_empty() && digits.len() < 7 {
                     (self.text(&folded, ctx), check)
@@ -365,7 +244,12 @@ impl LookupIndex {
             .into_iter()
             .take(ctx.limit)
             .map(|(id, reason)| Hit {
-                kind_ja: self.entries[id as usize].row.kind.as_deref().and_then(InstitutionKind::from_key).map(InstitutionKind::name_ja),
+                kind_ja: self.entries[id as usize]
+                    .row
+                    .kind
+                    .as_deref()
+                    .and_then(InstitutionKind::from_key)
+                    .map(InstitutionKind::name_ja),
                 institution: self.entries[id as usize].row.clone(),
                 reason_ja: reason.label_ja(),
                 reason,
@@ -392,7 +276,8 @@ impl LookupIndex {
             }
         };
         let mut out: Vec<(u32, MatchReason)> = Vec::new();
-        let exact_reason = if digits.len() == 7 { MatchReason::CodeSevenDigits } else { MatchReason::Code };
+        let exact_reason =
+            if digits.len() == 7 { MatchReason::CodeSevenDigits } else { MatchReason::Code };
         out.extend(code_ids(digits).into_iter().map(|id| (id, exact_reason.clone())));
         if out.is_empty() && matches!(digits.len(), 7 | 9 | 10) {
             // No such code: the existing codes one slip away, swaps first.
@@ -406,7 +291,9 @@ impl LookupIndex {
             }
             // Swaps before changed digits, then rank order (the desk's prefecture first).
             slips.sort_by_key(|(id, edit)| (matches!(edit, Edit::Substitution { .. }), *id));
-            out.extend(slips.into_iter().map(|(id, edit)| (id, MatchReason::CodeSlip { edit: code_check::describe(edit) })));
+            out.extend(slips.into_iter().map(|(id, edit)| {
+                (id, MatchReason::CodeSlip { edit: code_check::describe(edit) })
+            }));
         }
         if digits.len() == 7 {
             let postal = self.by_postal.get(&digits_key(digits)).map_or(&[][..], |v| &v[..]);
@@ -421,8 +308,10 @@ impl LookupIndex {
 
     /// Names, readings, corporate names and addresses; every space-separated term must match.
     fn text(&self, query: &str, ctx: SearchContext) -> Vec<(u32, MatchReason)> {
-        let terms: Vec<String> = query.split_whitespace().map(fold).filter(|t| !t.is_empty()).collect();
-        let finders: Vec<memmem::Finder<'_>> = terms.iter().map(|t| memmem::Finder::new(t.as_bytes())).collect();
+        let terms: Vec<String> =
+            query.split_whitespace().map(fold).filter(|t| !t.is_empty()).collect();
+        let finders: Vec<memmem::Finder<'_>> =
+            terms.iter().map(|t| memmem::Finder::new(t.as_bytes())).collect();
         match finders.as_slice() {
             [] => Vec::new(),
             [one] => self.one_term(one, ctx),
@@ -469,7 +358,8 @@ impl LookupIndex {
         let mut shown: usize = buckets.iter().map(Vec::len).sum();
         if shown < limit {
             for id in Intersection::new(self.addresses.lists(text)) {
-                let was_named = named.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0);
+                let was_named =
+                    named.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0);
                 if was_named || term.find(self.entries[id as usize].address.as_bytes()).is_none() {
                     continue;
                 }
@@ -484,7 +374,11 @@ impl LookupIndex {
     }
 
     /// Several terms: each must appear in some field; the weakest match ranks the entry.
-    fn all_terms(&self, terms: &[memmem::Finder<'_>], ctx: SearchContext) -> Vec<(u32, MatchReason)> {
+    fn all_terms(
+        &self,
+        terms: &[memmem::Finder<'_>],
+        ctx: SearchContext,
+    ) -> Vec<(u32, MatchReason)> {
         let candidates = terms
             .iter()
             .map(|t| {
@@ -500,7 +394,10 @@ impl LookupIndex {
         let mut buckets: [Vec<u32>; TEXT_CLASSES] = Default::default();
         for id in candidates {
             let entry = &self.entries[id as usize];
-            let class = terms.iter().map(|t| entry.class_of(t)).try_fold(0usize, |worst, c| Some(worst.max(c?)));
+            let class = terms
+                .iter()
+                .map(|t| entry.class_of(t))
+                .try_fold(0usize, |worst, c| Some(worst.max(c?)));
             if let Some(class) = class {
                 if buckets[class].len() < ctx.limit {
                     buckets[class].push(id);
@@ -518,73 +415,5 @@ impl LookupIndex {
             .flat_map(|(class, bucket)| bucket.into_iter().map(move |id| (id, text_reason(class))))
             .take(limit)
             .collect()
-    }
-}
-
-/// Ids present in every list, in ascending order, found lazily so a search can stop early.
-struct Intersection<'a> {
-    lists: Vec<&'a [u32]>,
-    pos: Vec<usize>,
-    next: usize,
-}
-
-impl<'a> Intersection<'a> {
-    fn new(mut lists: Vec<&'a [u32]>) -> Self {
-        lists.sort_by_key(|l| l.len());
-        lists.dedup();
-        let pos = vec![0; lists.len()];
-        Self { lists, pos, next: 0 }
-    }
-}
-
-impl Iterator for Intersection<'_> {
-    type Item = u32;
-
-    fn next(&mut self) -> Option<u32> {
-        let (first, rest) = self.lists.split_first()?;
-        'candidates: while self.next < first.len() {
-            let id = first[self.next];
-            self.next += 1;
-            for (list, pos) in rest.iter().zip(self.pos.iter_mut().skip(1)) {
-                // Gallop forward to the first id >= `id`.
-                let mut step = 1;
-                let mut hi = *pos;
-                while hi < list.len() && list[hi] < id {
-                    *pos = hi;
-                    hi += step;
-                    step *= 2;
-                }
-                let hi = hi.min(list.len());
-                *pos += list[*pos..hi].partition_point(|&x| x < id);
-                if *pos >= list.len() {
-                    self.next = first.len();
-                    return None;
-                }
-                if list[*pos] != id {
-                    continue 'candidates;
-                }
-            }
-            return Some(id);
-        }
-        None
-    }
-}
-
-impl Store {
-    /// Every institution, open and closed, for the lookup index.
-    pub async fn lookup_rows(&self) -> Result<Vec<InstitutionRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, source, source_key, insurance_code, kind, name, kana, prefecture, postal_code,
-                    address, phone, closed_import_id IS NOT NULL AS closed
-             FROM institutions",
-        )
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    /// The index for this desk, its prefecture (from 設定) ranked first.
-    pub async fn lookup_index(&self) -> Result<LookupIndex, StoreError> {
-        let home = self.desk_settings().await?.prefecture;
-        Ok(LookupIndex::build(self.lookup_rows().await?, home))
     }
 }

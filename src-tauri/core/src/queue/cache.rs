@@ -1,0 +1,106 @@
+//! The queue's working set: every application read, flagged and folded once, kept until the
+//! store or the lookup index changes, so a filter runs over memory and not over SQLite.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use madoguchi_domain::api::Application;
+use madoguchi_domain::ApplicationStatus;
+use madoguchi_registry::fold::fold;
+
+use crate::flags::{flags, Flag, FlagContext, OpenApplications};
+use crate::lookup::index::LookupIndex;
+use crate::store::{Store, StoreError};
+
+/// An application as read, flagged and folded once; filters run over these.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub application: Application,
+    pub local: Option<ApplicationStatus>,
+    pub flags: Vec<Flag>,
+    received: Option<DateTime<Utc>>,
+    /// Name, reading, email and codes, folded as the lookup folds.
+    folded: String,
+    /// Phone, insurance and postal digits, for digit searches.
+    digits: String,
+    pub kana: String,
+}
+
+fn prepare(
+    application: Application,
+    local: Option<ApplicationStatus>,
+    ctx: &FlagContext,
+) -> Prepared {
+    let f = &application.form;
+    let status = local.unwrap_or(application.status);
+    let insurance = f.insurance_code.as_deref().unwrap_or("");
+    let folded = [&f.name, &f.kana, &f.email, &f.institution_code, insurance]
+        .map(|t| fold(t))
+        .join("\u{1f}");
+    let digits = [&f.phone, insurance, &f.postal_code]
+        .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
+        .join("-");
+    Prepared {
+        flags: if status.is_final() { Vec::new() } else { flags(&application, ctx) },
+        received: DateTime::parse_from_rfc3339(&application.received_at)
+            .ok()
+            .map(|d| d.with_timezone(&Utc)),
+        kana: fold(&f.kana),
+        folded,
+        digits,
+        local,
+        application,
+    }
+}
+
+impl Prepared {
+    /// What the desk shows: the server's status with this desk's unsent actions applied.
+    pub fn status(&self) -> ApplicationStatus {
+        self.local.unwrap_or(self.application.status)
+    }
+
+    pub fn age_minutes(&self, now: DateTime<Utc>) -> i64 {
+        self.received.map_or(0, |r| (now - r).num_minutes().max(0))
+    }
+
+    /// Whether the folded query is in the name, reading, mail or codes, or (four digits or
+    /// more) in the phone, insurance or postal digits.
+    pub fn matches_text(&self, folded: &str) -> bool {
+        let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+        self.folded.contains(folded) || (digits.len() >= 4 && self.digits.contains(&digits))
+    }
+}
+
+/// What the rows were prepared from: the store's generation (bumped by triggers on every
+/// change to applications and accounts) and the index build.
+type CacheKey = (i64, Option<u64>);
+
+/// The queue as last prepared, shared by every reader of one desk.
+#[derive(Debug, Default)]
+pub struct QueueCache(Mutex<Option<(CacheKey, Arc<Vec<Prepared>>)>>);
+
+impl QueueCache {
+    /// Every application read and flagged, from the cache while nothing changed.
+    pub(crate) async fn prepared(
+        &self,
+        store: &Store,
+        registry: Option<&LookupIndex>,
+    ) -> Result<Arc<Vec<Prepared>>, StoreError> {
+        let generation: i64 = sqlx::query_scalar("SELECT n FROM queue_generation WHERE id = 1")
+            .fetch_one(store.pool())
+            .await?;
+        let key = (generation, registry.map(LookupIndex::build_id));
+        if let Some((_, rows)) = self.0.lock().expect("queue cache").as_ref().filter(|c| c.0 == key)
+        {
+            return Ok(rows.clone());
+        }
+        let all = store.applications().await?;
+        let accounts = store.known_accounts().await?;
+        let open = OpenApplications::new(all.iter().map(|(a, _)| a));
+        let ctx = FlagContext { registry, accounts: &accounts, open: &open };
+        let rows: Arc<Vec<Prepared>> =
+            Arc::new(all.into_iter().map(|(app, local)| prepare(app, local, &ctx)).collect());
+        *self.0.lock().expect("queue cache") = Some((key, rows.clone()));
+        Ok(rows)
+    }
+}

@@ -1,0 +1,44 @@
+//! Why a queue action failed, in the officer's words.
+
+use madoguchi_domain::Coded;
+
+use crate::export::ExportError;
+use crate::outbox::OutboxError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("no application {0} on this desk")]
+    UnknownApplication(i64),
+    #[error("a saved view needs a name")]
+    ViewName,
+}
+
+impl Coded for QueueError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Store(e) => e.code(),
+            Self::Outbox(e) => e.code(),
+            Self::Export(e) => e.code(),
+            Self::UnknownApplication(_) => "E-APP-NOT-FOUND",
+            Self::ViewName => "E-VIEW-NAME",
+        }
+    }
+    fn message_ja(&self) -> String {
+        match self {
+            Self::Store(e) => e.message_ja(),
+            Self::Outbox(e) => e.message_ja(),
+            Self::Export(e) => e.message_ja(),
+            Self::UnknownApplication(_) => {
+                "この申請はこの端末にありません。同期してからもう一度お試しください。".into()
+            }
+            Self::ViewName => "ビューの名前を入力してください。".into(),
+        }
+    }
+}

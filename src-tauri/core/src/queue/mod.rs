@@ -1,0 +1,363 @@
+//! 申請キュー: the applications the desk holds, with their flags, filtered and sorted for the
+//! officer's working day; decisions through the outbox; bulk approval of clean ones; and
+//! export for Excel. The working set is cached (`cache`); `filter` holds the filters and
+//! saved views, `notice` the preview of the mail a decision sends.
+
+pub(crate) mod cache;
+mod error;
+mod filter;
+mod notice;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use madoguchi_domain::api::{Application, SubmittedBy};
+use madoguchi_domain::{Action, ApplicationStatus, Coded, InstitutionKind};
+use madoguchi_registry::fold::fold;
+use serde::Serialize;
+
+pub use cache::QueueCache;
+pub use error::QueueError;
+pub use filter::{QueueFilter, QueueSort, SavedView};
+pub use notice::{notice_preview, NoticePreview};
+
+use crate::desk::Desk;
+use crate::export::{self, CsvEncoding, ExportReport, Table};
+use crate::flags::Flag;
+use crate::lookup::index::LookupIndex;
+use crate::outbox::OutboxError;
+use crate::store::Store;
+use cache::Prepared;
+
+/// One row of the queue, as the list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueRow {
+    pub application: Application,
+    /// What the desk shows: the server's status with this desk's unsent actions applied.
+    pub status: ApplicationStatus,
+    pub pending_sync: bool,
+    pub flags: Vec<Flag>,
+    /// Minutes since the application was received.
+    pub age_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueView {
+    pub rows: Vec<QueueRow>,
+    /// Every application the desk holds, by status (before filtering).
+    pub counts: BTreeMap<String, usize>,
+    pub total: usize,
+    /// The undecided applications by how long they have waited, for the chart.
+    pub ages: Vec<AgeBucket>,
+}
+
+/// A line of the list as the window draws it: enough to show, move and pick, without the
+/// whole form (the detail pane loads that for the one selected), so 10,000 lines cross to
+/// the window quickly.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub id: i64,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub status: ApplicationStatus,
+    pub pending_sync: bool,
+    pub flags: usize,
+    pub age_minutes: i64,
+    pub submitted_by: SubmittedBy,
+}
+
+/// The list, its counts and its chart, for the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueList {
+    pub items: Vec<QueueItem>,
+    pub counts: BTreeMap<String, usize>,
+    pub total: usize,
+    pub ages: Vec<AgeBucket>,
+}
+
+/// One bar of the age chart: undecided applications that waited this long, by status.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgeBucket {
+    pub label: &'static str,
+    /// The filter's `min_age_days` that starts this bucket.
+    pub min_days: i64,
+    pub counts: BTreeMap<String, usize>,
+}
+
+/// Bucket boundaries in days, as the officers count them (the seed's 1–2 weeks to issue).
+const AGE_BUCKETS: [(&str, i64); 5] =
+    [("1日未満", 0), ("1〜3日", 1), ("4〜7日", 4), ("8〜14日", 8), ("15日以上", 15)];
+
+impl Prepared {
+    fn row(&self, now: DateTime<Utc>) -> QueueRow {
+        QueueRow {
+            application: self.application.clone(),
+            status: self.status(),
+            pending_sync: self.local.is_some(),
+            flags: self.flags.clone(),
+            age_minutes: self.age_minutes(now),
+        }
+    }
+
+    fn item(&self, now: DateTime<Utc>) -> QueueItem {
+        QueueItem {
+            id: self.application.id,
+            name: self.application.form.name.clone(),
+            kind: self.application.form.kind,
+            status: self.status(),
+            pending_sync: self.local.is_some(),
+            flags: self.flags.len(),
+            age_minutes: self.age_minutes(now),
+            submitted_by: self.application.submitted_by,
+        }
+    }
+}
+
+/// The applications `filter` keeps, sorted; with the counts by status and the age chart
+/// over all of them.
+fn select<'a>(
+    all: &'a [Prepared],
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> (Vec<&'a Prepared>, BTreeMap<String, usize>, Vec<AgeBucket>) {
+    let mut counts = BTreeMap::new();
+    let mut ages: Vec<AgeBucket> = AGE_BUCKETS
+        .iter()
+        .map(|&(label, min_days)| AgeBucket { label, min_days, counts: BTreeMap::new() })
+        .collect();
+    let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
+    let mut lines: Vec<&Prepared> = Vec::new();
+    for p in all {
+        let application = &p.application;
+        let status = p.status();
+        *counts.entry(status.key().to_owned()).or_insert(0) += 1;
+        let age_minutes = p.age_minutes(now);
+        if !status.is_final() {
+            let days = age_minutes / (24 * 60);
+            if let Some(bucket) = ages.iter_mut().rev().find(|b| days >= b.min_days) {
+                *bucket.counts.entry(status.key().to_owned()).or_insert(0) += 1;
+            }
+        }
+        if (!filter.statuses.is_empty() && !filter.statuses.contains(&status))
+            || (!filter.kinds.is_empty() && !filter.kinds.contains(&application.form.kind))
+            || filter.submitted_by.is_some_and(|by| by != application.submitted_by)
+            || text.as_deref().is_some_and(|t| !p.matches_text(t))
+            || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
+            || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
+        {
+            continue;
+        }
+        lines.push(p);
+    }
+    fn received(p: &Prepared) -> (&str, i64) {
+        (&p.application.received_at, p.application.id)
+    }
+    match filter.sort {
+        QueueSort::Oldest => lines.sort_by(|a, b| received(a).cmp(&received(b))),
+        QueueSort::Newest => lines.sort_by(|a, b| received(b).cmp(&received(a))),
+        QueueSort::Name => lines.sort_by(|a, b| a.kana.cmp(&b.kana)),
+    }
+    (lines, counts, ages)
+}
+
+impl QueueCache {
+    /// The queue, flagged against `registry`, filtered and sorted.
+    pub async fn view(
+        &self,
+        store: &Store,
+        registry: Option<&LookupIndex>,
+        filter: &QueueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<QueueView, QueueError> {
+        let all = self.prepared(store, registry).await?;
+        let (lines, counts, ages) = select(&all, filter, now);
+        let rows = lines.iter().map(|p| p.row(now)).collect();
+        Ok(QueueView { rows, counts, total: all.len(), ages })
+    }
+
+    /// The same queue as list lines, for the window.
+    pub async fn list(
+        &self,
+        store: &Store,
+        registry: Option<&LookupIndex>,
+        filter: &QueueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<QueueList, QueueError> {
+        let all = self.prepared(store, registry).await?;
+        let (lines, counts, ages) = select(&all, filter, now);
+        let items = lines.iter().map(|p| p.item(now)).collect();
+        Ok(QueueList { items, counts, total: all.len(), ages })
+    }
+
+    /// One application of the queue with its flags, for the detail pane.
+    pub async fn entry(
+        &self,
+        store: &Store,
+        registry: Option<&LookupIndex>,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<QueueRow, QueueError> {
+        let all = self.prepared(store, registry).await?;
+        all.iter()
+            .find(|p| p.application.id == id)
+            .map(|p| p.row(now))
+            .ok_or(QueueError::UnknownApplication(id))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BulkOutcome {
+    pub queued: Vec<i64>,
+    pub refused: Vec<BulkRefusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkRefusal {
+    pub id: i64,
+    pub reasons: Vec<String>,
+}
+
+impl Store {
+    /// 一括承認: every listed application without flags is reviewed (if need be) and approved
+    /// with a new account, through the outbox; a flagged one is refused with its reasons.
+    pub async fn bulk_approve(&self, rows: &[QueueRow]) -> Result<BulkOutcome, OutboxError> {
+        let mut outcome = BulkOutcome::default();
+        for row in rows {
+            let id = row.application.id;
+            if !row.flags.is_empty() {
+                let reasons = row.flags.iter().map(|f| f.message.clone()).collect();
+                outcome.refused.push(BulkRefusal { id, reasons });
+                continue;
+            }
+            if row.status == ApplicationStatus::Submitted {
+                self.queue_action(id, Action::StartReview, None).await?;
+            }
+            match self.queue_action(id, Action::ApproveNewAccount, None).await {
+                Ok(_) => outcome.queued.push(id),
+                Err(OutboxError::Transition(e)) => {
+                    outcome.refused.push(BulkRefusal { id, reasons: vec![e.message_ja()] })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+impl Desk {
+    /// 申請キュー, flagged against the registry as it stands.
+    pub async fn queue(&self, filter: &QueueFilter) -> Result<QueueView, QueueError> {
+        let index = self.built_index();
+        self.queue_cache.view(self.store(), index.as_deref(), filter, Utc::now()).await
+    }
+
+    /// The list the window shows: lines without the whole form.
+    pub async fn queue_list(&self, filter: &QueueFilter) -> Result<QueueList, QueueError> {
+        let index = self.built_index();
+        self.queue_cache.list(self.store(), index.as_deref(), filter, Utc::now()).await
+    }
+
+    /// One application with its flags, for the detail pane.
+    pub async fn queue_entry(&self, id: i64) -> Result<QueueRow, QueueError> {
+        let index = self.built_index();
+        self.queue_cache.entry(self.store(), index.as_deref(), id, Utc::now()).await
+    }
+
+    /// Records a decision (or review start) through the outbox: it works offline.
+    pub async fn decide(
+        &self,
+        id: i64,
+        action: Action,
+        note: Option<String>,
+    ) -> Result<(), OutboxError> {
+        self.store().queue_action(id, action, note.filter(|n| !n.trim().is_empty())).await?;
+        Ok(())
+    }
+
+    /// 一括承認 of the listed applications that have no flags.
+    pub async fn bulk_approve(&self, ids: &[i64]) -> Result<BulkOutcome, QueueError> {
+        let view = self.queue(&QueueFilter::default()).await?;
+        let rows: Vec<_> =
+            view.rows.into_iter().filter(|r| ids.contains(&r.application.id)).collect();
+        Ok(self.store().bulk_approve(&rows).await?)
+    }
+
+    /// The queue as filtered, to a CSV file for Excel.
+    pub async fn export_queue(
+        &self,
+        filter: &QueueFilter,
+        encoding: CsvEncoding,
+        path: &Path,
+    ) -> Result<ExportReport, QueueError> {
+        let view = self.queue(filter).await?;
+        Ok(export::write(&queue_table(&view.rows), encoding, path)?)
+    }
+
+    /// This desk's decisions, to a CSV file for Excel.
+    pub async fn export_decisions(
+        &self,
+        encoding: CsvEncoding,
+        path: &Path,
+    ) -> Result<ExportReport, QueueError> {
+        Ok(export::write(&self.store().decisions_table().await?, encoding, path)?)
+    }
+}
+
+/// The queue as listed, for Excel: every form field, status, wait and flags.
+pub fn queue_table(rows: &[QueueRow]) -> Table {
+    Table {
+        header: vec![
+            "申請番号",
+            "受付日時",
+            "状態",
+            "同期",
+            "機関区分",
+            "申請者",
+            "機関コード",
+            "保険医療機関コード",
+            "名称",
+            "フリガナ",
+            "郵便番号",
+            "所在地",
+            "電話番号",
+            "担当部署名",
+            "担当部署番号",
+            "担当者名",
+            "メールアドレス",
+            "待ち日数",
+            "検証フラグ",
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                let (a, f) = (&r.application, &r.application.form);
+                vec![
+                    format!("{:014}", a.id),
+                    a.received_at.clone(),
+                    r.status.name_ja().into(),
+                    if r.pending_sync { "未送信" } else { "" }.into(),
+                    f.kind.name_ja().into(),
+                    match a.submitted_by {
+                        SubmittedBy::Institution => "本人",
+                        SubmittedBy::Prefecture => "代理申請",
+                    }
+                    .into(),
+                    f.institution_code.clone(),
+                    f.insurance_code.clone().unwrap_or_default(),
+                    f.name.clone(),
+                    f.kana.clone(),
+                    f.postal_code.clone(),
+                    f.address.clone(),
+                    f.phone.clone(),
+                    f.department.clone(),
+                    f.department_number.clone(),
+                    f.contact_name.clone(),
+                    f.email.clone(),
+                    (r.age_minutes / (24 * 60)).to_string(),
+                    r.flags.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" / "),
+                ]
+            })
+            .collect(),
+    }
+}

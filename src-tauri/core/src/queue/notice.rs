@@ -1,0 +1,61 @@
+//! 通知メールのプレビュー: the exact mail a decision will send, shown before the officer
+//! confirms it.
+
+use madoguchi_domain::api::Application;
+use madoguchi_domain::notice::{self, NoticeFacts};
+use madoguchi_domain::Action;
+use serde::Serialize;
+
+use super::error::QueueError;
+use crate::applications::existing_account;
+use crate::desk::Desk;
+
+/// The mail a decision will send, shown before the officer confirms. What only the server
+/// knows at decision time (a new login ID, the password link) is named in brackets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticePreview {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+pub fn notice_preview(
+    app: &Application,
+    action: Action,
+    note: Option<&str>,
+    existing_login: Option<&str>,
+) -> Option<NoticePreview> {
+    let number = format!("{:014}", app.id);
+    let facts = match action {
+        Action::ApproveNewAccount => NoticeFacts::Issuance {
+            login_id: "（承認時に発行されます）",
+            password_link: "（承認時に発行されるURL）",
+        },
+        Action::ApproveExistingAccount => NoticeFacts::ExistingAccount {
+            login_id: existing_login.unwrap_or("（登録済みのログインID）"),
+            application_number: &number,
+            prefecture_address: &app.form.address,
+        },
+        Action::ReturnForCorrection { reason } => NoticeFacts::Returned { reason, note },
+        Action::Reject { reason } => NoticeFacts::Rejected { reason, note },
+        Action::StartReview | Action::Resubmit => return None,
+    };
+    let (_, subject, body) = notice::render(&app.form, &facts);
+    Some(NoticePreview { to: app.form.email.trim().to_owned(), subject, body })
+}
+
+impl Desk {
+    /// The mail `action` would send for application `id`, before the officer confirms.
+    pub async fn preview(
+        &self,
+        id: i64,
+        action: Action,
+        note: Option<&str>,
+    ) -> Result<Option<NoticePreview>, QueueError> {
+        let (app, _) =
+            self.store().application(id).await?.ok_or(QueueError::UnknownApplication(id))?;
+        let accounts = self.store().known_accounts().await?;
+        let login = existing_account(&app, &accounts).map(|a| a.login_id.clone());
+        Ok(notice_preview(&app, action, note, login.as_deref()))
+    }
+}

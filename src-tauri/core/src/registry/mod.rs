@@ -1,0 +1,130 @@
+//! 機関台帳: the institution lists the desk holds — imported by the officer from the bureaus'
+//! code lists and the ナビイ files (`import`), one institution's detail, and the registry's
+//! state for the lookup screen.
+
+mod import;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use import::{ImportProgress, ImportReport, RegistryError, SkippedRow};
+
+use crate::desk::Desk;
+use crate::lookup::InstitutionRow;
+use crate::store::{Store, StoreError};
+
+/// The registry at a glance, for the lookup screen's header.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryStatus {
+    pub ready: bool,
+    pub institutions: usize,
+    pub last_import: Option<ImportSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ImportSummary {
+    pub file_name: String,
+    pub imported_at: String,
+}
+
+/// An institution with everything the detail pane shows.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InstitutionDetail {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub institution: InstitutionRow,
+    pub municipality_code: Option<String>,
+    /// The import that last listed it.
+    pub listed_in: String,
+    pub listed_at: String,
+    /// The import that no longer listed it, if any.
+    pub closed_in: Option<String>,
+}
+
+impl Store {
+    /// The latest import, if any.
+    pub async fn last_import(&self) -> Result<Option<ImportSummary>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT file_name, imported_at FROM registry_imports ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn institution(&self, id: i64) -> Result<Option<InstitutionDetail>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT i.id, i.source, i.source_key, i.insurance_code, i.kind, i.name, i.kana, i.prefecture,
+                    i.municipality_code, i.postal_code, i.address, i.phone, i.closed_import_id IS NOT NULL AS closed,
+                    l.file_name AS listed_in, l.imported_at AS listed_at, c.file_name AS closed_in
+             FROM institutions i
+             JOIN registry_imports l ON l.id = i.import_id
+             LEFT JOIN registry_imports c ON c.id = i.closed_import_id
+             WHERE i.id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}
+
+impl Desk {
+    pub async fn registry_status(&self) -> Result<RegistryStatus, StoreError> {
+        let index = self.built_index();
+        Ok(RegistryStatus {
+            ready: index.is_some(),
+            institutions: index.map_or(0, |i| i.len()),
+            last_import: self.store().last_import().await?,
+        })
+    }
+
+    pub async fn institution(&self, id: i64) -> Result<InstitutionDetail, RegistryError> {
+        self.store().institution(id).await?.ok_or(RegistryError::NoSuchInstitution(id))
+    }
+
+    /// Imports a list file chosen by the officer, then rebuilds the lookup. Only one import
+    /// runs at a time; [`Desk::cancel_import`] stops it with nothing applied.
+    pub async fn import_registry_file(
+        &self,
+        path: &Path,
+        progress: impl FnMut(ImportProgress) + Send,
+    ) -> Result<ImportReport, RegistryError> {
+        let is_csv = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !is_csv || !path.is_file() {
+            return Err(RegistryError::NotCsv(path.display().to_string()));
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut running = self.import_cancel.lock().expect("import lock");
+            if running.is_some() {
+                return Err(RegistryError::ImportRunning);
+            }
+            *running = Some(cancel.clone());
+        }
+        let file_name =
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("registry.csv").to_owned();
+        let total_bytes = std::fs::metadata(path).ok().map(|m| m.len());
+        let mut progress = progress;
+        let with_total = move |p: ImportProgress| progress(ImportProgress { total_bytes, ..p });
+        let result = match std::fs::File::open(path) {
+            Ok(file) => self.store().import_registry(file, &file_name, with_total, &cancel).await,
+            Err(e) => Err(RegistryError::File(e.into())),
+        };
+        *self.import_cancel.lock().expect("import lock") = None;
+        let report = result?;
+        self.rebuild_index().await?;
+        Ok(report)
+    }
+
+    /// Stops the running import, if any; it rolls back.
+    pub fn cancel_import(&self) {
+        if let Some(flag) = self.import_cancel.lock().expect("import lock").as_ref() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! 同期: the desk's side of the central server. Officer actions wait in the outbox
+//! (`crate::outbox`) and are sent by `push`; the server's changes feed is pulled by `feed`;
+//! `client` is the HTTPS client. Here: a whole sync, its state for the status bar, and 接続診断.
+
+pub(crate) mod client;
+pub(crate) mod error;
+mod feed;
+mod push;
+
+use chrono::Utc;
+use madoguchi_domain::Coded;
+use serde::Serialize;
+
+pub use client::{SyncClient, SyncConfig};
+pub use error::SyncError;
+
+use crate::desk::Desk;
+use crate::keychain;
+use crate::store::{Store, StoreError};
+
+/// The desk's sync state at a glance, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub cursor: i64,
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+    /// 未送信
+    pub pending: i64,
+    /// 要確認: refused by the server
+    pub rejected: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub sent: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+}
+
+/// The sync state for the status bar: オンライン / オフライン, 未送信, 要確認.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncOverview {
+    pub configured: bool,
+    pub online: bool,
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+    pub pending: i64,
+    pub rejected: i64,
+}
+
+/// One step of 接続診断, in the officer's words.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosisStep {
+    pub step: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Store {
+    pub async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
+        let (cursor, last_sync_at, last_error): (i64, Option<String>, Option<String>) =
+            sqlx::query_as("SELECT cursor, last_sync_at, last_error FROM sync_state WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
+        let (pending, rejected): (i64, i64) = sqlx::query_as(
+            "SELECT coalesce(sum(state = 'pending'), 0) + (SELECT count(*) FROM records WHERE dirty = 1),
+                    coalesce(sum(state = 'rejected'), 0) + (SELECT count(*) FROM records WHERE dirty = 2)
+             FROM outbox",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(SyncStatus { cursor, last_sync_at, last_error, pending, rejected })
+    }
+
+    /// Push, then pull; the outcome is recorded for the status bar.
+    pub async fn sync(&self, client: &SyncClient) -> Result<SyncReport, SyncError> {
+        let result = async {
+            let (sent, rejected) = self.push(client).await?;
+            let (records_sent, records_rejected) = self.push_records(client).await?;
+            let (sent, rejected) = (sent + records_sent, rejected + records_rejected);
+            let pulled = self.pull(client).await?;
+            Ok::<_, SyncError>(SyncReport { sent, rejected, pulled })
+        }
+        .await;
+        let (at, error) = match &result {
+            Ok(_) => (Some(Utc::now().to_rfc3339()), None),
+            Err(e) => (None, Some(format!("{} {}", e.code(), e))),
+        };
+        sqlx::query(
+            "UPDATE sync_state SET last_sync_at = coalesce(?1, last_sync_at), last_error = ?2 WHERE id = 1",
+        )
+        .bind(at)
+        .bind(error)
+        .execute(self.pool())
+        .await?;
+        result
+    }
+}
+
+impl Desk {
+    /// Push then pull; the outcome sets オンライン / オフライン.
+    pub async fn sync_now(&self) -> Result<SyncReport, SyncError> {
+        let client = self.client()?;
+        let result = self.store().sync(&client).await;
+        self.set_online(result.is_ok());
+        result
+    }
+
+    pub async fn sync_overview(&self) -> Result<SyncOverview, StoreError> {
+        let status = self.store().sync_status().await?;
+        Ok(SyncOverview {
+            configured: self.client().is_ok(),
+            online: self.is_online(),
+            last_sync_at: status.last_sync_at,
+            last_error: status.last_error,
+            pending: status.pending,
+            rejected: status.rejected,
+        })
+    }
+
+    /// 最初から同期し直す: drops what was pulled (never unsent actions) and pulls it all again.
+    pub async fn resync_from_scratch(&self) -> Result<SyncReport, SyncError> {
+        self.store().reset_sync().await?;
+        self.sync_now().await
+    }
+
+    /// 接続診断: settings, token, reachability (TLS included), authorisation — each step said.
+    pub async fn diagnose(&self) -> Vec<DiagnosisStep> {
+        let mut steps = Vec::new();
+        let mut step = |step, result: Result<String, String>| {
+            let ok = result.is_ok();
+            steps.push(DiagnosisStep { step, ok, detail: result.unwrap_or_else(|e| e) });
+            ok
+        };
+        let settings = match self.store().desk_settings().await {
+            Ok(s) => s,
+            Err(e) => {
+                step("設定", Err(e.message_ja()));
+                return steps;
+            }
+        };
+        let Some(url) = settings.server_url else {
+            step("サーバーURL", Err(SyncError::NotConfigured.message_ja()));
+            return steps;
+        };
+        step("サーバーURL", Ok(url.clone()));
+        let token = keychain::load_token(&url)
+            .map(|_| "OSの資格情報ストアに登録済みです".into())
+            .map_err(|e| e.message_ja());
+        if !step("接続トークン", token) {
+            return steps;
+        }
+        if let Err(e) = self.connect().await {
+            step("接続設定", Err(e.message_ja()));
+            return steps;
+        }
+        let Ok(client) = self.client() else { return steps };
+        let reached = client
+            .health()
+            .await
+            .map(|_| "応答があります".into())
+            .map_err(|e| format!("{} {}", e.message_ja(), e));
+        if !step("サーバーへの接続（HTTPS）", reached) {
+            return steps;
+        }
+        let auth = self.store().pull(&client).await;
+        self.set_online(auth.is_ok());
+        step(
+            "認証と受信",
+            auth.map(|n| format!("{n}件を受信しました")).map_err(|e| e.message_ja()),
+        );
+        steps
+    }
+}
