@@ -37,10 +37,10 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
 
     let tree = Tree::national();
     let now = Utc::now();
-    let call = a.store.start_call(&tree, "desk-a", now).await.unwrap();
+    let call = a.store.start_call(tree, "desk-a", now).await.unwrap();
     for (i, answer) in [0, 2, 0, 0, 0].into_iter().enumerate() {
         a.store
-            .choose(&tree, &call.id, answer, now + Duration::seconds(i as i64 + 1))
+            .choose(tree, &call.id, answer, now + Duration::seconds(i as i64 + 1))
             .await
             .unwrap();
     }
@@ -69,7 +69,7 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     // Desk B sees the call as desk A recorded it, and the window answers there too.
     b.store.sync(&b.client).await.unwrap();
     let seen = b.store.calls().await.unwrap();
-    assert_eq!(seen, [call.clone()]);
+    assert_eq!(seen, std::slice::from_ref(&call));
     let settings = b.store.prefecture_settings().await.unwrap().unwrap();
     assert_eq!(settings.reporting_window, window);
     let answer = ReportingAnswer::of(settings.reporting_window, "2027-02-01".parse().unwrap());

@@ -84,7 +84,7 @@ impl std::ops::Deref for ActionText {
 /// What the server said to one action.
 #[derive(Debug)]
 pub enum Answer {
-    Accepted(DecisionResponse),
+    Accepted(Box<DecisionResponse>),
     Refused(u16, ApiError),
 }
 
@@ -95,6 +95,18 @@ pub struct Rejection {
     pub application_id: i64,
     pub action: Action,
     pub error: ApiError,
+}
+
+/// One line of the decisions table as read.
+#[derive(sqlx::FromRow)]
+struct DecisionRow {
+    at: String,
+    id: i64,
+    payload: Option<String>,
+    action: String,
+    note: Option<String>,
+    state: String,
+    error: Option<String>,
 }
 
 impl Store {
@@ -262,16 +274,17 @@ impl Store {
 
     /// This desk's decisions (every action it recorded), with their sync state, for Excel.
     pub async fn decisions_table(&self) -> Result<Table, StoreError> {
-        let rows: Vec<(String, i64, Option<String>, String, Option<String>, String, Option<String>)> =
+        let rows: Vec<DecisionRow> =
             sqlx::query_as(
-                "SELECT o.created_at, o.application_id, a.payload, o.action, o.note, o.state, o.last_error
+                "SELECT o.created_at AS at, o.application_id AS id, a.payload, o.action, o.note, o.state,
+                        o.last_error AS error
                  FROM outbox o LEFT JOIN applications a ON a.id = o.application_id ORDER BY o.id",
             )
             .fetch_all(self.pool())
             .await?;
         let rows = rows
             .into_iter()
-            .map(|(at, id, payload, action, note, state, error)| {
+            .map(|DecisionRow { at, id, payload, action, note, state, error }| {
                 let name = payload
                     .and_then(|p| {
                         serde_json::from_str::<madoguchi_domain::api::Application>(&p).ok()

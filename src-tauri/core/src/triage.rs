@@ -62,17 +62,17 @@ mod tests {
     #[test]
     fn finds_answers_in_any_width_and_script() {
         let tree = Tree::national();
-        let hits = search(&tree, "迷惑　ﾒｰﾙ", 10);
+        let hits = search(tree, "迷惑　ﾒｰﾙ", 10);
         assert_eq!(hits[0].node, "mail_spam", "{hits:?}");
-        let hits = search(&tree, "キャッシュ", 10);
+        let hits = search(tree, "キャッシュ", 10);
         assert!(hits.iter().any(|h| h.node == "url_cache"));
-        let hits = search(&tree, "ＩＤ", 10);
+        let hits = search(tree, "ＩＤ", 10);
         assert!(
             hits.iter().any(|h| h.node == "login_identity"),
             "full-width letters fold: {hits:?}"
         );
-        assert!(search(&tree, "   ", 10).is_empty());
-        assert!(search(&tree, "存在しない言葉", 10).is_empty());
+        assert!(search(tree, "   ", 10).is_empty());
+        assert!(search(tree, "存在しない言葉", 10).is_empty());
     }
 }
 

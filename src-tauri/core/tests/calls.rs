@@ -64,14 +64,14 @@ async fn every_seed_branch_is_walked_to_an_ending() {
     let mut walked = 0;
     for (item, nodes) in &items {
         for node in nodes {
-            let to_node = path(&tree, &tree.start, |id| id == *node)
+            let to_node = path(tree, &tree.start, |id| id == *node)
                 .unwrap_or_else(|| panic!("{item}: {node} unreachable"));
             let to_end =
-                path(&tree, node, |id| tree.node(id).unwrap().kind == NodeKind::End).unwrap();
-            let mut call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
+                path(tree, node, |id| tree.node(id).unwrap().kind == NodeKind::End).unwrap();
+            let mut call = store.start_call(tree, "desk-a", t0()).await.unwrap();
             for (i, answer) in to_node.iter().chain(&to_end).enumerate() {
                 call = store
-                    .choose(&tree, &call.id, *answer, t0() + Duration::seconds(10 * (i as i64 + 1)))
+                    .choose(tree, &call.id, *answer, t0() + Duration::seconds(10 * (i as i64 + 1)))
                     .await
                     .unwrap();
             }
@@ -91,22 +91,22 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     let store = store(&dir).await;
     let tree = Tree::national();
     let s = |n: i64| t0() + Duration::seconds(n);
-    let call = store.start_call(&tree, "desk-a", s(0)).await.unwrap();
+    let call = store.start_call(tree, "desk-a", s(0)).await.unwrap();
     assert_eq!(call.tree_version, tree.version);
-    store.choose(&tree, &call.id, 0, s(20)).await.unwrap(); // メールが届かない
-    store.choose(&tree, &call.id, 0, s(30)).await.unwrap(); // まだ申請していない (a slip)
+    store.choose(tree, &call.id, 0, s(20)).await.unwrap(); // メールが届かない
+    store.choose(tree, &call.id, 0, s(30)).await.unwrap(); // まだ申請していない (a slip)
     store.back(&call.id, s(35)).await.unwrap();
-    store.choose(&tree, &call.id, 2, s(50)).await.unwrap(); // 2週間以上
-                                                            // On hold for five minutes at the spam question: not counted.
+    store.choose(tree, &call.id, 2, s(50)).await.unwrap(); // 2週間以上
+                                                           // On hold for five minutes at the spam question: not counted.
     store.pause_call(&call.id, true, s(60)).await.unwrap();
-    let err = store.choose(&tree, &call.id, 0, s(200)).await.unwrap_err();
+    let err = store.choose(tree, &call.id, 0, s(200)).await.unwrap_err();
     assert_eq!(err.code(), "E-CALL-PAUSED");
     store.pause_call(&call.id, false, s(360)).await.unwrap();
-    store.choose(&tree, &call.id, 0, s(375)).await.unwrap(); // 迷惑メールフォルダにあった
-    store.choose(&tree, &call.id, 0, s(400)).await.unwrap(); // 次へ
-    let call = store.choose(&tree, &call.id, 0, s(430)).await.unwrap(); // 次へ → ending
+    store.choose(tree, &call.id, 0, s(375)).await.unwrap(); // 迷惑メールフォルダにあった
+    store.choose(tree, &call.id, 0, s(400)).await.unwrap(); // 次へ
+    let call = store.choose(tree, &call.id, 0, s(430)).await.unwrap(); // 次へ → ending
     assert_eq!(
-        store.choose(&tree, &call.id, 0, s(431)).await.unwrap_err().code(),
+        store.choose(tree, &call.id, 0, s(431)).await.unwrap_err().code(),
         "E-CALL-CHOICE",
         "an ending has no answers"
     );
@@ -180,7 +180,7 @@ async fn a_login_id_needs_every_check_and_an_institution() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
     let tree = Tree::national();
-    let call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
+    let call = store.start_call(tree, "desk-a", t0()).await.unwrap();
     let all = IdentityChecks { phone: true, email: true, contact_name: true };
     for partial in [
         IdentityChecks { phone: false, ..all },
@@ -239,14 +239,14 @@ async fn a_walk_cut_short_takes_the_outcome_the_officer_gives() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
     let tree = Tree::national();
-    let call = store.start_call(&tree, "desk-a", t0()).await.unwrap();
-    store.choose(&tree, &call.id, 1, t0()).await.unwrap();
+    let call = store.start_call(tree, "desk-a", t0()).await.unwrap();
+    store.choose(tree, &call.id, 1, t0()).await.unwrap();
     let call = store
         .finish_call(&call.id, "途中で切れた。折り返す", Some(Outcome::PrefectureContacts), t0())
         .await
         .unwrap();
     assert_eq!((call.ending, call.outcome), (None, Some(Outcome::PrefectureContacts)));
-    let open = store.start_call(&tree, "desk-a", t0()).await.unwrap();
+    let open = store.start_call(tree, "desk-a", t0()).await.unwrap();
     let open = store.finish_call(&open.id, "", None, t0()).await.unwrap();
     assert_eq!(open.outcome, None, "未完了 stays so");
 }
@@ -256,7 +256,7 @@ async fn a_desk_without_a_prefecture_cannot_start_a_call() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
     assert_eq!(
-        store.start_call(&Tree::national(), "d", t0()).await.unwrap_err().code(),
+        store.start_call(Tree::national(), "d", t0()).await.unwrap_err().code(),
         "E-CALL-PREFECTURE"
     );
 }

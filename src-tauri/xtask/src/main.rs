@@ -204,9 +204,21 @@ fn cargo_bin(name: &str) -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
+/// rustfmt and clippy, which a minimal Rust install may lack.
+fn rust_components() -> Result {
+    let has = |tool: &str| {
+        Command::new(cargo()).args([tool, "--version"]).output().is_ok_and(|o| o.status.success())
+    };
+    if has("fmt") && has("clippy") {
+        return Ok(());
+    }
+    sh("rustup", &["component", "add", "rustfmt", "clippy"])
+}
+
 fn setup(for_tests: bool) -> Result {
     apt_install(BUILD_PACKAGES)?;
     if for_tests {
+        rust_components()?;
         apt_install(TEST_PACKAGES)?;
         if cargo_bin("tauri-driver").is_none() {
             sh(&cargo(), &["install", "tauri-driver", "--locked"])?;
@@ -255,13 +267,16 @@ fn run() -> Result {
 
 fn test() -> Result {
     setup(true)?;
+    let cargo = cargo();
+    sh(&cargo, &["fmt", "--all", "--check"])?;
     let ui = root().join("ui");
     sh_in(&ui, "npm", &["run", "check"], &[])?;
     build_ui()?;
+    // The app crate embeds the built UI, so clippy comes after it.
+    sh(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     // Domain, core (keychain included), command tests (Tauri's mock runtime), the server on
     // both databases, and the desk-server stories.
     let pg = postgres()?;
-    let cargo = cargo();
     with_keychain(
         &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
         &[("MADOGUCHI_TEST_POSTGRES", pg)],

@@ -255,7 +255,7 @@ impl Store {
 impl Desk {
     pub async fn start_call(&self) -> Result<CallRecord> {
         let tree = self.triage_tree().await?;
-        Ok(self.store().start_call(&tree, &self.desk_name().await?, Utc::now()).await?)
+        self.store().start_call(&tree, &self.desk_name().await?, Utc::now()).await
     }
 
     pub async fn choose(&self, call: &str, choice: usize) -> Result<CallRecord> {

@@ -34,9 +34,8 @@ fn prepare(
     let f = &application.form;
     let status = local.unwrap_or(application.status);
     let insurance = f.insurance_code.as_deref().unwrap_or("");
-    let folded = [&f.name, &f.kana, &f.email, &f.institution_code, insurance]
-        .map(|t| fold(t))
-        .join("\u{1f}");
+    let folded =
+        [&f.name, &f.kana, &f.email, &f.institution_code, insurance].map(fold).join("\u{1f}");
     let digits = [&f.phone, insurance, &f.postal_code]
         .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
         .join("-");

@@ -132,7 +132,7 @@ impl SyncClient {
         let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
         if status == 200 {
             serde_json::from_slice(&body)
-                .map(Answer::Accepted)
+                .map(|a| Answer::Accepted(Box::new(a)))
                 .map_err(|e| SyncError::Protocol(e.to_string()))
         } else {
             let error = serde_json::from_slice(&body).unwrap_or_else(|_| ApiError {
