@@ -32,7 +32,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
             .unwrap()
             .flags
             .iter()
-            .map(|f| f.code)
+            .map(|f| f.code.as_str())
             .collect()
     };
     assert_eq!(flags_of(flagged), ["FLAG-EMAIL-TYPO"]);

@@ -1,6 +1,6 @@
 //! The one error shape the UI sees: a stable code to branch on and a Japanese sentence.
 
-use madoguchi_domain::Coded;
+use madoguchi_domain::{Code, Coded};
 use serde::Serialize;
 
 /// What crosses to the webview when something fails. The precise cause goes to the log, never
@@ -8,7 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UiError {
     /// Stable code such as `E-CODE-CHECK`, quoted to support and matched by the UI.
-    pub code: String,
+    pub code: Code,
     /// What the officer reads, in Japanese.
     pub message: String,
 }
@@ -16,7 +16,7 @@ pub struct UiError {
 impl UiError {
     /// The UI's view of `e`, without logging: for expected outcomes such as a mistyped code.
     pub fn quiet(e: &impl Coded) -> Self {
-        Self { code: e.code().to_owned(), message: e.message_ja() }
+        Self { code: e.code(), message: e.message_ja() }
     }
 }
 

@@ -2,6 +2,7 @@
 //! or Shift_JIS on request, cells that Excel would run as formulas defused, and the file
 //! written whole or not at all.
 
+use madoguchi_domain::Code;
 use std::io::Write;
 use std::path::Path;
 
@@ -25,8 +26,8 @@ pub enum ExportError {
 }
 
 impl Coded for ExportError {
-    fn code(&self) -> &'static str {
-        "E-EXPORT-WRITE"
+    fn code(&self) -> Code {
+        Code::ExportWrite
     }
     fn message_ja(&self) -> String {
         let Self::Write { path, .. } = self;

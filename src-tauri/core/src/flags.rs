@@ -4,6 +4,7 @@
 
 use madoguchi_domain::api::Application;
 use madoguchi_domain::form::{email_shape_ok, email_typo_fix, phone_shape_ok};
+use madoguchi_domain::Code;
 use madoguchi_domain::{
     ApplicationStatus, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ReturnReason,
 };
@@ -15,7 +16,7 @@ use crate::lookup::index::LookupIndex;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// A corrected value the officer can take over, if there is one.
     pub fix: Option<String>,
@@ -77,7 +78,7 @@ impl OpenApplications {
     }
 }
 
-fn flag(code: &'static str, message: impl Into<String>, reason: Option<ReturnReason>) -> Flag {
+fn flag(code: Code, message: impl Into<String>, reason: Option<ReturnReason>) -> Flag {
     Flag { code, message: message.into(), fix: None, return_reason: reason }
 }
 
@@ -104,12 +105,12 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     });
     match (code_text, code) {
         (Some(text), None) => out.push(flag(
-            "FLAG-CODE-CHECK",
+            Code::FlagCodeCheck,
             format!("保険医療機関コード「{text}」の検証番号が合いません。"),
             Some(ReturnReason::InsuranceCodeWrong),
         )),
         (None, _) if form.kind != InstitutionKind::MaternityHome => out.push(flag(
-            "FLAG-CODE-MISSING",
+            Code::FlagCodeMissing,
             "保険医療機関コードが入力されていません。",
             Some(ReturnReason::InsuranceCodeWrong),
         )),
@@ -118,7 +119,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     if let Some(code) = code {
         if !form.kind.expected_tables().contains(&code.table()) {
             out.push(flag(
-                "FLAG-KIND-TABLE",
+                Code::FlagKindTable,
                 format!(
                     "機関区分「{}」と保険医療機関コードの点数表（{}）が合いません。",
                     form.kind.name_ja(),
@@ -131,7 +132,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
             let listed = registry.by_insurance_code(&code.digits());
             match listed.first() {
                 None => out.push(flag(
-                    "FLAG-CODE-UNKNOWN",
+                    Code::FlagCodeUnknown,
                     format!("保険医療機関コード {} は台帳にありません（開設直後か、コードの誤りの可能性）。", code.display_parts()),
                     Some(ReturnReason::InsuranceCodeWrong),
                 )),
@@ -139,7 +140,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
                     let (ours, theirs) = (split_name(&form.name).distinctive, split_name(&row.name).distinctive);
                     if !(ours.contains(&theirs) || theirs.contains(&ours)) {
                         let mut f = flag(
-                            "FLAG-NAME-MISMATCH",
+                            Code::FlagNameMismatch,
                             format!("名称が台帳（{}）と一致しません。", row.name),
                             Some(ReturnReason::NameMismatch),
                         );
@@ -153,7 +154,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
                     let head = |s: &str| s.chars().take(6).collect::<String>();
                     if !ours.starts_with(&head(&theirs)) {
                         out.push(flag(
-                            "FLAG-ADDRESS-MISMATCH",
+                            Code::FlagAddressMismatch,
                             format!("住所が台帳（{}{}）と異なります。", pref_name, row.address),
                             Some(ReturnReason::AddressWrong),
                         ));
@@ -165,7 +166,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let institution_code = form.institution_code.trim();
     if institution_code.is_empty() || !institution_code.chars().all(|c| c.is_ascii_alphanumeric()) {
         out.push(flag(
-            "FLAG-INSTITUTION-CODE",
+            Code::FlagInstitutionCode,
             "機関コードが未入力か、形式が正しくありません。",
             Some(ReturnReason::InstitutionCodeWrong),
         ));
@@ -173,7 +174,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let duplicates = ctx.open.others(app, code);
     if !duplicates.is_empty() {
         out.push(flag(
-            "FLAG-DUPLICATE",
+            Code::FlagDuplicate,
             format!(
                 "同じ機関の未処理の申請がほかにもあります（申請番号 {}）。",
                 duplicates.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("・")
@@ -183,7 +184,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     }
     if let Some(a) = existing_account(app, ctx.accounts) {
         out.push(flag(
-            "FLAG-ACCOUNT-EXISTS",
+            Code::FlagAccountExists,
             format!("この機関には既存のG-MISアカウント（ログインID {}）があります。「承認（既存アカウント）」で処理してください。", a.login_id),
             None,
         ));
@@ -191,13 +192,13 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let email = form.email.trim();
     if !email_shape_ok(email) {
         out.push(flag(
-            "FLAG-EMAIL",
+            Code::FlagEmail,
             "メールアドレスの形式が正しくありません。",
             Some(ReturnReason::EmailWrong),
         ));
     } else if let Some(fix) = email_typo_fix(email) {
         let mut f = flag(
-            "FLAG-EMAIL-TYPO",
+            Code::FlagEmailTypo,
             format!(
                 "メールアドレスのドメインが誤っている可能性があります（{fix} ではありませんか）。"
             ),
@@ -208,14 +209,14 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     }
     if !phone_shape_ok(&form.phone) {
         out.push(flag(
-            "FLAG-PHONE",
+            Code::FlagPhone,
             "電話番号の形式が正しくありません（0から始まる10桁または11桁）。",
             Some(ReturnReason::PhoneWrong),
         ));
     }
     match form.postal_code.parse::<PostalCode>() {
         Err(_) => out.push(flag(
-            "FLAG-POSTAL",
+            Code::FlagPostal,
             "郵便番号が7桁ではありません。",
             Some(ReturnReason::AddressWrong),
         )),
@@ -224,7 +225,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
                 .filter(|p| *p != app.prefecture)
             {
                 out.push(flag(
-                    "FLAG-POSTAL-PREFECTURE",
+                    Code::FlagPostalPrefecture,
                     format!(
                         "郵便番号 {} は通常{}の番号です（住所は{}）。",
                         postal.display(),

@@ -1,6 +1,7 @@
 //! 資格情報: the server token, kept only in the OS keychain (Windows Credential Manager; the
 //! Secret Service on Linux) — never in SQLite, settings files or logs.
 
+use madoguchi_domain::Code;
 use madoguchi_domain::Coded;
 
 const SERVICE: &str = "jp.madoguchi.desk";
@@ -35,16 +36,10 @@ pub enum KeychainError {
 }
 
 impl Coded for KeychainError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Missing(_) => "E-KEYCHAIN-EMPTY",
-            Self::Unavailable(_) => "E-KEYCHAIN-UNAVAILABLE",
-        }
-    }
-    fn message_ja(&self) -> String {
-        match self {
-            Self::Missing(_) => "このサーバーの接続トークンが登録されていません。設定で登録してください。".into(),
-            Self::Unavailable(_) => "OSの資格情報ストア（Windows の資格情報マネージャー、Linux の Secret Service）を使えません。ログインし直すか、管理者に確認してください。".into(),
+            Self::Missing(_) => Code::KeychainEmpty,
+            Self::Unavailable(_) => Code::KeychainUnavailable,
         }
     }
 }

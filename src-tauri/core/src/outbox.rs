@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use madoguchi_domain::api::{ApiError, DecisionResponse};
+use madoguchi_domain::Code;
 use madoguchi_domain::{Action, Coded, TransitionError};
 use serde::{Deserialize, Serialize};
 
@@ -28,20 +29,18 @@ impl From<sqlx::Error> for OutboxError {
 }
 
 impl Coded for OutboxError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             Self::Store(e) => e.code(),
             Self::Transition(e) => e.code(),
-            Self::UnknownApplication(_) => "E-APP-NOT-FOUND",
+            Self::UnknownApplication(_) => Code::AppNotFound,
         }
     }
     fn message_ja(&self) -> String {
         match self {
             Self::Store(e) => e.message_ja(),
             Self::Transition(e) => e.message_ja(),
-            Self::UnknownApplication(_) => {
-                "この申請はこの端末にありません。同期してからもう一度お試しください。".into()
-            }
+            Self::UnknownApplication(_) => self.code().message_ja().into(),
         }
     }
 }
@@ -228,8 +227,8 @@ impl Store {
                 .await?;
                 // Later actions on the same application built on this one: they are not sent.
                 let dependent = ApiError {
-                    code: "E-SYNC-DEPENDENT".into(),
-                    message: "先に行った操作がサーバーに受け付けられなかったため、この操作は送信していません。最新の状態を確認してください。".into(),
+                    code: Code::SyncDependent.to_string(),
+                    message: Code::SyncDependent.message_ja().into(),
                     fields: Vec::new(),
                     current: error.current.clone(),
                 };

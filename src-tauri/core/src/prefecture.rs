@@ -8,6 +8,7 @@ use madoguchi_domain::call::stamp;
 use madoguchi_domain::triage::{
     Overrides, ReportingAnswer, ReportingWindow, ReportingWindowError, Tree, TreeError, JST,
 };
+use madoguchi_domain::Code;
 use madoguchi_domain::Coded;
 
 use crate::desk::Desk;
@@ -27,10 +28,10 @@ pub enum PrefectureError {
 }
 
 impl Coded for PrefectureError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             Self::Store(e) => e.code(),
-            Self::NoPrefecture => "E-CALL-PREFECTURE",
+            Self::NoPrefecture => Code::CallPrefecture,
             Self::Window(e) => e.code(),
             Self::Wording(e) => e.code(),
         }
@@ -38,9 +39,9 @@ impl Coded for PrefectureError {
     fn message_ja(&self) -> String {
         match self {
             Self::Store(e) => e.message_ja(),
-            Self::NoPrefecture => "設定で担当の都道府県を選んでから操作してください。".into(),
             Self::Window(e) => e.message_ja(),
             Self::Wording(e) => e.message_ja(),
+            Self::NoPrefecture => self.code().message_ja().into(),
         }
     }
 }

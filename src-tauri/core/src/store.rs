@@ -1,5 +1,6 @@
 //! ローカルデータベース: the desk's SQLite file and its schema (`migrations/desktop`).
 
+use madoguchi_domain::Code;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -28,20 +29,12 @@ impl From<serde_json::Error> for StoreError {
 }
 
 impl Coded for StoreError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Open { .. } => "E-STORE-OPEN",
-            Self::Migrate(_) => "E-STORE-MIGRATE",
-            Self::Query(_) => "E-STORE-QUERY",
-            Self::Corrupt(_) => "E-STORE-CORRUPT",
-        }
-    }
-    fn message_ja(&self) -> String {
-        match self {
-            Self::Open { .. } => "ローカルデータベースを開けませんでした。ディスクの空き容量と権限を確認し、アプリを再起動してください。".into(),
-            Self::Migrate(_) => "ローカルデータベースの更新に失敗しました。データは変更されていません。サポートへご連絡ください。".into(),
-            Self::Query(_) => "ローカルデータベースの読み書きに失敗しました。もう一度お試しください。".into(),
-            Self::Corrupt(_) => "ローカルデータベースの内容を読み取れませんでした。「最初から同期し直す」を試し、直らなければサポートへご連絡ください。".into(),
+            Self::Open { .. } => Code::StoreOpen,
+            Self::Migrate(_) => Code::StoreMigrate,
+            Self::Query(_) => Code::StoreQuery,
+            Self::Corrupt(_) => Code::StoreCorrupt,
         }
     }
 }

@@ -62,7 +62,7 @@ async fn registry() -> (LookupIndex, tempfile::TempDir) {
 }
 
 fn codes(app: &Application, ctx: &FlagContext<'_>) -> Vec<&'static str> {
-    flags(app, ctx).into_iter().map(|f| f.code).collect()
+    flags(app, ctx).into_iter().map(|f| f.code.as_str()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,7 +80,10 @@ async fn each_flag_on_crafted_applications() {
     f.email = "jimu@gmial.com".into();
     let all = flags(&application(1, f), &none);
     assert_eq!(all.len(), 1);
-    assert_eq!((all[0].code, all[0].fix.as_deref()), ("FLAG-EMAIL-TYPO", Some("jimu@gmail.com")));
+    assert_eq!(
+        (all[0].code.as_str(), all[0].fix.as_deref()),
+        ("FLAG-EMAIL-TYPO", Some("jimu@gmail.com"))
+    );
     assert_eq!(all[0].return_reason, Some(ReturnReason::EmailWrong));
 
     let mut f = aizen();

@@ -9,6 +9,7 @@
 //! The two approvals and the rejection are final: each mails the institution something that
 //! cannot be taken back (the issuance notice cannot even be resent).
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
@@ -84,8 +85,8 @@ pub struct TransitionError {
 }
 
 impl Coded for TransitionError {
-    fn code(&self) -> &'static str {
-        "E-APP-TRANSITION"
+    fn code(&self) -> Code {
+        Code::AppTransition
     }
     fn message_ja(&self) -> String {
         format!(

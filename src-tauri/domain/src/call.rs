@@ -3,6 +3,7 @@
 //! [`CallRecord`], like [`crate::ApplicationStatus::apply`] for applications. The desk
 //! persists the result and keeps the clock; the time is passed in.
 
+use crate::Code;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -26,22 +27,19 @@ pub enum WalkError {
 }
 
 impl crate::Coded for WalkError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Finished(_) => "E-CALL-FINISHED",
-            Self::Paused(_) => "E-CALL-PAUSED",
-            Self::NoSuchChoice(_) => "E-CALL-CHOICE",
-            Self::ChecksIncomplete => "E-DISCLOSE-CHECKS",
-            Self::NoInstitution => "E-DISCLOSE-INSTITUTION",
+            Self::Finished(_) => Code::CallFinished,
+            Self::Paused(_) => Code::CallPaused,
+            Self::NoSuchChoice(_) => Code::CallChoice,
+            Self::ChecksIncomplete => Code::DiscloseChecks,
+            Self::NoInstitution => Code::DiscloseInstitution,
         }
     }
     fn message_ja(&self) -> String {
         match self {
-            Self::Finished(_) => "この対応は終了しています。新しい対応を始めてください。".into(),
-            Self::Paused(_) => "この対応は保留中です。再開してから操作してください。".into(),
             Self::NoSuchChoice(n) => format!("{n}番の回答はありません。"),
-            Self::ChecksIncomplete => "本人確認（登録の電話番号・メールアドレス・担当者名）がすべて確認済みになるまで、ログインIDは表示できません。".into(),
-            Self::NoInstitution => "先に、対応中の機関を機関検索で選んでください。".into(),
+            _ => self.code().message_ja().into(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! 新規ユーザ登録申請の入力内容: every field of the registration form, and its validation.
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::api::FieldError;
@@ -49,24 +50,29 @@ pub struct ValidForm {
 
 const MAX_TEXT: usize = 200;
 
-fn error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), code: code.into(), message: message.into() }
+fn error(field: &str, code: Code, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.into(), code: code.as_str().into(), message: message.into() }
+}
+
+/// A field error that says its code's own sentence.
+fn fixed(field: &str, code: Code) -> FieldError {
+    error(field, code, code.message_ja())
 }
 
 /// Text fields: required ones non-empty, none too long, none with control characters.
 fn text(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str, required: bool) {
     if required && value.trim().is_empty() {
-        errors.push(error(field, "E-FORM-REQUIRED", format!("{label}を入力してください。")));
+        errors.push(error(field, Code::FormRequired, format!("{label}を入力してください。")));
     } else if value.chars().count() > MAX_TEXT {
         errors.push(error(
             field,
-            "E-FORM-TOO-LONG",
+            Code::FormTooLong,
             format!("{label}は{MAX_TEXT}文字以内で入力してください。"),
         ));
     } else if value.chars().any(char::is_control) {
         errors.push(error(
             field,
-            "E-FORM-CONTROL",
+            Code::FormControl,
             format!("{label}に使えない制御文字が含まれています。"),
         ));
     }
@@ -133,16 +139,12 @@ impl ApplicationForm {
         let mut errors = Vec::new();
         text(&mut errors, "institution_code", "機関コード", &self.institution_code, true);
         if !self.institution_code.trim().chars().all(|c| c.is_ascii_alphanumeric()) {
-            errors.push(error(
-                "institution_code",
-                "E-FORM-INSTITUTION-CODE",
-                "機関コードは半角英数字で入力してください。",
-            ));
+            errors.push(fixed("institution_code", Code::FormInstitutionCode));
         }
         text(&mut errors, "name", "名称", &self.name, true);
         text(&mut errors, "kana", "フリガナ", &self.kana, true);
         if !self.kana.chars().all(|c| ('ァ'..='ヶ').contains(&c) || "ー・　 ".contains(c)) {
-            errors.push(error("kana", "E-FORM-KANA", "フリガナは全角カタカナで入力してください。"));
+            errors.push(fixed("kana", Code::FormKana));
         }
         text(&mut errors, "address", "住所", &self.address, true);
         text(&mut errors, "department", "担当部署名", &self.department, false);
@@ -152,29 +154,21 @@ impl ApplicationForm {
             errors.push(error("postal_code", e.code(), e.message_ja()));
         }
         if !phone_shape_ok(&self.phone) {
-            errors.push(error(
-                "phone",
-                "E-FORM-PHONE",
-                "電話番号は0から始まる10桁または11桁で入力してください。",
-            ));
+            errors.push(fixed("phone", Code::FormPhone));
         }
         if !email_shape_ok(self.email.trim()) {
-            errors.push(error("email", "E-FORM-EMAIL", "メールアドレスの形式が正しくありません。"));
+            errors.push(fixed("email", Code::FormEmail));
         }
         let prefecture = Prefecture::from_address_prefix(&self.address);
         if prefecture.is_none() && !self.address.trim().is_empty() {
-            errors.push(error(
-                "address",
-                "E-FORM-ADDRESS-PREF",
-                "住所は都道府県名から入力してください。",
-            ));
+            errors.push(fixed("address", Code::FormAddressPref));
         }
         let insurance_code = match (self.kind, self.insurance_code.as_deref().map(str::trim)) {
             (InstitutionKind::MaternityHome, None | Some("")) => None,
             (_, None | Some("")) => {
                 errors.push(error(
                     "insurance_code",
-                    "E-FORM-REQUIRED",
+                    Code::FormRequired,
                     "保険医療機関コードを入力してください。",
                 ));
                 None
@@ -193,7 +187,7 @@ impl ApplicationForm {
             if code.prefecture() != pref {
                 errors.push(error(
                     "insurance_code",
-                    "E-FORM-CODE-PREF",
+                    Code::FormCodePref,
                     format!(
                         "保険医療機関コードの都道府県（{}）と住所の都道府県（{}）が一致しません。",
                         code.prefecture(),

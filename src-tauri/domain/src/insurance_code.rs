@@ -8,6 +8,7 @@
 //! People type these codes in many shapes (a bureau list's `02,7075,1`, the 9-digit pref+7
 //! form, full-width digits from Excel); [`InsuranceCode::parse`] folds all of them into one value.
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
@@ -73,21 +74,21 @@ pub enum CodeError {
 }
 
 impl Coded for CodeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Empty => "E-CODE-EMPTY",
-            Self::InvalidCharacter(_) => "E-CODE-CHAR",
-            Self::WrongLength(_) => "E-CODE-LENGTH",
-            Self::PrefectureRequired(_) => "E-CODE-PREF-REQUIRED",
-            Self::UnknownPrefecture(_) => "E-CODE-PREF",
-            Self::UnknownTable(_) => "E-CODE-TABLE",
-            Self::CheckDigit { .. } => "E-CODE-CHECK",
+            Self::Empty => Code::CodeEmpty,
+            Self::InvalidCharacter(_) => Code::CodeChar,
+            Self::WrongLength(_) => Code::CodeLength,
+            Self::PrefectureRequired(_) => Code::CodePrefRequired,
+            Self::UnknownPrefecture(_) => Code::CodePref,
+            Self::UnknownTable(_) => Code::CodeTable,
+            Self::CheckDigit { .. } => Code::CodeCheck,
         }
     }
 
     fn message_ja(&self) -> String {
         match self {
-            Self::Empty => "保険医療機関コードを入力してください。".into(),
+            Self::Empty => self.code().message_ja().into(),
             Self::InvalidCharacter(c) => format!(
                 "コードに使えない文字「{c}」が含まれています。数字と区切り（- , 空白）だけで入力してください。"
             ),
@@ -374,7 +375,7 @@ mod tests {
         assert_eq!(InsuranceCode::parse("4810112489", none), Err(CodeError::UnknownPrefecture(48)));
         assert_eq!(InsuranceCode::parse("0120112489", none), Err(CodeError::UnknownTable(2)));
         for e in [CodeError::Empty, CodeError::WrongLength(5), CodeError::UnknownTable(2)] {
-            assert!(e.code().starts_with("E-CODE-"));
+            assert!(e.code().as_str().starts_with("E-CODE-"));
             assert!(!e.message_ja().is_empty());
         }
     }

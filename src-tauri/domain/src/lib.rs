@@ -19,7 +19,7 @@ mod text;
 pub mod triage;
 
 pub use application::{Action, ApplicationStatus, RejectReason, ReturnReason, TransitionError};
-pub use error::Coded;
+pub use error::{Code, Coded};
 pub use form::{ApplicationForm, ValidForm};
 pub use institution::{InstitutionKind, ScoreTable};
 pub use insurance_code::{CodeContext, CodeError, InsuranceCode, Suggestion};

@@ -1,5 +1,6 @@
 //! 全国地方公共団体コード: five digits (prefecture 2 + municipality 3) and a check digit.
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
@@ -21,11 +22,11 @@ pub enum MunicipalityCodeError {
 }
 
 impl Coded for MunicipalityCodeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Malformed(_) => "E-MUNI-FORMAT",
-            Self::UnknownPrefecture(_) => "E-MUNI-PREF",
-            Self::CheckDigit { .. } => "E-MUNI-CHECK",
+            Self::Malformed(_) => Code::MuniFormat,
+            Self::UnknownPrefecture(_) => Code::MuniPref,
+            Self::CheckDigit { .. } => Code::MuniCheck,
         }
     }
     fn message_ja(&self) -> String {

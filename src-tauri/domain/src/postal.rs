@@ -1,5 +1,6 @@
 //! 郵便番号: seven digits, written 123-4567.
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
@@ -15,8 +16,8 @@ pub enum PostalCodeError {
 }
 
 impl Coded for PostalCodeError {
-    fn code(&self) -> &'static str {
-        "E-POSTAL-FORMAT"
+    fn code(&self) -> Code {
+        Code::PostalFormat
     }
     fn message_ja(&self) -> String {
         let Self::Malformed(s) = self;

@@ -1,5 +1,6 @@
 //! 都道府県: the 47 prefectures by their JIS X 0401 codes.
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
@@ -66,8 +67,8 @@ pub enum PrefectureError {
 }
 
 impl Coded for PrefectureError {
-    fn code(&self) -> &'static str {
-        "E-PREF-UNKNOWN"
+    fn code(&self) -> Code {
+        Code::PrefUnknown
     }
     fn message_ja(&self) -> String {
         match self {

@@ -2,6 +2,7 @@
 //! with an outcome — as content in `data/triage.toml`, checked whole before use, with a
 //! prefecture's own wording of some nodes laid over it (都道府県版).
 
+use crate::Code;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -137,17 +138,15 @@ pub enum TreeError {
 }
 
 impl crate::Coded for TreeError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Parse(_) => "E-TRIAGE-PARSE",
-            Self::Invalid(_) => "E-TRIAGE-INVALID",
+            Self::Parse(_) => Code::TriageParse,
+            Self::Invalid(_) => Code::TriageInvalid,
         }
     }
     fn message_ja(&self) -> String {
         match self {
-            Self::Parse(_) => {
-                "トラブル対応の手順ファイルを読み取れません。サポートへご連絡ください。".into()
-            }
+            Self::Parse(_) => self.code().message_ja().into(),
             Self::Invalid(problems) => {
                 format!("トラブル対応の手順に誤りがあります（{}）。", problems.join("、"))
             }
@@ -392,11 +391,8 @@ impl ReportingWindow {
 pub struct ReportingWindowError;
 
 impl crate::Coded for ReportingWindowError {
-    fn code(&self) -> &'static str {
-        "E-REPORTING-WINDOW"
-    }
-    fn message_ja(&self) -> String {
-        "定期報告期間の開始日は終了日以前にしてください。".into()
+    fn code(&self) -> Code {
+        Code::ReportingWindow
     }
 }
 

@@ -4,6 +4,7 @@
 //! Encoding is told by content: a BOM or valid UTF-8 is UTF-8, anything else is Shift_JIS
 //! (Excel's CSV export on a Japanese Windows). Files are never loaded whole.
 
+use madoguchi_domain::Code;
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
@@ -117,18 +118,11 @@ pub enum ImportError {
 }
 
 impl Coded for ImportError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::Io(_) => "E-IMPORT-READ",
-            Self::UnknownFormat(_) => "E-IMPORT-FORMAT",
-            Self::NoValidRows => "E-IMPORT-EMPTY",
-        }
-    }
-    fn message_ja(&self) -> String {
-        match self {
-            Self::Io(_) => "ファイルを読み込めませんでした。ファイルが開かれていないか、場所が正しいか確認してください。".into(),
-            Self::UnknownFormat(_) => "このファイルの形式が分かりません。厚生局のコード内容別医療機関一覧（5列・見出しなし）か、医療情報ネットの施設情報CSVを選んでください。".into(),
-            Self::NoValidRows => "取り込める行が1行もありませんでした。台帳は変更していません。".into(),
+            Self::Io(_) => Code::ImportRead,
+            Self::UnknownFormat(_) => Code::ImportFormat,
+            Self::NoValidRows => Code::ImportEmpty,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use madoguchi_domain::api::{ApiError, Application, DecisionRequest};
 use madoguchi_domain::notice::{self, NoticeFacts, NoticeKind};
-use madoguchi_domain::{Action, ApplicationStatus, Coded, TransitionError};
+use madoguchi_domain::{Action, ApplicationStatus, Code, Coded, TransitionError};
 
 /// Why a decision was refused; each maps to an HTTP status and an [`ApiError`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,26 +30,15 @@ impl DecisionError {
     }
 
     pub fn to_api(&self) -> ApiError {
-        let (code, message, current) = match self {
-            Self::NotFound(_) => ("E-APP-NOT-FOUND", "この申請は見つかりません。".to_owned(), None),
-            Self::Stale { current, .. } => (
-                "E-SYNC-409",
-                "この申請は確認後に別の窓口で更新されています。最新の内容を確認してください。".to_owned(),
-                Some(current.clone()),
-            ),
-            Self::Transition(e, current) => (e.code(), e.message_ja(), Some(current.clone())),
-            Self::AccountExists { login_id } => (
-                "E-APP-ACCOUNT-EXISTS",
-                format!("この機関には既存のG-MISアカウント（ログインID {login_id}）があります。「承認（既存アカウント）」を選んでください。"),
-                None,
-            ),
-            Self::NoExistingAccount => (
-                "E-APP-NO-ACCOUNT",
-                "この機関の既存アカウントが見つかりません。「承認（新規アカウント発行）」を選んでください。".to_owned(),
-                None,
-            ),
+        let fixed = |code: Code| (code, code.message_ja().to_owned());
+        let ((code, message), current) = match self {
+            Self::NotFound(_) => (fixed(Code::AppNotFound), None),
+            Self::Stale { current, .. } => (fixed(Code::Sync409), Some(current.clone())),
+            Self::Transition(e, current) => ((e.code(), e.message_ja()), Some(current.clone())),
+            Self::AccountExists { .. } => (fixed(Code::AppAccountExists), None),
+            Self::NoExistingAccount => (fixed(Code::AppNoAccount), None),
         };
-        ApiError { code: code.into(), message, fields: Vec::new(), current }
+        ApiError { code: code.to_string(), message, fields: Vec::new(), current }
     }
 }
 

@@ -15,7 +15,7 @@ use madoguchi_domain::api::{
     Account, ApiError, ApplicationDetail, CallRecord, ChangesPage, DecisionRequest,
     DecisionResponse, FieldError, Notice, PrefectureSettings, Receipt, Stored, SubmittedBy,
 };
-use madoguchi_domain::ApplicationForm;
+use madoguchi_domain::{ApplicationForm, Code, Coded};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
@@ -36,16 +36,21 @@ pub struct Failure(StatusCode, ApiError);
 
 impl Failure {
     /// A refusal that carries the error's code and its Japanese sentence; the detail is logged.
-    fn coded(status: StatusCode, e: &impl madoguchi_domain::Coded) -> Self {
+    fn coded(status: StatusCode, e: &impl Coded) -> Self {
         log::info!("refused with {}: {e}", e.code());
-        Self::new(status, e.code(), &e.message_ja())
+        Self::with_message(status, e.code(), &e.message_ja())
     }
 
-    fn new(status: StatusCode, code: &str, message: &str) -> Self {
+    /// A refusal that says its code's own sentence.
+    fn new(status: StatusCode, code: Code) -> Self {
+        Self::with_message(status, code, code.message_ja())
+    }
+
+    fn with_message(status: StatusCode, code: Code, message: &str) -> Self {
         Self(
             status,
             ApiError {
-                code: code.into(),
+                code: code.to_string(),
                 message: message.into(),
                 fields: Vec::new(),
                 current: None,
@@ -63,11 +68,7 @@ impl IntoResponse for Failure {
 impl From<StorageError> for Failure {
     fn from(e: StorageError) -> Self {
         log::error!("storage: {e}");
-        Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "E-SERVER-STORAGE",
-            "サーバーで一時的な問題が起きました。しばらくしてからもう一度お試しください。",
-        )
+        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, Code::ServerStorage)
     }
 }
 
@@ -79,10 +80,10 @@ fn bad_json(e: JsonRejection) -> Failure {
         JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::BAD_REQUEST,
     };
-    let mut f = Failure::new(status, "E-API-BODY", "送信された内容を読み取れませんでした。");
+    let mut f = Failure::new(status, Code::ApiBody);
     f.1.fields.push(FieldError {
         field: "body".into(),
-        code: "E-API-BODY".into(),
+        code: Code::ApiBody.to_string(),
         message: e.body_text(),
     });
     f
@@ -103,13 +104,7 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let unauthorised = || {
-            Failure::new(
-                StatusCode::UNAUTHORIZED,
-                "E-AUTH",
-                "認証できませんでした。設定のサーバー接続情報（トークン）を確認してください。",
-            )
-        };
+        let unauthorised = || Failure::new(StatusCode::UNAUTHORIZED, Code::Auth);
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -143,11 +138,7 @@ async fn intake_as(
     by: SubmittedBy,
 ) -> Result<Receipt, Failure> {
     let valid = form.validate().map_err(|fields| {
-        let mut f = Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E-FORM",
-            "入力内容に誤りがあります。各項目の説明を確認してください。",
-        );
+        let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
         f.1.fields = fields;
         f
     })?;
@@ -179,9 +170,9 @@ async fn proxy_intake(
     let Json(form) = body.map_err(bad_json)?;
     if let Ok(valid) = form.validate() {
         if valid.prefecture != officer.prefecture {
-            return Err(Failure::new(
+            return Err(Failure::with_message(
                 StatusCode::FORBIDDEN,
-                "E-AUTH-PREFECTURE",
+                Code::AuthPrefecture,
                 "担当する都道府県の機関の申請だけを入力できます。",
             ));
         }
@@ -191,7 +182,7 @@ async fn proxy_intake(
 }
 
 fn not_found() -> Failure {
-    Failure::new(StatusCode::NOT_FOUND, "E-APP-NOT-FOUND", "この申請は見つかりません。")
+    Failure::new(StatusCode::NOT_FOUND, Code::AppNotFound)
 }
 
 #[utoipa::path(get, path = "/v1/applications/{id}", security(("bearer" = [])),
@@ -224,13 +215,7 @@ async fn decide(
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| {
-            Failure::new(
-                StatusCode::BAD_REQUEST,
-                "E-API-IDEMPOTENCY",
-                "Idempotency-Key ヘッダーが必要です。",
-            )
-        })?;
+        .ok_or_else(|| Failure::new(StatusCode::BAD_REQUEST, Code::ApiIdempotency))?;
     let answer = match state.storage.decide(&officer, id, &request, key, &now()).await? {
         Ok(answer) => answer,
         Err(refusal) => {
@@ -258,9 +243,9 @@ pub struct Page {
 
 fn page(q: Result<Query<Page>, QueryRejection>) -> Result<(i64, i64), Failure> {
     let Query(p) = q.map_err(|e| {
-        Failure::new(
+        Failure::with_message(
             StatusCode::BAD_REQUEST,
-            "E-API-QUERY",
+            Code::ApiQuery,
             &format!("検索条件が正しくありません: {e}"),
         )
     })?;
@@ -301,9 +286,9 @@ async fn accounts(
 }
 
 fn other_prefecture() -> Failure {
-    Failure::new(
+    Failure::with_message(
         StatusCode::FORBIDDEN,
-        "E-AUTH-PREFECTURE",
+        Code::AuthPrefecture,
         "担当する都道府県の記録だけを登録できます。",
     )
 }
@@ -323,11 +308,7 @@ async fn put_call(
         return Err(other_prefecture());
     }
     if call.id != id || id.len() > 64 || call.steps.len() > 1000 {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E-API-CALL",
-            "対応記録の内容が正しくありません。",
-        ));
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ApiCall));
     }
     let stored = state.storage.put_record(officer.prefecture, &Record::call(call)).await?;
     Ok(Json(Stored { stored }))
@@ -384,7 +365,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 async fn fallback() -> Failure {
-    Failure::new(StatusCode::NOT_FOUND, "E-API-NOT-FOUND", "そのAPIはありません。")
+    Failure::new(StatusCode::NOT_FOUND, Code::ApiNotFound)
 }
 
 pub fn router(state: AppState) -> Router {

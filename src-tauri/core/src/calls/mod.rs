@@ -6,6 +6,7 @@
 
 mod stats;
 
+use madoguchi_domain::Code;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -40,26 +41,22 @@ pub enum CallError {
 }
 
 impl Coded for CallError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             Self::Store(e) => e.code(),
-            Self::NoSuchCall(_) => "E-CALL-NOT-FOUND",
+            Self::NoSuchCall(_) => Code::CallNotFound,
             Self::Walk(e) => e.code(),
-            Self::NoPrefecture => "E-CALL-PREFECTURE",
-            Self::NoAccount => "E-DISCLOSE-NO-ACCOUNT",
+            Self::NoPrefecture => Code::CallPrefecture,
+            Self::NoAccount => Code::DiscloseNoAccount,
             Self::Export(e) => e.code(),
         }
     }
     fn message_ja(&self) -> String {
         match self {
             Self::Store(e) => e.message_ja(),
-            Self::NoSuchCall(_) => "この対応記録は見つかりません。".into(),
             Self::Walk(e) => e.message_ja(),
-            Self::NoPrefecture => {
-                "設定で担当の都道府県を選んでから対応を始めてください。".into()
-            }
-            Self::NoAccount => "この機関のアカウントはこの端末に届いていません。同期してからもう一度お試しください。".into(),
             Self::Export(e) => e.message_ja(),
+            _ => self.code().message_ja().into(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod hit;
 pub mod index;
 mod postings;
 
+use madoguchi_domain::Code;
 use madoguchi_domain::{Coded, Prefecture};
 
 pub use hit::{Hit, InstitutionRow, MatchReason, SearchContext, SearchResult};
@@ -21,14 +22,9 @@ pub enum LookupError {
 }
 
 impl Coded for LookupError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::IndexNotReady => "E-LOOKUP-NOT-READY",
-        }
-    }
-    fn message_ja(&self) -> String {
-        match self {
-            Self::IndexNotReady => "機関検索の準備中です。数秒後にもう一度お試しください。".into(),
+            Self::IndexNotReady => Code::LookupNotReady,
         }
     }
 }

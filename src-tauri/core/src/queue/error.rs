@@ -1,5 +1,6 @@
 //! Why a queue action failed, in the officer's words.
 
+use madoguchi_domain::Code;
 use madoguchi_domain::Coded;
 
 use crate::export::ExportError;
@@ -21,13 +22,13 @@ pub enum QueueError {
 }
 
 impl Coded for QueueError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             Self::Store(e) => e.code(),
             Self::Outbox(e) => e.code(),
             Self::Export(e) => e.code(),
-            Self::UnknownApplication(_) => "E-APP-NOT-FOUND",
-            Self::ViewName => "E-VIEW-NAME",
+            Self::UnknownApplication(_) => Code::AppNotFound,
+            Self::ViewName => Code::ViewName,
         }
     }
     fn message_ja(&self) -> String {
@@ -35,10 +36,7 @@ impl Coded for QueueError {
             Self::Store(e) => e.message_ja(),
             Self::Outbox(e) => e.message_ja(),
             Self::Export(e) => e.message_ja(),
-            Self::UnknownApplication(_) => {
-                "この申請はこの端末にありません。同期してからもう一度お試しください。".into()
-            }
-            Self::ViewName => "ビューの名前を入力してください。".into(),
+            _ => self.code().message_ja().into(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! previous registry exactly as it was. The file is parsed on its own thread and streamed in
 //! batches, so a 500 MB file needs no more memory than a batch.
 
+use madoguchi_domain::Code;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,28 +47,21 @@ impl From<sqlx::Error> for RegistryError {
 }
 
 impl Coded for RegistryError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             Self::File(e) => e.code(),
             Self::Store(e) => e.code(),
-            Self::Cancelled => "E-IMPORT-CANCELLED",
-            Self::NotCsv(_) => "E-IMPORT-NOT-CSV",
-            Self::ImportRunning => "E-IMPORT-BUSY",
-            Self::NoSuchInstitution(_) => "E-LOOKUP-NOT-FOUND",
+            Self::Cancelled => Code::ImportCancelled,
+            Self::NotCsv(_) => Code::ImportNotCsv,
+            Self::ImportRunning => Code::ImportBusy,
+            Self::NoSuchInstitution(_) => Code::LookupNotFound,
         }
     }
     fn message_ja(&self) -> String {
         match self {
             Self::File(e) => e.message_ja(),
             Self::Store(e) => e.message_ja(),
-            Self::Cancelled => "取り込みを中止しました。台帳は変更していません。".into(),
-            Self::NotCsv(_) => "CSVファイル（拡張子 .csv）を選んでください。".into(),
-            Self::ImportRunning => {
-                "ほかの取り込みが実行中です。終わってからもう一度お試しください。".into()
-            }
-            Self::NoSuchInstitution(_) => {
-                "この機関は台帳にありません。台帳が取り込み直された可能性があります。".into()
-            }
+            _ => self.code().message_ja().into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The desk's HTTPS client of the central API (`/v1`): the officer's token from the keychain,
 //! the prefecture's own CA and proxy, and nothing but https outside development builds.
 
+use madoguchi_domain::Code;
 use std::time::Duration;
 
 use madoguchi_domain::api::{ApiError, ApplicationDetail, ChangesPage, DecisionRequest, Receipt};
@@ -136,8 +137,12 @@ impl SyncClient {
                 .map_err(|e| SyncError::Protocol(e.to_string()))
         } else {
             let error = serde_json::from_slice(&body).unwrap_or_else(|_| ApiError {
-                code: format!("E-SYNC-{status}"),
-                message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                code: Code::SyncRefused.to_string(),
+                message: format!(
+                    "{}（HTTP {status}: {}）",
+                    Code::SyncRefused.message_ja(),
+                    String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+                ),
                 fields: Vec::new(),
                 current: None,
             });

@@ -1,5 +1,6 @@
 //! Why a sync, a connection or a call to the server failed, in the officer's words.
 
+use madoguchi_domain::Code;
 use madoguchi_domain::Coded;
 
 use crate::keychain::KeychainError;
@@ -40,36 +41,32 @@ impl From<sqlx::Error> for SyncError {
 }
 
 impl Coded for SyncError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            Self::NotConfigured => "E-SYNC-NOT-CONFIGURED",
-            Self::InsecureUrl(_) => "E-SYNC-HTTP",
-            Self::Config(_) => "E-SYNC-CONFIG",
-            Self::Offline(_) => "E-SYNC-OFFLINE",
-            Self::Server(_) => "E-SYNC-5XX",
-            Self::Unauthorised => "E-SYNC-401",
-            Self::Protocol(_) => "E-SYNC-PROTOCOL",
+            Self::NotConfigured => Code::SyncNotConfigured,
+            Self::InsecureUrl(_) => Code::SyncHttp,
+            Self::Config(_) => Code::SyncConfig,
+            Self::Offline(_) => Code::SyncOffline,
+            Self::Server(_) => Code::Sync5xx,
+            Self::Unauthorised => Code::Sync401,
+            Self::Protocol(_) => Code::SyncProtocol,
             Self::Store(e) => e.code(),
             Self::Keychain(e) => e.code(),
-            Self::CaFile(..) => "E-SYNC-CA-FILE",
-            Self::UnknownApplication(_) => "E-APP-NOT-FOUND",
+            Self::CaFile(..) => Code::SyncCaFile,
+            Self::UnknownApplication(_) => Code::AppNotFound,
         }
     }
     fn message_ja(&self) -> String {
         match self {
-            Self::NotConfigured => "中央サーバーが設定されていません。設定でサーバーのURLとトークンを登録してください。".into(),
-            Self::InsecureUrl(_) => "サーバーのURLは https:// で始めてください。暗号化されない接続は使えません。".into(),
-            Self::Config(e) => format!("同期の設定に誤りがあります（{e}）。設定を確認してください。"),
-            Self::Offline(_) => "中央サーバーにつながりません。操作はこの端末に保存され、つながったときに送信されます。".into(),
-            Self::Server(_) => "中央サーバーで問題が起きています。操作はこの端末に保存され、後で再送されます。".into(),
-            Self::Unauthorised => "中央サーバーが接続トークンを受け付けません。設定でトークンを登録し直してください。".into(),
-            Self::Protocol(_) => "中央サーバーの応答を読み取れませんでした。サポートへご連絡ください。".into(),
+            Self::Config(e) => {
+                format!("同期の設定に誤りがあります（{e}）。設定を確認してください。")
+            }
             Self::Store(e) => e.message_ja(),
             Self::Keychain(e) => e.message_ja(),
             Self::CaFile(path, _) => format!(
                 "ルート証明書ファイル「{path}」を読めません。設定のパスを確認してください。"
             ),
-            Self::UnknownApplication(_) => "この申請はこの端末にありません。同期してからもう一度お試しください。".into(),
+            _ => self.code().message_ja().into(),
         }
     }
 }
