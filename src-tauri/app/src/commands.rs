@@ -17,25 +17,18 @@ use madoguchi_core::registry::{InstitutionDetail, RegistryStatus};
 use madoguchi_core::settings::DeskSettings;
 use madoguchi_core::sync::{DiagnosisStep, SyncOverview, SyncReport};
 use madoguchi_core::triage::{FaqHit, ReportingView};
+use madoguchi_core::vocabulary::PrefectureView;
 use madoguchi_core::{Desk, UiError};
 use madoguchi_domain::api::{CallRecord, PrefectureSettings};
 use madoguchi_domain::triage::{Outcome, Overrides, ReportingWindow, Tree};
-use madoguchi_domain::Prefecture;
 use madoguchi_domain::{Action, ApplicationForm};
-use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
-
-#[derive(Debug, Serialize)]
-pub struct PrefectureView {
-    code: String,
-    name: &'static str,
-}
 
 /// 都道府県の一覧, for the pickers.
 #[tauri::command]
 pub fn list_prefectures() -> Vec<PrefectureView> {
-    Prefecture::all().map(|p| PrefectureView { code: p.code(), name: p.name_ja() }).collect()
+    madoguchi_core::vocabulary::prefectures()
 }
 
 #[tauri::command]

@@ -16,52 +16,19 @@ const DB_URL: &str = "sqlite:madoguchi.db";
 /// How often the desk syncs by itself; the officer can always sync at once.
 const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Registers the app's commands: shared by the real app and the command tests.
-pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::list_prefectures,
-        commands::get_settings,
-        commands::save_settings,
-        commands::search_institutions,
-        commands::institution_detail,
-        commands::registry_status,
-        commands::pick_registry_file,
-        commands::import_registry,
-        commands::cancel_import,
-        commands::sync_status,
-        commands::sync_now,
-        commands::resync_from_scratch,
-        commands::diagnose_sync,
-        commands::save_server_token,
-        commands::queue_view,
-        commands::queue_entry,
-        commands::vocabulary,
-        commands::preview_notice,
-        commands::decide,
-        commands::bulk_approve,
-        commands::export_queue,
-        commands::export_decisions,
-        commands::saved_views,
-        commands::save_view,
-        commands::delete_view,
-        commands::proxy_apply,
-        commands::application_history,
-        commands::triage_tree,
-        commands::reporting_answer,
-        commands::faq_search,
-        commands::prefecture_settings,
-        commands::save_prefecture_settings,
-        commands::start_call,
-        commands::choose_answer,
-        commands::go_back,
-        commands::pause_call,
-        commands::link_call,
-        commands::finish_call,
-        commands::disclose_login_id,
-        commands::calls_overview,
-        commands::export_calls,
-    ])
+/// The webview's commands by name, and their handler, from the one list.
+macro_rules! commands {
+    ($($name:ident),* $(,)?) => {
+        /// Every command the webview may call, by name.
+        pub const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Registers the app's commands: shared by the real app and the command tests.
+        pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+            builder.invoke_handler(tauri::generate_handler![$(commands::$name),*])
+        }
+    };
 }
+include!("command_list.rs");
 
 /// Takes the plugin's pool, migrates it and hands the core's desk to the commands; the lookup
 /// index is built in the background so the window opens at once.

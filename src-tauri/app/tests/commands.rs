@@ -139,3 +139,20 @@ async fn the_webview_gets_no_sql_and_no_unknown_commands() {
         assert!(message.as_str().unwrap().contains("not allowed"), "{cmd}: {message}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_capability_grants_every_listed_command() {
+    let desk = desk().await;
+    // The one command list (src/command_list.rs) feeds the handler, the permission set the
+    // capability grants, and the window's types: each listed command passes the ACL. Arguments
+    // of the wrong shape stop each before its body runs (the file picker has none: skipped).
+    let listed = madoguchi_app::COMMANDS;
+    assert_eq!(listed.len(), 41);
+    for cmd in listed.iter().filter(|c| **c != "pick_registry_file") {
+        let answer = invoke(&desk, cmd, json!({"filter": 1, "encoding": 1, "id": "x"}));
+        if let Err(e) = answer {
+            let text = e.to_string();
+            assert!(!text.contains("not allowed") && !text.contains("not found"), "{cmd}: {text}");
+        }
+    }
+}

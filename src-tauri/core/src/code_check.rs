@@ -10,7 +10,7 @@ use crate::error::UiError;
 const MAX_SUGGESTIONS: usize = 12;
 
 /// A code as the UI shows it: parts visible, digits copyable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CodeView {
     /// The plain ten digits.
     pub digits: String,
@@ -34,7 +34,7 @@ impl From<InsuranceCode> for CodeView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SuggestionView {
     pub code: CodeView,
     /// The slip in words, e.g. `8桁目と9桁目の入れ替え`.
@@ -42,7 +42,7 @@ pub struct SuggestionView {
 }
 
 /// The answer to one check: the canonical code, or the error and the nearest valid codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum CodeCheck {
     Valid { code: CodeView },

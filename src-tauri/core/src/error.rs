@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// What crosses to the webview when something fails. The precise cause goes to the log, never
 /// to the screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct UiError {
     /// Stable code such as `E-CODE-CHECK`, quoted to support and matched by the UI.
     pub code: Code,

@@ -9,7 +9,7 @@ use std::path::Path;
 use madoguchi_domain::Coded;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CsvEncoding {
     /// UTF-8 with BOM: every character survives.
@@ -36,7 +36,7 @@ impl Coded for ExportError {
 }
 
 /// What was written, for the officer's confirmation line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ExportReport {
     pub path: String,
     pub rows: usize,

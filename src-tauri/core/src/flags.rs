@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::applications::{existing_account, KnownAccount};
 use crate::lookup::index::LookupIndex;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Flag {
     pub code: Code,
     pub message: String,

@@ -9,7 +9,7 @@ use crate::desk::Desk;
 use crate::outbox::OutboxEntry;
 use crate::store::StoreError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct History {
     pub audit: Vec<AuditEntry>,
     /// Why the server's trail is missing (offline…), in Japanese; the local part still shows.

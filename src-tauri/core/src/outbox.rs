@@ -46,12 +46,13 @@ impl Coded for OutboxError {
 }
 
 /// One queued officer action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct OutboxEntry {
     pub id: i64,
     pub application_id: i64,
     pub expected_version: i64,
     #[sqlx(try_from = "String")]
+    #[ts(as = "Action")]
     pub action: ActionText,
     pub note: Option<String>,
     pub idempotency_key: String,

@@ -10,7 +10,7 @@ use crate::desk::Desk;
 use crate::sync::SyncError;
 
 /// What became of a 代理申請: the receipt, or the fields to correct (nothing was stored).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ProxyOutcome {
     pub receipt: Option<Receipt>,
     pub fields: Vec<FieldError>,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct DeskSettings {
     /// The prefecture this desk serves; it completes 7-digit codes and ranks the lookup.

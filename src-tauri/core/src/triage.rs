@@ -7,7 +7,7 @@ use madoguchi_registry::fold::fold;
 use serde::Serialize;
 
 /// A node that answers a search, for the FAQ box.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FaqHit {
     pub node: String,
     pub title: String,
@@ -78,7 +78,7 @@ mod tests {
 
 /// The 定期報告 answer as the screen shows it: the state, the sentence, and which answer of
 /// the window question the data points to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReportingView {
     pub answer: madoguchi_domain::triage::ReportingAnswer,
     pub message: String,

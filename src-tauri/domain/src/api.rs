@@ -9,7 +9,7 @@ use crate::notice::NoticeKind;
 use crate::prefecture::Prefecture;
 
 /// Who entered an application: the institution itself, or the prefecture (代理申請).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubmittedBy {
@@ -18,7 +18,7 @@ pub enum SubmittedBy {
 }
 
 /// A 新規ユーザ登録申請 as the server holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Application {
     pub id: i64,
@@ -115,7 +115,7 @@ pub enum Entity {
 }
 
 /// Where a call stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
@@ -126,7 +126,7 @@ pub enum CallState {
 
 /// One node of a call's walk: where the officer was, how long, and the answer taken. The
 /// node's title and the answer are kept as shown, so editing the tree never rewrites a call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallStep {
     pub node: String,
@@ -139,7 +139,7 @@ pub struct CallStep {
 }
 
 /// The institution a call is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallInstitution {
     pub name: String,
@@ -148,7 +148,7 @@ pub struct CallInstitution {
 
 /// ログインIDの開示: which identity checks were ticked, when, by whom. The login ID itself
 /// is not repeated here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disclosure {
     pub at: String,
@@ -160,7 +160,7 @@ pub struct Disclosure {
 }
 
 /// 対応記録: one help-desk call, as every desk of the prefecture sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRecord {
     /// Made by the desk (UUID), so a call is the same record wherever it is sent from.
@@ -187,7 +187,7 @@ pub struct CallRecord {
 
 /// What a prefecture sets for all its desks: the 定期報告 window and its wording of the
 /// troubleshooting tree (都道府県版).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrefectureSettings {
     pub prefecture: Prefecture,
@@ -224,7 +224,7 @@ pub struct ChangesPage {
 }
 
 /// A field the intake refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
@@ -246,7 +246,7 @@ pub struct ApiError {
 }
 
 /// What intake answers: the receipt of a stored application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     pub id: i64,
@@ -255,7 +255,7 @@ pub struct Receipt {
 }
 
 /// One line of an application's audit trail: who, when, from, to, why, on which desk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub at: String,

@@ -45,7 +45,7 @@ impl crate::Coded for WalkError {
 }
 
 /// The identity checks an officer ticks before a login ID is shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct IdentityChecks {
     pub phone: bool,
     pub email: bool,

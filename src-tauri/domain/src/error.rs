@@ -166,6 +166,29 @@ impl Serialize for Code {
     }
 }
 
+/// In TypeScript, the union of every code: the window's `switch` on a code is checked.
+impl ts_rs::TS for Code {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "ErrorCode".into()
+    }
+
+    fn inline(_: &ts_rs::Config) -> String {
+        let codes: Vec<String> = Self::ALL.iter().map(|c| format!("'{c}'")).collect();
+        codes.join(" | ")
+    }
+
+    fn decl(cfg: &ts_rs::Config) -> String {
+        format!("type ErrorCode = {};", Self::inline(cfg))
+    }
+
+    fn decl_concrete(cfg: &ts_rs::Config) -> String {
+        Self::decl(cfg)
+    }
+}
+
 impl PartialEq<&str> for Code {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other

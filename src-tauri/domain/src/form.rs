@@ -11,7 +11,7 @@ use crate::prefecture::Prefecture;
 use crate::Coded;
 
 /// The form as submitted (text as typed; nothing normalised away).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationForm {

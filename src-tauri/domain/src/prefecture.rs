@@ -56,8 +56,11 @@ const NAMES: [&str; 47] = [
 ];
 
 /// A prefecture, 01 (北海道) to 47 (沖縄県). Serialised as its two-digit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct Prefecture(u8);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The national tree as shipped with this build.
 pub const NATIONAL: &str = include_str!("../data/triage.toml");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     Ask,
@@ -19,7 +21,9 @@ pub enum NodeKind {
 }
 
 /// How a call ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// 解決
@@ -57,7 +61,7 @@ impl Outcome {
 }
 
 /// A screen a node's answer needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Link {
     Queue,
@@ -68,13 +72,13 @@ pub enum Link {
     LoginDisclosure,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Choice {
     pub label: String,
     pub next: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub kind: NodeKind,
@@ -111,7 +115,7 @@ impl Node {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Tree {
     pub version: String,
@@ -123,7 +127,7 @@ pub struct Tree {
 }
 
 /// A prefecture's wording of some nodes, kept apart from the national file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Overrides {
     /// Node id → the text to read instead of the national one.
     pub say: BTreeMap<String, String>,
@@ -307,7 +311,7 @@ pub const JST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(9 * 360
 };
 
 /// The 定期報告 window a prefecture sets (dates inclusive, in JST).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportingWindow {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-01-04"))]
@@ -317,7 +321,7 @@ pub struct ReportingWindow {
 }
 
 /// What the 定期報告 branch answers from the window and today's date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ReportingAnswer {
     /// The prefecture has not set a window in 設定.

@@ -12,7 +12,7 @@ pub struct Snapshot {
     pub postal_code: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChangeKind {
     /// 新規: in the new snapshot only.
@@ -25,7 +25,7 @@ pub enum ChangeKind {
     Moved { from: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Change {
     pub key: String,
     pub name: String,

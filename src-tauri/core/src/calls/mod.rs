@@ -64,21 +64,21 @@ impl Coded for CallError {
 pub type Result<T> = std::result::Result<T, CallError>;
 
 /// A login ID shown to the officer, and the call that now records the disclosure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Disclosed {
     pub login_id: String,
     pub call: CallRecord,
 }
 
 /// The 対応記録 screen's data from one read: every call and their statistics.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CallsOverview {
     pub calls: Vec<CallRecord>,
     pub stats: CallStats,
 }
 
 /// What links a call to: the institution (from the lookup) and an application.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 pub struct CallLinks {
     pub institution: Option<CallInstitution>,
     pub application_id: Option<i64>,

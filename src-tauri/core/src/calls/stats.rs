@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::export::Table;
 
 /// 対応の統計 over some calls.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct CallStats {
     pub calls: usize,
     /// (date in JST, calls)

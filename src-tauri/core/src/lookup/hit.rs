@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::code_check::CodeCheck;
 
 /// An institution as the lookup lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct InstitutionRow {
     pub id: i64,
     pub source: String,
@@ -23,7 +23,7 @@ pub struct InstitutionRow {
 }
 
 /// Why a row matched, best first; the UI shows `label_ja`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MatchReason {
     Code,
@@ -55,7 +55,7 @@ impl MatchReason {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Hit {
     pub institution: InstitutionRow,
     /// 病院・診療所 … for the stored kind.
@@ -64,7 +64,7 @@ pub struct Hit {
     pub reason_ja: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SearchResult {
     pub hits: Vec<Hit>,
     /// Institutions in the index searched, so the window notices a registry that changed.

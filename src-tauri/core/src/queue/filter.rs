@@ -10,7 +10,7 @@ use super::error::QueueError;
 use crate::desk::Desk;
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueSort {
     /// 古い順 (the default: whoever waited longest first)
@@ -20,7 +20,7 @@ pub enum QueueSort {
     Name,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct QueueFilter {
     /// Empty: every status.
@@ -36,7 +36,7 @@ pub struct QueueFilter {
 }
 
 /// A named filter the officer comes back to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SavedView {
     pub name: String,
     pub filter: QueueFilter,

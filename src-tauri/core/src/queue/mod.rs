@@ -31,7 +31,7 @@ use crate::store::Store;
 use cache::Prepared;
 
 /// One row of the queue, as the list shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct QueueRow {
     pub application: Application,
     /// What the desk shows: the server's status with this desk's unsent actions applied.
@@ -55,7 +55,7 @@ pub struct QueueView {
 /// A line of the list as the window draws it: enough to show, move and pick, without the
 /// whole form (the detail pane loads that for the one selected), so 10,000 lines cross to
 /// the window quickly.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct QueueItem {
     pub id: i64,
     pub name: String,
@@ -68,7 +68,7 @@ pub struct QueueItem {
 }
 
 /// The list, its counts and its chart, for the window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct QueueList {
     pub items: Vec<QueueItem>,
     pub counts: BTreeMap<String, usize>,
@@ -77,7 +77,7 @@ pub struct QueueList {
 }
 
 /// One bar of the age chart: undecided applications that waited this long, by status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AgeBucket {
     pub label: &'static str,
     /// The filter's `min_age_days` that starts this bucket.
@@ -206,13 +206,13 @@ impl QueueCache {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BulkOutcome {
     pub queued: Vec<i64>,
     pub refused: Vec<BulkRefusal>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BulkRefusal {
     pub id: i64,
     pub reasons: Vec<String>,

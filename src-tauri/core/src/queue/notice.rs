@@ -12,7 +12,7 @@ use crate::desk::Desk;
 
 /// The mail a decision will send, shown before the officer confirms. What only the server
 /// knows at decision time (a new login ID, the password link) is named in brackets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NoticePreview {
     pub to: String,
     pub subject: String,

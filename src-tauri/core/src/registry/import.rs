@@ -67,7 +67,7 @@ impl Coded for RegistryError {
 }
 
 /// Progress of a running import, for the progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportProgress {
     pub bytes_read: u64,
     /// The file's size, where the caller knows it.
@@ -75,14 +75,14 @@ pub struct ImportProgress {
     pub rows: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SkippedRow {
     pub line: u64,
     pub message: String,
 }
 
 /// What an import did, for the officer and the log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     pub import_id: i64,
     pub file_name: String,

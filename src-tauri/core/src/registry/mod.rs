@@ -17,21 +17,21 @@ use crate::lookup::InstitutionRow;
 use crate::store::{Store, StoreError};
 
 /// The registry at a glance, for the lookup screen's header.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RegistryStatus {
     pub ready: bool,
     pub institutions: usize,
     pub last_import: Option<ImportSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct ImportSummary {
     pub file_name: String,
     pub imported_at: String,
 }
 
 /// An institution with everything the detail pane shows.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct InstitutionDetail {
     #[sqlx(flatten)]
     #[serde(flatten)]

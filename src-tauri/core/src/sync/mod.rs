@@ -30,7 +30,7 @@ pub struct SyncStatus {
     pub rejected: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     pub sent: usize,
     pub rejected: usize,
@@ -38,7 +38,7 @@ pub struct SyncReport {
 }
 
 /// The sync state for the status bar: オンライン / オフライン, 未送信, 要確認.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncOverview {
     pub configured: bool,
     pub online: bool,
@@ -49,7 +49,7 @@ pub struct SyncOverview {
 }
 
 /// One step of 接続診断, in the officer's words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DiagnosisStep {
     pub step: &'static str,
     pub ok: bool,

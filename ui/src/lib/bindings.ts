@@ -1,0 +1,419 @@
+// Generated from the Rust types by src-tauri/app/tests/bindings.rs: do not edit.
+// `cargo test -p madoguchi-app --test bindings` rewrites it after a Rust change.
+
+/** Every command the window may call. */
+export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
+
+export type Action = { "action": "start_review" } | { "action": "approve_new_account" } | { "action": "approve_existing_account" } | { "action": "return_for_correction", reason: ReturnReason, } | { "action": "reject", reason: RejectReason, } | { "action": "resubmit" };
+
+export type AgeBucket = { label: string, 
+/**
+ * The filter's `min_age_days` that starts this bucket.
+ */
+min_days: number, counts: { [key in string]: number }, };
+
+export type Application = { id: number, prefecture: Prefecture, status: ApplicationStatus, 
+/**
+ * Raised by every change; a decision must name the version the officer saw.
+ */
+version: number, form: ApplicationForm, submitted_by: SubmittedBy, 
+/**
+ * RFC 3339, UTC.
+ */
+received_at: string, updated_at: string, 
+/**
+ * The G-MIS login ID once an account is issued or found.
+ */
+login_id: string | null, return_reason: ReturnReason | null, reject_reason: RejectReason | null, note: string | null, };
+
+export type ApplicationForm = { 
+/**
+ * 機関区分
+ */
+kind: InstitutionKind, 
+/**
+ * 機関コード (assigned by the prefecture for G-MIS)
+ */
+institution_code: string, 
+/**
+ * 保険医療機関コード / 保険薬局コード; a 助産所 has none.
+ */
+insurance_code: string | null, 
+/**
+ * 名称
+ */
+name: string, 
+/**
+ * フリガナ
+ */
+kana: string, 
+/**
+ * 郵便番号
+ */
+postal_code: string, 
+/**
+ * 住所, from the prefecture on
+ */
+address: string, 
+/**
+ * 電話番号
+ */
+phone: string, 
+/**
+ * 担当部署名
+ */
+department: string, 
+/**
+ * 担当部署番号
+ */
+department_number: string, 
+/**
+ * 担当者名
+ */
+contact_name: string, 
+/**
+ * メールアドレス
+ */
+email: string, };
+
+export type ApplicationStatus = "submitted" | "in_review" | "approved_new_account" | "approved_existing_account" | "returned_for_correction" | "rejected";
+
+export type AuditEntry = { at: string, 
+/**
+ * The officer's name; none for intake.
+ */
+officer: string | null, desk: string, from_status: string | null, to_status: string, reason: string | null, note: string | null, };
+
+export type BulkOutcome = { queued: Array<number>, refused: Array<BulkRefusal>, };
+
+export type BulkRefusal = { id: number, reasons: Array<string>, };
+
+export type CallInstitution = { name: string, insurance_code: string | null, };
+
+export type CallLinks = { institution: CallInstitution | null, application_id: number | null, };
+
+export type CallRecord = { 
+/**
+ * Made by the desk (UUID), so a call is the same record wherever it is sent from.
+ */
+id: string, prefecture: Prefecture, desk: string, 
+/**
+ * The tree version the call started on.
+ */
+tree_version: string, started_at: string, ended_at: string | null, state: CallState, institution: CallInstitution | null, application_id: number | null, steps: Array<CallStep>, 
+/**
+ * The ending's node and outcome, once finished there.
+ */
+ending: string | null, outcome: Outcome | null, note: string, disclosures: Array<Disclosure>, 
+/**
+ * Bumped by every change: the newer copy wins.
+ */
+updated_at: string, };
+
+export type CallState = "active" | "paused" | "finished";
+
+export type CallStats = { calls: number, 
+/**
+ * (date in JST, calls)
+ */
+per_day: Array<[string, number]>, 
+/**
+ * (outcome, its Japanese name, calls); unfinished walks under "未完了".
+ */
+per_outcome: Array<[string, string, number]>, 
+/**
+ * The most-taken answers: (node title, answer, times), most first.
+ */
+branches: Array<[string, string, number]>, 
+/**
+ * Time per node: (node title, visits, average seconds), longest first.
+ */
+node_time: Array<[string, number, number]>, };
+
+export type CallStep = { node: string, title: string, 
+/**
+ * The answer chosen here (none for the node the call ended or paused on).
+ */
+answer: string | null, entered_at: string, 
+/**
+ * Time spent at the node, pauses excluded.
+ */
+seconds: number, };
+
+export type CallsOverview = { calls: Array<CallRecord>, stats: CallStats, };
+
+export type Change = { key: string, name: string, } & ({ "kind": "opened" } | { "kind": "closed" } | { "kind": "renamed", from: string, } | { "kind": "moved", from: string, });
+
+export type ChangeKind = { "kind": "opened" } | { "kind": "closed" } | { "kind": "renamed", from: string, } | { "kind": "moved", from: string, };
+
+export type Choice = { label: string, next: string, };
+
+export type CodeCheck = { "status": "valid", code: CodeView, } | { "status": "invalid", error: UiError, suggestions: Array<SuggestionView>, };
+
+export type CodeView = { 
+/**
+ * The plain ten digits.
+ */
+digits: string, 
+/**
+ * `13 1 02 7075 1`
+ */
+parts: string, prefecture_code: string, prefecture_name: string, 
+/**
+ * 医科・歯科・調剤
+ */
+table_name: string, };
+
+export type CsvEncoding = "utf8_bom" | "shift_jis";
+
+export type DeskSettings = { 
+/**
+ * The prefecture this desk serves; it completes 7-digit codes and ranks the lookup.
+ */
+prefecture: Prefecture | null, 
+/**
+ * The central server, `https://…`.
+ */
+server_url: string | null, 
+/**
+ * A PEM file with the root CA the prefecture's network uses, if not a public one.
+ */
+ca_cert_path: string | null, 
+/**
+ * An HTTP proxy, `http://proxy.example:8080`.
+ */
+proxy_url: string | null, 
+/**
+ * This PC's name in the audit trail (e.g. 医療政策課-3).
+ */
+desk_name: string | null, };
+
+export type DiagnosisStep = { step: string, ok: boolean, detail: string, };
+
+export type Disclosed = { login_id: string, call: CallRecord, };
+
+export type Disclosure = { at: string, desk: string, account_institution_code: string, checked_phone: boolean, checked_email: boolean, checked_contact_name: boolean, };
+
+export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE';
+
+export type ExportReport = { path: string, rows: number, 
+/**
+ * Characters Shift_JIS could not hold, written as 〓.
+ */
+replaced: number, };
+
+export type FaqHit = { node: string, title: string, 
+/**
+ * The start of what the officer would read.
+ */
+excerpt: string, };
+
+export type FieldError = { field: string, code: string, message: string, };
+
+export type Flag = { code: ErrorCode, message: string, 
+/**
+ * A corrected value the officer can take over, if there is one.
+ */
+fix: string | null, 
+/**
+ * The 差戻し reason that fits, if the officer returns the application for this.
+ */
+return_reason: ReturnReason | null, };
+
+export type History = { audit: Array<AuditEntry>, 
+/**
+ * Why the server's trail is missing (offline…), in Japanese; the local part still shows.
+ */
+unavailable: string | null, unsent: Array<OutboxEntry>, };
+
+export type Hit = { institution: InstitutionRow, 
+/**
+ * 病院・診療所 … for the stored kind.
+ */
+kind_ja: string | null, reason: MatchReason, reason_ja: string, };
+
+export type IdentityChecks = { phone: boolean, email: boolean, contact_name: boolean, };
+
+export type ImportProgress = { bytes_read: number, 
+/**
+ * The file's size, where the caller knows it.
+ */
+total_bytes: number | null, rows: number, };
+
+export type ImportReport = { import_id: number, file_name: string, source: string, encoding: string, 
+/**
+ * Data rows read (valid, skipped and duplicate).
+ */
+rows_read: number, imported: number, 
+/**
+ * Rows repeating a key already read in the same file (the lists carry some).
+ */
+duplicates: number, skipped_count: number, 
+/**
+ * The first skipped rows, with their lines.
+ */
+skipped: Array<SkippedRow>, prefectures: Array<string>, opened: number, closed: number, renamed: number, moved: number, 
+/**
+ * The first changes of each kind, by name.
+ */
+changes: Array<Change>, };
+
+export type ImportSummary = { file_name: string, imported_at: string, };
+
+export type InstitutionDetail = { municipality_code: string | null, 
+/**
+ * The import that last listed it.
+ */
+listed_in: string, listed_at: string, 
+/**
+ * The import that no longer listed it, if any.
+ */
+closed_in: string | null, id: number, source: string, source_key: string, insurance_code: string | null, kind: string | null, name: string, kana: string | null, prefecture: string, postal_code: string | null, address: string, phone: string | null, 
+/**
+ * No longer in the latest list of its source (廃止・休止, or moved out).
+ */
+closed: boolean, };
+
+export type InstitutionKind = "hospital" | "clinic" | "dental_clinic" | "maternity_home" | "pharmacy";
+
+export type InstitutionRow = { id: number, source: string, source_key: string, insurance_code: string | null, kind: string | null, name: string, kana: string | null, prefecture: string, postal_code: string | null, address: string, phone: string | null, 
+/**
+ * No longer in the latest list of its source (廃止・休止, or moved out).
+ */
+closed: boolean, };
+
+export type Link = "queue" | "lookup" | "reporting_window" | "login_disclosure";
+
+export type MatchReason = { "kind": "code" } | { "kind": "code_seven_digits" } | { "kind": "code_slip", edit: string, } | { "kind": "postal_code" } | { "kind": "phone" } | { "kind": "name_start" } | { "kind": "name" } | { "kind": "kana" } | { "kind": "corporate_name" } | { "kind": "address" };
+
+export type Node = { kind: NodeKind, title: string, 
+/**
+ * What the officer reads to the caller.
+ */
+say: string, 
+/**
+ * For the officer only.
+ */
+note: string | null, choices: Array<Choice>, next: string | null, outcome: Outcome | null, links: Array<Link>, 
+/**
+ * The seed's items this node answers.
+ */
+seed: Array<string>, 
+/**
+ * The national wording, when a prefecture's replaces it (都道府県版).
+ */
+national_say: string | null, };
+
+export type NodeKind = "ask" | "instruct" | "end";
+
+export type NoticePreview = { to: string, subject: string, body: string, };
+
+export type OutboxEntry = { id: number, application_id: number, expected_version: number, action: Action, note: string | null, idempotency_key: string, created_at: string, state: string, attempts: number, last_error: string | null, };
+
+export type Outcome = "resolved" | "reapply" | "prefecture_contacts" | "escalate";
+
+export type Overrides = { 
+/**
+ * Node id → the text to read instead of the national one.
+ */
+say: { [key in string]: string }, };
+
+export type Prefecture = string;
+
+export type PrefectureSettings = { prefecture: Prefecture, reporting_window: ReportingWindow | null, triage_overrides: Overrides, updated_at: string, updated_by: string, };
+
+export type PrefectureView = { code: string, name: string, };
+
+export type ProxyOutcome = { receipt: Receipt | null, fields: Array<FieldError>, };
+
+export type QueueFilter = { 
+/**
+ * Empty: every status.
+ */
+statuses: Array<ApplicationStatus>, kinds: Array<InstitutionKind>, submitted_by: SubmittedBy | null, 
+/**
+ * Some(true): flagged only; Some(false): clean only.
+ */
+flagged: boolean | null, min_age_days: number | null, 
+/**
+ * Name, reading, codes, email or phone, folded like the registry's lookup.
+ */
+text: string | null, sort: QueueSort, };
+
+export type QueueItem = { id: number, name: string, kind: InstitutionKind, status: ApplicationStatus, pending_sync: boolean, flags: number, age_minutes: number, submitted_by: SubmittedBy, };
+
+export type QueueList = { items: Array<QueueItem>, counts: { [key in string]: number }, total: number, ages: Array<AgeBucket>, };
+
+export type QueueRow = { application: Application, 
+/**
+ * What the desk shows: the server's status with this desk's unsent actions applied.
+ */
+status: ApplicationStatus, pending_sync: boolean, flags: Array<Flag>, 
+/**
+ * Minutes since the application was received.
+ */
+age_minutes: number, };
+
+export type QueueSort = "oldest" | "newest" | "name";
+
+export type Receipt = { id: number, prefecture: Prefecture, received_at: string, };
+
+export type RegistryStatus = { ready: boolean, institutions: number, last_import: ImportSummary | null, };
+
+export type RejectReason = "duplicate" | "not_covered" | "closed" | "not_confirmed" | "other";
+
+export type ReportingAnswer = { "state": "not_set" } | { "state": "before", starts: string, days: number, } | { "state": "open", ends: string, days_left: number, } | { "state": "after", ended: string, };
+
+export type ReportingView = { answer: ReportingAnswer, message: string, suggested_choice: number | null, };
+
+export type ReportingWindow = { starts: string, ends: string, };
+
+export type ReturnReason = "institution_code_wrong" | "insurance_code_wrong" | "kind_mismatch" | "name_mismatch" | "address_wrong" | "email_wrong" | "phone_wrong" | "contact_incomplete" | "other";
+
+export type SavedView = { name: string, filter: QueueFilter, };
+
+export type SearchResult = { hits: Array<Hit>, 
+/**
+ * Institutions in the index searched, so the window notices a registry that changed.
+ */
+indexed: number, 
+/**
+ * Present when the query is a code: its canonical form, or the check error.
+ */
+code_check: CodeCheck | null, };
+
+export type SkippedRow = { line: number, message: string, };
+
+export type SubmittedBy = "institution" | "prefecture";
+
+export type SuggestionView = { code: CodeView, 
+/**
+ * The slip in words, e.g. `8桁目と9桁目の入れ替え`.
+ */
+edit: string, };
+
+export type SyncOverview = { configured: boolean, online: boolean, last_sync_at: string | null, last_error: string | null, pending: number, rejected: number, };
+
+export type SyncReport = { sent: number, rejected: number, pulled: number, };
+
+export type Tree = { version: string, start: string, nodes: { [key in string]: Node }, 
+/**
+ * The prefecture whose wording is laid over the national one, if any.
+ */
+prefecture: string | null, };
+
+export type UiError = { 
+/**
+ * Stable code such as `E-CODE-CHECK`, quoted to support and matched by the UI.
+ */
+code: ErrorCode, 
+/**
+ * What the officer reads, in Japanese.
+ */
+message: string, };
+
+export type Vocabulary = { statuses: Array<[ApplicationStatus, string]>, kinds: Array<[InstitutionKind, string]>, return_reasons: Array<[ReturnReason, string]>, reject_reasons: Array<[RejectReason, string]>, 
+/**
+ * How a call ended: 解決, 再申請案内 …
+ */
+outcomes: Array<[Outcome, string]>, };
