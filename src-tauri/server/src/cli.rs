@@ -51,6 +51,13 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// A server to try the desk against: a CA and localhost certificate made in DIR (once), an
+    /// officer of 東京都, and on an empty database demo applications of every kind. Prints
+    /// `ca=`, `cert=`, `key=` and `token=` lines (the token is shown this once only).
+    Demo {
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,6 +92,15 @@ pub async fn main() -> ExitCode {
     }
 }
 
+/// An officer's bearer token: 40 random letters and digits, stored only as its hash.
+fn new_token() -> String {
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect()
+}
+
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(db) = cli.database {
@@ -106,14 +122,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Officer { command: OfficerCommand::Add { prefecture, name } } => {
             let prefecture: Prefecture = prefecture.parse()?;
             let storage = storage::open(&config.database).await?;
-            let token: String = rand::thread_rng()
-                .sample_iter(&rand::distributions::Alphanumeric)
-                .take(40)
-                .map(char::from)
-                .collect();
+            let token = new_token();
             let officer = storage.create_officer(prefecture, &name, &token_hash(&token)).await?;
             log::info!("officer {} created for {}", officer.id, prefecture.code());
             println!("{token}");
+        }
+        Command::Demo { dir } => {
+            let storage = storage::open(&config.database).await?;
+            let demo = crate::demo::prepare(storage.as_ref(), &dir, new_token()).await?;
+            log::info!("demo: {} applications entered", demo.submitted);
+            println!("ca={}", demo.certificates.ca_path.display());
+            println!("cert={}", demo.certificates.cert_path.display());
+            println!("key={}", demo.certificates.key_path.display());
+            println!("token={}", demo.token);
         }
         Command::Registry { command: RegistryCommand::Import { files } } => {
             let storage = storage::open(&config.database).await?;

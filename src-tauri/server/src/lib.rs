@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod decisions;
+pub mod demo;
 pub mod http;
 pub mod storage;
 #[cfg(feature = "testing")]

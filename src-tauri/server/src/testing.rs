@@ -20,27 +20,11 @@ pub enum Backend {
 
 pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
-pub struct Certificates {
-    pub ca_pem: String,
-    pub cert_path: std::path::PathBuf,
-    pub key_path: std::path::PathBuf,
-}
+pub use crate::demo::Certificates;
 
 /// A CA and a server certificate for localhost / 127.0.0.1 signed by it, written to `dir`.
 pub fn certificates(dir: &std::path::Path) -> Certificates {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(rcgen::DnType::CommonName, "Madoguchi test CA");
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params =
-        rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-    let cert = params.signed_by(&key, &ca_cert, &ca_key).unwrap();
-    let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    Certificates { ca_pem: ca_cert.pem(), cert_path, key_path }
+    crate::demo::make_certificates(dir).expect("test certificates")
 }
 
 /// A fresh, empty database of `backend`: a file, or a new PostgreSQL database.
