@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::application::{Action, ApplicationStatus, RejectReason, ReturnReason};
 use crate::form::ApplicationForm;
+pub use crate::form::FieldError;
 use crate::notice::NoticeKind;
 use crate::prefecture::Prefecture;
 
@@ -221,15 +222,6 @@ pub struct ChangesPage {
     /// Pass as `since` for the next page.
     pub next_cursor: i64,
     pub has_more: bool,
-}
-
-/// A field the intake refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct FieldError {
-    pub field: String,
-    pub code: String,
-    pub message: String,
 }
 
 /// Every error body the server sends: a stable code, a Japanese sentence, and for 409 the

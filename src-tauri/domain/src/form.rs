@@ -1,14 +1,12 @@
 //! 新規ユーザ登録申請の入力内容: every field of the registration form, and its validation.
 
-use crate::Code;
 use serde::{Deserialize, Serialize};
 
-use crate::api::FieldError;
 use crate::institution::InstitutionKind;
 use crate::insurance_code::{CodeContext, InsuranceCode};
 use crate::postal::PostalCode;
 use crate::prefecture::Prefecture;
-use crate::Coded;
+use crate::{Code, Coded};
 
 /// The form as submitted (text as typed; nothing normalised away).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -49,6 +47,15 @@ pub struct ValidForm {
 }
 
 const MAX_TEXT: usize = 200;
+
+/// A field the intake refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
 
 fn error(field: &str, code: Code, message: impl Into<String>) -> FieldError {
     FieldError { field: field.into(), code: code.as_str().into(), message: message.into() }

@@ -1,4 +1,4 @@
-// The five places of the frame, in the order UX.md fixes; Ctrl+1 … Ctrl+5 follow it.
+// The five places of the frame, in the order shared/UX.md (the team's screen conventions) fixes; Ctrl+1 … Ctrl+5 follow it.
 
 export type PlaceId = 'queue' | 'lookup' | 'triage' | 'calls' | 'settings';
 
