@@ -31,6 +31,7 @@ use madoguchi_domain::api::{
     Application, AuditEntry, CallInstitution, CallRecord, CallState, CallStep, Disclosure,
     FieldError, PrefectureSettings, Receipt, SubmittedBy,
 };
+use madoguchi_domain::delivery::MailFact;
 use madoguchi_domain::triage::{
     Choice, Link, Node, NodeKind, Outcome, Overrides, ReportingAnswer, ReportingWindow, Tree,
 };
@@ -72,7 +73,7 @@ fn generate() -> (String, Vec<String>) {
         ApplicationForm, Application, Flag, QueueRow, QueueFilter, QueueSort, QueueItem, QueueList,
         AgeBucket, SavedView, NoticePreview, BulkOutcome, BulkRefusal, CsvEncoding, ExportReport,
         FieldError, Receipt, ProxyOutcome, AuditEntry, OutboxEntry, History,
-        Tree, Node, NodeKind, Choice, Link, Outcome, Overrides, ReportingWindow, ReportingAnswer,
+        Tree, Node, NodeKind, Choice, Link, MailFact, Outcome, Overrides, ReportingWindow, ReportingAnswer,
         ReportingView, FaqHit, PrefectureSettings,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,
         Disclosed, CallsOverview, CallStats,

@@ -59,8 +59,9 @@ pub struct DecisionResponse {
     pub notice: Option<Notice>,
 }
 
-/// A mail in the outbox: rendered in full, as the institution will receive it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A mail in the outbox: rendered in full, as the institution will receive it, with what
+/// became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub id: i64,
@@ -71,6 +72,9 @@ pub struct Notice {
     pub subject: String,
     pub body: String,
     pub created_at: String,
+    /// Copies from before delivery was tracked read as queued.
+    #[serde(default)]
+    pub delivery: crate::delivery::Delivery,
 }
 
 /// A G-MIS account of an institution.

@@ -116,6 +116,32 @@ impl CallRecord {
         }
     }
 
+    /// At a question that takes mail facts, goes on to the node `fact` enters, noting what
+    /// the records said as the answer. Elsewhere, or with no such node, nothing changes.
+    pub fn follow_fact(
+        &mut self,
+        tree: &Tree,
+        fact: crate::delivery::MailFact,
+        said: &str,
+        now: DateTime<Utc>,
+    ) -> bool {
+        if self.state != CallState::Active {
+            return false;
+        }
+        let current = &self.steps.last().expect("a call has a step").node;
+        let (Some(node), Some(target)) = (tree.node(current), tree.fact_target(fact)) else {
+            return false;
+        };
+        if !node.ask_facts {
+            return false;
+        }
+        let target = target.to_owned();
+        self.steps.last_mut().expect("a call has a step").answer =
+            Some(format!("記録から：{said}"));
+        self.steps.push(step(tree, &target, now));
+        true
+    }
+
     /// Takes answer `choice` (0-based; an instruction's only answer is 0, 次へ) at the current
     /// node and moves on; an ending sets the outcome.
     pub fn choose(

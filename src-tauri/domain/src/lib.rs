@@ -6,6 +6,7 @@
 pub mod api;
 pub mod application;
 pub mod call;
+pub mod delivery;
 pub mod error;
 pub mod form;
 pub mod institution;
@@ -19,6 +20,7 @@ mod text;
 pub mod triage;
 
 pub use application::{Action, ApplicationStatus, RejectReason, ReturnReason, TransitionError};
+pub use delivery::{BounceCategory, Delivery, DeliveryEvent, DeliveryState};
 pub use error::{Code, Coded};
 pub use form::{ApplicationForm, ValidForm};
 pub use institution::{InstitutionKind, ScoreTable};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::application::{RejectReason, ReturnReason};
 use crate::form::ApplicationForm;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {

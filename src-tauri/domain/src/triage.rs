@@ -99,6 +99,12 @@ pub struct Node {
     /// The seed's items this node answers.
     #[serde(default)]
     pub seed: Vec<String>,
+    /// Mail facts that lead a call linked to an application straight here.
+    #[serde(default)]
+    pub enter_on: Vec<crate::delivery::MailFact>,
+    /// At this question a call linked to an application goes on from its mail facts.
+    #[serde(default)]
+    pub ask_facts: bool,
     /// The national wording, when a prefecture's replaces it (都道府県版).
     #[serde(default, skip_deserializing)]
     pub national_say: Option<String>,
@@ -186,6 +192,11 @@ impl Tree {
         self.nodes.get(id)
     }
 
+    /// The node a mail fact enters, if the tree names one.
+    pub fn fact_target(&self, fact: crate::delivery::MailFact) -> Option<&str> {
+        self.nodes.iter().find(|(_, n)| n.enter_on.contains(&fact)).map(|(id, _)| id.as_str())
+    }
+
     /// Nodes reachable from the start.
     pub fn reachable(&self) -> BTreeSet<&str> {
         let mut seen = BTreeSet::new();
@@ -193,6 +204,10 @@ impl Tree {
         while let Some(id) = todo.pop_front() {
             if self.nodes.contains_key(id) && seen.insert(id) {
                 todo.extend(self.nodes[id].exits());
+                if self.nodes[id].ask_facts {
+                    let by_fact = self.nodes.iter().filter(|(_, n)| !n.enter_on.is_empty());
+                    todo.extend(by_fact.map(|(t, _)| t.as_str()));
+                }
             }
         }
         seen
@@ -231,6 +246,17 @@ impl Tree {
             }
             if node.say.trim().is_empty() || node.title.trim().is_empty() {
                 problems.push(format!("{id} has no title or text"));
+            }
+        }
+        let mut entered = BTreeMap::new();
+        for (id, node) in &self.nodes {
+            for fact in &node.enter_on {
+                if let Some(other) = entered.insert(*fact, id) {
+                    problems.push(format!("{fact:?} enters both {other} and {id}"));
+                }
+            }
+            if node.ask_facts && node.kind != NodeKind::Ask {
+                problems.push(format!("{id} takes mail facts but asks nothing"));
             }
         }
         let reachable = self.reachable();

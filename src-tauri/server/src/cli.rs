@@ -16,6 +16,16 @@ use rand::Rng;
 ///   database  MADOGUCHI_DATABASE   sqlite://path.db (default, one file) or postgres://user@host/db
 ///   tls_cert  MADOGUCHI_TLS_CERT   PEM certificate chain (HTTPS only; required to serve)
 ///   tls_key   MADOGUCHI_TLS_KEY    PEM private key
+/// Mail (see README, 通知メールの配信):
+///   smtp_relay     MADOGUCHI_SMTP_RELAY     smtp://host:port (STARTTLS) or smtps://host:port;
+///                                           without it notices are held, not sent
+///   smtp_user      MADOGUCHI_SMTP_USER      AUTH user and password (or in the URL)
+///   smtp_password  MADOGUCHI_SMTP_PASSWORD
+///   smtp_ca        MADOGUCHI_SMTP_CA        PEM CA of the relay's certificate
+///   mail_from      MADOGUCHI_MAIL_FROM      From (default G-MIS事務局 <info@g-mis.net>)
+///   bounce_domain  MADOGUCHI_BOUNCE_DOMAIN  envelope senders are bounce+<id>.<tag>@ this
+///   bounce_listen  MADOGUCHI_BOUNCE_LISTEN  address:port the bounce listener (SMTP) takes
+///   mail_charset   MADOGUCHI_MAIL_CHARSET   utf-8 (default) or iso-2022-jp
 /// Logging: RUST_LOG (e.g. info, debug).
 #[derive(Parser, Debug)]
 #[command(version, verbatim_doc_comment)]
@@ -40,6 +50,8 @@ enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, env = "MADOGUCHI_TLS_KEY")]
         tls_key: Option<PathBuf>,
+        #[command(flatten)]
+        mail: Box<MailArgs>,
     },
     /// Officers (都道府県窓口の担当者).
     Officer {
@@ -58,6 +70,40 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+}
+
+/// Mail options of `serve`; each overrides the settings file.
+#[derive(clap::Args, Debug)]
+struct MailArgs {
+    #[arg(long, env = "MADOGUCHI_SMTP_RELAY")]
+    smtp_relay: Option<String>,
+    #[arg(long, env = "MADOGUCHI_SMTP_USER")]
+    smtp_user: Option<String>,
+    #[arg(long, env = "MADOGUCHI_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    #[arg(long, env = "MADOGUCHI_SMTP_CA")]
+    smtp_ca: Option<PathBuf>,
+    #[arg(long, env = "MADOGUCHI_MAIL_FROM")]
+    mail_from: Option<String>,
+    #[arg(long, env = "MADOGUCHI_BOUNCE_DOMAIN")]
+    bounce_domain: Option<String>,
+    #[arg(long, env = "MADOGUCHI_BOUNCE_LISTEN")]
+    bounce_listen: Option<std::net::SocketAddr>,
+    #[arg(long, env = "MADOGUCHI_MAIL_CHARSET")]
+    mail_charset: Option<String>,
+}
+
+impl MailArgs {
+    fn over(self, c: &mut Config) {
+        c.smtp_relay = self.smtp_relay.or(c.smtp_relay.take());
+        c.smtp_user = self.smtp_user.or(c.smtp_user.take());
+        c.smtp_password = self.smtp_password.or(c.smtp_password.take());
+        c.smtp_ca = self.smtp_ca.or(c.smtp_ca.take());
+        c.mail_from = self.mail_from.or(c.mail_from.take());
+        c.bounce_domain = self.bounce_domain.or(c.bounce_domain.take());
+        c.bounce_listen = self.bounce_listen.or(c.bounce_listen.take());
+        c.mail_charset = self.mail_charset.or(c.mail_charset.take());
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,17 +153,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         config.database = db;
     }
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key } => {
+        Command::Serve { listen, tls_cert, tls_key, mail } => {
             config.listen = listen.unwrap_or(config.listen);
             config.tls_cert = tls_cert.or(config.tls_cert);
             config.tls_key = tls_key.or(config.tls_key);
+            mail.over(&mut config);
             let (cert, key) = config.tls()?;
             let tls = crate::tls_config(cert, key).await?;
+            let mail = config.mail()?;
             let storage = storage::open(&config.database).await?;
             let listener = std::net::TcpListener::bind(config.listen)?;
+            let mail = crate::mail::Service::start(storage.clone(), mail).await?;
             let running = crate::start(storage, listener, tls).await?;
             println!("madoguchi-server: https://{}", running.addr);
+            if let Some(inbound) = &mail.inbound {
+                println!("madoguchi-server: bounces smtp://{}", inbound.addr);
+            }
             running.wait().await?;
+            mail.shutdown().await;
         }
         Command::Officer { command: OfficerCommand::Add { prefecture, name } } => {
             let prefecture: Prefecture = prefecture.parse()?;

@@ -18,6 +18,29 @@ pub struct Config {
     /// PEM certificate chain and private key for HTTPS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// The prefecture's mail relay: `smtp://host:port` (STARTTLS), `smtps://host:port`,
+    /// credentials allowed in the URL. None: notices are held, not sent.
+    #[serde(default)]
+    pub smtp_relay: Option<String>,
+    #[serde(default)]
+    pub smtp_user: Option<String>,
+    #[serde(default)]
+    pub smtp_password: Option<String>,
+    /// PEM of the CA the relay's certificate is signed by, if not a public one.
+    #[serde(default)]
+    pub smtp_ca: Option<PathBuf>,
+    /// From of every notice (default `G-MIS事務局 <info@g-mis.net>`).
+    #[serde(default)]
+    pub mail_from: Option<String>,
+    /// Bounces come back to `bounce+…@` this domain.
+    #[serde(default)]
+    pub bounce_domain: Option<String>,
+    /// Address:port the bounce listener (SMTP) takes mail on.
+    #[serde(default)]
+    pub bounce_listen: Option<SocketAddr>,
+    /// `utf-8` (default) or `iso-2022-jp`.
+    #[serde(default)]
+    pub mail_charset: Option<String>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -45,6 +68,14 @@ impl Default for Config {
             database: default_database(),
             tls_cert: None,
             tls_key: None,
+            smtp_relay: None,
+            smtp_user: None,
+            smtp_password: None,
+            smtp_ca: None,
+            mail_from: None,
+            bounce_domain: None,
+            bounce_listen: None,
+            mail_charset: None,
         }
     }
 }
@@ -65,6 +96,35 @@ impl Config {
             (Some(c), Some(k)) => Ok((c, k)),
             _ => Err(ConfigError::NoTls),
         }
+    }
+}
+
+impl Config {
+    /// The mail settings these values make.
+    pub fn mail(&self) -> Result<crate::mail::Settings, crate::mail::MailConfigError> {
+        use crate::mail::{MailConfigError, Relay, Settings};
+        let mut settings = Settings::default();
+        if let Some(url) = &self.smtp_relay {
+            let mut relay = Relay::parse(url)?;
+            relay.user = self.smtp_user.clone().or(relay.user);
+            relay.password = self.smtp_password.clone().or(relay.password);
+            if let Some(ca) = &self.smtp_ca {
+                relay.ca_pem = Some(
+                    std::fs::read(ca)
+                        .map_err(|e| MailConfigError::Ca(format!("{}: {e}", ca.display())))?,
+                );
+            }
+            settings.relay = Some(relay);
+        }
+        if let Some(from) = &self.mail_from {
+            settings.from = from.parse().map_err(|_| MailConfigError::From(from.clone()))?;
+        }
+        settings.bounce_domain = self.bounce_domain.clone();
+        settings.bounce_listen = self.bounce_listen;
+        if let Some(charset) = &self.mail_charset {
+            settings.charset = charset.parse()?;
+        }
+        Ok(settings)
     }
 }
 

@@ -265,7 +265,7 @@ async fn changes(
     Ok(Json(state.storage.changes(officer.prefecture, since, limit).await?))
 }
 
-/// 通知メールの送信待ち: the outbox of the officer's prefecture.
+/// 通知メール: the notices of the officer's prefecture, each with its delivery (配信状況).
 #[utoipa::path(get, path = "/v1/notices", params(Page), security(("bearer" = [])),
     responses((status = 200, body = [Notice])))]
 async fn notices(

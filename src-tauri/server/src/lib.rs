@@ -6,6 +6,7 @@ pub mod config;
 pub mod decisions;
 pub mod demo;
 pub mod http;
+pub mod mail;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;

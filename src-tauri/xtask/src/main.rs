@@ -25,7 +25,8 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// What the tests add: a virtual display, the WebDriver of WebKitGTK, PostgreSQL for the
-/// server's second storage, and a Secret Service (gnome-keyring) for the token keychain.
+/// server's second storage, a Secret Service (gnome-keyring) for the token keychain, and
+/// Postfix as the prefecture's mail relay (each mail test runs a private instance).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -35,6 +36,7 @@ const TEST_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "dbus",
     "dbus-x11",
+    "postfix",
 ];
 
 /// The role the server tests create their databases with.

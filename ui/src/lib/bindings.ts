@@ -284,6 +284,8 @@ closed: boolean, };
 
 export type Link = "queue" | "lookup" | "reporting_window" | "login_disclosure";
 
+export type MailFact = "not_decided" | "sent" | "deferred" | "mailbox_full" | "no_such_user" | "rejected" | "not_sent";
+
 export type MatchReason = { "kind": "code" } | { "kind": "code_seven_digits" } | { "kind": "code_slip", edit: string, } | { "kind": "postal_code" } | { "kind": "phone" } | { "kind": "name_start" } | { "kind": "name" } | { "kind": "kana" } | { "kind": "corporate_name" } | { "kind": "address" };
 
 export type Node = { kind: NodeKind, title: string, 
@@ -299,6 +301,14 @@ note: string | null, choices: Array<Choice>, next: string | null, outcome: Outco
  * The seed's items this node answers.
  */
 seed: Array<string>, 
+/**
+ * Mail facts that lead a call linked to an application straight here.
+ */
+enter_on: Array<MailFact>, 
+/**
+ * At this question a call linked to an application goes on from its mail facts.
+ */
+ask_facts: boolean, 
 /**
  * The national wording, when a prefecture's replaces it (都道府県版).
  */

@@ -11,7 +11,7 @@ use madoguchi_domain::api::{
     Account, Application, AuditEntry, ChangesPage, DecisionRequest, Entity, Notice, Receipt,
     SubmittedBy,
 };
-use madoguchi_domain::{ApplicationForm, Prefecture, ValidForm};
+use madoguchi_domain::{ApplicationForm, DeliveryEvent, NoticeKind, Prefecture, ValidForm};
 use madoguchi_registry::InstitutionRecord;
 
 pub use sql::{PostgresStorage, SqliteStorage};
@@ -97,6 +97,56 @@ pub trait Storage: Send + Sync {
 
     /// Upserts registry rows (from the shared importer); each changed one enters the feed.
     async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize>;
+
+    /// Notices waiting for the relay whose (next) attempt is due at `now`, oldest first.
+    async fn due_notices(&self, now: &str, limit: i64) -> Result<Vec<Outgoing>>;
+    /// Claims a due notice for one attempt (`sending`) under `message_id`, until
+    /// `lease_until`; `false` if another process has it or it is no longer due.
+    async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool>;
+    /// Records what became of a notice (the relay's answer or a report): its delivery, the
+    /// audit and the feed. A `Queued` event is a retry at `retry_at`. `None`: the event cannot
+    /// follow the notice's state (a late or repeated report), and nothing changed.
+    async fn settle_notice(
+        &self,
+        id: i64,
+        event: &DeliveryEvent,
+        retry_at: Option<&str>,
+    ) -> Result<Option<Notice>>;
+    /// Claims whose lease ran out before an answer was recorded (a process stopped mid-send).
+    async fn expired_claims(&self, now: &str) -> Result<Vec<i64>>;
+    /// The Message-ID a notice was sent under, if it was.
+    async fn notice_message_id(&self, id: i64) -> Result<Option<String>>;
+    /// Keeps a mail the bounce listener received, with what it was found to be.
+    async fn keep_inbound(&self, mail: &InboundMail) -> Result<()>;
+    /// Received mail by verdict (`matched`, `unmatched`, `not_report`, `too_large`).
+    async fn inbound_counts(&self) -> Result<Vec<(String, i64)>>;
+}
+
+/// A notice as the sender hands it to the relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub id: i64,
+    pub prefecture: Prefecture,
+    pub kind: NoticeKind,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: String,
+    /// Attempts made so far (retries back off by it).
+    pub attempts: u32,
+}
+
+/// A mail that came to the bounce listener.
+#[derive(Debug, Clone)]
+pub struct InboundMail {
+    pub received_at: String,
+    pub envelope_from: String,
+    pub envelope_to: String,
+    pub verdict: &'static str,
+    pub notice_id: Option<i64>,
+    pub size: i64,
+    /// As received, up to the size limit.
+    pub raw: Vec<u8>,
 }
 
 /// A record desks upload whole: which table row it is, and the feed entry it becomes.

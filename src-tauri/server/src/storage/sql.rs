@@ -18,8 +18,9 @@ use serde::Serialize;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::{Answer, Officer, Record, Result, Storage, StorageError};
+use super::{Answer, InboundMail, Officer, Outgoing, Record, Result, Storage, StorageError};
 use crate::decisions::{self, DecisionError, Issue};
+use madoguchi_domain::{Delivery, DeliveryEvent, DeliveryState};
 
 /// SQLite: one file. Writes take the database lock up front (`BEGIN IMMEDIATE`) so that
 /// concurrent decisions queue instead of failing half-way.
@@ -123,6 +124,7 @@ struct NoticeRow {
     subject: String,
     body: String,
     created_at: String,
+    delivery: String,
 }
 
 impl NoticeRow {
@@ -139,6 +141,7 @@ impl NoticeRow {
             subject: self.subject,
             body: self.body,
             created_at: self.created_at,
+            delivery: from_json(&self.delivery)?,
         })
     }
 }
@@ -179,6 +182,9 @@ fn insurance_digits(form: &ApplicationForm) -> Option<String> {
         .ok()
         .map(|c| c.digits())
 }
+
+const NOTICE_COLUMNS: &str =
+    "id, application_id, prefecture, kind, to_address, subject, body, created_at, delivery";
 
 const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note";
 
@@ -479,11 +485,11 @@ macro_rules! sql_storage {
                 let notice = match &plan.notice {
                     None => None,
                     Some(n) => {
-                        let row: NoticeRow = sqlx::query_as(
-                            "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)
-                             RETURNING id, application_id, prefecture, kind, to_address, subject, body, created_at",
-                        )
+                        let sql = format!(
+                            "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at, delivery)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {NOTICE_COLUMNS}"
+                        );
+                        let row: NoticeRow = sqlx::query_as(&sql)
                         .bind(next.id)
                         .bind(next.prefecture.code())
                         .bind(name_of(&n.kind))
@@ -491,6 +497,7 @@ macro_rules! sql_storage {
                         .bind(&n.subject)
                         .bind(&n.body)
                         .bind(now)
+                        .bind(to_json(&Delivery::queued(now)))
                         .fetch_one(&mut *tx)
                         .await?;
                         let notice = row.into_notice()?;
@@ -526,10 +533,8 @@ macro_rules! sql_storage {
             }
 
             async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>> {
-                let rows: Vec<NoticeRow> = sqlx::query_as(
-                    "SELECT id, application_id, prefecture, kind, to_address, subject, body, created_at
-                     FROM notices WHERE prefecture = $1 AND id > $2 ORDER BY id LIMIT $3",
-                )
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE prefecture = $1 AND id > $2 ORDER BY id LIMIT $3");
+                let rows: Vec<NoticeRow> = sqlx::query_as(&sql)
                 .bind(prefecture.code())
                 .bind(since_id)
                 .bind(limit)
@@ -627,6 +632,118 @@ macro_rules! sql_storage {
                 }
                 tx.commit().await?;
                 Ok(changed)
+            }
+
+            async fn due_notices(&self, now: &str, limit: i64) -> Result<Vec<Outgoing>> {
+                type Row = (i64, String, String, String, String, String, String, String);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT id, prefecture, kind, to_address, subject, body, created_at, delivery FROM notices
+                     WHERE delivery_state = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, prefecture, kind, to, subject, body, created_at, delivery)| {
+                        Ok(Outgoing {
+                            attempts: from_json::<Delivery>(&delivery)?.attempts,
+                            id,
+                            prefecture: prefecture.parse().map_err(|_| StorageError::Corrupt(prefecture.clone()))?,
+                            kind: from_name(&kind)?,
+                            to,
+                            subject,
+                            body,
+                            created_at,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool> {
+                let claimed = sqlx::query(
+                    "UPDATE notices SET delivery_state = 'sending', lease_until = $1, message_id = $2
+                     WHERE id = $3 AND delivery_state = 'queued'",
+                )
+                .bind(lease_until)
+                .bind(message_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn settle_notice(&self, id: i64, event: &DeliveryEvent, retry_at: Option<&str>) -> Result<Option<Notice>> {
+                let mut tx = self.write().await?;
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id = $1");
+                let Some(row) = sqlx::query_as::<_, NoticeRow>(&sql).bind(id).fetch_optional(&mut *tx).await? else {
+                    return Ok(None);
+                };
+                let mut notice = row.into_notice()?;
+                if let Err(e) = notice.delivery.apply(event.clone()) {
+                    log::info!("notice {id}: {e}; kept as it was");
+                    return Ok(None);
+                }
+                let state = if event.state == DeliveryState::Queued { "queued".to_owned() } else { name_of(&event.state) };
+                sqlx::query(
+                    "UPDATE notices SET delivery = $1, delivery_state = $2, next_attempt_at = $3, lease_until = NULL WHERE id = $4",
+                )
+                .bind(to_json(&notice.delivery))
+                .bind(&state)
+                .bind(retry_at.unwrap_or(""))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO delivery_audit (notice_id, prefecture, at, state, event) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(notice.prefecture.code())
+                    .bind(&event.at)
+                    .bind(&state)
+                    .bind(to_json(event))
+                    .execute(&mut *tx)
+                    .await?;
+                change(&mut tx, notice.prefecture, &Entity::Notice(notice.clone())).await?;
+                tx.commit().await?;
+                Ok(Some(notice))
+            }
+
+            async fn expired_claims(&self, now: &str) -> Result<Vec<i64>> {
+                Ok(sqlx::query_scalar("SELECT id FROM notices WHERE delivery_state = 'sending' AND lease_until < $1 ORDER BY id")
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn notice_message_id(&self, id: i64) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar::<_, Option<String>>("SELECT message_id FROM notices WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten())
+            }
+
+            async fn keep_inbound(&self, mail: &InboundMail) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO inbound_mail (received_at, envelope_from, envelope_to, verdict, notice_id, size, raw)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&mail.received_at)
+                .bind(&mail.envelope_from)
+                .bind(&mail.envelope_to)
+                .bind(mail.verdict)
+                .bind(mail.notice_id)
+                .bind(mail.size)
+                .bind(&mail.raw)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn inbound_counts(&self) -> Result<Vec<(String, i64)>> {
+                Ok(sqlx::query_as("SELECT verdict, COUNT(*) FROM inbound_mail GROUP BY verdict ORDER BY verdict")
+                    .fetch_all(&self.pool)
+                    .await?)
             }
         }
     };

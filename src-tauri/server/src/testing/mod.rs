@@ -8,6 +8,8 @@ use madoguchi_domain::api::Receipt;
 use madoguchi_domain::ApplicationForm;
 use madoguchi_domain::{InstitutionKind, Prefecture};
 
+pub mod postfix;
+
 use crate::http::token_hash;
 use crate::{storage, Running, Storage};
 
@@ -63,6 +65,7 @@ pub struct TestServer {
     pub storage: Arc<dyn Storage>,
     pub certs: Certificates,
     pub running: Option<Running>,
+    pub mail: Option<crate::mail::Service>,
     pub dir: tempfile::TempDir,
 }
 
@@ -73,7 +76,52 @@ impl TestServer {
         let storage = storage::open(&database(backend, dir.path()).await).await.unwrap();
         let running = serve(storage.clone(), &certs, 0).await;
         let url = format!("https://localhost:{}", running.addr.port());
-        TestServer { backend, url, storage, certs, running: Some(running), dir }
+        TestServer { backend, url, storage, certs, running: Some(running), mail: None, dir }
+    }
+
+    /// Mail settings for a relay at `relay` (STARTTLS, trusting the test CA) with bounces
+    /// taken on a free loopback port.
+    pub fn mail_settings(&self, relay: std::net::SocketAddr) -> crate::mail::Settings {
+        let mut relay = crate::mail::Relay::parse(&format!("smtp://localhost:{}", relay.port()))
+            .expect("a literal relay URL");
+        relay.ca_pem = Some(self.certs.ca_pem.clone().into_bytes());
+        crate::mail::Settings {
+            relay: Some(relay),
+            bounce_domain: Some(postfix::BOUNCE_DOMAIN.into()),
+            bounce_listen: Some(([127, 0, 0, 1], postfix::free_port()).into()),
+            poll: std::time::Duration::from_millis(100),
+            timeout: std::time::Duration::from_secs(10),
+            ..Default::default()
+        }
+    }
+
+    /// Starts the server's mail parts with `settings`.
+    pub async fn start_mail(&mut self, settings: crate::mail::Settings) {
+        let service = crate::mail::Service::start(self.storage.clone(), settings).await.unwrap();
+        self.mail = Some(service);
+    }
+
+    /// A private Postfix relay for this server, and the server's mail parts sending through
+    /// it (STARTTLS) and taking its bounces.
+    pub async fn with_postfix(&mut self) -> postfix::Postfix {
+        let settings = self.mail_settings(([127, 0, 0, 1], 0).into());
+        let bounce = settings.bounce_listen.expect("set above");
+        let relay = postfix::Postfix::start(
+            self.dir.path(),
+            bounce,
+            &self.certs.cert_path,
+            &self.certs.key_path,
+        );
+        self.start_mail(self.mail_settings_for(&relay, bounce)).await;
+        relay
+    }
+
+    fn mail_settings_for(
+        &self,
+        relay: &postfix::Postfix,
+        bounce: std::net::SocketAddr,
+    ) -> crate::mail::Settings {
+        crate::mail::Settings { bounce_listen: Some(bounce), ..self.mail_settings(relay.smtp) }
     }
 
     pub fn port(&self) -> u16 {
@@ -111,6 +159,54 @@ impl TestServer {
         let p: Prefecture = prefecture.parse().unwrap();
         self.storage.create_officer(p, "窓口 太郎", &token_hash(&token)).await.unwrap();
         token
+    }
+
+    /// Posts one decision through the API; the answer as received.
+    pub async fn decide(
+        &self,
+        token: &str,
+        id: i64,
+        version: i64,
+        action: &str,
+    ) -> reqwest::Response {
+        self.client()
+            .post(format!("{}/v1/applications/{id}/decisions", self.url))
+            .bearer_auth(token)
+            .header("Idempotency-Key", format!("{id}-{version}"))
+            .json(&serde_json::json!({
+                "expected_version": version, "action": {"action": action}, "note": null, "desk": "desk-1"
+            }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Enters `form` and approves it with a new account (review, then 承認) through the API;
+    /// the notice the approval queued.
+    pub async fn approve(
+        &self,
+        token: &str,
+        form: &ApplicationForm,
+    ) -> madoguchi_domain::api::Notice {
+        let id = self.submit(form).await.id;
+        assert_eq!(self.decide(token, id, 1, "start_review").await.status(), 200);
+        let r = self.decide(token, id, 2, "approve_new_account").await;
+        assert_eq!(r.status(), 200);
+        let answer: madoguchi_domain::api::DecisionResponse = r.json().await.unwrap();
+        answer.notice.expect("an approval mails its notice")
+    }
+
+    /// The prefecture's notices as `/v1/notices` serves them.
+    pub async fn notices(&self, token: &str) -> Vec<madoguchi_domain::api::Notice> {
+        let r = self
+            .client()
+            .get(format!("{}/v1/notices?since=0", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
     }
 
     pub async fn submit(&self, form: &ApplicationForm) -> Receipt {

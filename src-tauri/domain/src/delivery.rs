@@ -1,0 +1,266 @@
+//! 配信状況: what became of a notice mail — handed to the prefecture's relay, refused by it,
+//! bounced back, delayed or delivered — and what kind of trouble a bounce is, so the help
+//! desk can act on facts instead of asking the caller to guess.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a notice's delivery stands. `Queued` covers retries after a temporary refusal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// 送信待ち
+    #[default]
+    Queued,
+    /// 送信済み: the relay accepted it.
+    Sent,
+    /// 送信失敗: the relay refused it for good, or a day of retries ran out.
+    Failed,
+    /// 遅延: a report says the receiving side keeps retrying.
+    Deferred,
+    /// 不達: a report says it will not be delivered.
+    Bounced,
+    /// 配信済み: a success report arrived.
+    Delivered,
+}
+
+impl DeliveryState {
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::Queued => "送信待ち",
+            Self::Sent => "送信済み",
+            Self::Failed => "送信失敗",
+            Self::Deferred => "遅延",
+            Self::Bounced => "不達",
+            Self::Delivered => "配信済み",
+        }
+    }
+
+    /// The mail will not reach the institution without someone acting.
+    pub fn is_trouble(self) -> bool {
+        matches!(self, Self::Failed | Self::Bounced)
+    }
+}
+
+/// What kind of failure a refusal or bounce is: each has its own branch at the help desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BounceCategory {
+    /// メールボックスの容量超過 (5.2.2 / 552)
+    MailboxFull,
+    /// 宛先なし (5.1.1 / 550 …): the address is wrong.
+    NoSuchUser,
+    /// 迷惑メール・ポリシーによる拒否 (5.7.x)
+    Rejected,
+    /// その他
+    Other,
+}
+
+impl BounceCategory {
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::MailboxFull => "メールボックスの容量超過",
+            Self::NoSuchUser => "宛先のメールアドレスが存在しない",
+            Self::Rejected => "迷惑メール・ポリシーにより受信拒否",
+            Self::Other => "その他の配信エラー",
+        }
+    }
+
+    /// From an enhanced status code (RFC 3463, `5.2.2`), a basic reply code and the
+    /// diagnostic text; the enhanced code wins where there is one.
+    pub fn classify(enhanced: Option<&str>, smtp_code: Option<u16>, text: &str) -> Self {
+        let lower = text.to_lowercase();
+        let says = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        if let Some(status) = enhanced {
+            let mut parts = status.splitn(3, '.').skip(1);
+            match (parts.next(), parts.next()) {
+                (Some("2"), Some("2")) => return Self::MailboxFull,
+                (Some("1"), Some("1" | "0" | "2" | "3" | "6")) => return Self::NoSuchUser,
+                (Some("7"), _) => return Self::Rejected,
+                _ => {}
+            }
+        }
+        if smtp_code == Some(552)
+            || says(&["mailbox full", "quota", "over quota", "insufficient storage", "容量"])
+        {
+            Self::MailboxFull
+        } else if says(&["spam", "policy", "blocked", "blacklist", "denied", "迷惑"]) {
+            Self::Rejected
+        } else if smtp_code == Some(550)
+            || smtp_code == Some(551)
+            || smtp_code == Some(553)
+            || says(&[
+                "user unknown",
+                "unknown user",
+                "no such user",
+                "does not exist",
+                "not found",
+                "recipnotfound",
+                "存在しません",
+            ])
+        {
+            Self::NoSuchUser
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// One step of a notice's delivery, as kept in its history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryEvent {
+    pub state: DeliveryState,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub category: Option<BounceCategory>,
+    pub smtp_code: Option<u16>,
+    /// `5.2.2`
+    pub enhanced_status: Option<String>,
+    /// The relay's reply or the report's diagnostic, as received.
+    pub diagnostic: Option<String>,
+}
+
+/// A notice's delivery: its current state (the last event's) and every step before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct Delivery {
+    pub state: DeliveryState,
+    pub category: Option<BounceCategory>,
+    pub smtp_code: Option<u16>,
+    pub enhanced_status: Option<String>,
+    pub diagnostic: Option<String>,
+    pub at: String,
+    /// Hand-overs to the relay tried so far.
+    pub attempts: u32,
+    #[serde(default)]
+    pub history: Vec<DeliveryEvent>,
+}
+
+/// Why an event cannot follow the notice's current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("delivery {from:?} cannot become {to:?}")]
+pub struct DeliveryTransitionError {
+    pub from: DeliveryState,
+    pub to: DeliveryState,
+}
+
+impl Delivery {
+    /// A notice just written to the outbox.
+    pub fn queued(at: &str) -> Self {
+        let event = DeliveryEvent { at: at.to_owned(), ..Default::default() };
+        Self { at: at.to_owned(), history: vec![event], ..Default::default() }
+    }
+
+    /// Applies `event`: the relay's answer to an attempt (`Sent`, `Failed`, or `Queued` again
+    /// for a retry) or a report that came back. Nothing undoes a bounce.
+    pub fn apply(&mut self, event: DeliveryEvent) -> Result<(), DeliveryTransitionError> {
+        use DeliveryState::*;
+        let allowed = match (self.state, event.state) {
+            (Queued, Queued | Sent | Failed) => true,
+            // A failure mid-DATA is uncertain: a report that comes back settles it.
+            (Sent | Deferred | Failed, Deferred | Bounced | Delivered) => true,
+            (Delivered, Bounced) => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err(DeliveryTransitionError { from: self.state, to: event.state });
+        }
+        if self.state == Queued {
+            self.attempts += 1;
+        }
+        self.state = event.state;
+        self.category = event.category;
+        self.smtp_code = event.smtp_code;
+        self.enhanced_status = event.enhanced_status.clone();
+        self.diagnostic = event.diagnostic.clone();
+        self.at = event.at.clone();
+        self.history.push(event);
+        Ok(())
+    }
+}
+
+/// 配信の事実: what the records say happened to the mail a caller is waiting for. A node of
+/// the troubleshooting tree can say which facts enter it, so a call linked to an application
+/// starts from what happened instead of asking.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MailFact {
+    /// Not decided yet: no mail has been sent.
+    NotDecided,
+    /// Accepted by the relay (or delivered) and nothing came back.
+    Sent,
+    /// The receiving side keeps retrying (often a full mailbox).
+    Deferred,
+    MailboxFull,
+    NoSuchUser,
+    /// Refused as spam or by policy.
+    Rejected,
+    /// Waiting to be sent, refused by the relay, or bounced for another reason: the
+    /// prefecture has to act.
+    NotSent,
+}
+
+impl MailFact {
+    /// The fact for an application in `status` whose latest notice has `delivery` (none: the
+    /// application has sent no mail).
+    pub fn of(status: crate::ApplicationStatus, delivery: Option<&Delivery>) -> Self {
+        let Some(d) = delivery else {
+            return if status.is_final() { Self::NotSent } else { Self::NotDecided };
+        };
+        match (d.state, d.category) {
+            (DeliveryState::Sent | DeliveryState::Delivered, _) => Self::Sent,
+            (DeliveryState::Deferred, _) => Self::Deferred,
+            (DeliveryState::Bounced | DeliveryState::Failed, Some(BounceCategory::MailboxFull)) => {
+                Self::MailboxFull
+            }
+            (DeliveryState::Bounced | DeliveryState::Failed, Some(BounceCategory::NoSuchUser)) => {
+                Self::NoSuchUser
+            }
+            (DeliveryState::Bounced | DeliveryState::Failed, Some(BounceCategory::Rejected)) => {
+                Self::Rejected
+            }
+            _ => Self::NotSent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BounceCategory::*;
+
+    #[test]
+    fn categories_from_codes_and_text() {
+        assert_eq!(BounceCategory::classify(Some("5.2.2"), Some(552), ""), MailboxFull);
+        assert_eq!(BounceCategory::classify(Some("4.2.2"), None, ""), MailboxFull);
+        assert_eq!(BounceCategory::classify(Some("5.1.1"), Some(550), ""), NoSuchUser);
+        assert_eq!(BounceCategory::classify(Some("5.7.1"), Some(550), "spam"), Rejected);
+        assert_eq!(
+            BounceCategory::classify(None, Some(552), "Requested action aborted"),
+            MailboxFull
+        );
+        assert_eq!(BounceCategory::classify(None, Some(550), "User unknown"), NoSuchUser);
+        assert_eq!(BounceCategory::classify(None, Some(554), "blocked by policy"), Rejected);
+        assert_eq!(BounceCategory::classify(Some("5.4.4"), Some(554), "no route"), Other);
+    }
+
+    #[test]
+    fn reports_never_undo_a_bounce() {
+        let ev = |state| DeliveryEvent { state, at: "t".into(), ..Default::default() };
+        let mut d = Delivery::queued("t0");
+        d.apply(ev(DeliveryState::Queued)).unwrap();
+        d.apply(ev(DeliveryState::Sent)).unwrap();
+        assert_eq!(d.attempts, 2);
+        d.apply(ev(DeliveryState::Deferred)).unwrap();
+        d.apply(ev(DeliveryState::Bounced)).unwrap();
+        assert!(d.apply(ev(DeliveryState::Delivered)).is_err());
+        assert!(d.apply(ev(DeliveryState::Sent)).is_err());
+        assert_eq!(d.history.len(), 5);
+        assert!(d.state.is_trouble());
+    }
+}

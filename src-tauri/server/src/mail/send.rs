@@ -1,0 +1,422 @@
+//! 送信: hands due notices to the relay over a few kept-open SMTP connections, asking for
+//! delivery reports (DSN) where the relay offers them, and records each answer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailParameter, RcptParameter};
+use lettre::Address;
+use madoguchi_domain::{BounceCategory, DeliveryEvent, DeliveryState};
+use tokio::sync::{watch, Mutex};
+
+use super::{compose, Relay, Security, Settings};
+use crate::storage::{Outgoing, Storage};
+
+/// The sending loop; stops with [`Sender::shutdown`].
+pub struct Sender {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// One kept-open connection to the relay.
+struct Connection {
+    smtp: AsyncSmtpConnection,
+    dsn: bool,
+    last_used: Instant,
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Sent {
+        reply: String,
+    },
+    /// Refused for good (5xx), or the address cannot be used.
+    Refused {
+        code: Option<u16>,
+        text: String,
+    },
+    /// Try again later (4xx, connection trouble before the end of DATA).
+    Retry {
+        code: Option<u16>,
+        text: String,
+    },
+    /// The connection went after the whole message was written: the relay may have it.
+    Uncertain {
+        text: String,
+    },
+}
+
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// `bounce+<id>.<tag>@<domain>`: the envelope sender that brings a notice's bounces home.
+/// The tag is random and also in the Message-ID, so a forged bounce cannot name a notice.
+pub fn bounce_address(id: i64, tag: &str, domain: &str) -> String {
+    format!("bounce+{id}.{tag}@{domain}")
+}
+
+impl Sender {
+    pub fn start(storage: Arc<dyn Storage>, settings: Arc<Settings>) -> Self {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let slots: Vec<Mutex<Option<Connection>>> =
+                (0..settings.connections.max(1)).map(|_| Mutex::new(None)).collect();
+            loop {
+                let worked = match round(storage.as_ref(), &settings, &slots).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        log::error!("mail: outbox unreadable: {e}");
+                        0
+                    }
+                };
+                if *stopped.borrow() {
+                    break;
+                }
+                if worked == 0 {
+                    tokio::select! {
+                        _ = tokio::time::sleep(settings.poll) => {}
+                        _ = stopped.changed() => break,
+                    }
+                }
+            }
+            for slot in &slots {
+                if let Some(mut c) = slot.lock().await.take() {
+                    let _ = c.smtp.quit().await;
+                }
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// Finishes the notices in hand, then closes the connections.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// One pass over the outbox: settles expired claims, then sends what is due, spread over the
+/// connections. Returns how many notices it handled.
+async fn round(
+    storage: &dyn Storage,
+    settings: &Settings,
+    slots: &[Mutex<Option<Connection>>],
+) -> crate::storage::Result<usize> {
+    let now = Utc::now();
+    for id in storage.expired_claims(&stamp(now)).await? {
+        log::warn!("mail: notice {id} was being sent when a server stopped; not sent again");
+        let event = DeliveryEvent {
+            state: DeliveryState::Failed,
+            at: stamp(now),
+            diagnostic: Some("送信の途中でサーバーが停止しました。届いたかどうか確認できないため、二重に送らないよう再送していません。".into()),
+            ..Default::default()
+        };
+        storage.settle_notice(id, &event, None).await?;
+    }
+    let due = storage.due_notices(&stamp(now), 50 * slots.len() as i64).await?;
+    let count = due.len();
+    let mut lanes: Vec<Vec<Outgoing>> = (0..slots.len()).map(|_| Vec::new()).collect();
+    for (i, notice) in due.into_iter().enumerate() {
+        lanes[i % slots.len()].push(notice);
+    }
+    let work = lanes.into_iter().zip(slots).map(|(lane, slot)| async move {
+        let mut conn = slot.lock().await;
+        for notice in lane {
+            deliver(storage, settings, &mut conn, &notice).await?;
+        }
+        Ok::<_, crate::storage::StorageError>(())
+    });
+    for result in futures::future::join_all(work).await {
+        result?;
+    }
+    Ok(count)
+}
+
+/// Claims, sends and settles one notice.
+async fn deliver(
+    storage: &dyn Storage,
+    settings: &Settings,
+    conn: &mut Option<Connection>,
+    notice: &Outgoing,
+) -> crate::storage::Result<()> {
+    let domain = settings.bounce_domain.as_deref().expect("the sender runs with a bounce domain");
+    let tag = format!("{:016x}", rand::random::<u64>());
+    let message_id = format!("<notice-{}.{tag}@{domain}>", notice.id);
+    let now = Utc::now();
+    let lease = now + chrono::Duration::from_std(settings.timeout * 4).unwrap_or_default();
+    let outcome = match compose(notice, &settings.from, settings.charset, &message_id, now) {
+        Err(e) => Outcome::Refused {
+            code: None,
+            text: format!("宛先のメールアドレスを使えません: {e}"),
+        },
+        Ok(raw) => {
+            if !storage.claim_notice(notice.id, &message_id, &stamp(lease)).await? {
+                return Ok(()); // another server process has it
+            }
+            let relay = settings.relay.as_ref().expect("the sender runs with a relay");
+            let attempt = attempt(relay, settings, conn, notice, &tag, &raw);
+            match tokio::time::timeout(settings.timeout * 3, attempt).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    *conn = None;
+                    Outcome::Uncertain { text: "リレーが応答しなくなりました".into() }
+                }
+            }
+        }
+    };
+    let at = stamp(Utc::now());
+    let (event, retry_at) = settle(notice, settings, outcome, &at, now);
+    match event.state {
+        DeliveryState::Sent => log::info!("mail: notice {} accepted by the relay", notice.id),
+        state => log::warn!(
+            "mail: notice {} {:?} ({:?} {:?})",
+            notice.id,
+            state,
+            event.smtp_code,
+            event.diagnostic
+        ),
+    }
+    storage.settle_notice(notice.id, &event, retry_at.as_deref()).await?;
+    Ok(())
+}
+
+/// The delivery event an outcome makes, and when to try again.
+fn settle(
+    notice: &Outgoing,
+    settings: &Settings,
+    outcome: Outcome,
+    at: &str,
+    now: DateTime<Utc>,
+) -> (DeliveryEvent, Option<String>) {
+    let event = |state, code: Option<u16>, text: String| {
+        let enhanced = enhanced_status(&text);
+        let category = (state == DeliveryState::Failed && code.is_some())
+            .then(|| BounceCategory::classify(enhanced.as_deref(), code, &text));
+        DeliveryEvent {
+            state,
+            at: at.to_owned(),
+            category,
+            smtp_code: code,
+            enhanced_status: enhanced,
+            diagnostic: Some(text),
+        }
+    };
+    match outcome {
+        Outcome::Sent { reply } => (event(DeliveryState::Sent, Some(250), reply), None),
+        Outcome::Refused { code, text } => (event(DeliveryState::Failed, code, text), None),
+        Outcome::Uncertain { text } => (
+            event(
+                DeliveryState::Failed,
+                None,
+                format!(
+                    "{text}。届いたかどうか確認できないため、二重に送らないよう再送していません。"
+                ),
+            ),
+            None,
+        ),
+        Outcome::Retry { code, text } => {
+            let created = chrono::DateTime::parse_from_rfc3339(&notice.created_at)
+                .map(|t| t.to_utc())
+                .unwrap_or(now);
+            let deadline =
+                created + chrono::Duration::from_std(settings.retry_for).unwrap_or_default();
+            // Backoff: 1, 2, 4 … minutes, at most an hour between attempts.
+            let wait = chrono::Duration::seconds((60i64 << notice.attempts.min(6)).min(3600));
+            if now + wait > deadline {
+                let text = format!("{text}（1日再試行しても送れませんでした）");
+                (event(DeliveryState::Failed, code, text), None)
+            } else {
+                (event(DeliveryState::Queued, code, text), Some(stamp(now + wait)))
+            }
+        }
+    }
+}
+
+/// `5.1.1` from a reply or diagnostic text.
+pub(super) fn enhanced_status(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == ';' || c == '(' || c == ')')
+        .find(|w| {
+            let parts: Vec<&str> = w.split('.').collect();
+            parts.len() == 3
+                && matches!(parts[0], "2" | "4" | "5")
+                && parts[1..]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(str::to_owned)
+}
+
+/// Opens (or reuses) the connection and runs one mail transaction.
+async fn attempt(
+    relay: &Relay,
+    settings: &Settings,
+    conn: &mut Option<Connection>,
+    notice: &Outgoing,
+    tag: &str,
+    raw: &[u8],
+) -> Outcome {
+    let domain = settings.bounce_domain.as_deref().unwrap_or("localhost");
+    let stale = conn.as_ref().is_none_or(|c| c.smtp.has_broken());
+    let idle = conn.as_ref().is_some_and(|c| c.last_used.elapsed() > Duration::from_secs(10));
+    if !stale && idle && !conn.as_mut().expect("checked").smtp.test_connected().await {
+        *conn = None;
+    }
+    if stale || conn.is_none() {
+        match connect(relay, settings, domain).await {
+            Ok(c) => *conn = Some(c),
+            Err(e) => return retry(&e),
+        }
+    }
+    let c = conn.as_mut().expect("connected above");
+    c.last_used = Instant::now();
+    let Ok(from) = bounce_address(notice.id, tag, domain).parse::<Address>() else {
+        return Outcome::Refused {
+            code: None, text: "差出人のアドレスを作れません".into()
+        };
+    };
+    let to: Address = match notice.to.parse() {
+        Ok(a) => a,
+        Err(e) => {
+            return Outcome::Refused {
+                code: None,
+                text: format!("宛先のメールアドレスを使えません: {e}"),
+            }
+        }
+    };
+    let mut mail_params = Vec::new();
+    let mut rcpt_params = Vec::new();
+    if !raw.is_ascii() {
+        mail_params.push(MailParameter::Body(
+            lettre::transport::smtp::extension::MailBodyParameter::EightBitMime,
+        ));
+    }
+    if c.dsn {
+        let other = |k: &str, v: String| MailParameter::Other { keyword: k.into(), value: Some(v) };
+        mail_params.push(other("RET", "HDRS".into()));
+        mail_params.push(other("ENVID", format!("{}.{tag}", notice.id)));
+        rcpt_params.push(RcptParameter::Other {
+            keyword: "NOTIFY".into(),
+            value: Some("FAILURE,DELAY".into()),
+        });
+        rcpt_params.push(RcptParameter::Other {
+            keyword: "ORCPT".into(),
+            value: Some(format!("rfc822;{to}")),
+        });
+    }
+    let steps = async {
+        c.smtp.command(Mail::new(Some(from), mail_params)).await?;
+        c.smtp.command(Rcpt::new(to, rcpt_params)).await?;
+        c.smtp.command(Data).await
+    };
+    if let Err(e) = steps.await {
+        // Refused before any of the message went: certain.
+        if e.status().is_some() {
+            // The transaction is over; RSET keeps the connection usable.
+            if c.smtp.command(lettre::transport::smtp::commands::Rset).await.is_err() {
+                *conn = None;
+            }
+        } else {
+            *conn = None;
+        }
+        return if e.is_permanent() { refused(&e) } else { retry(&e) };
+    }
+    match c.smtp.message(raw).await {
+        Ok(reply) => Outcome::Sent { reply: reply_text(reply.code().into(), reply.message()) },
+        Err(e) if e.is_permanent() => refused(&e),
+        Err(e) if e.is_transient() => retry(&e),
+        Err(e) => {
+            *conn = None;
+            Outcome::Uncertain {
+                text: format!("本文の送信後に接続が切れました（{e}）")
+            }
+        }
+    }
+}
+
+fn reply_text<'a>(code: u16, lines: impl Iterator<Item = &'a str>) -> String {
+    let text: Vec<&str> = lines.collect();
+    format!("{code} {}", text.join(" "))
+}
+
+/// The relay's words for a refusal: its code and text.
+fn words(e: &lettre::transport::smtp::Error) -> (Option<u16>, String) {
+    let code = e.status().map(u16::from);
+    let text = std::error::Error::source(e).map_or_else(|| e.to_string(), |s| s.to_string());
+    let text = match code {
+        Some(c) if !text.starts_with(&c.to_string()) => format!("{c} {text}"),
+        _ => text,
+    };
+    (code, text)
+}
+
+fn refused(e: &lettre::transport::smtp::Error) -> Outcome {
+    let (code, text) = words(e);
+    Outcome::Refused { code, text }
+}
+
+fn retry(e: &lettre::transport::smtp::Error) -> Outcome {
+    let (code, text) = words(e);
+    Outcome::Retry { code, text }
+}
+
+async fn connect(
+    relay: &Relay,
+    settings: &Settings,
+    domain: &str,
+) -> Result<Connection, lettre::transport::smtp::Error> {
+    let hello = ClientId::Domain(domain.to_owned());
+    let tls = || {
+        let mut builder = TlsParameters::builder(relay.host.clone());
+        if let Some(pem) = &relay.ca_pem {
+            builder = builder.add_root_certificate(Certificate::from_pem(pem)?);
+        }
+        builder.build_rustls()
+    };
+    let implicit = match relay.security {
+        Security::Implicit => Some(tls()?),
+        _ => None,
+    };
+    let address = (relay.host.as_str(), relay.port);
+    let mut smtp = AsyncSmtpConnection::connect_tokio1(
+        address,
+        Some(settings.timeout),
+        &hello,
+        implicit,
+        None,
+    )
+    .await?;
+    match relay.security {
+        Security::StartTls => smtp.starttls(tls()?, &hello).await?,
+        Security::Opportunistic if smtp.can_starttls() => smtp.starttls(tls()?, &hello).await?,
+        _ => {}
+    }
+    if let (Some(user), Some(password)) = (&relay.user, &relay.password) {
+        let credentials = Credentials::new(user.clone(), password.clone());
+        smtp.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).await?;
+    }
+    // lettre keeps only the extensions it uses; DSN is read from a second EHLO.
+    let ehlo = smtp.command(Ehlo::new(hello)).await?;
+    let dsn = ehlo.message().any(|l| l.trim().eq_ignore_ascii_case("DSN"));
+    Ok(Connection { smtp, dsn, last_used: Instant::now() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enhanced_codes_in_replies() {
+        assert_eq!(
+            enhanced_status("550 5.1.1 <x@y>: Recipient address rejected").as_deref(),
+            Some("5.1.1")
+        );
+        assert_eq!(enhanced_status("smtp; 552 5.2.2 Mailbox full").as_deref(), Some("5.2.2"));
+        assert_eq!(enhanced_status("250 2.0.0 Ok: queued as 3F2A1").as_deref(), Some("2.0.0"));
+        assert_eq!(enhanced_status("451 try again in 1.5 minutes"), None);
+    }
+}

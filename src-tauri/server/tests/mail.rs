@@ -1,0 +1,431 @@
+//! 通知メールの配信, with real peers: a private Postfix as the prefecture's relay (STARTTLS and
+//! smtps), its own bounces coming back to the server's listener, its refusals at RCPT, and
+//! misbehaving relays and senders on raw sockets.
+
+use std::time::Duration;
+
+use madoguchi_domain::api::{Entity, Notice};
+use madoguchi_domain::{BounceCategory, DeliveryState};
+use madoguchi_server::mail::{Relay, Settings};
+use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
+use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// Waits until notice `id` reaches `state` (or fails the test with what it did reach).
+async fn settled(s: &TestServer, token: &str, id: i64, state: DeliveryState) -> Notice {
+    let mut last = None;
+    for _ in 0..600 {
+        let notice = s.notices(token).await.into_iter().find(|n| n.id == id).expect("listed");
+        if notice.delivery.state == state {
+            return notice;
+        }
+        last = Some(notice);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("notice {id} never became {state:?}: {:#?}", last.map(|n| n.delivery));
+}
+
+fn with_email(prefecture: &str, n: usize, email: &str) -> madoguchi_domain::ApplicationForm {
+    madoguchi_domain::ApplicationForm { email: email.into(), ..form(prefecture, n) }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
+    for backend in BACKENDS {
+        let mut s = TestServer::start(backend).await;
+        let relay = s.with_postfix().await;
+        let token = s.officer("13").await;
+        let fates = [
+            (to::CLINIC, DeliveryState::Sent, None, None),
+            (to::UNKNOWN_LOCAL, DeliveryState::Bounced, Some(BounceCategory::NoSuchUser), None),
+            (to::FULL, DeliveryState::Bounced, Some(BounceCategory::MailboxFull), None),
+            (to::FULL_AT_RCPT, DeliveryState::Failed, Some(BounceCategory::MailboxFull), Some(552)),
+            (
+                to::NO_USER_AT_RCPT,
+                DeliveryState::Failed,
+                Some(BounceCategory::NoSuchUser),
+                Some(550),
+            ),
+            (to::SPAM_AT_RCPT, DeliveryState::Failed, Some(BounceCategory::Rejected), Some(550)),
+        ];
+        let mut notices = Vec::new();
+        for (n, (address, ..)) in fates.iter().enumerate() {
+            notices.push(s.approve(&token, &with_email("13", n + 1, address)).await);
+        }
+        for (notice, (address, state, category, code)) in notices.iter().zip(fates) {
+            assert_eq!(notice.delivery.state, DeliveryState::Queued, "a new notice waits");
+            let got = settled(&s, &token, notice.id, state).await;
+            assert_eq!(
+                got.delivery.category,
+                category,
+                "{backend:?} {address}: {:#?}\n{}",
+                got.delivery,
+                relay.log()
+            );
+            if code.is_some() {
+                assert_eq!(got.delivery.smtp_code, code, "{address}: {:#?}", got.delivery);
+            }
+            assert!(got.delivery.diagnostic.is_some(), "{address}: the relay's words are kept");
+            assert_eq!(got.delivery.attempts, 1, "{address}: sent once");
+            let states: Vec<_> = got.delivery.history.iter().map(|e| e.state).collect();
+            match state {
+                DeliveryState::Bounced => {
+                    assert_eq!(
+                        states,
+                        [DeliveryState::Queued, DeliveryState::Sent, DeliveryState::Bounced]
+                    );
+                    let status = got.delivery.enhanced_status.as_deref().unwrap();
+                    assert!(["5.1.1", "5.2.2"].contains(&status), "{status}");
+                }
+                _ => assert_eq!(states, [DeliveryState::Queued, state]),
+            }
+        }
+        // The mail that was delivered: Japanese subject and body, JST date, our envelope sender.
+        let delivered = relay.delivered("clinic");
+        assert_eq!(delivered.len(), 1, "one notice, one mail");
+        let mail = mail_parser::MessageParser::default().parse(&delivered[0]).unwrap();
+        assert_eq!(mail.subject(), Some(notices[0].subject.as_str()));
+        let body = mail.body_text(0).unwrap().replace("\r\n", "\n");
+        assert!(body.contains("テスト病院1 ご担当者様"), "{body}");
+        assert!(body.contains("ユーザ名（ログインID）："), "{body}");
+        let raw = String::from_utf8_lossy(&delivered[0]);
+        assert!(raw.contains("+0900"), "Date in JST: {raw}");
+        let return_path = mail.return_path().as_text().unwrap_or_default().to_owned();
+        assert!(
+            return_path.starts_with(&format!("bounce+{}.", notices[0].id))
+                && return_path.ends_with(BOUNCE_DOMAIN),
+            "{return_path}"
+        );
+        // The feed carries each notice's delivery; the two bounces were matched.
+        let page = s
+            .client()
+            .get(format!("{}/v1/changes?since=0&limit=1000", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json::<madoguchi_domain::api::ChangesPage>()
+            .await
+            .unwrap();
+        let bounced_in_feed = page.changes.iter().any(|c| {
+            matches!(&c.entity, Entity::Notice(n) if n.id == notices[2].id && n.delivery.state == DeliveryState::Bounced)
+        });
+        assert!(bounced_in_feed, "desks learn of the bounce through the feed");
+        let counts = s.storage.inbound_counts().await.unwrap();
+        assert_eq!(counts, vec![("matched".to_owned(), 2)], "{backend:?}");
+        s.mail.take().unwrap().shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implicit_tls_and_temporary_refusals_retry_without_sending_twice() {
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let bounce: std::net::SocketAddr =
+        ([127, 0, 0, 1], madoguchi_server::testing::postfix::free_port()).into();
+    let relay = madoguchi_server::testing::postfix::Postfix::start(
+        s.dir.path(),
+        bounce,
+        &s.certs.cert_path,
+        &s.certs.key_path,
+    );
+    let mut settings = s.mail_settings(relay.smtps);
+    let mut smtps = Relay::parse(&format!("smtps://localhost:{}", relay.smtps.port())).unwrap();
+    smtps.ca_pem = Some(s.certs.ca_pem.clone().into_bytes());
+    settings.relay = Some(smtps);
+    settings.bounce_listen = Some(bounce);
+    s.start_mail(settings).await;
+    let token = s.officer("13").await;
+    let ok = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
+    let later = s.approve(&token, &with_email("13", 2, to::LATER_AT_RCPT)).await;
+    settled(&s, &token, ok.id, DeliveryState::Sent).await;
+    // 450 at RCPT: back in the queue with the relay's words and a time for the next try.
+    let mut waiting = None;
+    for _ in 0..100 {
+        let n = s.notices(&token).await.into_iter().find(|n| n.id == later.id).unwrap();
+        if n.delivery.attempts == 1 {
+            waiting = Some(n);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let waiting = waiting.expect("one attempt made");
+    assert_eq!(waiting.delivery.state, DeliveryState::Queued);
+    assert_eq!(waiting.delivery.smtp_code, Some(450));
+    assert!(waiting.delivery.diagnostic.as_deref().unwrap().contains("try again later"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let still = s.notices(&token).await.into_iter().find(|n| n.id == later.id).unwrap();
+    assert_eq!(still.delivery.attempts, 1, "the retry waits its backoff (a minute)");
+    assert_eq!(relay.delivered("clinic").len(), 1);
+    s.mail.take().unwrap().shutdown().await;
+}
+
+/// A relay on a raw socket that takes the whole message and then drops the connection, or
+/// never answers the end of DATA: the notice may have gone, so it is never sent again.
+async fn bad_relay(
+    answer_data: bool,
+) -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<usize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = stream.into_split();
+                let mut r = BufReader::new(r);
+                w.write_all(b"220 bad.relay ESMTP\r\n").await.unwrap();
+                let mut line = String::new();
+                let mut in_data = false;
+                let mut bytes = 0;
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if in_data {
+                        if line == ".\r\n" {
+                            let _ = tx.send(bytes);
+                            if answer_data {
+                                return; // drop without a word
+                            }
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                            // hang
+                        }
+                        bytes += line.len();
+                        continue;
+                    }
+                    let reply: &[u8] =
+                        match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                            "EHLO" => b"250-bad.relay\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => return,
+                            _ => b"250 ok\r\n",
+                        };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (addr, rx)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_that_drops_or_hangs_mid_data_gets_each_notice_once() {
+    for drop_it in [true, false] {
+        let mut s = TestServer::start(Backend::Sqlite).await;
+        let (addr, mut received) = bad_relay(drop_it).await;
+        let mut settings = s.mail_settings(addr);
+        settings.relay =
+            Some(Relay::parse(&format!("smtp://127.0.0.1:{}?tls=none", addr.port())).unwrap());
+        settings.bounce_listen = None;
+        settings.timeout = Duration::from_millis(700);
+        s.start_mail(settings).await;
+        let token = s.officer("13").await;
+        let notice = s.approve(&token, &with_email("13", 1, "jimu@hospital.example.jp")).await;
+        let failed = settled(&s, &token, notice.id, DeliveryState::Failed).await;
+        let said = failed.delivery.diagnostic.unwrap();
+        assert!(said.contains("再送していません"), "{said}");
+        assert_eq!(failed.delivery.category, None, "not a refusal: uncertain");
+        assert!(received.recv().await.unwrap() > 1000, "the whole message went");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(received.try_recv().is_err(), "never sent a second time");
+        s.mail.take().unwrap().shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_send_cut_short_by_a_stopped_server_is_not_repeated_and_no_relay_holds_mail() {
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let token = s.officer("13").await;
+    // No relay: the server runs and the notice waits.
+    s.start_mail(Settings::default()).await;
+    let notice = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let held = s.notices(&token).await.into_iter().find(|n| n.id == notice.id).unwrap();
+    assert_eq!((held.delivery.state, held.delivery.attempts), (DeliveryState::Queued, 0));
+    s.mail.take().unwrap().shutdown().await;
+    // A process claimed it and died before the relay answered (its lease is over).
+    assert!(s
+        .storage
+        .claim_notice(notice.id, "<notice-1.dead@x>", "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap());
+    let relay = s.with_postfix().await;
+    let failed = settled(&s, &token, notice.id, DeliveryState::Failed).await;
+    assert!(failed.delivery.diagnostic.unwrap().contains("サーバーが停止"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(relay.delivered("clinic").is_empty(), "not sent after the stop");
+    s.mail.take().unwrap().shutdown().await;
+}
+
+/// Sends `raw` to the bounce listener as an MTA would; the listener's last reply.
+async fn send_to_listener(addr: std::net::SocketAddr, rcpt: &str, raw: &[u8]) -> String {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (r, mut w) = stream.into_split();
+    let mut r = BufReader::new(r);
+    let mut line = String::new();
+    let mut expect = async |r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>| loop {
+        line.clear();
+        r.read_line(&mut line).await.unwrap();
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return line.clone();
+        }
+    };
+    expect(&mut r).await;
+    for cmd in [
+        "EHLO mta.example.jp".to_owned(),
+        "MAIL FROM:<>".into(),
+        format!("RCPT TO:<{rcpt}>"),
+        "DATA".into(),
+    ] {
+        w.write_all(format!("{cmd}\r\n").as_bytes()).await.unwrap();
+        let reply = expect(&mut r).await;
+        if !reply.starts_with('2') && !reply.starts_with('3') {
+            return reply;
+        }
+    }
+    let mut data = Vec::new();
+    for l in raw.split(|b| *b == b'\n') {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if l.starts_with(b".") {
+            data.push(b'.');
+        }
+        data.extend_from_slice(l);
+        data.extend_from_slice(b"\r\n");
+    }
+    data.extend_from_slice(b".\r\n");
+    w.write_all(&data).await.unwrap();
+    let reply = expect(&mut r).await;
+    w.write_all(b"QUIT\r\n").await.unwrap();
+    reply
+}
+
+/// The report fixtures (`tests/bounces/*.eml`) with the notice's addresses filled in.
+fn fixture(name: &str, notice: &Notice, message_id: &str) -> Vec<u8> {
+    let path = format!("{}/tests/bounces/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let tag = message_id
+        .trim_matches(['<', '>'])
+        .split('@')
+        .next()
+        .unwrap()
+        .trim_start_matches("notice-");
+    text.replace("{MESSAGE_ID}", message_id)
+        .replace("{ENVID}", tag)
+        .replace("{TO}", &notice.to)
+        .replace("{BOUNCE}", &format!("bounce+{tag}@{BOUNCE_DOMAIN}"))
+        .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_of_other_systems_are_matched_and_bad_mail_is_kept_aside() {
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let relay = s.with_postfix().await;
+    let listener = s.mail.as_ref().unwrap().inbound.as_ref().unwrap().addr;
+    let token = s.officer("13").await;
+    // (fixture, expected state, category, enhanced status)
+    let cases = [
+        (
+            "exchange_ja.eml",
+            DeliveryState::Bounced,
+            Some(BounceCategory::MailboxFull),
+            Some("5.2.2"),
+        ),
+        (
+            "exchange_en.eml",
+            DeliveryState::Bounced,
+            Some(BounceCategory::NoSuchUser),
+            Some("5.1.1"),
+        ),
+        ("gmail.eml", DeliveryState::Bounced, Some(BounceCategory::NoSuchUser), Some("5.1.1")),
+        (
+            "postfix_plain.eml",
+            DeliveryState::Bounced,
+            Some(BounceCategory::Rejected),
+            Some("5.7.1"),
+        ),
+        (
+            "rfc3464_delayed.eml",
+            DeliveryState::Deferred,
+            Some(BounceCategory::MailboxFull),
+            Some("4.2.2"),
+        ),
+        ("rfc3464_delivered.eml", DeliveryState::Delivered, None, Some("2.0.0")),
+    ];
+    for (n, (name, state, category, status)) in cases.iter().enumerate() {
+        let notice = s.approve(&token, &with_email("13", n + 1, to::CLINIC)).await;
+        settled(&s, &token, notice.id, DeliveryState::Sent).await;
+        let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
+        let tag = message_id
+            .trim_matches(['<', '>'])
+            .split('@')
+            .next()
+            .unwrap()
+            .trim_start_matches("notice-");
+        // Exchange and Gmail bounce to the envelope sender; the rest only name the Message-ID
+        // or envelope id, and come to a plain address of the bounce domain.
+        let rcpt = if n < 3 {
+            format!("bounce+{tag}@{BOUNCE_DOMAIN}")
+        } else {
+            format!("postmaster@{BOUNCE_DOMAIN}")
+        };
+        let reply = send_to_listener(listener, &rcpt, &fixture(name, &notice, &message_id)).await;
+        assert!(reply.starts_with("250"), "{name}: {reply}");
+        let got = settled(&s, &token, notice.id, *state).await;
+        assert_eq!(got.delivery.category, *category, "{name}: {:#?}", got.delivery);
+        assert_eq!(got.delivery.enhanced_status.as_deref(), *status, "{name}");
+    }
+    let victim = s.approve(&token, &with_email("13", 50, to::CLINIC)).await;
+    settled(&s, &token, victim.id, DeliveryState::Sent).await;
+    let real_id = s.storage.notice_message_id(victim.id).await.unwrap().unwrap();
+    // Forged: the right notice id with a made-up tag is no match; neither is an unknown id.
+    let forged = format!("<notice-{}.00000000deadbeef@{BOUNCE_DOMAIN}>", victim.id);
+    let reply = send_to_listener(
+        listener,
+        &format!("bounce+{}.00000000deadbeef@{BOUNCE_DOMAIN}", victim.id),
+        &fixture("gmail.eml", &victim, &forged),
+    )
+    .await;
+    assert!(reply.starts_with("250"), "{reply}");
+    let unknown = "<notice-999999.0123456789abcdef@bounce.madoguchi.test>";
+    send_to_listener(
+        listener,
+        &format!("postmaster@{BOUNCE_DOMAIN}"),
+        &fixture("exchange_en.eml", &victim, unknown),
+    )
+    .await;
+    // Not a report at all; garbage; too big; not for the bounce domain; dropped mid-DATA.
+    let hello = b"From: someone@example.jp\r\nSubject: hello\r\n\r\nplease call me\r\n";
+    send_to_listener(listener, &format!("info@{BOUNCE_DOMAIN}"), hello).await;
+    send_to_listener(listener, &format!("info@{BOUNCE_DOMAIN}"), &[0xff, 0xfe, b'\n', 0x00, b'x'])
+        .await;
+    let huge = [vec![b'a'; 998], b"\r\n".to_vec()].concat().repeat(3 * 1024);
+    let reply = send_to_listener(listener, &format!("info@{BOUNCE_DOMAIN}"), &huge).await;
+    assert!(reply.starts_with("552"), "{reply}");
+    let reply = send_to_listener(listener, "someone@example.jp", hello).await;
+    assert!(reply.starts_with("550"), "no relaying: {reply}");
+    {
+        let mut raw = tokio::net::TcpStream::connect(listener).await.unwrap();
+        raw.write_all(b"EHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster@bounce.madoguchi.test>\r\nDATA\r\nSubject: half").await.unwrap();
+        drop(raw);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let untouched = s.notices(&token).await.into_iter().find(|n| n.id == victim.id).unwrap();
+    assert_eq!(
+        untouched.delivery.state,
+        DeliveryState::Sent,
+        "forged and unknown reports change nothing"
+    );
+    assert_eq!(s.storage.notice_message_id(victim.id).await.unwrap().unwrap(), real_id);
+    let counts: std::collections::BTreeMap<String, i64> =
+        s.storage.inbound_counts().await.unwrap().into_iter().collect();
+    assert_eq!(counts.get("matched"), Some(&6), "{counts:?}");
+    assert_eq!(counts.get("unmatched"), Some(&2), "{counts:?}");
+    assert_eq!(counts.get("not_report"), Some(&2), "{counts:?}");
+    assert_eq!(counts.get("too_large"), Some(&1), "{counts:?}");
+    drop(relay);
+    s.mail.take().unwrap().shutdown().await;
+}
