@@ -4,7 +4,7 @@
 use madoguchi_core::queue::{notice_preview, QueueCache, QueueFilter, QueueSort};
 use madoguchi_domain::{Action, ApplicationStatus, ReturnReason};
 use madoguchi_server::testing::{form, Backend, TestServer};
-use madoguchi_stories::desk;
+use madoguchi_stories::{connected_desk, desk};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
@@ -100,29 +100,6 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     assert_eq!(after.counts.get("approved_new_account"), Some(&1));
 }
 
-/// A desk connected as the window connects it: settings, CA file, token in the keychain.
-async fn connected_desk(
-    server: &TestServer,
-    token: &str,
-    dir: &tempfile::TempDir,
-) -> madoguchi_core::Desk {
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &server.certs.ca_pem).unwrap();
-    let desk = madoguchi_core::Desk::new(
-        madoguchi_core::Store::open(&dir.path().join("desk.db")).await.unwrap(),
-    );
-    let settings = madoguchi_core::settings::DeskSettings {
-        prefecture: Some("13".parse().unwrap()),
-        server_url: Some(server.url.clone()),
-        ca_cert_path: Some(ca.display().to_string()),
-        desk_name: Some("代理窓口".into()),
-        ..Default::default()
-    };
-    desk.save_settings(&settings).await.unwrap();
-    desk.save_server_token(token).await.unwrap();
-    desk
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn proxy_application_history_saved_views_and_export() {
     use madoguchi_core::export::CsvEncoding;
@@ -132,7 +109,7 @@ async fn proxy_application_history_saved_views_and_export() {
     let server = TestServer::start(Backend::Sqlite).await;
     let token = server.officer("13").await;
     let dir = tempfile::tempdir().unwrap();
-    let desk = connected_desk(&server, &token, &dir).await;
+    let desk = connected_desk(&server, &token, &dir, "代理窓口").await;
     server.submit(&form("13", 1)).await;
 
     // 代理申請: field errors first, here; another prefecture refused by the server; then one in.

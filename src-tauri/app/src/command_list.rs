@@ -39,6 +39,7 @@ commands! {
     go_back,
     pause_call,
     link_call,
+    call_mail_facts,
     finish_call,
     disclose_login_id,
     calls_overview,

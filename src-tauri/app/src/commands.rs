@@ -8,6 +8,7 @@ use madoguchi_core::calls::{CallLinks, CallsOverview, Disclosed, IdentityChecks}
 use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::history::History;
 use madoguchi_core::lookup::SearchResult;
+use madoguchi_core::mail::MailFacts;
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
     BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView,
@@ -323,6 +324,15 @@ pub async fn link_call(
     links: CallLinks,
 ) -> Result<CallRecord, UiError> {
     Ok(desk.link_call(&call, links).await?)
+}
+
+/// 配信状況 of the mail a call is about, for the banner above the walk.
+#[tauri::command]
+pub async fn call_mail_facts(
+    desk: State<'_, Desk>,
+    call: String,
+) -> Result<Option<MailFacts>, UiError> {
+    Ok(desk.call_mail_facts(&call).await?)
 }
 
 /// 対応終了, with a note (and the outcome, when the walk stopped before an ending).

@@ -13,6 +13,7 @@ use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::flags::Flag;
 use madoguchi_core::history::History;
 use madoguchi_core::lookup::{Hit, InstitutionRow, MatchReason, SearchResult};
+use madoguchi_core::mail::{DeliveryStep, MailFacts, NoticeView};
 use madoguchi_core::outbox::OutboxEntry;
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
@@ -39,6 +40,7 @@ use madoguchi_domain::{
     Action, ApplicationForm, ApplicationStatus, Code, InstitutionKind, Prefecture, RejectReason,
     ReturnReason,
 };
+use madoguchi_domain::{DeliveryState, NoticeKind};
 use madoguchi_registry::diff::{Change, ChangeKind};
 
 /// One declaration: its name, its TypeScript, and the names it refers to.
@@ -73,6 +75,7 @@ fn generate() -> (String, Vec<String>) {
         ApplicationForm, Application, Flag, QueueRow, QueueFilter, QueueSort, QueueItem, QueueList,
         AgeBucket, SavedView, NoticePreview, BulkOutcome, BulkRefusal, CsvEncoding, ExportReport,
         FieldError, Receipt, ProxyOutcome, AuditEntry, OutboxEntry, History,
+        NoticeView, DeliveryStep, DeliveryState, NoticeKind, MailFacts,
         Tree, Node, NodeKind, Choice, Link, MailFact, Outcome, Overrides, ReportingWindow, ReportingAnswer,
         ReportingView, FaqHit, PrefectureSettings,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,

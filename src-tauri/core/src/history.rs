@@ -6,6 +6,7 @@ use madoguchi_domain::Coded;
 use serde::Serialize;
 
 use crate::desk::Desk;
+use crate::mail::{notice_view, NoticeView};
 use crate::outbox::OutboxEntry;
 use crate::store::StoreError;
 
@@ -15,6 +16,8 @@ pub struct History {
     /// Why the server's trail is missing (offline…), in Japanese; the local part still shows.
     pub unavailable: Option<String>,
     pub unsent: Vec<OutboxEntry>,
+    /// The mails sent about it and what became of each (配信状況), as synced.
+    pub notices: Vec<NoticeView>,
 }
 
 impl Desk {
@@ -28,15 +31,16 @@ impl Desk {
             .into_iter()
             .filter(|e| e.application_id == id)
             .collect();
+        let notices = self.store().notices_of(id).await?.iter().map(notice_view).collect();
         let trail = match self.client() {
             Ok(client) => client.application_detail(id).await.map(|d| d.audit),
             Err(e) => Err(e),
         };
         Ok(match trail {
-            Ok(audit) => History { audit, unavailable: None, unsent },
+            Ok(audit) => History { audit, unavailable: None, unsent, notices },
             Err(e) => {
                 log::warn!("history of {id}: {e}");
-                History { audit: Vec::new(), unavailable: Some(e.message_ja()), unsent }
+                History { audit: Vec::new(), unavailable: Some(e.message_ja()), unsent, notices }
             }
         })
     }

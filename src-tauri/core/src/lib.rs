@@ -14,6 +14,7 @@ pub mod flags;
 pub mod history;
 pub mod keychain;
 pub mod lookup;
+pub mod mail;
 pub mod outbox;
 pub mod prefecture;
 pub mod proxy;

@@ -126,6 +126,7 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
 
     let call = store
         .link_call(
+            tree,
             &call.id,
             CallLinks {
                 institution: Some(CallInstitution {
@@ -202,6 +203,7 @@ async fn a_login_id_needs_every_check_and_an_institution() {
     };
     store
         .link_call(
+            tree,
             &call.id,
             CallLinks { institution: Some(institution), application_id: None },
             t0(),

@@ -145,6 +145,7 @@ codes! {
     FlagPhone = "FLAG-PHONE", "電話番号の形式が正しくありません（0から始まる10桁または11桁）。";
     FlagPostal = "FLAG-POSTAL", "郵便番号が7桁ではありません。";
     FlagPostalPrefecture = "FLAG-POSTAL-PREFECTURE", "郵便番号が住所の都道府県のものではありません。";
+    FlagMailUndelivered = "FLAG-MAIL-UNDELIVERED", "通知メールが届いていません（不達・送信失敗）。";
 }
 
 impl Code {

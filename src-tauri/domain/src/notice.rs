@@ -21,6 +21,17 @@ pub enum NoticeKind {
     Rejected,
 }
 
+impl NoticeKind {
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::Issuance => "アカウント発行通知メール",
+            Self::ExistingAccount => "既存アカウント通知メール",
+            Self::Returned => "差戻しのお知らせ",
+            Self::Rejected => "却下のお知らせ",
+        }
+    }
+}
+
 /// What a notice says beyond the application itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeFacts<'a> {

@@ -28,3 +28,26 @@ pub async fn desk(server: &TestServer, token: &str, name: &str) -> Desk {
     let client = SyncClient::new(&config(server, name), Token::new(token)).unwrap();
     Desk { store, client, dir }
 }
+
+/// A desk connected as the window connects it: settings (東京都), the CA file, the token in
+/// the keychain.
+pub async fn connected_desk(
+    server: &TestServer,
+    token: &str,
+    dir: &tempfile::TempDir,
+    name: &str,
+) -> madoguchi_core::Desk {
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &server.certs.ca_pem).unwrap();
+    let desk = madoguchi_core::Desk::new(Store::open(&dir.path().join("desk.db")).await.unwrap());
+    let settings = madoguchi_core::settings::DeskSettings {
+        prefecture: Some("13".parse().unwrap()),
+        server_url: Some(server.url.clone()),
+        ca_cert_path: Some(ca.display().to_string()),
+        desk_name: Some(name.into()),
+        ..Default::default()
+    };
+    desk.save_settings(&settings).await.unwrap();
+    desk.save_server_token(token).await.unwrap();
+    desk
+}

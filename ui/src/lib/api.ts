@@ -21,6 +21,7 @@ import type {
   ImportProgress,
   ImportReport,
   InstitutionDetail,
+  MailFacts,
   NoticePreview,
   Outcome,
   Overrides,
@@ -98,6 +99,7 @@ export const api = {
   chooseAnswer: (call: string, choice: number) => invoke<CallRecord>('choose_answer', { call, choice }),
   goBack: (call: string) => invoke<CallRecord>('go_back', { call }),
   pauseCall: (call: string, paused: boolean) => invoke<CallRecord>('pause_call', { call, paused }),
+  callMailFacts: (call: string) => invoke<MailFacts | null>('call_mail_facts', { call }),
   linkCall: (call: string, links: { institution: CallInstitution | null; application_id: number | null }) =>
     invoke<CallRecord>('link_call', { call, links }),
   finishCall: (call: string, note: string, outcome: Outcome | null) => invoke<CallRecord>('finish_call', { call, note, outcome }),

@@ -21,6 +21,7 @@ pub use stats::{calls_table, stats, CallStats};
 
 use crate::desk::Desk;
 use crate::export::{self, CsvEncoding, ExportError, ExportReport};
+use crate::mail::MailFacts;
 use crate::records::RecordKind;
 use crate::store::{Store, StoreError};
 
@@ -82,6 +83,15 @@ pub struct CallsOverview {
 pub struct CallLinks {
     pub institution: Option<CallInstitution>,
     pub application_id: Option<i64>,
+}
+
+/// At a node that takes mail facts, goes on from them (the officer can still go back).
+fn follow(call: &mut CallRecord, tree: &Tree, facts: Option<&MailFacts>, now: DateTime<Utc>) {
+    if let Some(f) = facts {
+        if call.follow_fact(tree, f.fact, &f.said, now) {
+            log::info!("call {} went on from mail fact {:?}", call.id, f.fact);
+        }
+    }
 }
 
 impl Store {
@@ -151,7 +161,13 @@ impl Store {
         choice: usize,
         now: DateTime<Utc>,
     ) -> Result<CallRecord> {
-        self.change_call(id, now, |call| call.choose(tree, choice, now)).await
+        let facts = self.mail_facts(&self.call(id).await?).await?;
+        self.change_call(id, now, |call| {
+            call.choose(tree, choice, now)?;
+            follow(call, tree, facts.as_ref(), now);
+            Ok(())
+        })
+        .await
     }
 
     /// 戻る: back to the previous node (its time keeps adding up).
@@ -169,15 +185,23 @@ impl Store {
         self.change_call(id, now, |call| call.pause(paused)).await
     }
 
+    /// Links the call to an institution and an application; at a question that takes mail
+    /// facts, the walk goes on from what the records say.
     pub async fn link_call(
         &self,
+        tree: &Tree,
         id: &str,
         links: CallLinks,
         now: DateTime<Utc>,
     ) -> Result<CallRecord> {
+        let mut linked = self.call(id).await?;
+        linked.institution = links.institution.clone();
+        linked.application_id = links.application_id;
+        let facts = self.mail_facts(&linked).await?;
         self.change_call(id, now, |call| {
             call.institution = links.institution;
             call.application_id = links.application_id;
+            follow(call, tree, facts.as_ref(), now);
             Ok(())
         })
         .await
@@ -269,7 +293,14 @@ impl Desk {
     }
 
     pub async fn link_call(&self, call: &str, links: CallLinks) -> Result<CallRecord> {
-        self.store().link_call(call, links, Utc::now()).await
+        let tree = self.triage_tree().await?;
+        self.store().link_call(&tree, call, links, Utc::now()).await
+    }
+
+    /// What the records say about the mail the call is about (none: nothing linked or known).
+    pub async fn call_mail_facts(&self, call: &str) -> Result<Option<MailFacts>> {
+        let call = self.store().call(call).await?;
+        Ok(self.store().mail_facts(&call).await?)
     }
 
     pub async fn finish_call(

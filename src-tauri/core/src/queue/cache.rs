@@ -4,12 +4,13 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use madoguchi_domain::api::Application;
+use madoguchi_domain::api::{Application, Notice};
 use madoguchi_domain::ApplicationStatus;
 use madoguchi_registry::fold::fold;
 
 use crate::flags::{flags, Flag, FlagContext, OpenApplications};
 use crate::lookup::index::LookupIndex;
+use crate::mail::delivery_flag;
 use crate::store::{Store, StoreError};
 
 /// An application as read, flagged and folded once; filters run over these.
@@ -30,6 +31,7 @@ fn prepare(
     application: Application,
     local: Option<ApplicationStatus>,
     ctx: &FlagContext,
+    latest_notice: Option<&Notice>,
 ) -> Prepared {
     let f = &application.form;
     let status = local.unwrap_or(application.status);
@@ -39,8 +41,10 @@ fn prepare(
     let digits = [&f.phone, insurance, &f.postal_code]
         .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
         .join("-");
+    let mut flags = if status.is_final() { Vec::new() } else { flags(&application, ctx) };
+    flags.extend(latest_notice.and_then(delivery_flag));
     Prepared {
-        flags: if status.is_final() { Vec::new() } else { flags(&application, ctx) },
+        flags,
         received: DateTime::parse_from_rfc3339(&application.received_at)
             .ok()
             .map(|d| d.with_timezone(&Utc)),
@@ -97,8 +101,15 @@ impl QueueCache {
         let accounts = store.known_accounts().await?;
         let open = OpenApplications::new(all.iter().map(|(a, _)| a));
         let ctx = FlagContext { registry, accounts: &accounts, open: &open };
-        let rows: Arc<Vec<Prepared>> =
-            Arc::new(all.into_iter().map(|(app, local)| prepare(app, local, &ctx)).collect());
+        let notices = store.latest_notices().await?;
+        let rows: Arc<Vec<Prepared>> = Arc::new(
+            all.into_iter()
+                .map(|(app, local)| {
+                    let notice = notices.get(&app.id);
+                    prepare(app, local, &ctx, notice)
+                })
+                .collect(),
+        );
         *self.0.lock().expect("queue cache") = Some((key, rows.clone()));
         Ok(rows)
     }
