@@ -48,6 +48,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("lookup", "madoguchi-core"),
     ("sync", "madoguchi-stories"),
     ("queue", "madoguchi-stories"),
+    ("mail", "madoguchi-server"),
 ];
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;

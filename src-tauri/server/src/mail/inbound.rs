@@ -15,8 +15,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
 use super::send::stamp;
-use super::{parse_report, Settings};
-use crate::storage::{InboundMail, Storage};
+use super::{parse_report, Recorder, Settings};
+use crate::storage::{InboundMail, MailRecord, Storage};
 
 /// A command line longer than this ends the session (RFC 5321 allows 512 octets).
 const MAX_LINE: usize = 4096;
@@ -32,6 +32,7 @@ pub struct Inbound {
 impl Inbound {
     pub async fn start(
         storage: Arc<dyn Storage>,
+        recorder: Recorder,
         settings: Arc<Settings>,
         addr: SocketAddr,
     ) -> std::io::Result<Self> {
@@ -47,10 +48,12 @@ impl Inbound {
                     _ = stopped.changed() => break,
                 };
                 let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
                 let Ok(permit) = slots.clone().acquire_owned().await else { break };
-                let (storage, settings) = (storage.clone(), settings.clone());
+                let (storage, recorder, settings) =
+                    (storage.clone(), recorder.clone(), settings.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = session(stream, storage.as_ref(), &settings).await {
+                    if let Err(e) = session(stream, storage.as_ref(), &recorder, &settings).await {
                         log::info!("mail: bounce session from {peer} ended: {e}");
                     }
                     drop(permit);
@@ -93,6 +96,7 @@ fn path(arg: &str) -> Option<String> {
 async fn session(
     stream: TcpStream,
     storage: &dyn Storage,
+    recorder: &Recorder,
     settings: &Settings,
 ) -> std::io::Result<()> {
     let domain = settings.bounce_domain.clone().unwrap_or_else(|| "localhost".into());
@@ -161,7 +165,7 @@ async fn session(
                 };
                 let sender = from.take().unwrap_or_default();
                 let too_large = size > settings.max_inbound_bytes;
-                let kept = receive(storage, &sender, &rcpts, raw, size, too_large).await;
+                let kept = receive(storage, recorder, &sender, &rcpts, raw, size, too_large).await;
                 rcpts.clear();
                 match (too_large, kept) {
                     (true, _) => say(&mut write, "552 5.3.4 message too big").await?,
@@ -214,6 +218,7 @@ async fn data(
 /// Keeps the mail and, if it reports on one of our notices, records that on the notice.
 async fn receive(
     storage: &dyn Storage,
+    recorder: &Recorder,
     sender: &str,
     rcpts: &[String],
     raw: Vec<u8>,
@@ -221,6 +226,7 @@ async fn receive(
     too_large: bool,
 ) -> crate::storage::Result<()> {
     let at = stamp(Utc::now());
+    let mut events = Vec::new();
     let (verdict, notice_id) = if too_large {
         ("too_large", None)
     } else {
@@ -251,7 +257,7 @@ async fn receive(
                                 enhanced_status: r.enhanced_status.clone(),
                                 diagnostic: Some(r.diagnostic.clone()).filter(|d| !d.is_empty()),
                             };
-                            storage.settle_notice(id, &event, None).await?;
+                            events.push((id, event));
                         }
                         log::info!("mail: {} report for notice {id}", report.format);
                         ("matched", Some(id))
@@ -263,17 +269,16 @@ async fn receive(
     if verdict != "matched" {
         log::warn!("mail: received mail kept aside ({verdict}, {size} bytes)");
     }
-    storage
-        .keep_inbound(&InboundMail {
-            received_at: at,
-            envelope_from: sender.to_owned(),
-            envelope_to: rcpts.join(","),
-            verdict,
-            notice_id,
-            size: size as i64,
-            raw,
-        })
-        .await
+    let mail = InboundMail {
+        received_at: at,
+        envelope_from: sender.to_owned(),
+        envelope_to: rcpts.join(","),
+        verdict,
+        notice_id,
+        size: size as i64,
+        raw,
+    };
+    recorder.record(MailRecord::Keep { mail, events }).await
 }
 
 /// The notice a bounce address, envelope id or Message-ID names — `<id>.<tag>` in each —

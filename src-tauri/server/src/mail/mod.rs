@@ -11,6 +11,7 @@
 mod bounce;
 mod compose;
 mod inbound;
+mod recorder;
 mod send;
 
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use bounce::{parse_report, Report, ReportedRecipient};
 pub use compose::{compose, Charset, ComposeError};
 pub use inbound::Inbound;
+pub use recorder::Recorder;
 pub use send::{bounce_address, Sender};
 
 use crate::storage::Storage;
@@ -203,10 +205,11 @@ impl Service {
         settings: Settings,
     ) -> Result<Self, MailConfigError> {
         let settings = Arc::new(settings);
+        let recorder = Recorder::start(storage.clone());
         let sender = match (&settings.relay, &settings.bounce_domain) {
             (Some(relay), Some(_)) => {
                 log::info!("mail: notices go out through {relay:?}");
-                Some(Sender::start(storage.clone(), settings.clone()))
+                Some(Sender::start(storage.clone(), recorder.clone(), settings.clone()))
             }
             (Some(_), None) => return Err(MailConfigError::NoBounceDomain),
             (None, _) => {
@@ -216,7 +219,7 @@ impl Service {
         };
         let inbound = match settings.bounce_listen {
             Some(addr) => Some(
-                Inbound::start(storage, settings.clone(), addr)
+                Inbound::start(storage, recorder, settings.clone(), addr)
                     .await
                     .map_err(|e| MailConfigError::Listen(format!("{addr}: {e}")))?,
             ),

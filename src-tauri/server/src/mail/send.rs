@@ -13,8 +13,8 @@ use lettre::Address;
 use madoguchi_domain::{BounceCategory, DeliveryEvent, DeliveryState};
 use tokio::sync::{watch, Mutex};
 
-use super::{compose, Relay, Security, Settings};
-use crate::storage::{Outgoing, Storage};
+use super::{compose, Recorder, Relay, Security, Settings};
+use crate::storage::{MailRecord, Outgoing, Storage};
 
 /// The sending loop; stops with [`Sender::shutdown`].
 pub struct Sender {
@@ -61,13 +61,13 @@ pub fn bounce_address(id: i64, tag: &str, domain: &str) -> String {
 }
 
 impl Sender {
-    pub fn start(storage: Arc<dyn Storage>, settings: Arc<Settings>) -> Self {
+    pub fn start(storage: Arc<dyn Storage>, recorder: Recorder, settings: Arc<Settings>) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let slots: Vec<Mutex<Option<Connection>>> =
                 (0..settings.connections.max(1)).map(|_| Mutex::new(None)).collect();
             loop {
-                let worked = match round(storage.as_ref(), &settings, &slots).await {
+                let worked = match round(storage.as_ref(), &recorder, &settings, &slots).await {
                     Ok(n) => n,
                     Err(e) => {
                         log::error!("mail: outbox unreadable: {e}");
@@ -104,6 +104,7 @@ impl Sender {
 /// connections. Returns how many notices it handled.
 async fn round(
     storage: &dyn Storage,
+    recorder: &Recorder,
     settings: &Settings,
     slots: &[Mutex<Option<Connection>>],
 ) -> crate::storage::Result<usize> {
@@ -116,7 +117,7 @@ async fn round(
             diagnostic: Some("送信の途中でサーバーが停止しました。届いたかどうか確認できないため、二重に送らないよう再送していません。".into()),
             ..Default::default()
         };
-        storage.settle_notice(id, &event, None).await?;
+        recorder.record(MailRecord::Settle { id, event, retry_at: None }).await?;
     }
     let due = storage.due_notices(&stamp(now), 50 * slots.len() as i64).await?;
     let count = due.len();
@@ -127,7 +128,7 @@ async fn round(
     let work = lanes.into_iter().zip(slots).map(|(lane, slot)| async move {
         let mut conn = slot.lock().await;
         for notice in lane {
-            deliver(storage, settings, &mut conn, &notice).await?;
+            deliver(storage, recorder, settings, &mut conn, &notice).await?;
         }
         Ok::<_, crate::storage::StorageError>(())
     });
@@ -140,6 +141,7 @@ async fn round(
 /// Claims, sends and settles one notice.
 async fn deliver(
     storage: &dyn Storage,
+    recorder: &Recorder,
     settings: &Settings,
     conn: &mut Option<Connection>,
     notice: &Outgoing,
@@ -173,15 +175,16 @@ async fn deliver(
     let (event, retry_at) = settle(notice, settings, outcome, &at, now);
     match event.state {
         DeliveryState::Sent => log::info!("mail: notice {} accepted by the relay", notice.id),
+        // Codes only: a relay's words often repeat the address.
         state => log::warn!(
             "mail: notice {} {:?} ({:?} {:?})",
             notice.id,
             state,
             event.smtp_code,
-            event.diagnostic
+            event.enhanced_status
         ),
     }
-    storage.settle_notice(notice.id, &event, retry_at.as_deref()).await?;
+    recorder.record(MailRecord::Settle { id: notice.id, event, retry_at }).await?;
     Ok(())
 }
 
@@ -269,7 +272,7 @@ async fn attempt(
     if stale || conn.is_none() {
         match connect(relay, settings, domain).await {
             Ok(c) => *conn = Some(c),
-            Err(e) => return retry(&e),
+            Err(outcome) => return outcome,
         }
     }
     let c = conn.as_mut().expect("connected above");
@@ -364,11 +367,14 @@ fn retry(e: &lettre::transport::smtp::Error) -> Outcome {
     Outcome::Retry { code, text }
 }
 
-async fn connect(
-    relay: &Relay,
-    settings: &Settings,
-    domain: &str,
-) -> Result<Connection, lettre::transport::smtp::Error> {
+/// Trouble reaching the relay: tried again later.
+impl From<lettre::transport::smtp::Error> for Outcome {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        retry(&e)
+    }
+}
+
+async fn connect(relay: &Relay, settings: &Settings, domain: &str) -> Result<Connection, Outcome> {
     let hello = ClientId::Domain(domain.to_owned());
     let tls = || {
         let mut builder = TlsParameters::builder(relay.host.clone());
@@ -382,14 +388,33 @@ async fn connect(
         _ => None,
     };
     let address = (relay.host.as_str(), relay.port);
-    let mut smtp = AsyncSmtpConnection::connect_tokio1(
-        address,
-        Some(settings.timeout),
-        &hello,
-        implicit,
-        None,
-    )
-    .await?;
+    let mut smtp = match implicit {
+        Some(tls) => {
+            let timeout = Some(settings.timeout);
+            AsyncSmtpConnection::connect_tokio1(address, timeout, &hello, Some(tls), None).await?
+        }
+        None => {
+            // Commands are small writes answered one by one: without TCP_NODELAY each one
+            // waits out the peer's delayed ACK (40 ms a notice on loopback).
+            let connecting = tokio::net::TcpStream::connect(address);
+            let tcp = match tokio::time::timeout(settings.timeout, connecting).await {
+                Ok(Ok(tcp)) => tcp,
+                Ok(Err(e)) => {
+                    return Err(Outcome::Retry {
+                        code: None, text: format!("接続できません: {e}")
+                    })
+                }
+                Err(_) => {
+                    return Err(Outcome::Retry {
+                        code: None,
+                        text: "接続がタイムアウトしました".into(),
+                    })
+                }
+            };
+            let _ = tcp.set_nodelay(true);
+            AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await?
+        }
+    };
     match relay.security {
         Security::StartTls => smtp.starttls(tls()?, &hello).await?,
         Security::Opportunistic if smtp.can_starttls() => smtp.starttls(tls()?, &hello).await?,

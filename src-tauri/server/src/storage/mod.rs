@@ -44,6 +44,8 @@ pub enum StorageError {
     Corrupt(String),
     #[error("unsupported database URL {0:?} (use sqlite:… or postgres://…)")]
     UnsupportedUrl(String),
+    #[error("a batched write failed: {0}")]
+    Batch(String),
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -103,21 +105,14 @@ pub trait Storage: Send + Sync {
     /// Claims a due notice for one attempt (`sending`) under `message_id`, until
     /// `lease_until`; `false` if another process has it or it is no longer due.
     async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool>;
-    /// Records what became of a notice (the relay's answer or a report): its delivery, the
-    /// audit and the feed. A `Queued` event is a retry at `retry_at`. `None`: the event cannot
-    /// follow the notice's state (a late or repeated report), and nothing changed.
-    async fn settle_notice(
-        &self,
-        id: i64,
-        event: &DeliveryEvent,
-        retry_at: Option<&str>,
-    ) -> Result<Option<Notice>>;
+    /// Records what became of notices (the relay's answers, reports) and the mail received,
+    /// all in one transaction: each delivery event with the audit and the feed. An event that
+    /// cannot follow its notice's state (a late or repeated report) changes nothing.
+    async fn record_mail(&self, batch: &[MailRecord]) -> Result<()>;
     /// Claims whose lease ran out before an answer was recorded (a process stopped mid-send).
     async fn expired_claims(&self, now: &str) -> Result<Vec<i64>>;
     /// The Message-ID a notice was sent under, if it was.
     async fn notice_message_id(&self, id: i64) -> Result<Option<String>>;
-    /// Keeps a mail the bounce listener received, with what it was found to be.
-    async fn keep_inbound(&self, mail: &InboundMail) -> Result<()>;
     /// Received mail by verdict (`matched`, `unmatched`, `not_report`, `too_large`).
     async fn inbound_counts(&self) -> Result<Vec<(String, i64)>>;
 }
@@ -134,6 +129,15 @@ pub struct Outgoing {
     pub created_at: String,
     /// Attempts made so far (retries back off by it).
     pub attempts: u32,
+}
+
+/// One thing [`Storage::record_mail`] writes.
+#[derive(Debug, Clone)]
+pub enum MailRecord {
+    /// A delivery event of notice `id`; a `Queued` event is a retry at `retry_at`.
+    Settle { id: i64, event: DeliveryEvent, retry_at: Option<String> },
+    /// A received mail, kept, with the events it reports.
+    Keep { mail: InboundMail, events: Vec<(i64, DeliveryEvent)> },
 }
 
 /// A mail that came to the bounce listener.

@@ -18,20 +18,22 @@ use serde::Serialize;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::{Answer, InboundMail, Officer, Outgoing, Record, Result, Storage, StorageError};
+use super::{Answer, MailRecord, Officer, Outgoing, Record, Result, Storage, StorageError};
 use crate::decisions::{self, DecisionError, Issue};
-use madoguchi_domain::{Delivery, DeliveryEvent, DeliveryState};
+use madoguchi_domain::{Delivery, DeliveryEvent};
 
 /// SQLite: one file. Writes take the database lock up front (`BEGIN IMMEDIATE`) so that
 /// concurrent decisions queue instead of failing half-way.
 pub struct SqliteStorage {
     pool: SqlitePool,
+    writer: tokio::sync::Mutex<()>,
 }
 
 /// PostgreSQL. Writers that add to the changes feed hold one advisory lock until they commit,
 /// so feed order is commit order and a reader's cursor never skips a late commit.
 pub struct PostgresStorage {
     pool: PgPool,
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl SqliteStorage {
@@ -43,7 +45,7 @@ impl SqliteStorage {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("../../migrations/server-sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer: Default::default() })
     }
 }
 
@@ -51,7 +53,7 @@ impl PostgresStorage {
     pub async fn open(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(32).connect(url).await?;
         sqlx::migrate!("../../migrations/server-postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer: Default::default() })
     }
 }
 
@@ -207,12 +209,15 @@ fn random_password_link() -> String {
 macro_rules! sql_storage {
     ($storage:ty, $db:ty, $begin:literal, $order:literal) => {
         impl $storage {
-            async fn write(&self) -> Result<sqlx::Transaction<'static, $db>> {
+            /// A write transaction, this process's writers taking turns first: waiting on an
+            /// async lock wakes at once, where SQLite's busy handler sleeps for milliseconds.
+            async fn write(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, sqlx::Transaction<'static, $db>)> {
+                let turn = self.writer.lock().await;
                 let mut tx = self.pool.begin_with($begin).await?;
                 if !$order.is_empty() {
                     sqlx::query($order).execute(&mut *tx).await?;
                 }
-                Ok(tx)
+                Ok((turn, tx))
             }
         }
 
@@ -296,6 +301,44 @@ macro_rules! sql_storage {
             Ok(())
         }
 
+        /// Applies a delivery event to notice `id` inside `tx`: its delivery, the audit, the
+        /// feed; nothing when the event cannot follow the notice's state.
+        async fn settle(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            id: i64,
+            event: &DeliveryEvent,
+            retry_at: Option<&str>,
+        ) -> Result<()> {
+            let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id = $1");
+            let Some(row) = sqlx::query_as::<_, NoticeRow>(&sql).bind(id).fetch_optional(&mut **tx).await? else {
+                return Ok(());
+            };
+            let mut notice = row.into_notice()?;
+            if let Err(e) = notice.delivery.apply(event.clone()) {
+                log::info!("notice {id}: {e}; kept as it was");
+                return Ok(());
+            }
+            let state = name_of(&event.state);
+            sqlx::query(
+                "UPDATE notices SET delivery = $1, delivery_state = $2, next_attempt_at = $3, lease_until = NULL WHERE id = $4",
+            )
+            .bind(to_json(&notice.delivery))
+            .bind(&state)
+            .bind(retry_at.unwrap_or(""))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("INSERT INTO delivery_audit (notice_id, prefecture, at, state, event) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(notice.prefecture.code())
+                .bind(&event.at)
+                .bind(&state)
+                .bind(to_json(event))
+                .execute(&mut **tx)
+                .await?;
+            change(tx, notice.prefecture, &Entity::Notice(notice)).await
+        }
+
         #[async_trait]
         impl Storage for $storage {
             async fn create_officer(&self, prefecture: Prefecture, name: &str, token_hash: &str) -> Result<Officer> {
@@ -325,7 +368,7 @@ macro_rules! sql_storage {
             }
 
             async fn submit(&self, form: &ApplicationForm, valid: &ValidForm, by: SubmittedBy, now: &str) -> Result<Receipt> {
-                let mut tx = self.write().await?;
+                let (_writer, mut tx) = self.write().await?;
                 let status = ApplicationStatus::Submitted;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at)
@@ -392,7 +435,7 @@ macro_rules! sql_storage {
                 key: &str,
                 now: &str,
             ) -> Result<std::result::Result<Answer, DecisionError>> {
-                let mut tx = self.write().await?;
+                let (_writer, mut tx) = self.write().await?;
                 let claimed = sqlx::query(
                     "INSERT INTO idempotency (officer_id, key, status, body) VALUES ($1, $2, 0, '') ON CONFLICT DO NOTHING",
                 )
@@ -555,7 +598,7 @@ macro_rules! sql_storage {
             }
 
             async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<bool> {
-                let mut tx = self.write().await?;
+                let (_writer, mut tx) = self.write().await?;
                 let held: Option<(String, String)> = sqlx::query_as("SELECT payload, updated_at FROM records WHERE kind = $1 AND id = $2")
                     .bind(record.kind)
                     .bind(&record.id)
@@ -582,7 +625,7 @@ macro_rules! sql_storage {
             }
 
             async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize> {
-                let mut tx = self.write().await?;
+                let (_writer, mut tx) = self.write().await?;
                 let mut changed = 0;
                 for r in records {
                     let code = r.insurance_code.map(|c| c.digits());
@@ -661,6 +704,7 @@ macro_rules! sql_storage {
             }
 
             async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool> {
+                let _turn = self.writer.lock().await;
                 let claimed = sqlx::query(
                     "UPDATE notices SET delivery_state = 'sending', lease_until = $1, message_id = $2
                      WHERE id = $3 AND delivery_state = 'queued'",
@@ -674,38 +718,35 @@ macro_rules! sql_storage {
                 Ok(claimed == 1)
             }
 
-            async fn settle_notice(&self, id: i64, event: &DeliveryEvent, retry_at: Option<&str>) -> Result<Option<Notice>> {
-                let mut tx = self.write().await?;
-                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id = $1");
-                let Some(row) = sqlx::query_as::<_, NoticeRow>(&sql).bind(id).fetch_optional(&mut *tx).await? else {
-                    return Ok(None);
-                };
-                let mut notice = row.into_notice()?;
-                if let Err(e) = notice.delivery.apply(event.clone()) {
-                    log::info!("notice {id}: {e}; kept as it was");
-                    return Ok(None);
+            async fn record_mail(&self, batch: &[MailRecord]) -> Result<()> {
+                let (_writer, mut tx) = self.write().await?;
+                for record in batch {
+                    match record {
+                        MailRecord::Settle { id, event, retry_at } => {
+                            settle(&mut tx, *id, event, retry_at.as_deref()).await?;
+                        }
+                        MailRecord::Keep { mail, events } => {
+                            for (id, event) in events {
+                                settle(&mut tx, *id, event, None).await?;
+                            }
+                            sqlx::query(
+                                "INSERT INTO inbound_mail (received_at, envelope_from, envelope_to, verdict, notice_id, size, raw)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(&mail.received_at)
+                            .bind(&mail.envelope_from)
+                            .bind(&mail.envelope_to)
+                            .bind(mail.verdict)
+                            .bind(mail.notice_id)
+                            .bind(mail.size)
+                            .bind(&mail.raw)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
                 }
-                let state = if event.state == DeliveryState::Queued { "queued".to_owned() } else { name_of(&event.state) };
-                sqlx::query(
-                    "UPDATE notices SET delivery = $1, delivery_state = $2, next_attempt_at = $3, lease_until = NULL WHERE id = $4",
-                )
-                .bind(to_json(&notice.delivery))
-                .bind(&state)
-                .bind(retry_at.unwrap_or(""))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("INSERT INTO delivery_audit (notice_id, prefecture, at, state, event) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
-                    .bind(notice.prefecture.code())
-                    .bind(&event.at)
-                    .bind(&state)
-                    .bind(to_json(event))
-                    .execute(&mut *tx)
-                    .await?;
-                change(&mut tx, notice.prefecture, &Entity::Notice(notice.clone())).await?;
                 tx.commit().await?;
-                Ok(Some(notice))
+                Ok(())
             }
 
             async fn expired_claims(&self, now: &str) -> Result<Vec<i64>> {
@@ -721,23 +762,6 @@ macro_rules! sql_storage {
                     .fetch_optional(&self.pool)
                     .await?
                     .flatten())
-            }
-
-            async fn keep_inbound(&self, mail: &InboundMail) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO inbound_mail (received_at, envelope_from, envelope_to, verdict, notice_id, size, raw)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&mail.received_at)
-                .bind(&mail.envelope_from)
-                .bind(&mail.envelope_to)
-                .bind(mail.verdict)
-                .bind(mail.notice_id)
-                .bind(mail.size)
-                .bind(&mail.raw)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
             }
 
             async fn inbound_counts(&self) -> Result<Vec<(String, i64)>> {

@@ -1,0 +1,53 @@
+//! 記録: the mail parts' writes, committed together. Each sending connection and each
+//! bounce session hands its record here and waits for the commit; what arrives while one
+//! commit runs goes into the next, so many answers share one disk flush (group commit)
+//! instead of one each. Nothing is acknowledged (to the relay or a reporting MTA) before it
+//! is on disk.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::storage::{MailRecord, Storage, StorageError};
+
+/// At most this many records share one transaction.
+const BATCH: usize = 64;
+
+type Ack = oneshot::Sender<Result<(), String>>;
+
+#[derive(Clone)]
+pub struct Recorder {
+    jobs: mpsc::UnboundedSender<(MailRecord, Ack)>,
+}
+
+impl Recorder {
+    /// Starts the committing task; it ends when every handle is dropped.
+    pub fn start(storage: Arc<dyn Storage>) -> Self {
+        let (jobs, mut queue) = mpsc::unbounded_channel::<(MailRecord, Ack)>();
+        tokio::spawn(async move {
+            while let Some(first) = queue.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match queue.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (records, acks): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                let result = storage.record_mail(&records).await.map_err(|e| e.to_string());
+                for ack in acks {
+                    let _ = ack.send(result.clone());
+                }
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Records `record` and returns once it is committed.
+    pub async fn record(&self, record: MailRecord) -> Result<(), StorageError> {
+        let (ack, done) = oneshot::channel();
+        let stopped = || StorageError::Batch("the recorder stopped".into());
+        self.jobs.send((record, ack)).map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?.map_err(StorageError::Batch)
+    }
+}
