@@ -16,12 +16,15 @@ pub struct FaqHit {
 }
 
 /// Nodes whose texts hold every word of `query` (folded), titles first, then answers before
-/// questions; at most `limit`.
+/// questions, and nodes only the records lead to (配信状況) after those a walk reaches; at most
+/// `limit`.
 pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
     let words: Vec<String> = query.split_whitespace().map(fold).filter(|w| !w.is_empty()).collect();
     if words.is_empty() {
         return Vec::new();
     }
+    let by_hand: std::collections::BTreeSet<&str> =
+        tree.nodes.values().flat_map(|n| n.exits()).chain([tree.start.as_str()]).collect();
     let mut hits: Vec<(u8, &String, &madoguchi_domain::triage::Node)> = tree
         .nodes
         .iter()
@@ -40,7 +43,7 @@ pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
                 (true, _) => 0,
                 (false, NodeKind::End | NodeKind::Instruct) => 1,
                 (false, NodeKind::Ask) => 2,
-            };
+            } + if by_hand.contains(id.as_str()) { 0 } else { 3 };
             Some((rank, id, node))
         })
         .collect();
