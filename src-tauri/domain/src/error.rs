@@ -122,6 +122,9 @@ codes! {
     Auth = "E-AUTH", "認証できませんでした。設定のサーバー接続情報（トークン）を確認してください。";
     AuthPrefecture = "E-AUTH-PREFECTURE", "担当する都道府県のものだけを扱えます。";
     ApiBody = "E-API-BODY", "送信された内容を読み取れませんでした。";
+    ApiRate = "E-API-RATE", "申請が集中しています。しばらく待ってからもう一度送信してください。";
+    ApiBusy = "E-API-BUSY", "ただいま混み合っています。しばらく待ってからもう一度送信してください。";
+    ApiTimeout = "E-API-TIMEOUT", "時間内に処理できませんでした。もう一度送信してください。";
     ApiIdempotency = "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。";
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";

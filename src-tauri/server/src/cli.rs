@@ -164,7 +164,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let storage = storage::open(&config.database).await?;
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
-            let running = crate::start(storage, listener, tls).await?;
+            let running = crate::start(storage, listener, tls, &Default::default()).await?;
             println!("madoguchi-server: https://{}", running.addr);
             if let Some(inbound) = &mail.inbound {
                 println!("madoguchi-server: bounces smtp://{}", inbound.addr);

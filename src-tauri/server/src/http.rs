@@ -29,39 +29,49 @@ const MAX_PAGE: i64 = 1000;
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    pub prefecture_rate: Arc<crate::limits::PrefectureLimiter>,
 }
 
-/// An error answer: status and the [`ApiError`] body.
-pub struct Failure(StatusCode, ApiError);
+/// An error answer: status, the [`ApiError`] body, and headers it needs (Retry-After).
+pub struct Failure(StatusCode, ApiError, Vec<(&'static str, String)>);
 
 impl Failure {
     /// A refusal that carries the error's code and its Japanese sentence; the detail is logged.
-    fn coded(status: StatusCode, e: &impl Coded) -> Self {
+    pub(crate) fn coded(status: StatusCode, e: &impl Coded) -> Self {
         log::info!("refused with {}: {e}", e.code());
         Self::with_message(status, e.code(), &e.message_ja())
     }
 
     /// A refusal that says its code's own sentence.
-    fn new(status: StatusCode, code: Code) -> Self {
+    pub(crate) fn new(status: StatusCode, code: Code) -> Self {
         Self::with_message(status, code, code.message_ja())
     }
 
     fn with_message(status: StatusCode, code: Code, message: &str) -> Self {
-        Self(
-            status,
-            ApiError {
-                code: code.to_string(),
-                message: message.into(),
-                fields: Vec::new(),
-                current: None,
-            },
-        )
+        let body = ApiError {
+            code: code.to_string(),
+            message: message.into(),
+            fields: Vec::new(),
+            current: None,
+        };
+        Self(status, body, Vec::new())
+    }
+
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.2.push((name, value));
+        self
     }
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
+        let mut response = (self.0, Json(self.1)).into_response();
+        for (name, value) in self.2 {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
     }
 }
 
@@ -146,14 +156,19 @@ async fn intake_as(
 }
 
 /// 新規ユーザ登録申請: what the registration form posts. Validated field by field; nothing is
-/// stored unless every field passes.
+/// stored unless every field passes. Limited per client address and per prefecture (429 with
+/// Retry-After) and to a few at a time (503).
 #[utoipa::path(post, path = "/v1/applications", request_body = ApplicationForm,
-    responses((status = 201, body = Receipt), (status = 422, body = ApiError), (status = 400, body = ApiError)))]
+    responses((status = 201, body = Receipt), (status = 422, body = ApiError), (status = 400, body = ApiError),
+        (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 async fn intake(
     State(state): State<AppState>,
     body: Result<Json<ApplicationForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Receipt>), Failure> {
     let Json(form) = body.map_err(bad_json)?;
+    if let Ok(valid) = form.validate() {
+        state.prefecture_rate.check(valid.prefecture)?;
+    }
     let receipt = intake_as(&state, form, SubmittedBy::Institution).await?;
     log::info!("application {} received for prefecture {}", receipt.id, receipt.prefecture.code());
     Ok((StatusCode::CREATED, Json(receipt)))
@@ -223,6 +238,7 @@ async fn decide(
             return Ok(Failure(
                 StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
                 refusal.to_api(),
+                Vec::new(),
             )
             .into_response());
         }
@@ -368,10 +384,12 @@ async fn fallback() -> Failure {
     Failure::new(StatusCode::NOT_FOUND, Code::ApiNotFound)
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
+pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
+    let public =
+        crate::limits::public(Router::new().route("/v1/applications", post(intake)), limits);
+    let router = Router::new()
+        .merge(public)
         .route("/v1/health", get(health))
-        .route("/v1/applications", post(intake))
         .route("/v1/proxy-applications", post(proxy_intake))
         .route("/v1/applications/{id}", get(application))
         .route("/v1/applications/{id}/decisions", post(decide))
@@ -383,5 +401,6 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .with_state(state);
+    crate::limits::timed(router, limits)
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod decisions;
 pub mod demo;
 pub mod http;
+pub mod limits;
 pub mod mail;
 pub mod storage;
 #[cfg(feature = "testing")]
@@ -47,18 +48,27 @@ pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig
     RustlsConfig::from_pem_file(cert, key).await
 }
 
-/// Serves the API on `listener` with `tls`.
+/// Serves the API on `listener` with `tls`, the public intake under `limits`.
 pub async fn start(
     storage: Arc<dyn Storage>,
     listener: std::net::TcpListener,
     tls: RustlsConfig,
+    limits: &limits::Limits,
 ) -> std::io::Result<Running> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
-    let app = http::router(http::AppState { storage });
-    let server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
-    let task = tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    let prefecture_rate = Arc::new(limits::PrefectureLimiter::new(limits));
+    let app = http::router(http::AppState { storage, prefecture_rate }, limits);
+    let mut server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
+    // A client that sends its headers slowly is cut off (slowloris).
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(10));
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move { server.serve(service).await });
     log::info!("madoguchi-server listening on https://{addr}");
     Ok(Running { addr, handle, task })
 }

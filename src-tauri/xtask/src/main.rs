@@ -49,6 +49,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("sync", "madoguchi-stories"),
     ("queue", "madoguchi-stories"),
     ("mail", "madoguchi-server"),
+    ("intake", "madoguchi-server"),
 ];
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;

@@ -53,10 +53,26 @@ fn uuid_like() -> String {
     format!("{n:016x}")
 }
 
-async fn serve(storage: Arc<dyn Storage>, certs: &Certificates, port: u16) -> Running {
+async fn serve(
+    storage: Arc<dyn Storage>,
+    certs: &Certificates,
+    port: u16,
+    limits: &crate::limits::Limits,
+) -> Running {
     let tls = crate::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    crate::start(storage, listener, tls).await.unwrap()
+    crate::start(storage, listener, tls, limits).await.unwrap()
+}
+
+/// Test suites enter many applications from one loopback address: rates far above the
+/// defaults, unless a test asks for its own.
+pub fn roomy_limits() -> crate::limits::Limits {
+    crate::limits::Limits {
+        address_burst: 100_000,
+        prefecture_burst: 100_000,
+        concurrent_intakes: 64,
+        ..Default::default()
+    }
 }
 
 pub struct TestServer {
@@ -66,17 +82,23 @@ pub struct TestServer {
     pub certs: Certificates,
     pub running: Option<Running>,
     pub mail: Option<crate::mail::Service>,
+    pub limits: crate::limits::Limits,
     pub dir: tempfile::TempDir,
 }
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with_limits(backend, roomy_limits()).await
+    }
+
+    /// A server whose public intake is under `limits`.
+    pub async fn start_with_limits(backend: Backend, limits: crate::limits::Limits) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let certs = certificates(dir.path());
         let storage = storage::open(&database(backend, dir.path()).await).await.unwrap();
-        let running = serve(storage.clone(), &certs, 0).await;
+        let running = serve(storage.clone(), &certs, 0, &limits).await;
         let url = format!("https://localhost:{}", running.addr.port());
-        TestServer { backend, url, storage, certs, running: Some(running), mail: None, dir }
+        TestServer { backend, url, storage, certs, running: Some(running), mail: None, limits, dir }
     }
 
     /// Mail settings for a relay at `relay` (STARTTLS, trusting the test CA) with bounces
@@ -138,7 +160,8 @@ impl TestServer {
     /// Starts it again on the same port, same database.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.running = Some(serve(self.storage.clone(), &self.certs, self.port()).await);
+        self.running =
+            Some(serve(self.storage.clone(), &self.certs, self.port(), &self.limits).await);
     }
 
     /// An HTTPS client that trusts only the test CA.
