@@ -56,7 +56,7 @@ async fn a_bounce_reaches_every_desk_and_the_call_starts_from_it() {
     let sent = server_notice(&server, &token, clinic, DeliveryState::Sent).await;
     let mut delivered = Vec::new();
     for _ in 0..100 {
-        delivered = relay.delivered("clinic");
+        delivered = relay.delivered_titled("clinic", &sent.subject);
         if !delivered.is_empty() {
             break;
         }

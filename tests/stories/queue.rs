@@ -2,7 +2,7 @@
 //! bulk approval that refuses flagged applications.
 
 use madoguchi_core::queue::{notice_preview, QueueCache, QueueFilter, QueueSort};
-use madoguchi_domain::{Action, ApplicationStatus, ReturnReason};
+use madoguchi_domain::{Action, ApplicationForm, ApplicationStatus, ReturnReason};
 use madoguchi_server::testing::{form, Backend, TestServer};
 use madoguchi_stories::{connected_desk, desk};
 
@@ -15,7 +15,10 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     typo.email = "kanda@gmial.com".into();
     let clean = [server.submit(&form("13", 1)).await.id, server.submit(&form("13", 2)).await.id];
     let flagged = server.submit(&typo).await.id;
-    let duplicate = server.submit(&form("13", 1)).await.id;
+    // The same clinic again from another address (the same address would be refused as
+    // pending at the door).
+    let again = ApplicationForm { email: "kanri@hospital.example.jp".into(), ..form("13", 1) };
+    let duplicate = server.submit(&again).await.id;
     d.store.sync(&d.client).await.unwrap();
 
     let now = chrono::Utc::now();

@@ -190,6 +190,13 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
         ));
     }
     let email = form.email.trim();
+    if !app.address_verified {
+        out.push(flag(
+            Code::FlagEmailUnverified,
+            "メールアドレスの疎通確認がされていません（代理申請、または確認の仕組みより前の申請）。一括承認の対象外です。連絡先に電話で確かめてから承認してください。",
+            None,
+        ));
+    }
     if !email_shape_ok(email) {
         out.push(flag(
             Code::FlagEmail,

@@ -25,6 +25,7 @@ fn application(id: i64, form: ApplicationForm) -> Application {
         return_reason: None,
         reject_reason: None,
         note: None,
+        address_verified: true,
     }
 }
 

@@ -37,6 +37,10 @@ pub struct Application {
     pub return_reason: Option<ReturnReason>,
     pub reject_reason: Option<RejectReason>,
     pub note: Option<String>,
+    /// The applicant opened the 疎通確認 link: the address reaches them. False for
+    /// applications an officer entered (代理申請) and for those from before the check.
+    #[serde(default)]
+    pub address_verified: bool,
 }
 
 /// An officer's decision (or review start) on one application.

@@ -76,6 +76,7 @@ codes! {
     AppTransition = "E-APP-TRANSITION", "この申請の今の状態では、その操作はできません。最新の状態を確認してください。";
     AppNotFound = "E-APP-NOT-FOUND", "この申請は見つかりません。同期してからもう一度お試しください。";
     AppAccountExists = "E-APP-ACCOUNT-EXISTS", "この機関には既存のG-MISアカウントがあります。「承認（既存アカウント）」を選んでください。";
+    AppPending = "E-APP-PENDING", "同じ機関・同じメールアドレスの申請をすでに受け付けています。確認メールのURLを開いたうえで、審査をお待ちください。";
     AppNoAccount = "E-APP-NO-ACCOUNT", "この機関の既存アカウントが見つかりません。「承認（新規アカウント発行）」を選んでください。";
     // トラブル対応・定期報告・対応記録
     TriageParse = "E-TRIAGE-PARSE", "トラブル対応の手順ファイルを読み取れません。サポートへご連絡ください。";
@@ -144,6 +145,7 @@ codes! {
     FlagDuplicate = "FLAG-DUPLICATE", "同じ機関の未処理の申請がほかにもあります。";
     FlagAccountExists = "FLAG-ACCOUNT-EXISTS", "この機関には既存のG-MISアカウントがあります。「承認（既存アカウント）」で処理してください。";
     FlagEmail = "FLAG-EMAIL", "メールアドレスの形式が正しくありません。";
+    FlagEmailUnverified = "FLAG-EMAIL-UNVERIFIED", "メールアドレスの疎通確認がされていません。一括承認の対象外です。";
     FlagEmailTypo = "FLAG-EMAIL-TYPO", "メールアドレスのドメインが誤っている可能性があります。";
     FlagPhone = "FLAG-PHONE", "電話番号の形式が正しくありません（0から始まる10桁または11桁）。";
     FlagPostal = "FLAG-POSTAL", "郵便番号が7桁ではありません。";

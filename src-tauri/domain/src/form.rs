@@ -85,16 +85,22 @@ fn text(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str, req
     }
 }
 
-/// `local@domain.tld` with no spaces: what a mail server would take.
+/// One plain address, `local@domain.tld` (RFC 5322 dot-atoms): what a mail server takes and
+/// nothing a header could be bent with — no second address, comma, angle bracket, quote,
+/// semicolon, space or control character.
 pub fn email_shape_ok(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else { return false };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.is_ascii()
-        && !email.contains(char::is_whitespace)
-        && domain.split('.').all(|label| !label.is_empty())
+    const LOCAL_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    let atoms_ok = |text: &str, ok: &dyn Fn(char) -> bool| {
+        !text.is_empty() && text.split('.').all(|atom| !atom.is_empty() && atom.chars().all(ok))
+    };
+    let labels_ok = domain.split('.').count() >= 2
+        && domain.split('.').all(|l| !l.starts_with('-') && !l.ends_with('-') && l.len() <= 63);
+    email.len() <= 254
+        && local.len() <= 64
+        && atoms_ok(local, &|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c))
+        && atoms_ok(domain, &|c| c.is_ascii_alphanumeric() || c == '-')
+        && labels_ok
 }
 
 /// Mail domains people mistype, and what they meant.
@@ -274,10 +280,32 @@ mod tests {
 
     #[test]
     fn email_and_phone_shapes() {
-        assert!(email_shape_ok("a.b@example.co.jp"));
-        for bad in ["a@b", "@example.jp", "a b@example.jp", "a@example..jp", "あ@example.jp"] {
-            assert!(!email_shape_ok(bad), "{bad}");
+        for good in ["a.b@example.co.jp", "jimu+g-mis@hospital-1.example.jp", "o'hara@example.jp"] {
+            assert!(email_shape_ok(good), "{good}");
         }
+        for bad in [
+            "a@b",
+            "@example.jp",
+            "a b@example.jp",
+            "a@example..jp",
+            "あ@example.jp",
+            // One address only, and nothing that could bend a header.
+            "a@b.c,victim@x.y",
+            "a@example.jp;b@example.jp",
+            "Name <a@example.jp>",
+            "a@example.jp>",
+            "\"a\"@example.jp",
+            "a@example.jp\r\nBcc: victim@x.y",
+            "a\u{0}@example.jp",
+            "a@b@example.jp",
+            ".a@example.jp",
+            "a.@example.jp",
+            "a@-example.jp",
+            "a@example-.jp",
+        ] {
+            assert!(!email_shape_ok(bad), "{bad:?}");
+        }
+        assert!(!email_shape_ok(&format!("{}@example.jp", "a".repeat(65))));
         assert!(phone_shape_ok("03-1234-5678"));
         assert!(phone_shape_ok("０９０（１２３４）５６７８"));
         assert!(!phone_shape_ok("3-1234-5678"));

@@ -19,6 +19,8 @@ pub enum NoticeKind {
     Returned,
     /// 却下のお知らせ
     Rejected,
+    /// メールアドレスの確認（疎通確認）: sent before an application enters the queue.
+    AddressCheck,
 }
 
 impl NoticeKind {
@@ -28,6 +30,7 @@ impl NoticeKind {
             Self::ExistingAccount => "既存アカウント通知メール",
             Self::Returned => "差戻しのお知らせ",
             Self::Rejected => "却下のお知らせ",
+            Self::AddressCheck => "メールアドレス確認のお願い",
         }
     }
 }
@@ -39,6 +42,24 @@ pub enum NoticeFacts<'a> {
     ExistingAccount { login_id: &'a str, application_number: &'a str, prefecture_address: &'a str },
     Returned { reason: ReturnReason, note: Option<&'a str> },
     Rejected { reason: RejectReason, note: Option<&'a str> },
+}
+
+/// How long a 疎通確認 link stays good.
+pub const ADDRESS_CHECK_HOURS: i64 = 24;
+
+/// The 疎通確認 mail. It greets no one by name and repeats nothing the applicant typed: the
+/// address is not yet known to be theirs.
+pub fn address_check(link: &str) -> (String, String) {
+    (
+        "【G-MIS】新規ユーザ登録申請 メールアドレス確認のお願い".into(),
+        format!(
+            "G-MISの新規ユーザ登録申請で、このメールアドレスが連絡先として入力されました。\n\n\
+             お申し込みの方は、{ADDRESS_CHECK_HOURS}時間以内に次のURLを開いて、メールアドレスを確認してください。\n\
+             確認が済むと、申請が管轄の都道府県の窓口に届き、審査が始まります。\n\n{link}\n\n\
+             お心当たりのない場合は、このメールを破棄してください。URLを開かなければ申請は窓口に届かず、\
+             {ADDRESS_CHECK_HOURS}時間後に削除されます。\n\n{FOOTER}"
+        ),
+    )
 }
 
 /// The sender every notice names.

@@ -16,6 +16,7 @@ use rand::Rng;
 ///   database  MADOGUCHI_DATABASE   sqlite://path.db (default, one file) or postgres://user@host/db
 ///   tls_cert  MADOGUCHI_TLS_CERT   PEM certificate chain (HTTPS only; required to serve)
 ///   tls_key   MADOGUCHI_TLS_KEY    PEM private key
+///   public_url MADOGUCHI_PUBLIC_URL https://host as applicants reach it (確認メールのURL)
 /// Mail (see README, 通知メールの配信):
 ///   smtp_relay     MADOGUCHI_SMTP_RELAY     smtp://host:port (STARTTLS) or smtps://host:port;
 ///                                           without it notices are held, not sent
@@ -50,6 +51,9 @@ enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, env = "MADOGUCHI_TLS_KEY")]
         tls_key: Option<PathBuf>,
+        /// `https://host[:port]` as applicants reach the server (確認メールのURL).
+        #[arg(long, env = "MADOGUCHI_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         mail: Box<MailArgs>,
     },
@@ -153,8 +157,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         config.database = db;
     }
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, mail } => {
+        Command::Serve { listen, tls_cert, tls_key, public_url, mail } => {
             config.listen = listen.unwrap_or(config.listen);
+            config.public_url = public_url.or(config.public_url);
             config.tls_cert = tls_cert.or(config.tls_cert);
             config.tls_key = tls_key.or(config.tls_key);
             mail.over(&mut config);
@@ -164,7 +169,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let storage = storage::open(&config.database).await?;
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
-            let running = crate::start(storage, listener, tls, &Default::default()).await?;
+            let options =
+                crate::Options { public_url: config.public_url.clone(), ..Default::default() };
+            let running = crate::start(storage, listener, tls, &options).await?;
             println!("madoguchi-server: https://{}", running.addr);
             if let Some(inbound) = &mail.inbound {
                 println!("madoguchi-server: bounces smtp://{}", inbound.addr);

@@ -18,6 +18,9 @@ pub struct Config {
     /// PEM certificate chain and private key for HTTPS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `https://host[:port]` as applicants reach the server: the 疎通確認 links start with it.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// The prefecture's mail relay: `smtp://host:port` (STARTTLS), `smtps://host:port`,
     /// credentials allowed in the URL. None: notices are held, not sent.
     #[serde(default)]
@@ -68,6 +71,7 @@ impl Default for Config {
             database: default_database(),
             tls_cert: None,
             tls_key: None,
+            public_url: None,
             smtp_relay: None,
             smtp_user: None,
             smtp_password: None,

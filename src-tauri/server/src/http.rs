@@ -30,6 +30,8 @@ const MAX_PAGE: i64 = 1000;
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub prefecture_rate: Arc<crate::limits::PrefectureLimiter>,
+    /// `https://host[:port]` as applicants reach this server: the 疎通確認 links start with it.
+    pub public_url: String,
 }
 
 /// An error answer: status, the [`ApiError`] body, and headers it needs (Retry-After).
@@ -128,8 +130,13 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+pub(crate) fn now() -> String {
+    stamp(chrono::Utc::now())
+}
+
+/// Stored times: microseconds, UTC, so they compare as text.
+pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -142,35 +149,34 @@ async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-async fn intake_as(
-    state: &AppState,
-    form: ApplicationForm,
-    by: SubmittedBy,
-) -> Result<Receipt, Failure> {
-    let valid = form.validate().map_err(|fields| {
+/// The form checked field by field, as the desk checks it (422 with every field's error).
+pub(crate) fn validated(form: &ApplicationForm) -> Result<madoguchi_domain::ValidForm, Failure> {
+    form.validate().map_err(|fields| {
         let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
         f.1.fields = fields;
         f
-    })?;
-    Ok(state.storage.submit(&form, &valid, by, &now()).await?)
+    })
 }
 
 /// 新規ユーザ登録申請: what the registration form posts. Validated field by field; nothing is
-/// stored unless every field passes. Limited per client address and per prefecture (429 with
-/// Retry-After) and to a few at a time (503).
+/// stored unless every field passes. The application reaches the prefecture only once the
+/// applicant opens the 疎通確認 link mailed to the address given (24 h, once); the same
+/// institution and address already pending is refused (409). Limited per client address and
+/// per prefecture (429 with Retry-After) and to a few at a time (503).
 #[utoipa::path(post, path = "/v1/applications", request_body = ApplicationForm,
     responses((status = 201, body = Receipt), (status = 422, body = ApiError), (status = 400, body = ApiError),
-        (status = 429, body = ApiError), (status = 503, body = ApiError)))]
+        (status = 409, body = ApiError), (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 async fn intake(
     State(state): State<AppState>,
     body: Result<Json<ApplicationForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Receipt>), Failure> {
     let Json(form) = body.map_err(bad_json)?;
-    if let Ok(valid) = form.validate() {
-        state.prefecture_rate.check(valid.prefecture)?;
-    }
-    let receipt = intake_as(&state, form, SubmittedBy::Institution).await?;
-    log::info!("application {} received for prefecture {}", receipt.id, receipt.prefecture.code());
+    let receipt = crate::apply::take(&state, &form).await?;
+    log::info!(
+        "application {} received for prefecture {}, awaiting its address check",
+        receipt.id,
+        receipt.prefecture.code()
+    );
     Ok((StatusCode::CREATED, Json(receipt)))
 }
 
@@ -192,7 +198,8 @@ async fn proxy_intake(
             ));
         }
     }
-    let receipt = intake_as(&state, form, SubmittedBy::Prefecture).await?;
+    let valid = validated(&form)?;
+    let receipt = state.storage.submit(&form, &valid, SubmittedBy::Prefecture, &now()).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
 }
 
@@ -385,8 +392,10 @@ async fn fallback() -> Failure {
 }
 
 pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
-    let public =
-        crate::limits::public(Router::new().route("/v1/applications", post(intake)), limits);
+    let public = Router::new()
+        .route("/v1/applications", post(intake))
+        .route("/apply/confirm", get(crate::apply::confirm));
+    let public = crate::limits::public(public, limits);
     let router = Router::new()
         .merge(public)
         .route("/v1/health", get(health))

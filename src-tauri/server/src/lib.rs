@@ -1,6 +1,7 @@
 //! The Madoguchi central server: intake of 新規ユーザ登録申請, officers' decisions, the mail
 //! outbox, and the changes feed the desks sync from — over HTTPS only.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod decisions;
@@ -21,16 +22,27 @@ use axum_server::tls_rustls::RustlsConfig;
 pub use config::Config;
 pub use storage::Storage;
 
+/// How `start` serves.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: limits::Limits,
+    /// `https://host[:port]` as applicants reach the server (the 疎通確認 links start with
+    /// it); by default the address it listens on.
+    pub public_url: Option<String>,
+}
+
 /// A server accepting connections; dropping it does not stop it, [`Running::shutdown`] does.
 pub struct Running {
     pub addr: SocketAddr,
     handle: axum_server::Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    purge: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish (up to `grace`), and waits.
     pub async fn shutdown(self, grace: std::time::Duration) {
+        self.purge.abort();
         self.handle.graceful_shutdown(Some(grace));
         let _ = self.task.await;
     }
@@ -48,18 +60,27 @@ pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig
     RustlsConfig::from_pem_file(cert, key).await
 }
 
-/// Serves the API on `listener` with `tls`, the public intake under `limits`.
+/// Serves the API on `listener` with `tls`, and purges unconfirmed applications whose link
+/// expired, every ten minutes.
 pub async fn start(
     storage: Arc<dyn Storage>,
     listener: std::net::TcpListener,
     tls: RustlsConfig,
-    limits: &limits::Limits,
+    options: &Options,
 ) -> std::io::Result<Running> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let handle = axum_server::Handle::new();
+    let limits = &options.limits;
     let prefecture_rate = Arc::new(limits::PrefectureLimiter::new(limits));
-    let app = http::router(http::AppState { storage, prefecture_rate }, limits);
+    let public_url = options.public_url.clone().unwrap_or_else(|| format!("https://{addr}"));
+    let purge = tokio::spawn(purge_unconfirmed(storage.clone()));
+    let state = http::AppState {
+        storage,
+        prefecture_rate,
+        public_url: public_url.trim_end_matches('/').into(),
+    };
+    let app = http::router(state, limits);
     let mut server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
     // A client that sends its headers slowly is cut off (slowloris).
     server
@@ -70,5 +91,16 @@ pub async fn start(
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move { server.serve(service).await });
     log::info!("madoguchi-server listening on https://{addr}");
-    Ok(Running { addr, handle, task })
+    Ok(Running { addr, handle, task, purge })
+}
+
+async fn purge_unconfirmed(storage: Arc<dyn Storage>) {
+    loop {
+        match storage.purge_unconfirmed(&http::now()).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("{n} unconfirmed applications purged (address check expired)"),
+            Err(e) => log::error!("purging unconfirmed applications: {e}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }

@@ -121,6 +121,7 @@ mod tests {
     fn outgoing() -> Outgoing {
         Outgoing {
             id: 7,
+            application_id: 3,
             prefecture: "13".parse().unwrap(),
             kind: NoticeKind::Issuance,
             to: "jimu@hospital.example.jp".into(),

@@ -69,6 +69,24 @@ pub trait Storage: Send + Sync {
         now: &str,
     ) -> Result<Receipt>;
 
+    /// Stores an application from the open internet, unconfirmed: out of the feed and the
+    /// officers' reach until [`Storage::confirm_address`], with its 疎通確認 mail queued.
+    /// `None`: the same institution already has one pending with the same address.
+    async fn submit_unconfirmed(
+        &self,
+        form: &ApplicationForm,
+        valid: &ValidForm,
+        check: &AddressCheck,
+        now: &str,
+    ) -> Result<Option<Receipt>>;
+
+    /// Opens the 疎通確認 link whose token hashes to `token_hash`: the application enters the
+    /// feed, marked address-verified. The link works once, until it expires.
+    async fn confirm_address(&self, token_hash: &str, now: &str) -> Result<Confirmation>;
+
+    /// Deletes unconfirmed applications whose link expired before `now`, with their mail.
+    async fn purge_unconfirmed(&self, now: &str) -> Result<usize>;
+
     /// The application if it belongs to `prefecture`.
     async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>>;
     async fn audit(&self, prefecture: Prefecture, id: i64) -> Result<Vec<AuditEntry>>;
@@ -102,6 +120,9 @@ pub trait Storage: Send + Sync {
 
     /// Notices waiting for the relay whose (next) attempt is due at `now`, oldest first.
     async fn due_notices(&self, now: &str, limit: i64) -> Result<Vec<Outgoing>>;
+    /// Every mail of application `id` as composed, whatever became of it, the 疎通確認 one
+    /// included (for support staff and tests; desks get theirs through the feed).
+    async fn mail_of(&self, application_id: i64) -> Result<Vec<Outgoing>>;
     /// Claims a due notice for one attempt (`sending`) under `message_id`, until
     /// `lease_until`; `false` if another process has it or it is no longer due.
     async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool>;
@@ -117,10 +138,28 @@ pub trait Storage: Send + Sync {
     async fn inbound_counts(&self) -> Result<Vec<(String, i64)>>;
 }
 
+/// The 疎通確認 of one application: the hashed one-time token, its expiry and the mail.
+#[derive(Debug, Clone)]
+pub struct AddressCheck {
+    pub token_hash: String,
+    pub expires_at: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What opening a 疎通確認 link came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    Confirmed(Receipt),
+    /// Expired, used already, or never issued: the same answer for each.
+    Unusable,
+}
+
 /// A notice as the sender hands it to the relay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     pub id: i64,
+    pub application_id: i64,
     pub prefecture: Prefecture,
     pub kind: NoticeKind,
     pub to: String,

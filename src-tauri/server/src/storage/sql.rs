@@ -18,7 +18,10 @@ use serde::Serialize;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::{Answer, MailRecord, Officer, Outgoing, Record, Result, Storage, StorageError};
+use super::{
+    AddressCheck, Answer, Confirmation, MailRecord, Officer, Outgoing, Record, Result, Storage,
+    StorageError,
+};
 use crate::decisions::{self, DecisionError, Issue};
 use madoguchi_domain::{Delivery, DeliveryEvent};
 
@@ -92,6 +95,7 @@ struct ApplicationRow {
     return_reason: Option<String>,
     reject_reason: Option<String>,
     note: Option<String>,
+    address_verified: bool,
 }
 
 impl ApplicationRow {
@@ -112,6 +116,7 @@ impl ApplicationRow {
             return_reason: self.return_reason.as_deref().map(from_name).transpose()?,
             reject_reason: self.reject_reason.as_deref().map(from_name).transpose()?,
             note: self.note,
+            address_verified: self.address_verified,
         })
     }
 }
@@ -188,7 +193,25 @@ fn insurance_digits(form: &ApplicationForm) -> Option<String> {
 const NOTICE_COLUMNS: &str =
     "id, application_id, prefecture, kind, to_address, subject, body, created_at, delivery";
 
-const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note";
+/// A notice row as the sender reads it (the columns of [`NOTICE_COLUMNS`]).
+type OutgoingRow = (i64, i64, String, String, String, String, String, String, String);
+
+fn outgoing(row: OutgoingRow) -> Result<Outgoing> {
+    let (id, application_id, prefecture, kind, to, subject, body, created_at, delivery) = row;
+    Ok(Outgoing {
+        id,
+        application_id,
+        prefecture: prefecture.parse().map_err(|_| StorageError::Corrupt(prefecture.clone()))?,
+        kind: from_name(&kind)?,
+        to,
+        subject,
+        body,
+        created_at,
+        attempts: from_json::<Delivery>(&delivery)?.attempts,
+    })
+}
+
+const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note, address_verified";
 
 fn random_login_id() -> String {
     let mut rng = rand::thread_rng();
@@ -336,7 +359,17 @@ macro_rules! sql_storage {
                 .bind(to_json(event))
                 .execute(&mut **tx)
                 .await?;
-            change(tx, notice.prefecture, &Entity::Notice(notice)).await
+            // The 疎通確認 mail, and any mail of an application not yet confirmed, stay here.
+            let confirmed: Option<String> =
+                sqlx::query_scalar("SELECT confirmed_at FROM applications WHERE id = $1")
+                    .bind(notice.application_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .flatten();
+            if confirmed.is_some() && notice.kind != madoguchi_domain::NoticeKind::AddressCheck {
+                change(tx, notice.prefecture, &Entity::Notice(notice)).await?;
+            }
+            Ok(())
         }
 
         #[async_trait]
@@ -371,8 +404,8 @@ macro_rules! sql_storage {
                 let (_writer, mut tx) = self.write().await?;
                 let status = ApplicationStatus::Submitted;
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at)
-                     VALUES ($1, $2, 1, $3, $4, $5, $5) RETURNING id",
+                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at, confirmed_at)
+                     VALUES ($1, $2, 1, $3, $4, $5, $5, $5) RETURNING id",
                 )
                 .bind(valid.prefecture.code())
                 .bind(name_of(&status))
@@ -394,6 +427,7 @@ macro_rules! sql_storage {
                     return_reason: None,
                     reject_reason: None,
                     note: None,
+                    address_verified: false,
                 };
                 audit_row(&mut tx, &app, None, "intake", None, None).await?;
                 change(&mut tx, app.prefecture, &Entity::Application(app)).await?;
@@ -401,8 +435,113 @@ macro_rules! sql_storage {
                 Ok(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() })
             }
 
+            async fn submit_unconfirmed(
+                &self,
+                form: &ApplicationForm,
+                valid: &ValidForm,
+                check: &AddressCheck,
+                now: &str,
+            ) -> Result<Option<Receipt>> {
+                let (_writer, mut tx) = self.write().await?;
+                // The same institution (by insurance code, else 機関コード) with the same address,
+                // still waiting for its link or for a decision: not a second application.
+                let email = form.email.trim().to_lowercase();
+                let key = insurance_digits(form);
+                let sql = format!(
+                    "SELECT {APPLICATION_COLUMNS} FROM applications WHERE prefecture = $1
+                     AND ((confirmed_at IS NULL AND confirm_expires_at > $2) OR status IN ('submitted', 'in_review'))"
+                );
+                let open: Vec<ApplicationRow> =
+                    sqlx::query_as(&sql).bind(valid.prefecture.code()).bind(now).fetch_all(&mut *tx).await?;
+                for row in open {
+                    let app = row.into_application()?;
+                    let same_institution = match (&key, insurance_digits(&app.form)) {
+                        (Some(a), Some(b)) => *a == b,
+                        _ => app.form.institution_code.trim() == form.institution_code.trim(),
+                    };
+                    if same_institution && app.form.email.trim().to_lowercase() == email {
+                        return Ok(None);
+                    }
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
+                         confirm_token_hash, confirm_expires_at)
+                     VALUES ($1, 'submitted', 1, $2, 'institution', $3, $3, $4, $5) RETURNING id",
+                )
+                .bind(valid.prefecture.code())
+                .bind(to_json(form))
+                .bind(now)
+                .bind(&check.token_hash)
+                .bind(&check.expires_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at, delivery)
+                     VALUES ($1, $2, 'address_check', $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(valid.prefecture.code())
+                .bind(form.email.trim())
+                .bind(&check.subject)
+                .bind(&check.body)
+                .bind(now)
+                .bind(to_json(&Delivery::queued(now)))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() }))
+            }
+
+            async fn confirm_address(&self, token_hash: &str, now: &str) -> Result<Confirmation> {
+                let (_writer, mut tx) = self.write().await?;
+                let sql = format!(
+                    "SELECT {APPLICATION_COLUMNS} FROM applications
+                     WHERE confirm_token_hash = $1 AND confirmed_at IS NULL AND confirm_expires_at > $2"
+                );
+                let Some(row) = sqlx::query_as::<_, ApplicationRow>(&sql).bind(token_hash).bind(now).fetch_optional(&mut *tx).await? else {
+                    return Ok(Confirmation::Unusable);
+                };
+                let mut app = row.into_application()?;
+                sqlx::query(
+                    "UPDATE applications SET confirmed_at = $1, address_verified = $2, confirm_token_hash = NULL WHERE id = $3",
+                )
+                .bind(now)
+                .bind(true)
+                .bind(app.id)
+                .execute(&mut *tx)
+                .await?;
+                app.address_verified = true;
+                audit_row(&mut tx, &app, None, "intake", None, Some("メールアドレス確認済み")).await?;
+                change(&mut tx, app.prefecture, &Entity::Application(app.clone())).await?;
+                tx.commit().await?;
+                Ok(Confirmation::Confirmed(Receipt { id: app.id, prefecture: app.prefecture, received_at: app.received_at }))
+            }
+
+            async fn purge_unconfirmed(&self, now: &str) -> Result<usize> {
+                let (_writer, mut tx) = self.write().await?;
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM applications WHERE confirmed_at IS NULL AND confirm_expires_at <= $1",
+                )
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?;
+                for id in &ids {
+                    for sql in [
+                        "UPDATE inbound_mail SET notice_id = NULL WHERE notice_id IN (SELECT id FROM notices WHERE application_id = $1)",
+                        "DELETE FROM delivery_audit WHERE notice_id IN (SELECT id FROM notices WHERE application_id = $1)",
+                        "DELETE FROM notices WHERE application_id = $1",
+                        "DELETE FROM audit WHERE application_id = $1",
+                        "DELETE FROM applications WHERE id = $1",
+                    ] {
+                        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(ids.len())
+            }
+
             async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>> {
-                let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2");
+                let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2 AND confirmed_at IS NOT NULL");
                 let row: Option<ApplicationRow> =
                     sqlx::query_as(&sql).bind(id).bind(prefecture.code()).fetch_optional(&self.pool).await?;
                 row.map(ApplicationRow::into_application).transpose()
@@ -455,7 +594,7 @@ macro_rules! sql_storage {
                     tx.commit().await?;
                     return Ok(Ok(Answer { status: status as u16, body }));
                 }
-                let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2");
+                let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2 AND confirmed_at IS NOT NULL");
                 let current: Option<ApplicationRow> =
                     sqlx::query_as(&sql).bind(id).bind(officer.prefecture.code()).fetch_optional(&mut *tx).await?;
                 let outcome = match current.map(ApplicationRow::into_application).transpose()? {
@@ -576,7 +715,10 @@ macro_rules! sql_storage {
             }
 
             async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>> {
-                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE prefecture = $1 AND id > $2 ORDER BY id LIMIT $3");
+                let sql = format!(
+                    "SELECT {NOTICE_COLUMNS} FROM notices WHERE prefecture = $1 AND id > $2 AND kind <> 'address_check'
+                     AND application_id IN (SELECT id FROM applications WHERE confirmed_at IS NOT NULL) ORDER BY id LIMIT $3"
+                );
                 let rows: Vec<NoticeRow> = sqlx::query_as(&sql)
                 .bind(prefecture.code())
                 .bind(since_id)
@@ -678,29 +820,17 @@ macro_rules! sql_storage {
             }
 
             async fn due_notices(&self, now: &str, limit: i64) -> Result<Vec<Outgoing>> {
-                type Row = (i64, String, String, String, String, String, String, String);
-                let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT id, prefecture, kind, to_address, subject, body, created_at, delivery FROM notices
-                     WHERE delivery_state = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-                )
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(id, prefecture, kind, to, subject, body, created_at, delivery)| {
-                        Ok(Outgoing {
-                            attempts: from_json::<Delivery>(&delivery)?.attempts,
-                            id,
-                            prefecture: prefecture.parse().map_err(|_| StorageError::Corrupt(prefecture.clone()))?,
-                            kind: from_name(&kind)?,
-                            to,
-                            subject,
-                            body,
-                            created_at,
-                        })
-                    })
-                    .collect()
+                let sql = format!(
+                    "SELECT {NOTICE_COLUMNS} FROM notices WHERE delivery_state = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+                );
+                let rows: Vec<OutgoingRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(outgoing).collect()
+            }
+
+            async fn mail_of(&self, application_id: i64) -> Result<Vec<Outgoing>> {
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE application_id = $1 ORDER BY id");
+                let rows: Vec<OutgoingRow> = sqlx::query_as(&sql).bind(application_id).fetch_all(&self.pool).await?;
+                rows.into_iter().map(outgoing).collect()
             }
 
             async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool> {

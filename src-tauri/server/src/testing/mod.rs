@@ -61,7 +61,8 @@ async fn serve(
 ) -> Running {
     let tls = crate::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    crate::start(storage, listener, tls, limits).await.unwrap()
+    let options = crate::Options { limits: *limits, public_url: None };
+    crate::start(storage, listener, tls, &options).await.unwrap()
 }
 
 /// Test suites enter many applications from one loopback address: rates far above the
@@ -232,6 +233,8 @@ impl TestServer {
         r.json().await.unwrap()
     }
 
+    /// Enters `form` through the public intake and opens its 疎通確認 link as the applicant
+    /// would (the link read from the mail waiting in the outbox): it is then in the queue.
     pub async fn submit(&self, form: &ApplicationForm) -> Receipt {
         let r = self
             .client()
@@ -241,7 +244,24 @@ impl TestServer {
             .await
             .unwrap();
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-        r.json().await.unwrap()
+        let receipt: Receipt = r.json().await.unwrap();
+        let opened =
+            self.client().get(self.confirmation_link(receipt.id).await).send().await.unwrap();
+        assert_eq!(opened.status(), 200, "{}", opened.text().await.unwrap());
+        receipt
+    }
+
+    /// The 疎通確認 link mailed for application `id`, as the mail says it.
+    pub async fn confirmation_link(&self, id: i64) -> String {
+        let mails = self.storage.mail_of(id).await.unwrap();
+        let mail = mails
+            .iter()
+            .find(|n| {
+                n.kind == madoguchi_domain::NoticeKind::AddressCheck && n.application_id == id
+            })
+            .unwrap_or_else(|| panic!("no address check mail for application {id}"));
+        let start = mail.body.find("https://").expect("the mail has the link");
+        mail.body[start..].split_whitespace().next().unwrap().to_owned()
     }
 }
 

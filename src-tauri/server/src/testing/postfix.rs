@@ -182,6 +182,15 @@ impl Postfix {
         std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
     }
 
+    /// The messages delivered to `mailbox` whose subject is `subject`, raw.
+    pub fn delivered_titled(&self, mailbox: &str, subject: &str) -> Vec<Vec<u8>> {
+        let parser = mail_parser::MessageParser::default();
+        self.delivered(mailbox)
+            .into_iter()
+            .filter(|m| parser.parse(m).is_some_and(|p| p.subject() == Some(subject)))
+            .collect()
+    }
+
     /// The messages delivered to `mailbox` (`clinic`), raw.
     pub fn delivered(&self, mailbox: &str) -> Vec<Vec<u8>> {
         let new = self.dir.join("mail").join(mailbox).join("new");
