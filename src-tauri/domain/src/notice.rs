@@ -62,6 +62,10 @@ pub fn address_check(link: &str) -> (String, String) {
     )
 }
 
+/// What copies of an issuance notice say in place of its password-setting link: the link is
+/// only ever in the mail itself.
+pub const LINK_SENT: &str = "（パスワード設定用のURL：ご本人宛のメールでのみお送りしています）";
+
 /// The sender every notice names.
 pub const SENDER: &str = "G-MIS事務局 <info@g-mis.net>";
 const LOGIN_URL: &str = "https://www.med-login.mhlw.go.jp/s/login/";

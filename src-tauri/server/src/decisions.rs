@@ -48,7 +48,10 @@ pub struct PlannedNotice {
     pub kind: NoticeKind,
     pub to: String,
     pub subject: String,
+    /// As mailed.
     pub body: String,
+    /// As desks and the feed see it: the password-setting link replaced by a mention of it.
+    pub desk_body: String,
 }
 
 /// Everything one decision writes.
@@ -138,7 +141,14 @@ pub fn plan(
             Facts::Rejected(reason) => NoticeFacts::Rejected { reason: *reason, note },
         };
         let (kind, subject, body) = notice::render(&current.form, &facts);
-        PlannedNotice { kind, to: current.form.email.trim().to_owned(), subject, body }
+        let desk_body = match &f {
+            Facts::Issuance { login_id, .. } => {
+                let shown = NoticeFacts::Issuance { login_id, password_link: notice::LINK_SENT };
+                notice::render(&current.form, &shown).2
+            }
+            _ => body.clone(),
+        };
+        PlannedNotice { kind, to: current.form.email.trim().to_owned(), subject, body, desk_body }
     });
     Ok(Plan { next, new_account, notice, reason })
 }

@@ -91,6 +91,14 @@ async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
         let body = mail.body_text(0).unwrap().replace("\r\n", "\n");
         assert!(body.contains("テスト病院1 ご担当者様"), "{body}");
         assert!(body.contains("ユーザ名（ログインID）："), "{body}");
+        // The password-setting link is in the mail and nowhere else: not in the decision's
+        // answer, /v1/notices, or the feed.
+        assert!(body.contains("https://www.med-login.mhlw.go.jp/login?c="), "{body}");
+        assert!(notices[0].body.contains(madoguchi_domain::notice::LINK_SENT));
+        assert!(!notices[0].body.contains("login?c="), "{}", notices[0].body);
+        for n in s.notices(&token).await {
+            assert!(!n.body.contains("login?c="), "{}", n.body);
+        }
         let raw = String::from_utf8_lossy(&delivered[0]);
         assert!(raw.contains("+0900"), "Date in JST: {raw}");
         let return_path = mail.return_path().as_text().unwrap_or_default().to_owned();
@@ -114,6 +122,8 @@ async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
             matches!(&c.entity, Entity::Notice(n) if n.id == notices[2].id && n.delivery.state == DeliveryState::Bounced)
         });
         assert!(bounced_in_feed, "desks learn of the bounce through the feed");
+        let feed_text = serde_json::to_string(&page).unwrap();
+        assert!(!feed_text.contains("login?c="), "no password link in the feed");
         let counts = s.storage.inbound_counts().await.unwrap();
         // The approvals' two bounces, and those of the same addresses' 疎通確認 mails.
         assert_eq!(counts, vec![("matched".to_owned(), 4)], "{backend:?}");

@@ -132,6 +132,7 @@ struct NoticeRow {
     body: String,
     created_at: String,
     delivery: String,
+    desk_body: Option<String>,
 }
 
 impl NoticeRow {
@@ -146,7 +147,7 @@ impl NoticeRow {
             kind: from_name(&self.kind)?,
             to: self.to_address,
             subject: self.subject,
-            body: self.body,
+            body: self.desk_body.unwrap_or(self.body),
             created_at: self.created_at,
             delivery: from_json(&self.delivery)?,
         })
@@ -191,23 +192,23 @@ fn insurance_digits(form: &ApplicationForm) -> Option<String> {
 }
 
 const NOTICE_COLUMNS: &str =
-    "id, application_id, prefecture, kind, to_address, subject, body, created_at, delivery";
+    "id, application_id, prefecture, kind, to_address, subject, body, created_at, delivery, desk_body";
 
-/// A notice row as the sender reads it (the columns of [`NOTICE_COLUMNS`]).
-type OutgoingRow = (i64, i64, String, String, String, String, String, String, String);
-
-fn outgoing(row: OutgoingRow) -> Result<Outgoing> {
-    let (id, application_id, prefecture, kind, to, subject, body, created_at, delivery) = row;
+/// A notice as the mailer reads it: the body as mailed, link and all.
+fn outgoing(row: NoticeRow) -> Result<Outgoing> {
     Ok(Outgoing {
-        id,
-        application_id,
-        prefecture: prefecture.parse().map_err(|_| StorageError::Corrupt(prefecture.clone()))?,
-        kind: from_name(&kind)?,
-        to,
-        subject,
-        body,
-        created_at,
-        attempts: from_json::<Delivery>(&delivery)?.attempts,
+        id: row.id,
+        application_id: row.application_id,
+        prefecture: row
+            .prefecture
+            .parse()
+            .map_err(|_| StorageError::Corrupt(row.prefecture.clone()))?,
+        kind: from_name(&row.kind)?,
+        to: row.to_address,
+        subject: row.subject,
+        body: row.body,
+        created_at: row.created_at,
+        attempts: from_json::<Delivery>(&row.delivery)?.attempts,
     })
 }
 
@@ -668,8 +669,8 @@ macro_rules! sql_storage {
                     None => None,
                     Some(n) => {
                         let sql = format!(
-                            "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at, delivery)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {NOTICE_COLUMNS}"
+                            "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at, delivery, desk_body)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {NOTICE_COLUMNS}"
                         );
                         let row: NoticeRow = sqlx::query_as(&sql)
                         .bind(next.id)
@@ -680,6 +681,7 @@ macro_rules! sql_storage {
                         .bind(&n.body)
                         .bind(now)
                         .bind(to_json(&Delivery::queued(now)))
+                        .bind(&n.desk_body)
                         .fetch_one(&mut *tx)
                         .await?;
                         let notice = row.into_notice()?;
@@ -823,13 +825,13 @@ macro_rules! sql_storage {
                 let sql = format!(
                     "SELECT {NOTICE_COLUMNS} FROM notices WHERE delivery_state = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
                 );
-                let rows: Vec<OutgoingRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&self.pool).await?;
+                let rows: Vec<NoticeRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&self.pool).await?;
                 rows.into_iter().map(outgoing).collect()
             }
 
             async fn mail_of(&self, application_id: i64) -> Result<Vec<Outgoing>> {
                 let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE application_id = $1 ORDER BY id");
-                let rows: Vec<OutgoingRow> = sqlx::query_as(&sql).bind(application_id).fetch_all(&self.pool).await?;
+                let rows: Vec<NoticeRow> = sqlx::query_as(&sql).bind(application_id).fetch_all(&self.pool).await?;
                 rows.into_iter().map(outgoing).collect()
             }
 
