@@ -39,6 +39,7 @@ fn aizen() -> ApplicationForm {
         kana: "イリョウホウジン アイゼンビョウイン".into(),
         postal_code: "005-0813".into(),
         address: "北海道札幌市南区川沿13条2丁目1番38号".into(),
+        building: String::new(),
         phone: "011-571-5670".into(),
         department: "事務部".into(),
         department_number: String::new(),

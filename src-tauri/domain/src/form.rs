@@ -27,6 +27,9 @@ pub struct ApplicationForm {
     pub postal_code: String,
     /// 住所, from the prefecture on
     pub address: String,
+    /// 建物名 (none for many clinics and pharmacies)
+    #[serde(default)]
+    pub building: String,
     /// 電話番号
     pub phone: String,
     /// 担当部署名
@@ -160,6 +163,7 @@ impl ApplicationForm {
             errors.push(fixed("kana", Code::FormKana));
         }
         text(&mut errors, "address", "住所", &self.address, true);
+        text(&mut errors, "building", "建物名", &self.building, false);
         text(&mut errors, "department", "担当部署名", &self.department, false);
         text(&mut errors, "department_number", "担当部署番号", &self.department_number, false);
         text(&mut errors, "contact_name", "担当者名", &self.contact_name, true);
@@ -229,6 +233,7 @@ mod tests {
             kana: "イリョウホウジン アイゼンビョウイン".into(),
             postal_code: "005-0813".into(),
             address: "北海道札幌市南区川沿１３条２丁目１番３８号".into(),
+            building: String::new(),
             phone: "011-571-5670".into(),
             department: "事務部".into(),
             department_number: "".into(),

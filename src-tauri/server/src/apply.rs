@@ -4,8 +4,8 @@
 //! address-verified. Unconfirmed ones are purged when their link expires.
 
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::Utc;
 use madoguchi_domain::api::Receipt;
 use madoguchi_domain::notice::{address_check, ADDRESS_CHECK_HOURS};
@@ -13,6 +13,7 @@ use madoguchi_domain::{ApplicationForm, Code};
 use rand::Rng;
 use serde::Deserialize;
 
+use crate::apply_page::{page, paragraphs};
 use crate::http::{now, stamp, token_hash, validated, AppState, Failure};
 use crate::storage::{AddressCheck, Confirmation};
 
@@ -58,53 +59,28 @@ pub(crate) async fn confirm(
             page(
                 StatusCode::OK,
                 "メールアドレスを確認しました",
-                &[
+                &paragraphs(&[
                     &format!("新規ユーザ登録申請（受付番号 {}）は、{}の窓口に届きました。", r.id, r.prefecture.name_ja()),
                     "審査の結果は、このメールアドレスにお知らせします。通常1〜2週間かかります。",
                     "結果のメールが届かないときは、迷惑メールフォルダをご確認のうえ、info@g-mis.net からのメールを受け取れるよう設定してください。",
-                ],
+                ]),
             )
         }
         Ok(Confirmation::Unusable) => page(
             StatusCode::GONE,
             "このURLは使えません",
-            &[
+            &paragraphs(&[
                 &format!("確認のURLは、申請から{ADDRESS_CHECK_HOURS}時間以内に一度だけ使えます。"),
                 "すでに確認した場合は、審査の結果をお待ちください。期限が過ぎた場合は、もう一度申請してください。",
-            ],
+            ]),
         ),
         Err(e) => {
             log::error!("address check: {e}");
             page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "ただいま確認できません",
-                &["しばらくしてから、もう一度このURLを開いてください。"],
+                &paragraphs(&["しばらくしてから、もう一度このURLを開いてください。"]),
             )
         }
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// A page of the server's own: Japanese, no script, nothing loaded from elsewhere.
-fn page(status: StatusCode, title: &str, paragraphs: &[&str]) -> Response {
-    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>\n", escape(p))).collect();
-    let html = format!(
-        "<!doctype html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{t}｜G-MIS 新規ユーザ登録申請</title>\n</head>\n<body>\n<main>\n<h1>{t}</h1>\n{body}</main>\n</body>\n</html>\n",
-        t = escape(title)
-    );
-    let headers = [
-        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::CACHE_CONTROL, "no-store"),
-    ];
-    (status, headers, html).into_response()
 }

@@ -137,6 +137,7 @@ pub fn forms() -> Vec<ApplicationForm> {
             kana: kana.into(),
             postal_code: "100-0005".into(),
             address: format!("東京都千代田区丸の内{}丁目{}番", 1 + i % 3, 1 + i),
+            building: String::new(),
             phone: format!("03-3211-{:04}", 1000 + i),
             department: "事務部".into(),
             department_number: String::new(),

@@ -35,7 +35,11 @@ pub struct AppState {
 }
 
 /// An error answer: status, the [`ApiError`] body, and headers it needs (Retry-After).
-pub struct Failure(StatusCode, ApiError, Vec<(&'static str, String)>);
+pub struct Failure(
+    pub(crate) StatusCode,
+    pub(crate) ApiError,
+    pub(crate) Vec<(&'static str, String)>,
+);
 
 impl Failure {
     /// A refusal that carries the error's code and its Japanese sentence; the detail is logged.
@@ -394,6 +398,7 @@ async fn fallback() -> Failure {
 pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
     let public = Router::new()
         .route("/v1/applications", post(intake))
+        .route("/apply", get(crate::apply_page::show).post(crate::apply_page::submit))
         .route("/apply/confirm", get(crate::apply::confirm));
     let public = crate::limits::public(public, limits);
     let router = Router::new()
@@ -408,6 +413,7 @@ pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
         .route("/v1/calls/{id}", put(put_call))
         .route("/v1/prefecture-settings", put(put_prefecture_settings))
         .route("/openapi.json", get(openapi))
+        .route("/apply/style.css", get(crate::apply_page::style))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);

@@ -2,6 +2,7 @@
 //! outbox, and the changes feed the desks sync from — over HTTPS only.
 
 pub mod apply;
+mod apply_page;
 pub mod cli;
 pub mod config;
 pub mod decisions;

@@ -82,6 +82,8 @@ pub fn public(routes: Router<AppState>, limits: &Limits) -> Router<AppState> {
         .period(limits.address_every)
         .burst_size(limits.address_burst.max(1))
         .key_extractor(PeerIpKeyExtractor)
+        // Reading the page or opening a link takes no rate: posting does.
+        .methods(vec![axum::http::Method::POST])
         .finish()
         .expect("a non-zero period and burst");
     let by_address = GovernorLayer::new(Arc::new(config)).error_handler(|e| match e {

@@ -124,3 +124,114 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         assert!(!detail.application.address_verified);
     }
 }
+
+/// The page's fields as a browser posts them, from a test form.
+fn posted(f: &madoguchi_domain::ApplicationForm) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", f.kind.key().into()),
+        ("institution_code", f.institution_code.clone()),
+        ("insurance_code", f.insurance_code.clone().unwrap_or_default()),
+        ("name", f.name.clone()),
+        ("kana", f.kana.clone()),
+        ("postal_code", f.postal_code.clone()),
+        ("address", f.address.clone()),
+        ("building", "丸の内ビル 3階".into()),
+        ("phone", f.phone.clone()),
+        ("department", f.department.clone()),
+        ("department_number", f.department_number.clone()),
+        ("contact_name", f.contact_name.clone()),
+        ("email", f.email.clone()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_takes_an_application_without_javascript_and_shows_errors_by_their_fields() {
+    let s = TestServer::start(madoguchi_server::testing::Backend::Sqlite).await;
+    let token = s.officer("13").await;
+    let client = s.client();
+    let page = client.get(format!("{}/apply", s.url)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("style-src 'self'")
+            && !csp.contains("script"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script"), "no script at all");
+    for field in [
+        "kind",
+        "institution_code",
+        "insurance_code",
+        "name",
+        "kana",
+        "postal_code",
+        "address",
+        "building",
+        "phone",
+        "department",
+        "department_number",
+        "contact_name",
+        "email",
+    ] {
+        assert!(html.contains(&format!("<label for=\"f-{field}\"")), "{field} has a label");
+        assert!(html.contains(&format!("id=\"f-{field}\"")), "{field}");
+        assert!(html.contains(&format!("aria-describedby=\"h-{field}")), "{field} has help");
+    }
+    assert_eq!(
+        client.get(format!("{}/apply/style.css", s.url)).send().await.unwrap().status(),
+        200
+    );
+
+    // Hostile and mistyped: each error beside its field and in the summary; markup stays text.
+    let f = form("13", 7);
+    let mut fields = posted(&f);
+    fields[2].1 = "1310100089".into(); // a check-digit slip
+    fields[3].1 = "<img src=x onerror=alert(1)>".into();
+    fields[9].1 = "部".repeat(10_000);
+    fields[12].1 = "jimu@hospital.example.jp\r\nBcc: victim@example.com".into();
+    let r = client.post(format!("{}/apply", s.url)).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"errors\"") && html.contains("role=\"alert\""), "summary");
+    for field in ["insurance_code", "department", "email"] {
+        assert!(html.contains(&format!("id=\"e-{field}\"")), "{field} error beside it");
+        assert!(html.contains(&format!("href=\"#f-{field}\"")), "{field} in the summary");
+    }
+    assert!(!html.contains("<img src=x") && html.contains("&lt;img src=x"), "markup shown as text");
+    assert!(changes(&s, &token).await.changes.is_empty());
+    let garbage = client
+        .post(format!("{}/apply", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'n', b'a', b'm', b'e', b'=', 0xff, 0xfe])
+        .send()
+        .await
+        .unwrap();
+    assert!(garbage.status().is_client_error(), "{}", garbage.status());
+
+    // Corrected: the mail goes out, and what to do if it does not arrive.
+    let r = client.post(format!("{}/apply", s.url)).form(&posted(&f)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("確認のメールを送りました") && html.contains("迷惑メールフォルダ"),
+        "{html}"
+    );
+    let mut id = None;
+    for candidate in 1..20 {
+        if !s.storage.mail_of(candidate).await.unwrap().is_empty() {
+            id = Some(candidate);
+        }
+    }
+    let id = id.expect("the page's application holds its mail");
+    let link = s.confirmation_link(id).await;
+    assert_eq!(client.get(&link).send().await.unwrap().status(), 200);
+    let feed = changes(&s, &token).await;
+    let Entity::Application(app) = &feed.changes[0].entity else { panic!() };
+    assert_eq!((app.form.building.as_str(), app.address_verified), ("丸の内ビル 3階", true));
+    // Entered twice: told it is pending, not a second one.
+    let r = client.post(format!("{}/apply", s.url)).form(&posted(&f)).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("すでに受け付けています"));
+}

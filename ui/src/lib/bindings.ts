@@ -61,6 +61,10 @@ postal_code: string,
  */
 address: string, 
 /**
+ * 建物名 (none for many clinics and pharmacies)
+ */
+building: string, 
+/**
  * 電話番号
  */
 phone: string, 

@@ -290,6 +290,7 @@ pub fn form(prefecture: &str, n: usize) -> ApplicationForm {
         kana: "テストビョウイン".into(),
         postal_code: "100-0001".into(),
         address: address.into(),
+        building: String::new(),
         phone: "03-1234-5678".into(),
         department: "事務部".into(),
         department_number: "1".into(),
