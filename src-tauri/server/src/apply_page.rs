@@ -8,7 +8,7 @@ use axum::extract::{Form, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use madoguchi_domain::api::FieldError;
-use madoguchi_domain::{ApplicationForm, InstitutionKind};
+use madoguchi_domain::{ApplicationForm, Code, InstitutionKind};
 
 use crate::http::{AppState, Failure};
 
@@ -201,7 +201,7 @@ fn form_of(values: &HashMap<String, String>) -> Result<ApplicationForm, Vec<Fiel
         let message = "機関区分を選んでください。".to_owned();
         return Err(vec![FieldError {
             field: "kind".into(),
-            code: "E-FORM-REQUIRED".into(),
+            code: Code::FormRequired.to_string(),
             message,
         }]);
     };
@@ -256,8 +256,7 @@ pub(crate) async fn submit(
                 ]),
             )
         }
-        Err(Failure(status, body, headers)) if body.code == "E-FORM" => {
-            let _ = headers;
+        Err(Failure(status, body, _)) if body.code == Code::Form => {
             form_page(status, &values, &body.fields)
         }
         Err(Failure(status, body, headers)) => {
