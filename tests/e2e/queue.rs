@@ -125,14 +125,8 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
         .await
         .unwrap();
     until_text(&w, "#proxy-form [data-field-error=email]", "メールアドレス").await;
-    type_into(&w, "#proxy-form input[name=email]", &entry.email).await;
-    w.client
-        .find(Locator::Css("#proxy-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // Enter in the field submits, as a keyboard user would (the button may be scrolled away).
+    type_into(&w, "#proxy-form input[name=email]", &format!("{}\u{E007}", entry.email)).await;
     until_text(&w, "#proxy-entered", "代理申請を登録しました").await;
     w.client
         .find(Locator::Css("#queue-by"))
