@@ -1,40 +1,10 @@
 //! The shared suite: every test runs against SQLite and PostgreSQL, through real HTTPS on a
 //! loopback port.
 
-use madoguchi_domain::api::{ApiError, ApplicationDetail, ChangesPage, DecisionResponse, Entity};
+use madoguchi_domain::api::{ApiError, ApplicationDetail, DecisionResponse, Entity};
 use madoguchi_domain::{ApplicationStatus, NoticeKind};
 use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
 use serde_json::{json, Value};
-
-async fn decide(
-    s: &TestServer,
-    token: &str,
-    id: i64,
-    version: i64,
-    action: Value,
-    key: &str,
-) -> reqwest::Response {
-    s.client()
-        .post(format!("{}/v1/applications/{id}/decisions", s.url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(&json!({ "expected_version": version, "action": action, "note": null, "desk": "desk-1" }))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn changes(s: &TestServer, token: &str, since: i64) -> ChangesPage {
-    let r = s
-        .client()
-        .get(format!("{}/v1/changes?since={since}", s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn intake_validates_every_field_and_stores_nothing_bad() {
@@ -52,18 +22,18 @@ async fn intake_validates_every_field_and_stores_nothing_bad() {
         let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["postal_code", "email", "insurance_code"], "{backend:?}");
         assert!(err.fields.iter().all(|f| !f.message.is_empty() && f.code.starts_with("E-")));
-        assert!(changes(&s, &token, 0).await.changes.is_empty(), "{backend:?}: nothing stored");
+        assert!(s.changes(&token, 0).await.changes.is_empty(), "{backend:?}: nothing stored");
 
         let receipt = s.submit(&form("01", 1)).await;
         assert_eq!(receipt.prefecture.code(), "01");
-        let page = changes(&s, &token, 0).await;
+        let page = s.changes(&token, 0).await;
         assert_eq!(page.changes.len(), 1);
         let Entity::Application(app) = &page.changes[0].entity else { panic!() };
         assert_eq!(
             (app.id, app.status, app.version),
             (receipt.id, ApplicationStatus::Submitted, 1)
         );
-        assert_eq!(changes(&s, &token, page.next_cursor).await.changes.len(), 0);
+        assert_eq!(s.changes(&token, page.next_cursor).await.changes.len(), 0);
     }
 }
 
@@ -74,17 +44,18 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
         let token = s.officer("13").await;
         let id = s.submit(&form("13", 7)).await.id;
         // A decision needs a review first.
-        let r = decide(&s, &token, id, 1, json!({"action": "approve_new_account"}), "k0").await;
+        let r = s.decide_as(&token, id, 1, json!({"action": "approve_new_account"}), "k0").await;
         assert_eq!(r.status(), 409);
         let err: ApiError = r.json().await.unwrap();
         assert_eq!(err.code, "E-APP-TRANSITION");
         assert_eq!(err.current.unwrap().status, ApplicationStatus::Submitted);
 
         assert_eq!(
-            decide(&s, &token, id, 1, json!({"action": "start_review"}), "k1").await.status(),
+            s.decide_as(&token, id, 1, json!({"action": "start_review"}), "k1").await.status(),
             200
         );
-        let first = decide(&s, &token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
+        let first =
+            s.decide_as(&token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
         assert_eq!(first.status(), 200, "{backend:?}");
         let first_body = first.text().await.unwrap();
         let answer: DecisionResponse = serde_json::from_str(&first_body).unwrap();
@@ -98,13 +69,14 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
         assert!(notice.body.contains(&format!("ユーザ名（ログインID）：{login_id}")));
 
         // The same key again: the first answer, byte for byte, and no second decision.
-        let again = decide(&s, &token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
+        let again =
+            s.decide_as(&token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
         assert_eq!(again.status(), 200);
         assert_eq!(again.text().await.unwrap(), first_body);
         // A new key on the old version: stale.
-        let stale =
-            decide(&s, &token, id, 2, json!({"action": "reject", "reason": "duplicate"}), "k3")
-                .await;
+        let stale = s
+            .decide_as(&token, id, 2, json!({"action": "reject", "reason": "duplicate"}), "k3")
+            .await;
         assert_eq!(stale.status(), 409);
         let err: ApiError = stale.json().await.unwrap();
         assert_eq!(err.code, "E-SYNC-409");
@@ -134,24 +106,25 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
 
         // The institution now has an account: a second application for it is approved as existing.
         let id2 = s.submit(&form("13", 7)).await.id;
-        decide(&s, &token, id2, 1, json!({"action": "start_review"}), "k4").await;
+        s.decide_as(&token, id2, 1, json!({"action": "start_review"}), "k4").await;
         let refused =
-            decide(&s, &token, id2, 2, json!({"action": "approve_new_account"}), "k5").await;
+            s.decide_as(&token, id2, 2, json!({"action": "approve_new_account"}), "k5").await;
         assert_eq!(refused.status(), 422);
         assert_eq!(refused.json::<ApiError>().await.unwrap().code, "E-APP-ACCOUNT-EXISTS");
-        let existing: DecisionResponse =
-            decide(&s, &token, id2, 2, json!({"action": "approve_existing_account"}), "k6")
-                .await
-                .json()
-                .await
-                .unwrap();
+        let existing: DecisionResponse = s
+            .decide_as(&token, id2, 2, json!({"action": "approve_existing_account"}), "k6")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(existing.application.login_id.as_deref(), Some(login_id.as_str()));
         let notice = existing.notice.unwrap();
         assert_eq!(notice.kind, NoticeKind::ExistingAccount);
         assert!(notice.body.contains(&format!("[申請番号：{id2:014}]")));
 
         // The feed carries every state: applications, the account, both notices.
-        let kinds: Vec<&str> = changes(&s, &token, 0)
+        let kinds: Vec<&str> = s
+            .changes(&token, 0)
             .await
             .changes
             .iter()
@@ -181,23 +154,23 @@ async fn an_officer_sees_and_changes_nothing_outside_their_prefecture() {
         };
         assert_eq!(get(format!("/v1/applications/{theirs}"), &tokyo).await.unwrap().status(), 404);
         assert_eq!(get(format!("/v1/applications/{theirs}"), &osaka).await.unwrap().status(), 200);
-        assert!(changes(&s, &tokyo, 0).await.changes.is_empty());
-        assert_eq!(changes(&s, &osaka, 0).await.changes.len(), 1);
-        let r = decide(&s, &tokyo, theirs, 1, json!({"action": "start_review"}), "x").await;
+        assert!(s.changes(&tokyo, 0).await.changes.is_empty());
+        assert_eq!(s.changes(&osaka, 0).await.changes.len(), 1);
+        let r = s.decide_as(&tokyo, theirs, 1, json!({"action": "start_review"}), "x").await;
         assert_eq!(r.status(), 404, "{backend:?}");
         // Osaka's decision goes through; Tokyo still sees none of it.
         assert_eq!(
-            decide(&s, &osaka, theirs, 1, json!({"action": "start_review"}), "y").await.status(),
+            s.decide_as(&osaka, theirs, 1, json!({"action": "start_review"}), "y").await.status(),
             200
         );
-        decide(&s, &osaka, theirs, 2, json!({"action": "approve_new_account"}), "z").await;
+        s.decide_as(&osaka, theirs, 2, json!({"action": "approve_new_account"}), "z").await;
         let notices: Vec<Value> =
             get("/v1/notices".into(), &tokyo).await.unwrap().json().await.unwrap();
         assert!(notices.is_empty());
         let accounts: Vec<Value> =
             get("/v1/accounts".into(), &tokyo).await.unwrap().json().await.unwrap();
         assert!(accounts.is_empty());
-        assert!(changes(&s, &tokyo, 0).await.changes.is_empty());
+        assert!(s.changes(&tokyo, 0).await.changes.is_empty());
         // A proxy application for another prefecture is refused.
         let r = c
             .post(format!("{}/v1/proxy-applications", s.url))
@@ -390,7 +363,7 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
             )
             .await
         );
-        let feed = changes(&s, &tokyo, 0).await.changes;
+        let feed = s.changes(&tokyo, 0).await.changes;
         let notes: Vec<String> = feed
             .iter()
             .filter_map(|ch| match &ch.entity {
@@ -399,7 +372,7 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
             })
             .collect();
         assert_eq!(notes, ["初回", "追記"]);
-        assert!(changes(&s, &osaka, 0).await.changes.is_empty(), "another prefecture sees no call");
+        assert!(s.changes(&osaka, 0).await.changes.is_empty(), "another prefecture sees no call");
         // Another prefecture's call, a path that does not match: refused.
         assert_eq!(
             put(
@@ -439,7 +412,7 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
                 .unwrap();
         assert_eq!(r.status(), 422);
         assert_eq!(r.json::<ApiError>().await.unwrap().code, "E-TRIAGE-INVALID");
-        let last = changes(&s, &tokyo, 0).await.changes.pop().unwrap();
+        let last = s.changes(&tokyo, 0).await.changes.pop().unwrap();
         let Entity::PrefectureSettings(p) = last.entity else { panic!("{last:?}") };
         assert_eq!(p.reporting_window.unwrap().starts.to_string(), "2027-01-04");
     }

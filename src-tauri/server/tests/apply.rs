@@ -2,20 +2,9 @@
 //! mailed to its address — once, within 24 hours; the same one twice is not a second one;
 //! unconfirmed ones are purged. On both databases, over real HTTPS.
 
-use madoguchi_domain::api::{ApiError, ChangesPage, Entity};
+use madoguchi_domain::api::{ApiError, Entity};
 use madoguchi_domain::NoticeKind;
 use madoguchi_server::testing::{form, TestServer, BACKENDS};
-
-async fn changes(s: &TestServer, token: &str) -> ChangesPage {
-    let r = s
-        .client()
-        .get(format!("{}/v1/changes?since=0", s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    r.json().await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
@@ -30,7 +19,7 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         let id = r.json::<madoguchi_domain::api::Receipt>().await.unwrap().id;
 
         // Held: not in the feed, not readable, not decidable.
-        assert!(changes(&s, &token).await.changes.is_empty(), "{backend:?}");
+        assert!(s.changes(&token, 0).await.changes.is_empty(), "{backend:?}");
         let detail = client
             .get(format!("{}/v1/applications/{id}", s.url))
             .bearer_auth(&token)
@@ -66,7 +55,7 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
         assert!(csp.contains("default-src 'none'"), "{csp}");
         assert!(page.text().await.unwrap().contains("メールアドレスを確認しました"));
-        let feed = changes(&s, &token).await;
+        let feed = s.changes(&token, 0).await;
         let Entity::Application(app) = &feed.changes[0].entity else { panic!("{feed:?}") };
         assert!(app.address_verified && app.id == id, "{backend:?}");
         assert_eq!(client.get(&link).send().await.unwrap().status(), 410, "once only");
@@ -99,7 +88,7 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         assert!(s.storage.mail_of(other).await.unwrap().is_empty());
         assert_eq!(client.get(&stale).send().await.unwrap().status(), 410);
         assert_eq!(
-            changes(&s, &token).await.changes.len(),
+            s.changes(&token, 0).await.changes.len(),
             feed.changes.len(),
             "nothing of it reached desks"
         );
@@ -200,7 +189,7 @@ async fn the_page_takes_an_application_without_javascript_and_shows_errors_by_th
         assert!(html.contains(&format!("href=\"#f-{field}\"")), "{field} in the summary");
     }
     assert!(!html.contains("<img src=x") && html.contains("&lt;img src=x"), "markup shown as text");
-    assert!(changes(&s, &token).await.changes.is_empty());
+    assert!(s.changes(&token, 0).await.changes.is_empty());
     let garbage = client
         .post(format!("{}/apply", s.url))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -227,7 +216,7 @@ async fn the_page_takes_an_application_without_javascript_and_shows_errors_by_th
     let id = id.expect("the page's application holds its mail");
     let link = s.confirmation_link(id).await;
     assert_eq!(client.get(&link).send().await.unwrap().status(), 200);
-    let feed = changes(&s, &token).await;
+    let feed = s.changes(&token, 0).await;
     let Entity::Application(app) = &feed.changes[0].entity else { panic!() };
     assert_eq!((app.form.building.as_str(), app.address_verified), ("丸の内ビル 3階", true));
     // Entered twice: told it is pending, not a second one.

@@ -108,16 +108,7 @@ async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
             "{return_path}"
         );
         // The feed carries each notice's delivery; the two bounces were matched.
-        let page = s
-            .client()
-            .get(format!("{}/v1/changes?since=0&limit=1000", s.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json::<madoguchi_domain::api::ChangesPage>()
-            .await
-            .unwrap();
+        let page = s.changes(&token, 0).await;
         let bounced_in_feed = page.changes.iter().any(|c| {
             matches!(&c.entity, Entity::Notice(n) if n.id == notices[2].id && n.delivery.state == DeliveryState::Bounced)
         });

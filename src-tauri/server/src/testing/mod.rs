@@ -185,7 +185,29 @@ impl TestServer {
         token
     }
 
-    /// Posts one decision through the API; the answer as received.
+    /// Posts one decision (`{"action": "start_review"}`, with a reason where one is needed)
+    /// under idempotency key `key`; the answer as received.
+    pub async fn decide_as(
+        &self,
+        token: &str,
+        id: i64,
+        version: i64,
+        action: serde_json::Value,
+        key: &str,
+    ) -> reqwest::Response {
+        self.client()
+            .post(format!("{}/v1/applications/{id}/decisions", self.url))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&serde_json::json!({
+                "expected_version": version, "action": action, "note": null, "desk": "desk-1"
+            }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// One plain decision (`start_review`, `approve_new_account` …), keyed by id and version.
     pub async fn decide(
         &self,
         token: &str,
@@ -193,16 +215,21 @@ impl TestServer {
         version: i64,
         action: &str,
     ) -> reqwest::Response {
-        self.client()
-            .post(format!("{}/v1/applications/{id}/decisions", self.url))
+        let key = format!("{id}-{version}");
+        self.decide_as(token, id, version, serde_json::json!({ "action": action }), &key).await
+    }
+
+    /// The prefecture's changes feed after `since`, as a desk reads it.
+    pub async fn changes(&self, token: &str, since: i64) -> madoguchi_domain::api::ChangesPage {
+        let r = self
+            .client()
+            .get(format!("{}/v1/changes?since={since}", self.url))
             .bearer_auth(token)
-            .header("Idempotency-Key", format!("{id}-{version}"))
-            .json(&serde_json::json!({
-                "expected_version": version, "action": {"action": action}, "note": null, "desk": "desk-1"
-            }))
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
     }
 
     /// Enters `form` and approves it with a new account (review, then 承認) through the API;
