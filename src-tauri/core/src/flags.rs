@@ -91,6 +91,51 @@ fn is_open(status: ApplicationStatus) -> bool {
     )
 }
 
+/// Whether two names are the same institution's: one distinctive part contains the other.
+fn same_name(ours: &str, theirs: &str) -> bool {
+    let (ours, theirs) = (split_name(ours).distinctive, split_name(theirs).distinctive);
+    ours.contains(&theirs) || theirs.contains(&ours)
+}
+
+/// The flag for an address that does not start as the registry's (`listed`) does.
+fn address_differs(app: &Application, listed: &str) -> Option<Flag> {
+    let pref_name = app.prefecture.name_ja();
+    // The lists print addresses without the prefecture, mostly: compare both without.
+    let bare = |a: &str| fold(a.trim().strip_prefix(pref_name).unwrap_or(a.trim()));
+    let (ours, theirs) = (bare(&app.form.address), bare(listed));
+    let head = |s: &str| s.chars().take(6).collect::<String>();
+    (!ours.starts_with(&head(&theirs))).then(|| {
+        flag(
+            Code::FlagAddressMismatch,
+            format!("住所が台帳（{pref_name}{listed}）と異なります。"),
+            Some(ReturnReason::AddressWrong),
+        )
+    })
+}
+
+/// A 助産所 has no insurance code: it is looked for by name among the prefecture's listed
+/// ones (医療情報ネット's 助産所 list), and flagged when it is not there — anyone could
+/// otherwise apply as a 助産所 that does not exist without a single flag.
+fn maternity_home(app: &Application, registry: &LookupIndex) -> Option<Flag> {
+    let unlisted = |message: String| Some(flag(Code::FlagMaternityUnlisted, message, None));
+    let Some(listed) = registry.maternity_homes_named(app.prefecture, &app.form.name) else {
+        return unlisted(
+            "台帳に助産所の一覧（医療情報ネットの助産所のファイル）が取り込まれていないため、この助産所を照合できません。".into(),
+        );
+    };
+    match listed.first() {
+        None => unlisted(format!(
+            "助産所「{}」は{}の台帳にありません（開設直後か、名称の誤りの可能性）。開設の届出を確かめてから承認してください。",
+            app.form.name,
+            app.prefecture.name_ja()
+        )),
+        Some(first) if listed.iter().all(|row| address_differs(app, &row.address).is_some()) => {
+            address_differs(app, &first.address)
+        }
+        Some(_) => None,
+    }
+}
+
 /// Every flag of `app`, in the order the officer reads the form.
 pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let form = &app.form;
@@ -137,8 +182,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
                     Some(ReturnReason::InsuranceCodeWrong),
                 )),
                 Some(row) => {
-                    let (ours, theirs) = (split_name(&form.name).distinctive, split_name(&row.name).distinctive);
-                    if !(ours.contains(&theirs) || theirs.contains(&ours)) {
+                    if !same_name(&form.name, &row.name) {
                         let mut f = flag(
                             Code::FlagNameMismatch,
                             format!("名称が台帳（{}）と一致しません。", row.name),
@@ -147,21 +191,13 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
                         f.fix = Some(row.name.clone());
                         out.push(f);
                     }
-                    let pref_name = app.prefecture.name_ja();
-                    // The lists print addresses without the prefecture, mostly: compare both without.
-                    let bare = |a: &str| fold(a.trim().strip_prefix(pref_name).unwrap_or(a.trim()));
-                    let (ours, theirs) = (bare(&form.address), bare(&row.address));
-                    let head = |s: &str| s.chars().take(6).collect::<String>();
-                    if !ours.starts_with(&head(&theirs)) {
-                        out.push(flag(
-                            Code::FlagAddressMismatch,
-                            format!("住所が台帳（{}{}）と異なります。", pref_name, row.address),
-                            Some(ReturnReason::AddressWrong),
-                        ));
-                    }
+                    out.extend(address_differs(app, &row.address));
                 }
             }
         }
+    }
+    if form.kind == InstitutionKind::MaternityHome && code_text.is_none() {
+        out.extend(ctx.registry.filter(|r| !r.is_empty()).and_then(|r| maternity_home(app, r)));
     }
     let institution_code = form.institution_code.trim();
     if institution_code.is_empty() || !institution_code.chars().all(|c| c.is_ascii_alphanumeric()) {

@@ -208,3 +208,68 @@ async fn applications_copied_from_the_registry_raise_no_registry_flags() {
         &flagged[..flagged.len().min(5)]
     );
 }
+
+/// みどり助産院 of 北海道, in 医療情報ネット's 助産所 file.
+fn midori() -> ApplicationForm {
+    ApplicationForm {
+        kind: InstitutionKind::MaternityHome,
+        institution_code: "0140000007".into(),
+        insurance_code: None,
+        name: "みどり助産院".into(),
+        kana: "ミドリジョサンイン".into(),
+        postal_code: "060-0001".into(),
+        address: "北海道札幌市中央区北1条西2丁目3番".into(),
+        building: String::new(),
+        phone: "011-200-3000".into(),
+        department: String::new(),
+        department_number: String::new(),
+        contact_name: "札幌 みどり".into(),
+        email: "midori@josan.example.jp".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_maternity_home_is_found_by_name_in_the_navii_list_or_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
+    let codes_only = std::io::Cursor::new(
+        "010112489,0112489,医療法人 愛全病院,0050813,札幌市南区川沿１３条２丁目１番３８号\r\n",
+    );
+    store.import_registry(codes_only, "codes.csv", |_| {}, &AtomicBool::new(false)).await.unwrap();
+    let index = store.lookup_index().await.unwrap();
+    let open = OpenApplications::default();
+    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
+    let all = flags(&application(1, midori()), &ctx);
+    assert_eq!(codes(&application(1, midori()), &ctx), ["FLAG-MATERNITY-UNLISTED"]);
+    assert!(all[0].message.contains("取り込まれていない"), "says why: {}", all[0].message);
+
+    let navii = "\u{feff}\"ID\",\"正式名称\",\"正式名称（フリガナ）\",\"都道府県コード\",\"所在地\"\r\n\
+        \"0140000007\",\"みどり助産院\",\"ミドリジョサンイン\",\"01\",\"札幌市中央区北１条西２丁目３番\"\r\n\
+        \"1340000001\",\"あおば助産院\",\"アオバジョサンイン\",\"13\",\"千代田区丸の内１丁目\"\r\n";
+    store
+        .import_registry(
+            std::io::Cursor::new(navii),
+            "04_maternity_info_20250601.csv",
+            |_| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+    let index = store.lookup_index().await.unwrap();
+    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
+    assert!(codes(&application(1, midori()), &ctx).is_empty(), "listed: no flag");
+
+    let mut moved = midori();
+    moved.address = "北海道旭川市1条通".into();
+    assert_eq!(codes(&application(1, moved), &ctx), ["FLAG-ADDRESS-MISMATCH"]);
+
+    // Another prefecture's, or one nobody lists: flagged, so 一括承認 leaves it to the officer.
+    let mut unknown = midori();
+    unknown.name = "あおば助産院".into();
+    let all = flags(&application(1, unknown), &ctx);
+    assert_eq!(
+        all.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+        ["FLAG-MATERNITY-UNLISTED"]
+    );
+    assert!(all[0].message.contains("北海道の台帳にありません"), "{}", all[0].message);
+}

@@ -139,6 +139,7 @@ codes! {
     FlagCodeMissing = "FLAG-CODE-MISSING", "保険医療機関コードが入力されていません。";
     FlagKindTable = "FLAG-KIND-TABLE", "機関区分と保険医療機関コードの点数表が合いません。";
     FlagCodeUnknown = "FLAG-CODE-UNKNOWN", "保険医療機関コードが台帳にありません（開設直後か、コードの誤りの可能性）。";
+    FlagMaternityUnlisted = "FLAG-MATERNITY-UNLISTED", "助産所が台帳にありません。";
     FlagNameMismatch = "FLAG-NAME-MISMATCH", "名称が台帳と一致しません。";
     FlagAddressMismatch = "FLAG-ADDRESS-MISMATCH", "住所が台帳と異なります。";
     FlagInstitutionCode = "FLAG-INSTITUTION-CODE", "機関コードが未入力か、形式が正しくありません。";

@@ -104,12 +104,10 @@ impl Coded for CodeError {
             Self::UnknownTable(t) => format!(
                 "点数表番号「{t}」は使えません（1 医科・3 歯科・4 調剤）。10桁の3桁目をご確認ください。"
             ),
-            Self::CheckDigit { found, expected, suggestions, .. } => {
-                let hint = if suggestions.is_empty() { "" } else { "下の候補もご確認ください。" };
-                format!(
-                    "検証番号（最後の1桁）が合いません。入力は「{found}」ですが、この番号なら「{expected}」になります。入力の誤りがないかご確認ください。{hint}"
-                )
-            }
+            // Said where no list of near codes is shown (the application page) as well.
+            Self::CheckDigit { found, expected, .. } => format!(
+                "検証番号（最後の1桁）が合いません。入力は「{found}」ですが、この番号なら「{expected}」になります。入力の誤りがないかご確認ください。"
+            ),
         }
     }
 }

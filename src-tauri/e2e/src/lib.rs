@@ -1,5 +1,6 @@
-//! Drives the real Madoguchi window: tauri-driver in front of WebKitWebDriver, under the
-//! display that `cargo xtask test` provides with Xvfb.
+//! Drives the real Madoguchi window (tauri-driver in front of WebKitWebDriver, under the
+//! display that `cargo xtask test` provides with Xvfb), and the server's public page in a real
+//! browser (Debian's Chromium through chromedriver).
 //!
 //! Nothing here skips quietly: without a display, a driver or the app binary, the test fails
 //! and says what is missing.
@@ -11,10 +12,53 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+/// A WebDriver process; dropping it ends the process.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A session on the driver at `port`, retried while the driver starts.
+async fn session(port: u16, caps: serde_json::Map<String, serde_json::Value>) -> Client {
+    // With the server linked in for some tests, two TLS providers are compiled: pick ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) if started.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("no WebDriver session at {url} after 30 s: {e}"),
+        }
+    }
+}
+
+/// Saves a PNG of what `client` shows under `tests/e2e/artifacts/` and returns its path.
+pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, &png).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a real picture, not a blank");
+    path
+}
+
 /// A running window and the driver process behind it. Dropping it ends both.
 pub struct Window {
     pub client: Client,
-    driver: Child,
+    driver: Driver,
     /// The app's config and data folders (XDG), fresh for each window.
     pub home: tempfile::TempDir,
 }
@@ -60,29 +104,11 @@ impl Window {
             .stdout(Stdio::null())
             .spawn()
             .expect("start tauri-driver");
-        // With the server linked in for some tests, two TLS providers are compiled: pick ring.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
-        let url = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        let client = loop {
-            match ClientBuilder::rustls()
-                .expect("rustls")
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if started.elapsed() < Duration::from_secs(30) => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                Err(e) => panic!("no WebDriver session at {url} after 30 s: {e}"),
-            }
-        };
-        Window { client, driver, home }
+        let client = session(port, caps).await;
+        Window { client, driver: Driver(driver), home }
     }
 
     /// Waits for an element and returns its visible text.
@@ -131,25 +157,12 @@ impl Window {
 
     /// Saves a PNG of the window under `tests/e2e/artifacts/` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.client.screenshot().await.expect("screenshot");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/artifacts");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, &png).unwrap();
-        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a real picture, not a blank");
-        path
+        screenshot(&self.client, name).await
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Drop for Window {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
+        drop(self.driver);
     }
 }
 
@@ -173,4 +186,115 @@ pub async fn until_text(w: &Window, css: &str, expected: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{css} shows {last:?}, expected {expected:?}");
+}
+
+/// Debian's Chromium, headless, through chromedriver: the server's public page as an
+/// applicant's browser sees it. Chromium accepts the test server's certificate by its key
+/// (`spki_pin`, the base64 SHA-256 of its SubjectPublicKeyInfo) and no other.
+pub struct Browser {
+    pub client: Client,
+    _driver: Driver,
+}
+
+impl Browser {
+    pub async fn open(spki_pin: &str) -> Browser {
+        let chromedriver =
+            required_path("CHROMEDRIVER_BIN", || PathBuf::from("/usr/bin/chromedriver"));
+        let chromium = required_path("CHROMIUM_BIN", || PathBuf::from("/usr/bin/chromium"));
+        let port = free_port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "chrome".into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new",
+                    // Tests run as root in CI, where Chromium's sandbox cannot start.
+                    "--no-sandbox",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    "--lang=ja",
+                    format!("--ignore-certificate-errors-spki-list={spki_pin}"),
+                ],
+            }),
+        );
+        Browser { client: session(port, caps).await, _driver: Driver(driver) }
+    }
+
+    /// The `id` of the element that has the keyboard focus.
+    pub async fn focused(&self) -> String {
+        let id = self.client.execute("return document.activeElement.id", vec![]).await.unwrap();
+        id.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses each key of `keys` in turn (text, or [`fantoccini::key::Key`]s as chars),
+    /// wherever the focus is: what a keyboard sends, nothing aimed at an element.
+    pub async fn press(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions =
+                actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Holds `modifier` while pressing `key` (Ctrl+A).
+    pub async fn chord(&self, modifier: fantoccini::key::Key, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let modifier = char::from(modifier);
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: modifier })
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key })
+            .then(KeyAction::Up { value: modifier });
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// The visible text of the element at `css`, waited for.
+    pub async fn text(&self, css: &str) -> String {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+        el.text().await.unwrap()
+    }
+
+    /// Runs axe-core (from ui/node_modules, as `npm install` put it there) on the page and
+    /// returns the violations whose impact is serious or critical.
+    pub async fn accessibility_violations(&self) -> Vec<serde_json::Value> {
+        let axe = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe)
+            .unwrap_or_else(|e| panic!("{}: {e} (run `npm install` in ui/)", axe.display()));
+        // WebDriver scripts are not the page's: its CSP (no script at all) does not apply.
+        self.client.execute(&source, vec![]).await.expect("load axe-core");
+        let report = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then((r) => done(r.violations), (e) => done([{ impact: 'critical', id: String(e) }]));",
+                vec![],
+            )
+            .await
+            .expect("axe.run");
+        report
+            .as_array()
+            .expect("a list of violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .cloned()
+            .collect()
+    }
 }

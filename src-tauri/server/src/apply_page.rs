@@ -134,7 +134,7 @@ fn form_page(
             })
             .collect();
         main.push_str(&format!(
-            "<div id=\"errors\" role=\"alert\" tabindex=\"-1\">\n<h2>入力内容を確認してください（{}件）</h2>\n<ul>{items}</ul>\n</div>\n",
+            "<div id=\"errors\" role=\"alert\" tabindex=\"-1\" autofocus>\n<h2>入力内容を確認してください（{}件）</h2>\n<ul>{items}</ul>\n</div>\n",
             errors.len()
         ));
     }

@@ -27,6 +27,7 @@ use rand::Rng;
 ///   bounce_domain  MADOGUCHI_BOUNCE_DOMAIN  envelope senders are bounce+<id>.<tag>@ this
 ///   bounce_listen  MADOGUCHI_BOUNCE_LISTEN  address:port the bounce listener (SMTP) takes
 ///   mail_charset   MADOGUCHI_MAIL_CHARSET   utf-8 (default) or iso-2022-jp
+/// The public intake's limits, in the file only: a [limits] table (see README).
 /// Logging: RUST_LOG (e.g. info, debug).
 #[derive(Parser, Debug)]
 #[command(version, verbatim_doc_comment)]
@@ -170,7 +171,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
             let options =
-                crate::Options { public_url: config.public_url.clone(), ..Default::default() };
+                crate::Options { public_url: config.public_url.clone(), limits: config.limits };
             let running = crate::start(storage, listener, tls, &options).await?;
             println!("madoguchi-server: https://{}", running.addr);
             if let Some(inbound) = &mail.inbound {

@@ -44,6 +44,9 @@ pub struct Config {
     /// `utf-8` (default) or `iso-2022-jp`.
     #[serde(default)]
     pub mail_charset: Option<String>,
+    /// The public intake's limits (`[limits]`; each value defaults on its own).
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
 }
 
 fn default_listen() -> SocketAddr {
@@ -80,6 +83,7 @@ impl Default for Config {
             bounce_domain: None,
             bounce_listen: None,
             mail_charset: None,
+            limits: Default::default(),
         }
     }
 }
@@ -147,5 +151,22 @@ mod tests {
         assert!(c.tls().is_ok());
         assert!(matches!(Config::default().tls(), Err(ConfigError::NoTls)));
         assert!(toml::from_str::<Config>("lisen = \"x\"").is_err(), "typos are refused");
+        assert_eq!(c.limits, crate::limits::Limits::default());
+    }
+
+    #[test]
+    fn limits_in_their_table() {
+        let c: Config = toml::from_str(
+            "[limits]\naddress_burst = 3\naddress_every_seconds = 0.5\nrequest_timeout_seconds = 60",
+        )
+        .unwrap();
+        let d = crate::limits::Limits::default();
+        assert_eq!(c.limits.address_burst, 3);
+        assert_eq!(c.limits.address_every, std::time::Duration::from_millis(500));
+        assert_eq!(c.limits.request_timeout, std::time::Duration::from_secs(60));
+        assert_eq!(c.limits.prefecture_burst, d.prefecture_burst, "the rest default");
+        for bad in ["address_every_seconds = 0", "address_every_seconds = -1", "burst = 3"] {
+            assert!(toml::from_str::<Config>(&format!("[limits]\n{bad}")).is_err(), "{bad}");
+        }
     }
 }

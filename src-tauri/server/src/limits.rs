@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 use axum::Router;
 use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use madoguchi_domain::{Code, Prefecture};
+use serde::Deserialize;
 use tower::ServiceBuilder;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::PeerIpKeyExtractor;
@@ -22,18 +23,33 @@ use tower_governor::{GovernorError, GovernorLayer};
 use crate::http::{AppState, Failure};
 
 /// The limits; the defaults suit one prefecture's traffic with room for a registration drive.
-#[derive(Debug, Clone, Copy)]
+/// A deployment sets its own in the `[limits]` table of the server's TOML (durations in
+/// seconds: `address_every_seconds = 6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Intakes one client address may send at once, then one per `address_every`.
     pub address_burst: u32,
+    #[serde(rename = "address_every_seconds", deserialize_with = "seconds")]
     pub address_every: Duration,
     /// Intakes one prefecture takes at once, then one per `prefecture_every`.
     pub prefecture_burst: u32,
+    #[serde(rename = "prefecture_every_seconds", deserialize_with = "seconds")]
     pub prefecture_every: Duration,
     /// Intakes handled at the same moment; more are refused (503) at once.
     pub concurrent_intakes: usize,
     /// Any request still unanswered after this is ended (408).
+    #[serde(rename = "request_timeout_seconds", deserialize_with = "seconds")]
     pub request_timeout: Duration,
+}
+
+/// A positive number of seconds, fractions allowed.
+fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = f64::deserialize(d)?;
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| serde::de::Error::custom(format!("{s}: not a positive number of seconds")))
 }
 
 impl Default for Limits {

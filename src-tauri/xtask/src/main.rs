@@ -24,13 +24,16 @@ const BUILD_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
 ];
 
-/// What the tests add: a virtual display, the WebDriver of WebKitGTK, PostgreSQL for the
-/// server's second storage, a Secret Service (gnome-keyring) for the token keychain, and
-/// Postfix as the prefecture's mail relay (each mail test runs a private instance).
+/// What the tests add: a virtual display, the WebDriver of WebKitGTK, Chromium and its
+/// WebDriver for the server's public page, PostgreSQL for the server's second storage, a
+/// Secret Service (gnome-keyring) for the token keychain, and Postfix as the prefecture's
+/// mail relay (each mail test runs a private instance).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    "chromium",
+    "chromium-driver",
     "x11-utils",
     "postgresql",
     "gnome-keyring",
@@ -285,7 +288,8 @@ fn test() -> Result {
         &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
         &[("MADOGUCHI_TEST_POSTGRES", pg)],
     )?;
-    // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+    // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver, and the
+    // public application page in Chromium.
     sh(&cargo, &["build", "--package", "madoguchi-app"])?;
     let app = root().join("target/debug/madoguchi");
     let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;

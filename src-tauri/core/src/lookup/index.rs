@@ -92,6 +92,8 @@ pub struct LookupIndex {
     addresses: Postings,
     /// Entries in order of their distinctive name, for the name-start class.
     by_main: Vec<u32>,
+    /// The 助産所 listed: they have no insurance code to be found by.
+    maternity_homes: Vec<u32>,
 }
 
 impl std::fmt::Debug for LookupIndex {
@@ -138,6 +140,7 @@ impl LookupIndex {
             names: Postings::default(),
             addresses: Postings::default(),
             by_main: (0..entries.len() as u32).collect(),
+            maternity_homes: Vec::new(),
             entries: Vec::new(),
         };
         let mut scratch = Default::default();
@@ -152,6 +155,9 @@ impl LookupIndex {
             }
             if let Some(d) = e.row.phone.as_deref().and_then(parse_digits) {
                 index.by_phone.entry(phone_key(&d)).or_default().push(id);
+            }
+            if e.row.kind.as_deref() == Some(InstitutionKind::MaternityHome.key()) {
+                index.maternity_homes.push(id);
             }
             index.names.add(id, &[&e.main, &e.corporate, &e.kana], &mut scratch);
             index.addresses.add(id, &[&e.address], &mut scratch);
@@ -176,6 +182,29 @@ impl LookupIndex {
             .map_or_else(Vec::new, |ids| {
                 ids.iter().map(|&id| &self.entries[id as usize].row).collect()
             })
+    }
+
+    /// The open 助産所 of `prefecture` whose distinctive name contains `name`'s or is contained
+    /// in it; None when the registry lists no 助産所 at all (医療情報ネット's list not imported).
+    pub fn maternity_homes_named(
+        &self,
+        prefecture: Prefecture,
+        name: &str,
+    ) -> Option<Vec<&InstitutionRow>> {
+        if self.maternity_homes.is_empty() {
+            return None;
+        }
+        let ours = split_name(name).distinctive;
+        let code = prefecture.code();
+        Some(
+            self.maternity_homes
+                .iter()
+                .map(|&id| &self.entries[id as usize])
+                .filter(|e| !e.row.closed && e.row.prefecture == code)
+                .filter(|e| !ours.is_empty() && (e.main.contains(&ours) || ours.contains(&*e.main)))
+                .map(|e| &e.row)
+                .collect(),
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -218,6 +247,7 @@ impl LookupIndex {
             + self.names.heap_bytes()
             + self.addresses.heap_bytes()
             + self.by_main.capacity() * 4
+            + self.maternity_homes.capacity() * 4
     }
 
     /// The best `ctx.limit` matches of `query`, best first.

@@ -29,6 +29,16 @@ pub fn certificates(dir: &std::path::Path) -> Certificates {
     crate::demo::make_certificates(dir).expect("test certificates")
 }
 
+/// The base64 SHA-256 of the server certificate's public key, as Chromium's
+/// `--ignore-certificate-errors-spki-list` takes it: a browser that trusts this server only.
+pub fn spki_pin(certs: &Certificates) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let pem = std::fs::read_to_string(&certs.key_path).expect("the test key");
+    let key = rcgen::KeyPair::from_pem(&pem).expect("a PEM key");
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(key.public_key_der()))
+}
+
 /// A fresh, empty database of `backend`: a file, or a new PostgreSQL database.
 pub async fn database(backend: Backend, dir: &std::path::Path) -> String {
     match backend {
