@@ -44,6 +44,17 @@ async fn session(port: u16, caps: serde_json::Map<String, serde_json::Value>) ->
     }
 }
 
+/// Waits up to 10 s for the element at `css` and returns its visible text.
+async fn text(client: &Client, css: &str) -> String {
+    let el = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+    el.text().await.unwrap()
+}
+
 /// Saves a PNG of what `client` shows under `tests/e2e/artifacts/` and returns its path.
 pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     let png = client.screenshot().await.expect("screenshot");
@@ -113,14 +124,7 @@ impl Window {
 
     /// Waits for an element and returns its visible text.
     pub async fn text(&self, css: &str) -> String {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
-        el.text().await.unwrap()
+        text(&self.client, css).await
     }
 
     /// Calls one of the app's commands as the page would, with a channel argument named
@@ -260,14 +264,7 @@ impl Browser {
 
     /// The visible text of the element at `css`, waited for.
     pub async fn text(&self, css: &str) -> String {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
-        el.text().await.unwrap()
+        text(&self.client, css).await
     }
 
     /// Runs axe-core (from ui/node_modules, as `npm install` put it there) on the page and

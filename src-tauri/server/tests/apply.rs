@@ -79,6 +79,18 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
             .unwrap();
         let other = other.json::<madoguchi_domain::api::Receipt>().await.unwrap().id;
         let stale = s.confirmation_link(other).await;
+        let secret = stale.rsplit("t=").next().unwrap();
+        assert_eq!(
+            s.storage
+                .confirm_address(
+                    &madoguchi_server::http::token_hash(secret),
+                    "9999-01-01T00:00:00Z"
+                )
+                .await
+                .unwrap(),
+            madoguchi_server::storage::Confirmation::Unusable,
+            "past its 24 hours, the link is refused even before the purge"
+        );
         assert_eq!(
             s.storage.purge_unconfirmed("2026-01-01T00:00:00Z").await.unwrap(),
             0,
