@@ -66,7 +66,10 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
         page.changes.iter().filter(|c| matches!(c.entity, Entity::Call(_))).collect();
     assert_eq!(calls.len(), 1, "one call, once");
 
-    // Desk B sees the call as desk A recorded it, and the window answers there too.
+    // Desk B sees the call as desk A recorded it (at the server's version 1), and the window
+    // answers there too.
+    let call = a.store.call(&call.id).await.unwrap();
+    assert_eq!(call.version, 1);
     b.store.sync(&b.client).await.unwrap();
     let seen = b.store.calls().await.unwrap();
     assert_eq!(seen, std::slice::from_ref(&call));
@@ -79,4 +82,69 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
         madoguchi_domain::Coded::code(&b.store.back(&call.id, Utc::now()).await.unwrap_err()),
         "E-CALL-FINISHED"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_changed_on_two_desks_is_neither_lost_nor_overwritten() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let a = desk(&server, &token, "desk-a").await;
+    let b = desk(&server, &token, "desk-b").await;
+    for d in [&a, &b] {
+        let settings =
+            DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() };
+        d.store.save_desk_settings(&settings).await.unwrap();
+    }
+    let tree = Tree::national();
+    let now = Utc::now();
+    let at = |s: i64| now + Duration::seconds(s);
+    let call = a.store.start_call(tree, "desk-a", now).await.unwrap();
+    a.store.choose(tree, &call.id, 0, at(1)).await.unwrap();
+    assert_eq!(a.store.sync(&a.client).await.unwrap().sent, 1);
+
+    // A's next change reaches the server but its answer is lost (sent here as A sends it).
+    let walked = a.store.choose(tree, &call.id, 2, at(2)).await.unwrap();
+    assert_eq!(walked.version, 1);
+    let r = server
+        .client()
+        .put(format!("{}/v1/calls/{}", server.url, call.id))
+        .bearer_auth(&token)
+        .json(&walked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["version"], 2);
+    // A walks on: its copy, made on version 1, only adds to the server's 2 and is sent on it.
+    let walked = a.store.choose(tree, &call.id, 1, at(3)).await.unwrap();
+    let report = a.store.sync(&a.client).await.unwrap();
+    assert_eq!((report.sent, report.rejected), (1, 0));
+    let on_a = a.store.call(&call.id).await.unwrap();
+    assert_eq!((on_a.version, on_a.steps.len()), (3, walked.steps.len()));
+
+    // B takes the call up while A, offline, answers the same question otherwise.
+    b.store.sync(&b.client).await.unwrap();
+    let on_b = b.store.choose(tree, &call.id, 1, at(4)).await.unwrap();
+    a.store.choose(tree, &call.id, 0, at(5)).await.unwrap();
+    assert_eq!(b.store.sync(&b.client).await.unwrap().sent, 1);
+    let report = a.store.sync(&a.client).await.unwrap();
+    assert_eq!((report.sent, report.rejected), (0, 1), "told, not stored");
+    let status = a.store.sync_status().await.unwrap();
+    assert_eq!((status.pending, status.rejected), (0, 1), "要確認, nothing left to send");
+    // A shows B's walk now, and keeps its own beside it; the server kept B's.
+    let shown = a.store.call(&call.id).await.unwrap();
+    assert_eq!(shown.steps, on_b.steps);
+    let kept: Option<String> = sqlx::query_scalar("SELECT conflict FROM records WHERE id = ?1")
+        .bind(&call.id)
+        .fetch_one(a.store.pool())
+        .await
+        .unwrap();
+    let kept: madoguchi_domain::api::CallRecord = serde_json::from_str(&kept.unwrap()).unwrap();
+    assert_eq!(kept.steps.last().unwrap().entered_at, madoguchi_domain::call::stamp(at(5)));
+    let page = server.storage.changes("13".parse().unwrap(), 0, 1000).await.unwrap();
+    let Some(Entity::Call(last)) =
+        page.changes.iter().rev().map(|c| &c.entity).find(|e| matches!(e, Entity::Call(_)))
+    else {
+        panic!()
+    };
+    assert_eq!((last.version, &last.steps), (4, &on_b.steps));
 }

@@ -232,6 +232,7 @@ impl Store {
                     message: Code::SyncDependent.message_ja().into(),
                     fields: Vec::new(),
                     current: error.current.clone(),
+                    record: None,
                 };
                 sqlx::query(
                     "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2

@@ -68,12 +68,15 @@ impl Store {
         let window = window.map(ReportingWindow::check).transpose()?;
         let prefecture =
             self.desk_settings().await?.prefecture.ok_or(PrefectureError::NoPrefecture)?;
+        // Made on the version this desk holds: the server refuses it if another desk's came first.
+        let version = self.prefecture_settings().await?.map_or(0, |s| s.version);
         let settings = PrefectureSettings {
             prefecture,
             reporting_window: window,
             triage_overrides: overrides,
             updated_at: stamp(now),
             updated_by: desk.to_owned(),
+            version,
         };
         let (id, at) = (prefecture.code(), &settings.updated_at);
         self.write_record(RecordKind::PrefectureSettings, &id, &settings, at, None).await?;

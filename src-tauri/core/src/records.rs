@@ -1,6 +1,10 @@
 //! 同期する記録: what desks write and share whole — 対応記録 (calls) and 都道府県の設定 —
-//! kept as JSON, dirty until the server accepts them; the newer copy wins.
+//! kept as JSON, dirty until the server accepts them. The server numbers the versions; a
+//! change made here on an older one than the server's is rebuilt on the server's copy when
+//! it only adds to it (a call walked further), and otherwise set aside as 要確認 beside the
+//! server's copy: never lost, never silently overwriting another desk's change.
 
+use madoguchi_domain::api::{CallRecord, CallState, CallStep, Entity};
 use serde::Serialize;
 use sqlx::Sqlite;
 
@@ -39,7 +43,7 @@ pub(crate) enum RecordState {
 }
 
 /// A record changed here and not yet accepted by the server.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct DirtyRecord {
     pub kind: RecordKind,
     pub id: String,
@@ -109,27 +113,101 @@ impl Store {
             .collect()
     }
 
-    /// The server's answer to an upload; a record changed again meanwhile stays unsent.
+    /// The server's answer to an upload. Held at `version`: the copy here (even if changed
+    /// again meanwhile) is now made on that version; it is synced unless it changed again.
     pub(crate) async fn settle_record(
         &self,
         record: &DirtyRecord,
         state: RecordState,
+        version: Option<i64>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE records SET dirty = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
+            "UPDATE records SET
+                 payload = CASE WHEN ?5 IS NULL THEN payload ELSE json_set(payload, '$.version', ?5) END,
+                 dirty = CASE WHEN updated_at = ?4 THEN ?1 ELSE dirty END
+             WHERE kind = ?2 AND id = ?3",
         )
         .bind(state as i64)
         .bind(record.kind.key())
         .bind(&record.id)
         .bind(&record.updated_at)
+        .bind(version)
         .execute(self.pool())
         .await?;
         Ok(())
     }
+
+    /// A change made on an older version than the server's `current`. A call that only
+    /// walked further than the server's copy is rebuilt on it and returned, to send again;
+    /// anything else takes the server's copy and keeps this desk's aside (要確認).
+    pub(crate) async fn rebase(
+        &self,
+        record: &DirtyRecord,
+        current: &Entity,
+    ) -> Result<Option<DirtyRecord>, StoreError> {
+        if let (RecordKind::Call, Entity::Call(theirs)) = (record.kind, current) {
+            let mut ours: CallRecord = serde_json::from_str(&record.payload)?;
+            if extends(&ours, theirs) {
+                ours.version = theirs.version;
+                let payload = serde_json::to_string(&ours)?;
+                let rebased = sqlx::query(
+                    "UPDATE records SET payload = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
+                )
+                .bind(&payload)
+                .bind(record.kind.key())
+                .bind(&record.id)
+                .bind(&record.updated_at)
+                .execute(self.pool())
+                .await?;
+                if rebased.rows_affected() == 1 {
+                    return Ok(Some(DirtyRecord { payload, ..record.clone() }));
+                }
+                return Ok(None); // changed again meanwhile: the next sync sends that
+            }
+        }
+        let theirs = match current {
+            Entity::Call(c) => serde_json::to_string(c)?,
+            Entity::PrefectureSettings(p) => serde_json::to_string(p)?,
+            other => return Err(StoreError::Corrupt(format!("not a record: {other:?}"))),
+        };
+        log::warn!(
+            "{} {}: changed elsewhere first; this desk's copy kept as 要確認",
+            record.kind.key(),
+            record.id
+        );
+        sqlx::query(
+            "UPDATE records SET payload = ?1, conflict = payload, dirty = ?5
+             WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
+        )
+        .bind(theirs)
+        .bind(record.kind.key())
+        .bind(&record.id)
+        .bind(&record.updated_at)
+        .bind(RecordState::Synced as i64)
+        .execute(self.pool())
+        .await?;
+        Ok(None)
+    }
 }
 
-/// A record from the feed, unless this desk holds a newer unsent copy (its running clock is
-/// this desk's own and stays).
+/// Whether `ours` holds everything of `theirs` and more: the same steps walked (and then
+/// further), the same note (and then more), the same disclosures (and then more), the same
+/// links (or none there yet).
+fn extends(ours: &CallRecord, theirs: &CallRecord) -> bool {
+    let same_step =
+        |(a, b): (&CallStep, &CallStep)| a.node == b.node && a.entered_at == b.entered_at;
+    ours.steps.len() >= theirs.steps.len()
+        && ours.steps.iter().zip(&theirs.steps).all(same_step)
+        && ours.note.starts_with(theirs.note.as_str())
+        && ours.disclosures.starts_with(&theirs.disclosures)
+        && (theirs.institution.is_none() || ours.institution == theirs.institution)
+        && (theirs.application_id.is_none() || ours.application_id == theirs.application_id)
+        && (theirs.state != CallState::Finished || ours.state == CallState::Finished)
+}
+
+/// A record from the feed, unless this desk holds a change of its own not yet accepted (that
+/// is settled when it is sent) or already holds a later version (its running clock is this
+/// desk's own and stays).
 pub(crate) async fn take(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     kind: RecordKind,
@@ -140,7 +218,9 @@ pub(crate) async fn take(
     sqlx::query(
         "INSERT INTO records (kind, id, payload, updated_at, dirty) VALUES (?1, ?2, ?3, ?4, 0)
          ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at, dirty = 0
-         WHERE records.dirty = 0 OR records.updated_at <= excluded.updated_at",
+         WHERE records.dirty = 0
+           AND coalesce(json_extract(records.payload, '$.version'), 0)
+               <= coalesce(json_extract(excluded.payload, '$.version'), 0)",
     )
     .bind(kind.key())
     .bind(id)

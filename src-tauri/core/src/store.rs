@@ -43,6 +43,8 @@ impl Coded for StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Held by a sync from its first send to its last page, so a resync never races one.
+    sync_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -65,11 +67,15 @@ impl Store {
         // while a sync writes.
         sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, sync_lock: Default::default() })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    pub(crate) fn sync_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.sync_lock
     }
 }
 

@@ -190,8 +190,12 @@ pub struct CallRecord {
     pub outcome: Option<crate::triage::Outcome>,
     pub note: String,
     pub disclosures: Vec<Disclosure>,
-    /// Bumped by every change: the newer copy wins.
+    /// When it last changed, for people; the server orders changes by `version`.
     pub updated_at: String,
+    /// The server's version: what the server holds, or, sent by a desk, the version its
+    /// change was made on (0: never stored). A change made on an older one is refused.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// What a prefecture sets for all its desks: the 定期報告 window and its wording of the
@@ -205,13 +209,17 @@ pub struct PrefectureSettings {
     pub triage_overrides: crate::triage::Overrides,
     pub updated_at: String,
     pub updated_by: String,
+    /// As [`CallRecord::version`].
+    #[serde(default)]
+    pub version: i64,
 }
 
-/// What a record upload answers: whether it changed what the server holds.
+/// What a record upload answers: the server holds the desk's copy, at `version`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stored {
     pub stored: bool,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +251,10 @@ pub struct ApiError {
     pub fields: Vec<FieldError>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<Box<Application>>,
+    /// With E-RECORD-STALE: the record as the server holds it, to build on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub record: Option<Box<Entity>>,
 }
 
 /// What intake answers: the receipt of a stored application.

@@ -97,6 +97,7 @@ impl CallRecord {
             note: String::new(),
             disclosures: Vec::new(),
             updated_at: stamp(now),
+            version: 0,
         }
     }
 
@@ -128,7 +129,7 @@ impl CallRecord {
         if self.state != CallState::Active {
             return false;
         }
-        let current = &self.steps.last().expect("a call has a step").node;
+        let Some(current) = self.steps.last().map(|s| &s.node) else { return false };
         let (Some(node), Some(target)) = (tree.node(current), tree.fact_target(fact)) else {
             return false;
         };
@@ -154,8 +155,9 @@ impl CallRecord {
         if self.state == CallState::Paused {
             return Err(WalkError::Paused(self.id.clone()));
         }
-        let current = &self.steps.last().expect("a call has a step").node;
-        let node = tree.node(current).ok_or(WalkError::NoSuchChoice(choice + 1))?;
+        // A call from elsewhere may be damaged (no step at all): no answer to take, no panic.
+        let current = self.steps.last().map(|s| &s.node);
+        let node = current.and_then(|c| tree.node(c)).ok_or(WalkError::NoSuchChoice(choice + 1))?;
         let (label, next) = match node.kind {
             NodeKind::Ask => node.choices.get(choice).map(|c| (c.label.clone(), c.next.clone())),
             NodeKind::Instruct if choice == 0 => node.next.clone().map(|n| ("次へ".to_owned(), n)),

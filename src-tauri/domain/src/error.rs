@@ -112,6 +112,7 @@ codes! {
     SyncCaFile = "E-SYNC-CA-FILE", "ルート証明書ファイルを読めません。設定のパスを確認してください。";
     SyncOffline = "E-SYNC-OFFLINE", "中央サーバーにつながりません。操作はこの端末に保存され、つながったときに送信されます。";
     Sync5xx = "E-SYNC-5XX", "中央サーバーで問題が起きています。操作はこの端末に保存され、後で再送されます。";
+    SyncBusy = "E-SYNC-BUSY", "中央サーバーが混み合っています。操作はこの端末に保存され、少し待って自動で再送されます。";
     Sync401 = "E-SYNC-401", "中央サーバーが接続トークンを受け付けません。設定でトークンを登録し直してください。";
     Sync409 = "E-SYNC-409", "この申請は確認後に別の窓口で更新されています。最新の内容を確認してください。";
     SyncProtocol = "E-SYNC-PROTOCOL", "中央サーバーの応答を読み取れませんでした。サポートへご連絡ください。";
@@ -129,6 +130,7 @@ codes! {
     ApiIdempotency = "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。";
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
+    RecordStale = "E-RECORD-STALE", "ほかの窓口が先にこの記録を更新しました。";
     ApiNotFound = "E-API-NOT-FOUND", "そのAPIはありません。";
     ServerStorage = "E-SERVER-STORAGE", "サーバーで一時的な問題が起きました。しばらくしてからもう一度お試しください。";
     // 画面だけのもの

@@ -38,7 +38,7 @@ impl DecisionError {
             Self::AccountExists { .. } => (fixed(Code::AppAccountExists), None),
             Self::NoExistingAccount => (fixed(Code::AppNoAccount), None),
         };
-        ApiError { code: code.to_string(), message, fields: Vec::new(), current }
+        ApiError { code: code.to_string(), message, fields: Vec::new(), current, record: None }
     }
 }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use crate::storage::{Officer, Record, Storage, StorageError};
+use crate::storage::{Officer, PutRecord, Record, Storage, StorageError};
 
 /// Larger bodies are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -59,6 +59,7 @@ impl Failure {
             message: message.into(),
             fields: Vec::new(),
             current: None,
+            record: None,
         };
         Self(status, body, Vec::new())
     }
@@ -320,10 +321,25 @@ fn other_prefecture() -> Failure {
     )
 }
 
-/// 対応記録: a desk uploads a call whole (again after each change); the newer copy wins, and
-/// an identical or older one changes nothing.
+/// What an upload came to, as the desk reads it.
+fn stored(outcome: PutRecord) -> Result<Json<Stored>, Failure> {
+    match outcome {
+        PutRecord::Held(version) => Ok(Json(Stored { stored: true, version })),
+        PutRecord::OtherPrefecture => Err(other_prefecture()),
+        PutRecord::Stale(current) => {
+            let mut f = Failure::new(StatusCode::CONFLICT, Code::RecordStale);
+            f.1.record = Some(current);
+            Err(f)
+        }
+    }
+}
+
+/// 対応記録: a desk uploads a call whole (again after each change), made on the version it
+/// holds; the server stores it as the next version. A copy made on an older version is
+/// refused with the server's copy (409); another prefecture's call id is refused (403).
 #[utoipa::path(put, path = "/v1/calls/{id}", request_body = CallRecord, security(("bearer" = [])),
-    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    params(("id" = String, Path, description = "the call's id (a UUID made by the desk)")),
+    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn put_call(
     State(state): State<AppState>,
     Authenticated(officer): Authenticated,
@@ -334,16 +350,15 @@ async fn put_call(
     if call.prefecture != officer.prefecture {
         return Err(other_prefecture());
     }
-    if call.id != id || id.len() > 64 || call.steps.len() > 1000 {
+    if call.id != id || id.len() > 64 || call.steps.is_empty() || call.steps.len() > 1000 {
         return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ApiCall));
     }
-    let stored = state.storage.put_record(officer.prefecture, &Record::call(call)).await?;
-    Ok(Json(Stored { stored }))
+    stored(state.storage.put_record(officer.prefecture, &Record::call(call)).await?)
 }
 
 /// The prefecture's settings for every desk: 定期報告期間 and 都道府県版の案内.
 #[utoipa::path(put, path = "/v1/prefecture-settings", request_body = PrefectureSettings, security(("bearer" = [])),
-    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn put_prefecture_settings(
     State(state): State<AppState>,
     Authenticated(officer): Authenticated,
@@ -359,11 +374,8 @@ async fn put_prefecture_settings(
     if let Some(window) = settings.reporting_window {
         window.check().map_err(|e| Failure::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     }
-    let stored = state
-        .storage
-        .put_record(officer.prefecture, &Record::prefecture_settings(settings))
-        .await?;
-    Ok(Json(Stored { stored }))
+    let record = Record::prefecture_settings(settings);
+    stored(state.storage.put_record(officer.prefecture, &record).await?)
 }
 
 #[derive(OpenApi)]

@@ -288,18 +288,19 @@ async fn plain_http_is_not_spoken_and_the_api_is_described() {
     assert!(doc["components"]["schemas"]["ApplicationForm"].is_object());
 }
 
-fn call(id: &str, prefecture: &str, updated_at: &str, note: &str) -> Value {
+fn call(id: &str, prefecture: &str, version: i64, note: &str) -> Value {
     json!({
         "id": id, "prefecture": prefecture, "desk": "desk-1", "tree_version": "2026-11-25.1",
         "started_at": "2026-11-25T01:00:00.000000Z", "ended_at": null, "state": "finished",
         "institution": null, "application_id": null,
         "steps": [{ "node": "start", "title": "お問い合わせの内容", "answer": null, "entered_at": "2026-11-25T01:00:00.000000Z", "seconds": 12 }],
-        "ending": null, "outcome": "resolved", "note": note, "disclosures": [], "updated_at": updated_at
+        "ending": null, "outcome": "resolved", "note": note, "disclosures": [],
+        "updated_at": "2026-11-25T01:05:00.000000Z", "version": version
     })
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefecture_only() {
+async fn records_are_versioned_by_the_server_and_stay_in_their_prefecture() {
     for backend in BACKENDS {
         let s = TestServer::start(backend).await;
         let tokyo = s.officer("13").await;
@@ -308,97 +309,70 @@ async fn calls_and_prefecture_settings_are_stored_once_newest_wins_in_the_prefec
         let put = |path: &str, token: &str, body: Value| {
             c.put(format!("{}{path}", s.url)).bearer_auth(token.to_owned()).json(&body).send()
         };
-        let stored = |r: reqwest::Response| async move {
+        let held = |r: reqwest::Response| async move {
             assert_eq!(r.status(), 200);
-            r.json::<Value>().await.unwrap()["stored"].as_bool().unwrap()
+            let v = r.json::<Value>().await.unwrap();
+            assert_eq!(v["stored"], true, "{v}");
+            v["version"].as_i64().unwrap()
         };
         let id = "0b6a3c8e-1d7e-4a43-9f4b-5a1b2c3d4e5f";
-        assert!(
-            stored(
-                put(
-                    &format!("/v1/calls/{id}"),
-                    &tokyo,
-                    call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")
-                )
-                .await
-                .unwrap()
-            )
-            .await
-        );
-        // A retry changes nothing; an older copy changes nothing; a newer one replaces it.
-        assert!(
-            !stored(
-                put(
-                    &format!("/v1/calls/{id}"),
-                    &tokyo,
-                    call(id, "13", "2026-11-25T01:05:00.000000Z", "初回")
-                )
-                .await
-                .unwrap()
-            )
-            .await,
+        let path = format!("/v1/calls/{id}");
+        assert_eq!(held(put(&path, &tokyo, call(id, "13", 0, "初回")).await.unwrap()).await, 1);
+        // A retry after a lost answer: already held, same version.
+        assert_eq!(
+            held(put(&path, &tokyo, call(id, "13", 0, "初回")).await.unwrap()).await,
+            1,
             "{backend:?}"
         );
-        assert!(
-            !stored(
-                put(
-                    &format!("/v1/calls/{id}"),
-                    &tokyo,
-                    call(id, "13", "2026-11-25T01:01:00.000000Z", "古い")
-                )
-                .await
-                .unwrap()
-            )
+        // Made on an older version (whatever its clock says): refused with the server's copy.
+        let stale = put(&path, &tokyo, call(id, "13", 0, "古い")).await.unwrap();
+        assert_eq!(stale.status(), 409);
+        let stale = stale.json::<ApiError>().await.unwrap();
+        assert_eq!(stale.code, "E-RECORD-STALE");
+        let Some(Entity::Call(current)) = stale.record.as_deref() else { panic!("{stale:?}") };
+        assert_eq!((current.note.as_str(), current.version), ("初回", 1));
+        assert_eq!(held(put(&path, &tokyo, call(id, "13", 1, "追記")).await.unwrap()).await, 2);
+
+        // Another prefecture's officer with this id, its own prefecture in the body and the
+        // right version: refused, nothing changes on either side.
+        let before = s.changes(&tokyo, 0).await.changes;
+        let takeover = put(&path, &osaka, call(id, "27", 2, "乗っ取り")).await.unwrap();
+        assert_eq!(takeover.status(), 403);
+        assert_eq!(takeover.json::<ApiError>().await.unwrap().code, "E-AUTH-PREFECTURE");
+        assert!(s.changes(&osaka, 0).await.changes.is_empty(), "another prefecture sees no call");
+        assert_eq!(s.changes(&tokyo, 0).await.changes, before);
+        assert_eq!(held(put(&path, &tokyo, call(id, "13", 2, "追記2")).await.unwrap()).await, 3);
+        let notes: Vec<(String, i64)> = s
+            .changes(&tokyo, 0)
             .await
-        );
-        assert!(
-            stored(
-                put(
-                    &format!("/v1/calls/{id}"),
-                    &tokyo,
-                    call(id, "13", "2026-11-25T01:09:00.000000Z", "追記")
-                )
-                .await
-                .unwrap()
-            )
-            .await
-        );
-        let feed = s.changes(&tokyo, 0).await.changes;
-        let notes: Vec<String> = feed
+            .changes
             .iter()
             .filter_map(|ch| match &ch.entity {
-                Entity::Call(c) => Some(c.note.clone()),
+                Entity::Call(c) => Some((c.note.clone(), c.version)),
                 _ => None,
             })
             .collect();
-        assert_eq!(notes, ["初回", "追記"]);
-        assert!(s.changes(&osaka, 0).await.changes.is_empty(), "another prefecture sees no call");
-        // Another prefecture's call, a path that does not match: refused.
+        assert_eq!(notes, [("初回".into(), 1), ("追記".into(), 2), ("追記2".into(), 3)]);
+
+        // A body for another prefecture, a path that does not match, a call without steps.
+        assert_eq!(put(&path, &osaka, call(id, "13", 3, "x")).await.unwrap().status(), 403);
         assert_eq!(
-            put(
-                &format!("/v1/calls/{id}"),
-                &osaka,
-                call(id, "13", "2026-11-25T02:00:00.000000Z", "x")
-            )
-            .await
-            .unwrap()
-            .status(),
-            403
-        );
-        assert_eq!(
-            put("/v1/calls/other", &tokyo, call(id, "13", "2026-11-25T02:00:00.000000Z", "x"))
-                .await
-                .unwrap()
-                .status(),
+            put("/v1/calls/other", &tokyo, call(id, "13", 3, "x")).await.unwrap().status(),
             422
         );
+        let mut no_steps = call(id, "13", 3, "x");
+        no_steps["steps"] = json!([]);
+        assert_eq!(put(&path, &tokyo, no_steps).await.unwrap().status(), 422);
 
         let settings = |prefecture: &str, say: Value| {
             json!({ "prefecture": prefecture, "reporting_window": { "starts": "2027-01-04", "ends": "2027-03-31" },
                     "triage_overrides": { "say": say }, "updated_at": "2026-11-25T03:00:00.000000Z", "updated_by": "desk-1" })
         };
         let ok = settings("13", json!({ "faq_no_internet": "本県では紙の調査票も受け付けます。" }));
-        assert!(stored(put("/v1/prefecture-settings", &tokyo, ok).await.unwrap()).await);
+        assert_eq!(held(put("/v1/prefecture-settings", &tokyo, ok).await.unwrap()).await, 1);
+        let other = settings("13", json!({}));
+        let r = put("/v1/prefecture-settings", &tokyo, other).await.unwrap();
+        assert_eq!(r.status(), 409, "made on no version, while the server holds one");
         assert_eq!(
             put("/v1/prefecture-settings", &osaka, settings("13", json!({})))
                 .await

@@ -44,6 +44,7 @@ async fn a_flood_gets_429_and_a_decision_still_goes_through() {
                     message: String::new(),
                     fields: vec![],
                     current: None,
+                    record: None,
                 }
             } else {
                 r.json().await.unwrap()

@@ -73,7 +73,8 @@ async fn main() {
         d.store.queue_action(id, Action::StartReview, None).await.unwrap();
     }
     let started = Instant::now();
-    let (sent, refused) = d.store.push(&d.client).await.unwrap();
+    let pushed = d.store.push(&d.client).await.unwrap();
+    let (sent, refused) = (pushed.sent, pushed.rejected);
     println!("bench: sync.push_1000 {:.2} s", started.elapsed().as_secs_f64());
     assert_eq!((sent, refused), (1000, 0));
 

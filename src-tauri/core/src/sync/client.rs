@@ -1,16 +1,27 @@
 //! The desk's HTTPS client of the central API (`/v1`): the officer's token from the keychain,
 //! the prefecture's own CA and proxy, and nothing but https outside development builds.
 
-use madoguchi_domain::Code;
 use std::time::Duration;
 
-use madoguchi_domain::api::{ApiError, ApplicationDetail, ChangesPage, DecisionRequest, Receipt};
+use madoguchi_domain::api::{
+    ApiError, ApplicationDetail, ChangesPage, DecisionRequest, Entity, Receipt, Stored,
+};
 use madoguchi_domain::form::ApplicationForm;
 
 use super::error::SyncError;
 use crate::keychain::Token;
 use crate::outbox::{Answer, OutboxEntry};
 use crate::records::RecordKind;
+
+/// What the server said to a record upload.
+pub(crate) enum Upload {
+    /// The server holds the desk's copy, at this version.
+    Held(i64),
+    /// Made on an older version: the server's copy.
+    Stale(Box<Entity>),
+    /// Refused for what it is (another prefecture, invalid).
+    Refused(ApiError),
+}
 
 /// Changes asked for per page of the feed.
 const PAGE: i64 = 500;
@@ -93,6 +104,15 @@ impl SyncClient {
         let response = response.map_err(|e| SyncError::Offline(e.to_string()))?;
         match response.status().as_u16() {
             401 => Err(SyncError::Unauthorised),
+            s @ (408 | 429) => {
+                let after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                Err(SyncError::Busy(s, after))
+            }
             s if s >= 500 => Err(SyncError::Server(s)),
             _ => Ok(response),
         }
@@ -132,22 +152,15 @@ impl SyncClient {
         let status = r.status().as_u16();
         let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
         if status == 200 {
-            serde_json::from_slice(&body)
+            return serde_json::from_slice(&body)
                 .map(|a| Answer::Accepted(Box::new(a)))
-                .map_err(|e| SyncError::Protocol(e.to_string()))
-        } else {
-            let error = serde_json::from_slice(&body).unwrap_or_else(|_| ApiError {
-                code: Code::SyncRefused.to_string(),
-                message: format!(
-                    "{}（HTTP {status}: {}）",
-                    Code::SyncRefused.message_ja(),
-                    String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
-                ),
-                fields: Vec::new(),
-                current: None,
-            });
-            Ok(Answer::Refused(status, error))
+                .map_err(|e| SyncError::Protocol(e.to_string()));
         }
+        // Only the server's own refusal settles an action; anything else (a proxy's HTML
+        // page) leaves it pending for the next sync.
+        serde_json::from_slice(&body).map(|error| Answer::Refused(status, error)).map_err(|_| {
+            SyncError::Protocol(format!("decision: HTTP {status} without the API's answer"))
+        })
     }
 
     /// 代理申請: submits `form` on the institution's behalf. `Err(ApiError)` inside is the
@@ -192,14 +205,14 @@ impl SyncClient {
         }
     }
 
-    /// Uploads a whole record (a call, the prefecture's settings) kept as JSON text.
-    /// `Err(ApiError)` inside: the server refused it.
+    /// Uploads a whole record (a call, the prefecture's settings) kept as JSON text, made on
+    /// the version in it.
     pub(crate) async fn put_record(
         &self,
         kind: RecordKind,
         id: &str,
         payload: String,
-    ) -> Result<Result<(), ApiError>, SyncError> {
+    ) -> Result<Upload, SyncError> {
         let path = match kind {
             RecordKind::Call => format!("v1/calls/{id}"),
             RecordKind::PrefectureSettings => "v1/prefecture-settings".to_owned(),
@@ -213,14 +226,27 @@ impl SyncClient {
             .send()
             .await;
         let r = Self::check(r).await?;
-        if r.status().is_success() {
-            return Ok(Ok(()));
-        }
         let status = r.status();
         let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
-        serde_json::from_slice(&body)
-            .map(Err)
-            .map_err(|e| SyncError::Protocol(format!("{status}: {e}")))
+        if status.is_success() {
+            return match serde_json::from_slice::<Stored>(&body) {
+                Ok(Stored { stored: true, version }) => Ok(Upload::Held(version)),
+                Ok(Stored { stored: false, .. }) => Err(SyncError::Protocol(format!(
+                    "{path}: the server did not store it (stored: false)"
+                ))),
+                Err(e) => Err(SyncError::Protocol(format!("{path}: {status}: {e}"))),
+            };
+        }
+        match serde_json::from_slice::<ApiError>(&body) {
+            Ok(ApiError { record: Some(current), .. }) if status.as_u16() == 409 => {
+                Ok(Upload::Stale(current))
+            }
+            Ok(error) => Ok(Upload::Refused(error)),
+            // Not the server speaking (a proxy's page): worth trying again later.
+            Err(_) => {
+                Err(SyncError::Protocol(format!("{path}: {status} without the API's answer")))
+            }
+        }
     }
 
     /// Reachability and the token, for 診断.

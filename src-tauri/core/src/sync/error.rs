@@ -20,6 +20,9 @@ pub enum SyncError {
     Offline(String),
     #[error("server error {0}")]
     Server(u16),
+    /// 408 or 429: try again, after the server's Retry-After when it gives one.
+    #[error("server busy ({0}), retry after {1:?}")]
+    Busy(u16, Option<std::time::Duration>),
     #[error("token refused")]
     Unauthorised,
     #[error("unexpected answer: {0}")]
@@ -32,6 +35,14 @@ pub enum SyncError {
     CaFile(String, std::io::Error),
     #[error("no application {0} on this desk")]
     UnknownApplication(i64),
+}
+
+impl SyncError {
+    /// Whether trying again later may succeed: the server away, failing, busy, or answered
+    /// by something that is not the server (a proxy's page).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Offline(_) | Self::Server(_) | Self::Busy(..) | Self::Protocol(_))
+    }
 }
 
 impl From<sqlx::Error> for SyncError {
@@ -48,6 +59,7 @@ impl Coded for SyncError {
             Self::Config(_) => Code::SyncConfig,
             Self::Offline(_) => Code::SyncOffline,
             Self::Server(_) => Code::Sync5xx,
+            Self::Busy(..) => Code::SyncBusy,
             Self::Unauthorised => Code::Sync401,
             Self::Protocol(_) => Code::SyncProtocol,
             Self::Store(e) => e.code(),

@@ -40,6 +40,9 @@ impl Store {
                 // The registry reaches the desk through the lookup import; the feed's copy
                 // is taken up with the queue's flags.
                 Entity::Institution(_) => {}
+                Entity::Call(c) if c.steps.is_empty() => {
+                    log::warn!("call {} from the feed has no step; not taken", c.id);
+                }
                 Entity::Call(c) => {
                     let payload = serde_json::to_string(c)?;
                     records::take(&mut tx, RecordKind::Call, &c.id, &payload, &c.updated_at).await?

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 pub use client::{SyncClient, SyncConfig};
 pub use error::SyncError;
+pub use push::Pushed;
 
 use crate::desk::Desk;
 use crate::keychain;
@@ -43,7 +44,10 @@ pub struct SyncOverview {
     pub configured: bool,
     pub online: bool,
     pub last_sync_at: Option<String>,
+    /// What the last sync left undone, in the officer's words, and its code (E-SYNC-401:
+    /// the token needs registering again in 設定).
     pub last_error: Option<String>,
+    pub last_error_code: Option<madoguchi_domain::Code>,
     pub pending: i64,
     pub rejected: i64,
 }
@@ -64,7 +68,8 @@ impl Store {
                 .await?;
         let (pending, rejected): (i64, i64) = sqlx::query_as(
             "SELECT coalesce(sum(state = 'pending'), 0) + (SELECT count(*) FROM records WHERE dirty = 1),
-                    coalesce(sum(state = 'rejected'), 0) + (SELECT count(*) FROM records WHERE dirty = 2)
+                    coalesce(sum(state = 'rejected'), 0)
+                        + (SELECT count(*) FROM records WHERE dirty = 2 OR conflict IS NOT NULL)
              FROM outbox",
         )
         .fetch_one(self.pool())
@@ -72,19 +77,34 @@ impl Store {
         Ok(SyncStatus { cursor, last_sync_at, last_error, pending, rejected })
     }
 
-    /// Push, then pull; the outcome is recorded for the status bar.
+    /// Push, then pull, one sync at a time; the outcome is recorded for the status bar. What
+    /// could not be sent waits for the next sync and never stops the pull; the sync fails
+    /// only when the pull does or the token is refused.
     pub async fn sync(&self, client: &SyncClient) -> Result<SyncReport, SyncError> {
+        let _one_at_a_time = self.sync_lock().lock().await;
+        self.sync_locked(client).await
+    }
+
+    /// 最初から同期し直す, with no sync running meanwhile.
+    pub async fn resync(&self, client: &SyncClient) -> Result<SyncReport, SyncError> {
+        let _one_at_a_time = self.sync_lock().lock().await;
+        self.reset_sync().await?;
+        self.sync_locked(client).await
+    }
+
+    async fn sync_locked(&self, client: &SyncClient) -> Result<SyncReport, SyncError> {
         let result = async {
-            let (sent, rejected) = self.push(client).await?;
-            let (records_sent, records_rejected) = self.push_records(client).await?;
-            let (sent, rejected) = (sent + records_sent, rejected + records_rejected);
+            let mut pushed = self.push(client).await?;
+            pushed.add(self.push_records(client).await?);
             let pulled = self.pull(client).await?;
-            Ok::<_, SyncError>(SyncReport { sent, rejected, pulled })
+            let report = SyncReport { sent: pushed.sent, rejected: pushed.rejected, pulled };
+            Ok::<_, SyncError>((report, pushed.trouble))
         }
         .await;
         let (at, error) = match &result {
-            Ok(_) => (Some(Utc::now().to_rfc3339()), None),
-            Err(e) => (None, Some(format!("{} {}", e.code(), e))),
+            Ok((_, None)) => (Some(Utc::now().to_rfc3339()), None),
+            Ok((_, Some(trouble))) => (Some(Utc::now().to_rfc3339()), Some(said(trouble))),
+            Err(e) => (None, Some(said(e))),
         };
         sqlx::query(
             "UPDATE sync_state SET last_sync_at = coalesce(?1, last_sync_at), last_error = ?2 WHERE id = 1",
@@ -93,8 +113,14 @@ impl Store {
         .bind(error)
         .execute(self.pool())
         .await?;
-        result
+        result.map(|(report, _)| report)
     }
+}
+
+/// A sync's trouble as the status bar says it (the detail is in the log).
+fn said(e: &SyncError) -> String {
+    log::warn!("sync: {e}");
+    format!("{} {}", e.code(), e.message_ja())
 }
 
 impl Desk {
@@ -108,11 +134,18 @@ impl Desk {
 
     pub async fn sync_overview(&self) -> Result<SyncOverview, StoreError> {
         let status = self.store().sync_status().await?;
+        let error = status.last_error.as_deref().map(|e| match e.split_once(' ') {
+            Some((code, message)) if madoguchi_domain::Code::parse(code).is_some() => {
+                (madoguchi_domain::Code::parse(code), message.to_owned())
+            }
+            _ => (None, e.to_owned()),
+        });
         Ok(SyncOverview {
             configured: self.client().is_ok(),
             online: self.is_online(),
             last_sync_at: status.last_sync_at,
-            last_error: status.last_error,
+            last_error_code: error.as_ref().and_then(|(code, _)| *code),
+            last_error: error.map(|(_, message)| message),
             pending: status.pending,
             rejected: status.rejected,
         })
@@ -120,8 +153,10 @@ impl Desk {
 
     /// 最初から同期し直す: drops what was pulled (never unsent actions) and pulls it all again.
     pub async fn resync_from_scratch(&self) -> Result<SyncReport, SyncError> {
-        self.store().reset_sync().await?;
-        self.sync_now().await
+        let client = self.client()?;
+        let result = self.store().resync(&client).await;
+        self.set_online(result.is_ok());
+        result
     }
 
     /// 接続診断: settings, token, reachability (TLS included), authorisation — each step said.

@@ -111,9 +111,10 @@ pub trait Storage: Send + Sync {
     ) -> Result<Vec<Notice>>;
     async fn accounts(&self, prefecture: Prefecture) -> Result<Vec<Account>>;
 
-    /// Stores a whole record (a call, the prefecture's settings) unless the server already
-    /// holds the same or a newer copy; a stored one enters the feed. `Ok(false)`: nothing to do.
-    async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<bool>;
+    /// Stores a whole record (a call, the prefecture's settings) made on the version the
+    /// server holds, as the next version; a stored one enters the feed. Another prefecture's
+    /// record and a change made on an older version change nothing.
+    async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<PutRecord>;
 
     /// Upserts registry rows (from the shared importer); each changed one enters the feed.
     async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize>;
@@ -197,28 +198,52 @@ pub struct InboundMail {
 pub struct Record {
     pub kind: &'static str,
     pub id: String,
-    pub updated_at: String,
     pub entity: Entity,
 }
 
 impl Record {
     pub fn call(call: madoguchi_domain::api::CallRecord) -> Self {
-        Self {
-            kind: "call",
-            id: call.id.clone(),
-            updated_at: call.updated_at.clone(),
-            entity: Entity::Call(call),
-        }
+        Self { kind: "call", id: call.id.clone(), entity: Entity::Call(call) }
     }
 
     pub fn prefecture_settings(settings: madoguchi_domain::api::PrefectureSettings) -> Self {
         Self {
             kind: "prefecture_settings",
             id: settings.prefecture.code(),
-            updated_at: settings.updated_at.clone(),
             entity: Entity::PrefectureSettings(settings),
         }
     }
+
+    /// The version the desk's change was made on.
+    pub fn base_version(&self) -> i64 {
+        match &self.entity {
+            Entity::Call(c) => c.version,
+            Entity::PrefectureSettings(p) => p.version,
+            _ => 0,
+        }
+    }
+
+    /// The record as stored at `version`.
+    pub fn at_version(&self, version: i64) -> Entity {
+        let mut entity = self.entity.clone();
+        match &mut entity {
+            Entity::Call(c) => c.version = version,
+            Entity::PrefectureSettings(p) => p.version = version,
+            _ => {}
+        }
+        entity
+    }
+}
+
+/// What [`Storage::put_record`] came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutRecord {
+    /// Held at this version (stored now, or the same copy was already there).
+    Held(i64),
+    /// Made on an older version: the server's copy, to build on.
+    Stale(Box<Entity>),
+    /// The id is another prefecture's record.
+    OtherPrefecture,
 }
 
 /// Opens (creating if needed) and migrates the database named by `url`.

@@ -19,8 +19,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::{
-    AddressCheck, Answer, Confirmation, MailRecord, Officer, Outgoing, Record, Result, Storage,
-    StorageError,
+    AddressCheck, Answer, Confirmation, MailRecord, Officer, Outgoing, PutRecord, Record, Result,
+    Storage, StorageError,
 };
 use crate::decisions::{self, DecisionError, Issue};
 use madoguchi_domain::{Delivery, DeliveryEvent};
@@ -741,31 +741,46 @@ macro_rules! sql_storage {
                 rows.into_iter().map(AccountRow::into_account).collect()
             }
 
-            async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<bool> {
+            async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<PutRecord> {
                 let (_writer, mut tx) = self.write().await?;
-                let held: Option<(String, String)> = sqlx::query_as("SELECT payload, updated_at FROM records WHERE kind = $1 AND id = $2")
-                    .bind(record.kind)
-                    .bind(&record.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let json = to_json(&record.entity);
-                if held.as_ref().is_some_and(|(payload, at)| *payload == json || *at > record.updated_at) {
-                    return Ok(false);
-                }
+                let held: Option<(String, String, i64)> = sqlx::query_as(
+                    "SELECT prefecture, payload, version FROM records WHERE kind = $1 AND id = $2",
+                )
+                .bind(record.kind)
+                .bind(&record.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let version = match &held {
+                    Some((owner, ..)) if *owner != prefecture.code() => {
+                        return Ok(PutRecord::OtherPrefecture)
+                    }
+                    // The same copy again (a retry after a lost answer): already held.
+                    Some((_, payload, v)) if *payload == to_json(&record.at_version(*v)) => {
+                        return Ok(PutRecord::Held(*v))
+                    }
+                    Some((_, payload, v)) if *v != record.base_version() => {
+                        return Ok(PutRecord::Stale(Box::new(from_json(payload)?)))
+                    }
+                    Some((.., v)) => v + 1,
+                    None => 1,
+                };
+                let entity = record.at_version(version);
                 sqlx::query(
-                    "INSERT INTO records (kind, id, prefecture, payload, updated_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
+                    "INSERT INTO records (kind, id, prefecture, payload, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (kind, id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at,
+                         version = excluded.version",
                 )
                 .bind(record.kind)
                 .bind(&record.id)
                 .bind(prefecture.code())
-                .bind(&json)
-                .bind(&record.updated_at)
+                .bind(to_json(&entity))
+                .bind(crate::http::now())
+                .bind(version)
                 .execute(&mut *tx)
                 .await?;
-                change(&mut tx, prefecture, &record.entity).await?;
+                change(&mut tx, prefecture, &entity).await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(PutRecord::Held(version))
             }
 
             async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize> {
