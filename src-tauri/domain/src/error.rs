@@ -127,6 +127,7 @@ codes! {
     ApiRate = "E-API-RATE", "申請が集中しています。しばらく待ってからもう一度送信してください。";
     ApiBusy = "E-API-BUSY", "ただいま混み合っています。しばらく待ってからもう一度送信してください。";
     ApiTimeout = "E-API-TIMEOUT", "時間内に処理できませんでした。もう一度送信してください。";
+    ApiIdempotencyReused = "E-API-IDEMPOTENCY-REUSED", "この Idempotency-Key は別の操作にすでに使われています。操作ごとに新しいキーを使ってください。";
     ApiIdempotency = "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。";
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";

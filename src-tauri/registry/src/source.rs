@@ -82,6 +82,8 @@ pub enum RowProblem {
     Prefecture { value: String },
     #[error("empty {field}")]
     Empty { field: &'static str },
+    #[error("{field} of {length} characters (at most {max})")]
+    TooLong { field: &'static str, length: usize, max: usize },
     #[error("unreadable row: {message}")]
     Csv { message: String },
 }
@@ -100,6 +102,9 @@ impl RowError {
             RowProblem::Postal { value } => format!("郵便番号「{value}」が7桁ではありません"),
             RowProblem::Prefecture { value } => format!("都道府県コード「{value}」がありません"),
             RowProblem::Empty { field } => format!("{field}が空です"),
+            RowProblem::TooLong { field, length, max } => {
+                format!("{field}が長すぎます（{length}文字。{max}文字までです）")
+            }
             RowProblem::Csv { message } => format!("CSVとして読めません（{message}）"),
         };
         format!("{}行目: {what}", self.line)
@@ -380,7 +385,7 @@ fn code_list_row(row: &csv::StringRecord, line: u64) -> Result<InstitutionRecord
             reason: "1列目と2列目の7桁が一致しません".into(),
         });
     }
-    let name = non_empty(&row[2], "名称")?;
+    let name = non_empty(&row[2], "名称", MAX_NAME)?;
     let postal = row[3].trim();
     let postal_code = if postal.is_empty() {
         None
@@ -402,7 +407,7 @@ fn code_list_row(row: &csv::StringRecord, line: u64) -> Result<InstitutionRecord
         prefecture: code.prefecture(),
         municipality_code: None,
         postal_code,
-        address: non_empty(&row[4], "所在地")?,
+        address: non_empty(&row[4], "所在地", MAX_ADDRESS)?,
         line,
     })
 }
@@ -418,26 +423,38 @@ fn navii_row(
     }
     let pref = row[c.prefecture].trim();
     let prefecture = pref.parse().map_err(|_| RowProblem::Prefecture { value: pref.to_owned() })?;
-    let optional = |i: Option<usize>| i.map(|i| row[i].trim().to_owned()).filter(|s| !s.is_empty());
+    let optional = |i: Option<usize>, name| match i.map(|i| row[i].trim()) {
+        Some(t) if !t.is_empty() => non_empty(t, name, MAX_NAME).map(Some),
+        _ => Ok(None),
+    };
     Ok(InstitutionRecord {
         source: Source::Navii,
-        key: non_empty(&row[c.id], "ID")?,
+        key: non_empty(&row[c.id], "ID", MAX_ID)?,
         insurance_code: None,
         kind: Some(kind),
-        name: non_empty(&row[c.name], "名称")?,
-        kana: optional(c.kana),
+        name: non_empty(&row[c.name], "名称", MAX_NAME)?,
+        kana: optional(c.kana, "フリガナ")?,
         prefecture,
-        municipality_code: optional(c.municipality),
+        municipality_code: optional(c.municipality, "市区町村コード")?,
         postal_code: None,
-        address: non_empty(&row[c.address], "所在地")?,
+        address: non_empty(&row[c.address], "所在地", MAX_ADDRESS)?,
         line,
     })
 }
 
-fn non_empty(field: &str, name: &'static str) -> Result<String, RowProblem> {
+/// The longest text a field may hold: no published list comes near (the longest 名称 is
+/// under 100 characters), and a longer one is a damaged or hostile file.
+const MAX_ID: usize = 64;
+const MAX_NAME: usize = 200;
+const MAX_ADDRESS: usize = 300;
+
+fn non_empty(field: &str, name: &'static str, max: usize) -> Result<String, RowProblem> {
     let t = field.trim();
+    let length = t.chars().count();
     if t.is_empty() {
         Err(RowProblem::Empty { field: name })
+    } else if length > max {
+        Err(RowProblem::TooLong { field: name, length, max })
     } else {
         Ok(t.to_owned())
     }

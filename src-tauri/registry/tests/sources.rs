@@ -110,6 +110,26 @@ fn bad_rows_are_reported_by_line_and_skipped() {
 }
 
 #[test]
+fn overlong_fields_are_bad_rows() {
+    let huge = "病".repeat(1_000_000);
+    let file = format!(
+        "010112489,0112489,{huge},0050813,札幌市南区\r\n010112745,0112745,平松記念病院,0648536,{}\r\n010113685,0113685,札幌南一条病院,0600061,札幌市中央区\r\n",
+        "丁目".repeat(200)
+    );
+    let results: Vec<_> = Records::open(file.as_bytes(), "x.csv").unwrap().collect();
+    let errors: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(
+        errors.iter().map(|e| &e.problem).collect::<Vec<_>>(),
+        [
+            &RowProblem::TooLong { field: "名称", length: 1_000_000, max: 200 },
+            &RowProblem::TooLong { field: "所在地", length: 400, max: 300 },
+        ]
+    );
+    assert!(errors[0].message_ja().contains("名称が長すぎます（1000000文字。200文字までです）"));
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "the good row is taken");
+}
+
+#[test]
 fn files_that_are_not_lists_are_refused_whole() {
     for (bytes, name) in [
         (&b""[..], "x.csv"),

@@ -14,10 +14,14 @@ pub enum DecisionError {
     Stale { expected: i64, current: Box<Application> },
     #[error("{0}")]
     Transition(TransitionError, Box<Application>),
-    #[error("institution already has account {login_id}")]
+    // The login ID is for the officer's screen, never the log: not in the Display.
+    #[error("institution already has an account")]
     AccountExists { login_id: String },
     #[error("no existing account for the institution")]
     NoExistingAccount,
+    /// The idempotency key was first used for another request (path or body).
+    #[error("idempotency key reused for another request")]
+    KeyReused,
 }
 
 impl DecisionError {
@@ -25,7 +29,7 @@ impl DecisionError {
         match self {
             Self::NotFound(_) => 404,
             Self::Stale { .. } | Self::Transition(..) => 409,
-            Self::AccountExists { .. } | Self::NoExistingAccount => 422,
+            Self::AccountExists { .. } | Self::NoExistingAccount | Self::KeyReused => 422,
         }
     }
 
@@ -37,6 +41,7 @@ impl DecisionError {
             Self::Transition(e, current) => ((e.code(), e.message_ja()), Some(current.clone())),
             Self::AccountExists { .. } => (fixed(Code::AppAccountExists), None),
             Self::NoExistingAccount => (fixed(Code::AppNoAccount), None),
+            Self::KeyReused => (fixed(Code::ApiIdempotencyReused), None),
         };
         ApiError { code: code.to_string(), message, fields: Vec::new(), current, record: None }
     }

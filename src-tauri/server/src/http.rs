@@ -225,7 +225,8 @@ async fn application(
     Ok(Json(ApplicationDetail { application, audit }))
 }
 
-/// 承認・差戻し・却下. Needs an `Idempotency-Key` header: a repeat gets the first answer.
+/// 承認・差戻し・却下. Needs an `Idempotency-Key` header: a repeat gets the first answer; the
+/// key again with another application or body is refused (422 E-API-IDEMPOTENCY-REUSED).
 #[utoipa::path(post, path = "/v1/applications/{id}/decisions", request_body = DecisionRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "unique per decision, reused on retry")),
     responses((status = 200, body = DecisionResponse), (status = 409, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
@@ -243,18 +244,22 @@ async fn decide(
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| Failure::new(StatusCode::BAD_REQUEST, Code::ApiIdempotency))?;
-    let answer = match state.storage.decide(&officer, id, &request, key, &now()).await? {
-        Ok(answer) => answer,
-        Err(refusal) => {
-            log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
-            return Ok(Failure(
-                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
-                refusal.to_api(),
-                Vec::new(),
-            )
-            .into_response());
-        }
-    };
+    // The key is bound to what it was first used for: this application and this body.
+    let request_hash =
+        token_hash(&format!("{id}\n{}", serde_json::to_string(&request).unwrap_or_default()));
+    let answer =
+        match state.storage.decide(&officer, id, &request, key, &request_hash, &now()).await? {
+            Ok(answer) => answer,
+            Err(refusal) => {
+                log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
+                return Ok(Failure(
+                    StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
+                    refusal.to_api(),
+                    Vec::new(),
+                )
+                .into_response());
+            }
+        };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body)
         .into_response())

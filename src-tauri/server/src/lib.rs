@@ -61,8 +61,8 @@ pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig
     RustlsConfig::from_pem_file(cert, key).await
 }
 
-/// Serves the API on `listener` with `tls`, and purges unconfirmed applications whose link
-/// expired, every ten minutes.
+/// Serves the API on `listener` with `tls`; every ten minutes purges unconfirmed applications
+/// whose link expired and idempotent answers older than [`IDEMPOTENCY_DAYS`].
 pub async fn start(
     storage: Arc<dyn Storage>,
     listener: std::net::TcpListener,
@@ -75,7 +75,7 @@ pub async fn start(
     let limits = &options.limits;
     let prefecture_rate = Arc::new(limits::PrefectureLimiter::new(limits));
     let public_url = options.public_url.clone().unwrap_or_else(|| format!("https://{addr}"));
-    let purge = tokio::spawn(purge_unconfirmed(storage.clone()));
+    let purge = tokio::spawn(housekeeping(storage.clone()));
     let state = http::AppState {
         storage,
         prefecture_rate,
@@ -95,12 +95,24 @@ pub async fn start(
     Ok(Running { addr, handle, task, purge })
 }
 
-async fn purge_unconfirmed(storage: Arc<dyn Storage>) {
+/// How long a stored idempotent answer is kept: desks retry within minutes, a week covers a
+/// desk left offline over a holiday.
+pub const IDEMPOTENCY_DAYS: i64 = 7;
+
+async fn housekeeping(storage: Arc<dyn Storage>) {
     loop {
         match storage.purge_unconfirmed(&http::now()).await {
             Ok(0) => {}
             Ok(n) => log::info!("{n} unconfirmed applications purged (address check expired)"),
             Err(e) => log::error!("purging unconfirmed applications: {e}"),
+        }
+        let before = http::stamp(chrono::Utc::now() - chrono::Duration::days(IDEMPOTENCY_DAYS));
+        match storage.prune_idempotency(&before).await {
+            Ok(0) => {}
+            Ok(n) => log::info!(
+                "{n} stored idempotent answers older than {IDEMPOTENCY_DAYS} days pruned"
+            ),
+            Err(e) => log::error!("pruning idempotent answers: {e}"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;
     }

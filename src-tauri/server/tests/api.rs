@@ -73,6 +73,19 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
             s.decide_as(&token, id, 2, json!({"action": "approve_new_account"}), "k2").await;
         assert_eq!(again.status(), 200);
         assert_eq!(again.text().await.unwrap(), first_body);
+        // The same key with another body or for another application: refused, nothing done.
+        for (target, action) in [
+            (id, json!({"action": "reject", "reason": "duplicate"})),
+            (id + 1000, json!({"action": "approve_new_account"})),
+        ] {
+            let reused = s.decide_as(&token, target, 2, action, "k2").await;
+            assert_eq!(reused.status(), 422, "{backend:?}");
+            assert_eq!(reused.json::<ApiError>().await.unwrap().code, "E-API-IDEMPOTENCY-REUSED");
+        }
+        // Stored answers are pruned after their week; a fresh one is not.
+        let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).to_rfc3339();
+        assert_eq!(s.storage.prune_idempotency(&week_ago).await.unwrap(), 0);
+        assert!(s.storage.prune_idempotency("9999-01-01T00:00:00Z").await.unwrap() >= 3);
         // A new key on the old version: stale.
         let stale = s
             .decide_as(&token, id, 2, json!({"action": "reject", "reason": "duplicate"}), "k3")

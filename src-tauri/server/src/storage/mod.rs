@@ -92,15 +92,21 @@ pub trait Storage: Send + Sync {
     async fn audit(&self, prefecture: Prefecture, id: i64) -> Result<Vec<AuditEntry>>;
 
     /// Applies one decision atomically: idempotency key, version check, state machine, account,
-    /// notice, audit and changes. The answer (success or refusal) is stored under the key.
+    /// notice, audit and changes. The answer (success or refusal) is stored under the key,
+    /// bound to the request (`request_hash`: its path and body); the key again with another
+    /// request is refused.
     async fn decide(
         &self,
         officer: &Officer,
         id: i64,
         request: &DecisionRequest,
         idempotency_key: &str,
+        request_hash: &str,
         now: &str,
     ) -> Result<std::result::Result<Answer, DecisionError>>;
+
+    /// Forgets stored idempotent answers older than `before` (desks retry within minutes).
+    async fn prune_idempotency(&self, before: &str) -> Result<usize>;
 
     async fn changes(&self, prefecture: Prefecture, since: i64, limit: i64) -> Result<ChangesPage>;
     async fn notices(

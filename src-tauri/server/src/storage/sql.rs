@@ -573,26 +573,35 @@ macro_rules! sql_storage {
                 id: i64,
                 request: &DecisionRequest,
                 key: &str,
+                request_hash: &str,
                 now: &str,
             ) -> Result<std::result::Result<Answer, DecisionError>> {
                 let (_writer, mut tx) = self.write().await?;
                 let claimed = sqlx::query(
-                    "INSERT INTO idempotency (officer_id, key, status, body) VALUES ($1, $2, 0, '') ON CONFLICT DO NOTHING",
+                    "INSERT INTO idempotency (officer_id, key, status, body, request_hash, created_at)
+                     VALUES ($1, $2, 0, '', $3, $4) ON CONFLICT DO NOTHING",
                 )
                 .bind(officer.id)
                 .bind(key)
+                .bind(request_hash)
+                .bind(now)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if claimed == 0 {
-                    // A repeat: the first answer, never a second decision.
-                    let (status, body): (i64, String) =
-                        sqlx::query_as("SELECT status, body FROM idempotency WHERE officer_id = $1 AND key = $2")
-                            .bind(officer.id)
-                            .bind(key)
-                            .fetch_one(&mut *tx)
-                            .await?;
+                    // A repeat: the first answer, never a second decision — if it is the same request.
+                    let (status, body, first): (i64, String, String) = sqlx::query_as(
+                        "SELECT status, body, request_hash FROM idempotency WHERE officer_id = $1 AND key = $2",
+                    )
+                    .bind(officer.id)
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
                     tx.commit().await?;
+                    // (Keys stored before requests were bound have no hash: taken as theirs.)
+                    if !first.is_empty() && first != request_hash {
+                        return Ok(Err(DecisionError::KeyReused));
+                    }
                     return Ok(Ok(Answer { status: status as u16, body }));
                 }
                 let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2 AND confirmed_at IS NOT NULL");
@@ -781,6 +790,17 @@ macro_rules! sql_storage {
                 change(&mut tx, prefecture, &entity).await?;
                 tx.commit().await?;
                 Ok(PutRecord::Held(version))
+            }
+
+            async fn prune_idempotency(&self, before: &str) -> Result<usize> {
+                let (_writer, mut tx) = self.write().await?;
+                let pruned = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(pruned as usize)
             }
 
             async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize> {
