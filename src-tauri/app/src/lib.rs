@@ -1,17 +1,20 @@
 //! The Madoguchi window: a thin Tauri shell over `madoguchi-core`.
 //!
-//! This crate owns the window, logging, the database's location (through tauri-plugin-sql)
-//! and the list of commands the webview may call. Every command body is one call into the core.
+//! This crate owns the window, logging, the database's location and the list of commands the
+//! webview may call. Every command body is one call into the core.
+//!
+//! The store is encrypted (SQLCipher, see `madoguchi_core::vault`) and the core opens it:
+//! tauri-plugin-sql cannot pass the key (its connection strings take no `PRAGMA key`), so it
+//! is no longer used.
 
 mod commands;
 
-use madoguchi_core::{Desk, Store};
+use madoguchi_core::Desk;
 use tauri::{Manager, Runtime};
-use tauri_plugin_sql::{DbInstances, DbPool};
 
-/// The database tauri-plugin-sql preloads (see `plugins.sql.preload` in tauri.conf.json); the
-/// plugin places it in the app's config folder.
-const DB_URL: &str = "sqlite:madoguchi.db";
+/// The store's file name, in the local (never the roaming) app-data folder: on Windows
+/// %LOCALAPPDATA%\jp.madoguchi.desk, so it does not travel with a roaming profile.
+const DB_FILE: &str = "madoguchi.db";
 
 /// How often the desk syncs by itself; the officer can always sync at once.
 const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
@@ -30,20 +33,37 @@ macro_rules! commands {
 }
 include!("command_list.rs");
 
-/// Takes the plugin's pool, migrates it and hands the core's desk to the commands; the lookup
-/// index is built in the background so the window opens at once.
-fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = tauri::async_runtime::block_on(async {
-        let instances = app.state::<DbInstances>();
-        let pools = instances.0.read().await;
-        match pools.get(DB_URL) {
-            Some(DbPool::Sqlite(pool)) => Ok(pool.clone()),
-            _ => Err(format!("tauri-plugin-sql did not preload {DB_URL}")),
+/// Where the store lives: the local app-data folder. A store left in the config folder by
+/// earlier versions (tauri-plugin-sql put it there: roaming on Windows) is moved first.
+fn store_path<R: Runtime>(
+    app: &tauri::App<R>,
+) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let dir = app.path().app_local_data_dir()?;
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(DB_FILE);
+    let old = app.path().app_config_dir()?.join(DB_FILE);
+    if !path.exists() && old.exists() {
+        for suffix in ["", "-wal", "-shm"] {
+            let from = old.with_file_name(format!("{DB_FILE}{suffix}"));
+            if from.exists() {
+                std::fs::rename(&from, dir.join(format!("{DB_FILE}{suffix}")))?;
+            }
         }
-    })?;
-    let store = tauri::async_runtime::block_on(Store::from_pool(pool))?;
+        log::info!("store moved from the config folder to the local app-data folder");
+    }
+    Ok(path)
+}
+
+/// Opens the encrypted store and hands the core's desk to the commands; the lookup index is
+/// built in the background so the window opens at once.
+fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    let path = store_path(app)?;
     // Development builds may reach a server on this PC over plain http; release builds never.
-    app.manage(Desk::with_http_to_loopback(store, cfg!(debug_assertions)));
+    let desk = tauri::async_runtime::block_on(Desk::open(&path, cfg!(debug_assertions)))?;
+    if let Some(notice) = desk.store_notice() {
+        log::warn!("store: {notice}");
+    }
+    app.manage(desk);
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         let desk = handle.state::<Desk>();
@@ -105,7 +125,6 @@ pub fn run() {
         .build();
     let app = with_commands(tauri::Builder::default())
         .plugin(log)
-        .plugin(tauri_plugin_sql::Builder::new().build())
         .setup(|app| {
             open_desk(app)?;
             log::info!("Madoguchi {} started", env!("CARGO_PKG_VERSION"));

@@ -27,6 +27,8 @@ pub struct Desk {
     pub(crate) import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// The queue as last read and flagged.
     pub(crate) queue_cache: QueueCache,
+    /// How the store opened (encrypted for the first time, set aside): said to the officer.
+    opened: crate::vault::Opened,
 }
 
 impl std::fmt::Debug for Desk {
@@ -51,7 +53,22 @@ impl Desk {
             index: RwLock::new(None),
             import_cancel: Mutex::new(None),
             queue_cache: QueueCache::default(),
+            opened: crate::vault::Opened::Ready,
         }
+    }
+
+    /// The desk over its encrypted store at `path` (see [`crate::vault`]).
+    pub async fn open(
+        path: &std::path::Path,
+        allow_loopback_http: bool,
+    ) -> Result<Self, StoreError> {
+        let (store, opened) = Store::open_encrypted(path).await?;
+        Ok(Self { opened, ..Self::with_http_to_loopback(store, allow_loopback_http) })
+    }
+
+    /// What the officer should know about how the store opened, if anything.
+    pub fn store_notice(&self) -> Option<String> {
+        self.opened.notice_ja()
     }
 
     pub fn store(&self) -> &Store {

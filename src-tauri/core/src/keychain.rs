@@ -1,4 +1,4 @@
-//! 資格情報: the server token, kept only in the OS keychain (Windows Credential Manager; the
+//! 資格情報: the server token (and the store's key, see `vault`), kept only in the OS keychain (Windows Credential Manager; the
 //! Secret Service on Linux) — never in SQLite, settings files or logs.
 
 use madoguchi_domain::Code;
@@ -59,6 +59,19 @@ pub fn load_token(server_url: &str) -> Result<Token, KeychainError> {
         Err(keyring::Error::NoEntry) => Err(KeychainError::Missing(server_url.to_owned())),
         Err(e) => Err(KeychainError::Unavailable(e)),
     }
+}
+
+/// Another secret of the desk's (the store's key) under `name`, if stored.
+pub(crate) fn load_secret(name: &str) -> Result<Option<String>, KeychainError> {
+    match entry(name)?.get_password() {
+        Ok(secret) => Ok(Some(secret)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(KeychainError::Unavailable(e)),
+    }
+}
+
+pub(crate) fn save_secret(name: &str, secret: &str) -> Result<(), KeychainError> {
+    entry(name)?.set_password(secret).map_err(KeychainError::Unavailable)
 }
 
 pub fn delete_token(server_url: &str) -> Result<(), KeychainError> {

@@ -25,6 +25,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod triage;
+pub mod vault;
 pub mod vocabulary;
 
 pub use desk::Desk;

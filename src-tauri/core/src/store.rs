@@ -20,6 +20,9 @@ pub enum StoreError {
     /// A row the desk wrote itself no longer parses (a damaged file, a downgrade).
     #[error("stored data unreadable: {0}")]
     Corrupt(String),
+    /// The store's key could not be read from or written to the OS keychain.
+    #[error("store key: {0}")]
+    Key(String),
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -35,6 +38,7 @@ impl Coded for StoreError {
             Self::Migrate(_) => Code::StoreMigrate,
             Self::Query(_) => Code::StoreQuery,
             Self::Corrupt(_) => Code::StoreCorrupt,
+            Self::Key(_) => Code::StoreKey,
         }
     }
 }

@@ -245,7 +245,11 @@ fn build_ui() -> Result {
 fn with_keychain(command: &[&str], env: &[(&str, &str)]) -> Result {
     let keyrings = root().join("target/test-keychain");
     let _ = std::fs::remove_dir_all(&keyrings);
-    std::fs::create_dir_all(&keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
+    in_keychain(&keyrings, command, env)
+}
+
+fn in_keychain(keyrings: &Path, command: &[&str], env: &[(&str, &str)]) -> Result {
+    std::fs::create_dir_all(keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
     let script = "echo -n madoguchi-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"";
     let args = [&["--", "bash", "-c", script, "keychain"][..], command].concat();
     let data_home = keyrings.to_str().ok_or("non-UTF-8 path")?;
@@ -259,17 +263,23 @@ fn run() -> Result {
     let server = dev_server::DevServer::start(&root())?;
     let ca = server.ca.to_str().ok_or("non-UTF-8 path")?.to_owned();
     // The token goes to the app through its environment, into the keychain; never to a file.
-    sh_in(
-        &root(),
-        root().join("target/debug/madoguchi").to_str().ok_or("non-UTF-8 path")?,
-        &[],
-        &[
-            ("MADOGUCHI_DEV_SERVER_URL", &server.url),
-            ("MADOGUCHI_DEV_CA_CERT", &ca),
-            ("MADOGUCHI_DEV_TOKEN", &server.token),
-            ("MADOGUCHI_DEV_PREFECTURE", "13"),
-        ],
-    )
+    let app = root().join("target/debug/madoguchi");
+    let app = app.to_str().ok_or("non-UTF-8 path")?;
+    let env = [
+        ("MADOGUCHI_DEV_SERVER_URL", server.url.as_str()),
+        ("MADOGUCHI_DEV_CA_CERT", &ca),
+        ("MADOGUCHI_DEV_TOKEN", &server.token),
+        ("MADOGUCHI_DEV_PREFECTURE", "13"),
+    ];
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        // A desktop session: its own keychain holds the token and the store's key.
+        sh_in(&root(), app, &[], &env)
+    } else {
+        // No desktop session (a server, a container): a private Secret Service whose
+        // keyring, and the app's data, stay under target/dev-keychain between runs.
+        apt_install(&["gnome-keyring", "dbus", "dbus-x11"])?;
+        in_keychain(&root().join("target/dev-keychain"), &[app], &env)
+    }
 }
 
 fn test() -> Result {

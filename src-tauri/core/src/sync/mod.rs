@@ -48,6 +48,8 @@ pub struct SyncOverview {
     /// the token needs registering again in 設定).
     pub last_error: Option<String>,
     pub last_error_code: Option<madoguchi_domain::Code>,
+    /// How the store opened, when the officer should know (encrypted, set aside).
+    pub store_notice: Option<String>,
     pub pending: i64,
     pub rejected: i64,
 }
@@ -146,6 +148,7 @@ impl Desk {
             last_sync_at: status.last_sync_at,
             last_error_code: error.as_ref().and_then(|(code, _)| *code),
             last_error: error.map(|(_, message)| message),
+            store_notice: self.store_notice(),
             pending: status.pending,
             rejected: status.rejected,
         })

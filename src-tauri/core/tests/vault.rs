@@ -1,0 +1,103 @@
+//! 保存データの暗号化 on real files and the real keychain (run under the Secret Service that
+//! `cargo xtask test` starts): what the desk wrote is not in its files; a plain store from
+//! before is encrypted once and keeps its contents; a store whose key is gone is set aside,
+//! not deleted.
+
+use chrono::Utc;
+use madoguchi_core::settings::DeskSettings;
+use madoguchi_core::vault::Opened;
+use madoguchi_core::Store;
+use madoguchi_domain::triage::Tree;
+
+const NOTE: &str = "折返し先は秘密花子さんの携帯 090-9988-7766";
+
+/// A call with a personal note, written into `store`.
+async fn personal(store: &Store) {
+    let settings = DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() };
+    store.save_desk_settings(&settings).await.unwrap();
+    let call = store.start_call(Tree::national(), "desk-a", Utc::now()).await.unwrap();
+    store.finish_call(&call.id, NOTE, None, Utc::now()).await.unwrap();
+}
+
+/// Every byte the store left on disk: the database and its WAL files.
+fn on_disk(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("madoguchi.db") {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    bytes
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_written_is_readable_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("madoguchi.db");
+    let (store, opened) = Store::open_encrypted(&path).await.unwrap();
+    assert_eq!(opened, Opened::Ready);
+    personal(&store).await;
+    // Read back while the WAL still holds the pages, and again after a checkpoint.
+    assert_eq!(store.calls().await.unwrap()[0].note, NOTE);
+    let bytes = on_disk(dir.path());
+    assert!(
+        bytes.len() > 4096 && !holds(&bytes, "090-9988-7766") && !holds(&bytes, "SQLite format 3")
+    );
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    assert!(!holds(&on_disk(dir.path()), "090-9988-7766"));
+    store.pool().close().await;
+
+    let (again, opened) = Store::open_encrypted(&path).await.unwrap();
+    assert_eq!(opened, Opened::Ready);
+    assert_eq!(again.calls().await.unwrap()[0].note, NOTE, "opens with its key");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_store_from_before_is_encrypted_with_everything_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("madoguchi.db");
+    let plain = Store::open(&path).await.unwrap();
+    personal(&plain).await;
+    plain.pool().close().await;
+    assert!(holds(&on_disk(dir.path()), "090-9988-7766"), "plain before");
+
+    let (store, opened) = Store::open_encrypted(&path).await.unwrap();
+    assert_eq!(opened, Opened::Encrypted);
+    assert!(opened.notice_ja().unwrap().contains("暗号化しました"));
+    assert_eq!(store.calls().await.unwrap()[0].note, NOTE);
+    assert_eq!(store.desk_settings().await.unwrap().prefecture.unwrap().code(), "13");
+    store.pool().close().await;
+    assert!(!holds(&on_disk(dir.path()), "090-9988-7766"), "nothing plain left");
+    let left: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().contains("encrypting")), "{left:?}");
+    let (_, opened) = Store::open_encrypted(&path).await.unwrap();
+    assert_eq!(opened, Opened::Ready, "once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_whose_key_is_lost_is_set_aside_and_a_new_one_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("madoguchi.db");
+    let (store, _) = Store::open_encrypted(&path).await.unwrap();
+    personal(&store).await;
+    store.pool().close().await;
+    let before = std::fs::read(&path).unwrap();
+    // The keychain entry is gone (a new Windows profile, a wiped keyring).
+    keyring::Entry::new("jp.madoguchi.desk", &format!("store-key:{}", path.display()))
+        .unwrap()
+        .delete_credential()
+        .unwrap();
+
+    let (fresh, opened) = Store::open_encrypted(&path).await.unwrap();
+    let Opened::SetAside { kept } = &opened else { panic!("{opened:?}") };
+    assert_eq!(std::fs::read(kept).unwrap(), before, "kept as it was, never deleted");
+    assert!(opened.notice_ja().unwrap().contains("復元できません"));
+    assert!(fresh.calls().await.unwrap().is_empty(), "a new store, to sync again");
+    personal(&fresh).await;
+}
