@@ -205,6 +205,7 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
             "13".parse().unwrap(),
             "窓口 太郎",
             &madoguchi_server::http::token_hash(token),
+            &madoguchi_server::http::token_expiry(madoguchi_server::http::TOKEN_DAYS),
         )
         .await
         .unwrap();

@@ -120,6 +120,23 @@ enum OfficerCommand {
         prefecture: String,
         #[arg(long)]
         name: String,
+        /// Days the token is valid.
+        #[arg(long, default_value_t = crate::http::TOKEN_DAYS)]
+        valid_days: i64,
+    },
+    /// List officers and their tokens' dates (never the tokens).
+    List {
+        /// Only this prefecture's.
+        #[arg(long)]
+        prefecture: Option<String>,
+    },
+    /// End an officer's token now (a lost PC, someone who left).
+    Revoke { id: i64 },
+    /// Give an officer a new token (printed once); the old one stops working at once.
+    Rotate {
+        id: i64,
+        #[arg(long, default_value_t = crate::http::TOKEN_DAYS)]
+        valid_days: i64,
     },
 }
 
@@ -152,6 +169,61 @@ fn new_token() -> String {
         .collect()
 }
 
+async fn officer(
+    config: &Config,
+    command: OfficerCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let storage = storage::open(&config.database).await?;
+    match command {
+        OfficerCommand::Add { prefecture, name, valid_days } => {
+            let prefecture: Prefecture = prefecture.parse()?;
+            let token = new_token();
+            let expires = crate::http::token_expiry(valid_days);
+            let officer =
+                storage.create_officer(prefecture, &name, &token_hash(&token), &expires).await?;
+            log::info!(
+                "officer {} created for {}, valid until {expires}",
+                officer.id,
+                prefecture.code()
+            );
+            println!("{token}");
+        }
+        OfficerCommand::List { prefecture } => {
+            let prefecture = prefecture.map(|p| p.parse::<Prefecture>()).transpose()?;
+            println!("id\tprefecture\tname\tcreated\texpires\tlast used\trevoked");
+            for o in storage.officers(prefecture).await? {
+                let or_dash = |s: Option<String>| s.unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    o.id,
+                    o.prefecture,
+                    o.name,
+                    o.created_at,
+                    o.expires_at,
+                    or_dash(o.last_used_at),
+                    or_dash(o.revoked_at)
+                );
+            }
+        }
+        OfficerCommand::Revoke { id } => {
+            if !storage.revoke_officer(id).await? {
+                return Err(format!("no officer {id}").into());
+            }
+            log::info!("officer {id}'s token revoked");
+        }
+        OfficerCommand::Rotate { id, valid_days } => {
+            let token = new_token();
+            let expires = crate::http::token_expiry(valid_days);
+            if !storage.rotate_officer(id, &token_hash(&token), &expires).await? {
+                return Err(format!("no officer {id}, or revoked").into());
+            }
+            log::info!("officer {id}'s token rotated, valid until {expires}");
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(db) = cli.database {
@@ -180,14 +252,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             running.wait().await?;
             mail.shutdown().await;
         }
-        Command::Officer { command: OfficerCommand::Add { prefecture, name } } => {
-            let prefecture: Prefecture = prefecture.parse()?;
-            let storage = storage::open(&config.database).await?;
-            let token = new_token();
-            let officer = storage.create_officer(prefecture, &name, &token_hash(&token)).await?;
-            log::info!("officer {} created for {}", officer.id, prefecture.code());
-            println!("{token}");
-        }
+        Command::Officer { command } => officer(&config, command).await?,
         Command::Demo { dir } => {
             let storage = storage::open(&config.database).await?;
             let demo = crate::demo::prepare(storage.as_ref(), &dir, new_token()).await?;

@@ -153,7 +153,10 @@ pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result
     std::fs::create_dir_all(dir)?;
     let certificates = certificates(dir)?;
     let prefecture: Prefecture = PREFECTURE.parse()?;
-    storage.create_officer(prefecture, "デモ担当", &crate::http::token_hash(&token)).await?;
+    let expires = crate::http::token_expiry(crate::http::TOKEN_DAYS);
+    storage
+        .create_officer(prefecture, "デモ担当", &crate::http::token_hash(&token), &expires)
+        .await?;
     let mut submitted = 0;
     if storage.changes(prefecture, 0, 1).await?.changes.is_empty() {
         for form in forms() {

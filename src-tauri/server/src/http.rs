@@ -135,6 +135,14 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// How long a new officer token is valid unless said otherwise.
+pub const TOKEN_DAYS: i64 = 365;
+
+/// The expiry of a token made now, valid for `days`.
+pub fn token_expiry(days: i64) -> String {
+    stamp(chrono::Utc::now() + chrono::Duration::days(days))
+}
+
 pub(crate) fn now() -> String {
     stamp(chrono::Utc::now())
 }

@@ -26,6 +26,18 @@ pub struct Officer {
     pub name: String,
 }
 
+/// An officer's token as `officer list` shows it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OfficerToken {
+    pub id: i64,
+    pub prefecture: String,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
 /// What a decision request came to: the first answer to its idempotency key, replayed for
 /// every repeat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,13 +64,23 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 
 #[async_trait]
 pub trait Storage: Send + Sync {
+    /// A new officer whose token (stored as its hash) is valid until `expires_at`.
     async fn create_officer(
         &self,
         prefecture: Prefecture,
         name: &str,
         token_hash: &str,
+        expires_at: &str,
     ) -> Result<Officer>;
+    /// The officer a token belongs to, unless it was revoked or has expired; notes its use.
     async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>>;
+    /// Every officer (of `prefecture`), with their token's dates.
+    async fn officers(&self, prefecture: Option<Prefecture>) -> Result<Vec<OfficerToken>>;
+    /// Ends officer `id`'s token now; false if there is no such officer.
+    async fn revoke_officer(&self, id: i64) -> Result<bool>;
+    /// Gives officer `id` a new token (its hash) valid until `expires_at`; the old one stops
+    /// working. False if there is no such officer or it was revoked.
+    async fn rotate_officer(&self, id: i64, token_hash: &str, expires_at: &str) -> Result<bool>;
 
     /// Stores a validated application and its first change and audit rows.
     async fn submit(

@@ -19,8 +19,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::{
-    AddressCheck, Answer, Confirmation, MailRecord, Officer, Outgoing, PutRecord, Record, Result,
-    Storage, StorageError,
+    AddressCheck, Answer, Confirmation, MailRecord, Officer, OfficerToken, Outgoing, PutRecord,
+    Record, Result, Storage, StorageError,
 };
 use crate::decisions::{self, DecisionError, Issue};
 use madoguchi_domain::{Delivery, DeliveryEvent};
@@ -375,30 +375,82 @@ macro_rules! sql_storage {
 
         #[async_trait]
         impl Storage for $storage {
-            async fn create_officer(&self, prefecture: Prefecture, name: &str, token_hash: &str) -> Result<Officer> {
+            async fn create_officer(&self, prefecture: Prefecture, name: &str, token_hash: &str, expires_at: &str) -> Result<Officer> {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO officers (prefecture, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    "INSERT INTO officers (prefecture, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(prefecture.code())
                 .bind(name)
                 .bind(token_hash)
-                .bind(chrono::Utc::now().to_rfc3339())
+                .bind(crate::http::now())
+                .bind(expires_at)
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(Officer { id, prefecture, name: name.to_owned() })
             }
 
             async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>> {
-                let row: Option<(i64, String, String)> =
-                    sqlx::query_as("SELECT id, prefecture, name FROM officers WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .fetch_optional(&self.pool)
+                let now = crate::http::now();
+                let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id, prefecture, name, last_used_at FROM officers
+                     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(&now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((id, pref, name, last_used)) = row else { return Ok(None) };
+                // Noted to the five minutes: not a write on every request.
+                let stale = crate::http::stamp(chrono::Utc::now() - chrono::Duration::minutes(5));
+                if last_used.is_none_or(|at| at < stale) {
+                    let (_writer, mut tx) = self.write().await?;
+                    sqlx::query("UPDATE officers SET last_used_at = $1 WHERE id = $2")
+                        .bind(&now)
+                        .bind(id)
+                        .execute(&mut *tx)
                         .await?;
-                row.map(|(id, pref, name)| {
-                    let prefecture = pref.parse().map_err(|_| StorageError::Corrupt(pref))?;
-                    Ok(Officer { id, prefecture, name })
-                })
-                .transpose()
+                    tx.commit().await?;
+                }
+                let prefecture = pref.parse().map_err(|_| StorageError::Corrupt(pref))?;
+                Ok(Some(Officer { id, prefecture, name }))
+            }
+
+            async fn officers(&self, prefecture: Option<Prefecture>) -> Result<Vec<OfficerToken>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, prefecture, name, created_at, expires_at, last_used_at, revoked_at FROM officers
+                     WHERE $1 = '' OR prefecture = $1 ORDER BY id",
+                )
+                .bind(prefecture.map(|p| p.code()).unwrap_or_default())
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn revoke_officer(&self, id: i64) -> Result<bool> {
+                let (_writer, mut tx) = self.write().await?;
+                let done = sqlx::query("UPDATE officers SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2")
+                    .bind(crate::http::now())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(done == 1)
+            }
+
+            async fn rotate_officer(&self, id: i64, token_hash: &str, expires_at: &str) -> Result<bool> {
+                let (_writer, mut tx) = self.write().await?;
+                let done = sqlx::query(
+                    "UPDATE officers SET token_hash = $1, expires_at = $2, last_used_at = NULL
+                     WHERE id = $3 AND revoked_at IS NULL",
+                )
+                .bind(token_hash)
+                .bind(expires_at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(done == 1)
             }
 
             async fn submit(&self, form: &ApplicationForm, valid: &ValidForm, by: SubmittedBy, now: &str) -> Result<Receipt> {

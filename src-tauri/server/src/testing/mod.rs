@@ -95,6 +95,8 @@ pub struct TestServer {
     pub mail: Option<crate::mail::Service>,
     pub limits: crate::limits::Limits,
     pub dir: tempfile::TempDir,
+    /// The database it serves, for commands pointed at the same one.
+    pub database_url: String,
 }
 
 impl TestServer {
@@ -106,10 +108,12 @@ impl TestServer {
     pub async fn start_with_limits(backend: Backend, limits: crate::limits::Limits) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let certs = certificates(dir.path());
-        let storage = storage::open(&database(backend, dir.path()).await).await.unwrap();
+        let database_url = database(backend, dir.path()).await;
+        let storage = storage::open(&database_url).await.unwrap();
         let running = serve(storage.clone(), &certs, 0, &limits).await;
         let url = format!("https://localhost:{}", running.addr.port());
-        TestServer { backend, url, storage, certs, running: Some(running), mail: None, limits, dir }
+        let running = Some(running);
+        TestServer { backend, url, storage, certs, running, mail: None, limits, dir, database_url }
     }
 
     /// Mail settings for a relay at `relay` (STARTTLS, trusting the test CA) with bounces
@@ -191,7 +195,8 @@ impl TestServer {
     pub async fn officer(&self, prefecture: &str) -> String {
         let token = format!("token-{}", uuid_like());
         let p: Prefecture = prefecture.parse().unwrap();
-        self.storage.create_officer(p, "窓口 太郎", &token_hash(&token)).await.unwrap();
+        let expires = crate::http::token_expiry(crate::http::TOKEN_DAYS);
+        self.storage.create_officer(p, "窓口 太郎", &token_hash(&token), &expires).await.unwrap();
         token
     }
 
