@@ -90,13 +90,22 @@ impl From<StorageError> for Failure {
 }
 
 fn bad_json(e: JsonRejection) -> Failure {
-    log::info!("rejected body: {e}");
-    let status = match e {
-        JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::BAD_REQUEST,
+    // serde's message quotes the values it could not take (an address, a name): the sender
+    // is told, the log only says what kind of body it was.
+    let (status, kind) = match e {
+        JsonRejection::BytesRejection(_) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "unreadable or too large")
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not JSON")
+        }
+        JsonRejection::JsonDataError(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "JSON of the wrong shape")
+        }
+        JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed JSON"),
+        _ => (StatusCode::BAD_REQUEST, "unreadable"),
     };
+    log::info!("rejected body: {kind}");
     let mut f = Failure::new(status, Code::ApiBody);
     f.1.fields.push(FieldError {
         field: "body".into(),
