@@ -16,29 +16,64 @@ pub struct ApplicationForm {
     /// 機関区分
     pub kind: InstitutionKind,
     /// 機関コード (assigned by the prefecture for G-MIS)
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "^\\s*[0-9A-Za-z]+\\s*$")
+    )]
     pub institution_code: String,
     /// 保険医療機関コード / 保険薬局コード; a 助産所 has none.
+    #[cfg_attr(feature = "openapi", schema(max_length = 40, pattern = "^[0-9０-９ \\-－,.]*$"))]
     pub insurance_code: Option<String>,
     /// 名称
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// フリガナ
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "^[ァ-ヶー・　 ]+$")
+    )]
     pub kana: String,
     /// 郵便番号
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 7, max_length = 8, pattern = "^[0-9]{3}-?[0-9]{4}$")
+    )]
     pub postal_code: String,
     /// 住所, from the prefecture on
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub address: String,
     /// 建物名 (none for many clinics and pharmacies)
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub building: String,
     /// 電話番号
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 10,
+            max_length = 13,
+            pattern = "^0[0-9]{1,4}-?[0-9]{1,4}-?[0-9]{3,4}$"
+        )
+    )]
     pub phone: String,
     /// 担当部署名
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub department: String,
     /// 担当部署番号
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub department_number: String,
     /// 担当者名
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub contact_name: String,
-    /// メールアドレス
+    /// メールアドレス: one plain address
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 200,
+            pattern = "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$"
+        )
+    )]
     pub email: String,
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -87,6 +87,17 @@ impl From<StorageError> for Failure {
         log::error!("storage: {e}");
         Failure::new(StatusCode::INTERNAL_SERVER_ERROR, Code::ServerStorage)
     }
+}
+
+/// An application number from the path: a JSON refusal, not axum's plain-text one.
+fn application_id(path: Result<Path<i64>, PathRejection>) -> Result<i64, Failure> {
+    path.map(|Path(id)| id).map_err(|_| {
+        Failure::with_message(
+            StatusCode::BAD_REQUEST,
+            Code::ApiQuery,
+            "申請番号が正しくありません。",
+        )
+    })
 }
 
 fn bad_json(e: JsonRejection) -> Failure {
@@ -230,12 +241,14 @@ fn not_found() -> Failure {
 }
 
 #[utoipa::path(get, path = "/v1/applications/{id}", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "申請番号")),
     responses((status = 200, body = ApplicationDetail), (status = 404, body = ApiError)))]
 async fn application(
     State(state): State<AppState>,
     Authenticated(officer): Authenticated,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<ApplicationDetail>, Failure> {
+    let id = application_id(id)?;
     let application =
         state.storage.application(officer.prefecture, id).await?.ok_or_else(not_found)?;
     let audit = state.storage.audit(officer.prefecture, id).await?;
@@ -245,15 +258,17 @@ async fn application(
 /// 承認・差戻し・却下. Needs an `Idempotency-Key` header: a repeat gets the first answer; the
 /// key again with another application or body is refused (422 E-API-IDEMPOTENCY-REUSED).
 #[utoipa::path(post, path = "/v1/applications/{id}/decisions", request_body = DecisionRequest, security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "unique per decision, reused on retry")),
+    params(("id" = i64, Path, description = "申請番号"),
+        ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,200}$", description = "unique per decision, reused on retry")),
     responses((status = 200, body = DecisionResponse), (status = 409, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn decide(
     State(state): State<AppState>,
     Authenticated(officer): Authenticated,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
     headers: HeaderMap,
     body: Result<Json<DecisionRequest>, JsonRejection>,
 ) -> Result<Response, Failure> {
+    let id = application_id(id)?;
     let Json(request) = body.map_err(bad_json)?;
     let key = headers
         .get("idempotency-key")
@@ -283,11 +298,15 @@ async fn decide(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct Page {
     /// Cursor (changes) or last id seen (notices); 0 for the start.
     #[serde(default)]
+    #[param(minimum = 0)]
     since: i64,
-    /// At most 1,000.
+    /// How many at most (default 500).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -299,7 +318,15 @@ fn page(q: Result<Query<Page>, QueryRejection>) -> Result<(i64, i64), Failure> {
             &format!("検索条件が正しくありません: {e}"),
         )
     })?;
-    Ok((p.since.max(0), p.limit.unwrap_or(500).clamp(1, MAX_PAGE)))
+    let limit = p.limit.unwrap_or(500);
+    if p.since < 0 || !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Failure::with_message(
+            StatusCode::BAD_REQUEST,
+            Code::ApiQuery,
+            &format!("検索条件が正しくありません: since は0以上、limit は1〜{MAX_PAGE}です。"),
+        ));
+    }
+    Ok((p.since, limit))
 }
 
 /// The changes feed of the officer's prefecture: applications, notices, accounts, registry
@@ -404,9 +431,58 @@ async fn put_prefecture_settings(
 #[openapi(
     info(title = "Madoguchi central API", description = "医療機能情報提供制度・薬局機能情報提供制度 — 新規ユーザ登録申請の受付・審査と窓口端末の同期"),
     paths(health, intake, proxy_intake, application, decide, changes, notices, accounts, put_call, put_prefecture_settings),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;
+
+/// The answers every operation of a kind can give, documented once: 401 where a token is
+/// needed; 400, 413 and 415 where a body or parameters are read; 408 for any request that
+/// runs out of time.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post].into_iter().flatten() {
+                let mut add = |status: &str, what: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.into())
+                        .or_insert_with(|| error(what).into());
+                };
+                add("408", "時間内に処理できませんでした（E-API-TIMEOUT）");
+                if op.security.is_some() {
+                    add(
+                        "401",
+                        "接続トークンがない、無効、失効、または取り消されています（E-AUTH）",
+                    );
+                }
+                if op.request_body.is_some()
+                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                {
+                    add(
+                        "400",
+                        "送信内容・パラメーターを読み取れません（E-API-BODY / E-API-QUERY）",
+                    );
+                }
+                if op.request_body.is_some() {
+                    add("413", "送信内容が大きすぎます（E-API-BODY）");
+                    add("415", "Content-Type が application/json ではありません（E-API-BODY）");
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 

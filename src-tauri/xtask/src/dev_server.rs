@@ -33,7 +33,12 @@ fn field<'a>(output: &'a str, name: &str) -> Result<&'a str> {
 
 impl DevServer {
     pub fn start(root: &Path) -> Result<DevServer> {
-        let dir = root.join("target/dev-central");
+        Self::start_in(root, &root.join("target/dev-central"), &[])
+    }
+
+    /// A server on the database in `dir`, with `settings` (e.g. `--config FILE`) before its
+    /// command.
+    pub fn start_in(root: &Path, dir: &Path, settings: &[&str]) -> Result<DevServer> {
         let binary = root.join("target/debug/madoguchi-server");
         let database = format!("sqlite://{}", dir.join("central.db").display());
         let dir_arg = dir.to_str().ok_or("non-UTF-8 path")?;
@@ -47,6 +52,7 @@ impl DevServer {
         }
         let output = String::from_utf8_lossy(&demo.stdout);
         let mut child = Command::new(&binary)
+            .args(settings)
             .args(["--database", &database, "serve", "--listen", "127.0.0.1:0"])
             .args(["--tls-cert", field(&output, "cert")?, "--tls-key", field(&output, "key")?])
             .stdout(Stdio::piped())

@@ -25,7 +25,7 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// What the tests add: a virtual display, the WebDriver of WebKitGTK, Chromium and its
-/// WebDriver for the server's public page, PostgreSQL for the server's second storage, a
+/// WebDriver for the server's public page, Python for schemathesis (the API contract), PostgreSQL for the server's second storage, a
 /// Secret Service (gnome-keyring) for the token keychain, and Postfix as the prefecture's
 /// mail relay (each mail test runs a private instance).
 const TEST_PACKAGES: &[&str] = &[
@@ -34,6 +34,8 @@ const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "chromium",
     "chromium-driver",
+    "python3",
+    "python3-venv",
     "x11-utils",
     "postgresql",
     "gnome-keyring",
@@ -298,6 +300,7 @@ fn test() -> Result {
         &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
         &[("MADOGUCHI_TEST_POSTGRES", pg)],
     )?;
+    api_contract()?;
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver, and the
     // public application page in Chromium.
     sh(&cargo, &["build", "--package", "madoguchi-app"])?;
@@ -321,6 +324,43 @@ fn test() -> Result {
             ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
         ],
     )
+}
+
+/// schemathesis, pinned, in a virtual environment under target/ (never the system's Python).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// The API keeps its contract: schemathesis runs every check it has against a live server
+/// (its OpenAPI document, real HTTPS, a demo officer's token), with a fixed seed so a run is
+/// repeatable. Its settings are tests/schemathesis.toml.
+fn api_contract() -> Result {
+    let venv = root().join("target/schemathesis");
+    let st = venv.join("bin/schemathesis");
+    if !st.exists() {
+        sh("python3", &["-m", "venv", venv.to_str().ok_or("non-UTF-8 path")?])?;
+        let pip = venv.join("bin/pip");
+        sh(pip.to_str().ok_or("non-UTF-8 path")?, &["install", "--quiet", SCHEMATHESIS])?;
+    }
+    sh(&cargo(), &["build", "--package", "madoguchi-server"])?;
+    let dir = root().join("target/contract-central");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Intake is rate-limited per address; the run comes from one.
+    let config = dir.join("server.toml");
+    std::fs::write(
+        &config,
+        "[limits]\naddress_burst = 100000\nprefecture_burst = 100000\nconcurrent_intakes = 64\n",
+    )
+    .map_err(|e| format!("{}: {e}", config.display()))?;
+    let config = config.to_str().ok_or("non-UTF-8 path")?;
+    let server = dev_server::DevServer::start_in(&root(), &dir, &["--config", config])?;
+    let schema = format!("{}/openapi.json", server.url);
+    let ca = server.ca.to_str().ok_or("non-UTF-8 path")?;
+    let args = ["run", &schema, "--checks", "all", "--tls-verify", ca];
+    let fixed = ["--seed", "20261129", "--no-color"];
+    // The token through the environment (tests/schemathesis.toml reads it), not the echo.
+    let token = [("MADOGUCHI_CONTRACT_TOKEN", server.token.as_str())];
+    let st = st.to_str().ok_or("non-UTF-8 path")?;
+    sh_in(&root().join("tests"), st, &[&args[..], &fixed].concat(), &token)
 }
 
 fn bench(name: Option<&str>) -> Result {
