@@ -81,7 +81,7 @@ department_number: string,
  */
 contact_name: string, 
 /**
- * メールアドレス
+ * メールアドレス: one plain address
  */
 email: string, };
 
