@@ -51,7 +51,10 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
         .unwrap();
     assert_eq!(call.ending.as_deref(), Some("spam_done"));
     let window = ReportingWindow::new("2027-01-04".parse().unwrap(), "2027-03-31".parse().unwrap());
-    a.store.save_prefecture_settings(window, Overrides::default(), "desk-a", now).await.unwrap();
+    a.store
+        .save_prefecture_settings(window, Overrides::default(), None, "desk-a", now)
+        .await
+        .unwrap();
 
     assert!(a.store.sync(&offline).await.is_err(), "offline");
     assert_eq!(a.store.sync_status().await.unwrap().pending, 2, "the call and the settings wait");

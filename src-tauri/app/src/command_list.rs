@@ -34,6 +34,7 @@ commands! {
     faq_search,
     prefecture_settings,
     save_prefecture_settings,
+    retention,
     start_call,
     choose_answer,
     go_back,

@@ -15,6 +15,7 @@ use madoguchi_core::queue::{
 };
 use madoguchi_core::registry::{ImportProgress, ImportReport};
 use madoguchi_core::registry::{InstitutionDetail, RegistryStatus};
+use madoguchi_core::retention::RetentionView;
 use madoguchi_core::settings::DeskSettings;
 use madoguchi_core::sync::{DiagnosisStep, SyncOverview, SyncReport};
 use madoguchi_core::triage::{FaqHit, ReportingView};
@@ -276,14 +277,21 @@ pub async fn prefecture_settings(
     Ok(desk.prefecture_settings().await?)
 }
 
-/// 定期報告期間 and 都道府県版の案内, for every desk of the prefecture (synced).
+/// 定期報告期間, 都道府県版の案内 and 保存期間, for every desk of the prefecture (synced).
 #[tauri::command]
 pub async fn save_prefecture_settings(
     desk: State<'_, Desk>,
     window: Option<ReportingWindow>,
     overrides: Overrides,
+    retention_days: Option<u32>,
 ) -> Result<PrefectureSettings, UiError> {
-    Ok(desk.save_prefecture_settings(window, overrides).await?)
+    Ok(desk.save_prefecture_settings(window, overrides, retention_days).await?)
+}
+
+/// 保存期間: the period in force and what this desk has purged.
+#[tauri::command]
+pub async fn retention(desk: State<'_, Desk>) -> Result<RetentionView, UiError> {
+    Ok(desk.retention().await?)
 }
 
 /// 対応開始.

@@ -81,6 +81,10 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
                     log::info!("background sync: {e}");
                 }
             }
+            // After the sync: what a resync brought back is purged again.
+            if let Err(e) = desk.purge_expired().await {
+                log::error!("retention: {e}");
+            }
             tokio::time::sleep(SYNC_EVERY).await;
         }
     });

@@ -23,6 +23,7 @@ use madoguchi_core::queue::{
 use madoguchi_core::registry::{
     ImportProgress, ImportReport, ImportSummary, InstitutionDetail, RegistryStatus, SkippedRow,
 };
+use madoguchi_core::retention::RetentionView;
 use madoguchi_core::settings::DeskSettings;
 use madoguchi_core::sync::{DiagnosisStep, SyncOverview, SyncReport};
 use madoguchi_core::triage::{FaqHit, ReportingView};
@@ -79,7 +80,7 @@ fn generate() -> (String, Vec<String>) {
         Tree, Node, NodeKind, Choice, Link, MailFact, Outcome, Overrides, ReportingWindow, ReportingAnswer,
         ReportingView, FaqHit, PrefectureSettings,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,
-        Disclosed, CallsOverview, CallStats,
+        Disclosed, CallsOverview, CallStats, RetentionView,
     ];
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();

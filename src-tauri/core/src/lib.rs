@@ -21,6 +21,7 @@ pub mod proxy;
 pub mod queue;
 pub mod records;
 pub mod registry;
+pub mod retention;
 pub mod settings;
 pub mod store;
 pub mod sync;

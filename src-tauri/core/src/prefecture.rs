@@ -25,6 +25,8 @@ pub enum PrefectureError {
     Window(#[from] ReportingWindowError),
     #[error(transparent)]
     Wording(#[from] TreeError),
+    #[error("retention of {0} days")]
+    Retention(u32),
 }
 
 impl Coded for PrefectureError {
@@ -34,6 +36,7 @@ impl Coded for PrefectureError {
             Self::NoPrefecture => Code::CallPrefecture,
             Self::Window(e) => e.code(),
             Self::Wording(e) => e.code(),
+            Self::Retention(_) => Code::RetentionDays,
         }
     }
     fn message_ja(&self) -> String {
@@ -41,7 +44,7 @@ impl Coded for PrefectureError {
             Self::Store(e) => e.message_ja(),
             Self::Window(e) => e.message_ja(),
             Self::Wording(e) => e.message_ja(),
-            Self::NoPrefecture => self.code().message_ja().into(),
+            Self::NoPrefecture | Self::Retention(_) => self.code().message_ja().into(),
         }
     }
 }
@@ -62,6 +65,7 @@ impl Store {
         &self,
         window: Option<ReportingWindow>,
         overrides: Overrides,
+        retention_days: Option<u32>,
         desk: &str,
         now: DateTime<Utc>,
     ) -> Result<PrefectureSettings, PrefectureError> {
@@ -76,8 +80,12 @@ impl Store {
             triage_overrides: overrides,
             updated_at: stamp(now),
             updated_by: desk.to_owned(),
+            retention_days,
             version,
         };
+        if !settings.retention_ok() {
+            return Err(PrefectureError::Retention(retention_days.unwrap_or_default()));
+        }
         let (id, at) = (prefecture.code(), &settings.updated_at);
         self.write_record(RecordKind::PrefectureSettings, &id, &settings, at, None).await?;
         Ok(settings)
@@ -89,15 +97,18 @@ impl Desk {
         self.store().prefecture_settings().await
     }
 
-    /// Sets the 定期報告 window and 都道府県版 wording for every desk of the prefecture.
+    /// Sets the 定期報告 window, 都道府県版 wording and 保存期間 for every desk of the prefecture.
     pub async fn save_prefecture_settings(
         &self,
         window: Option<ReportingWindow>,
         overrides: Overrides,
+        retention_days: Option<u32>,
     ) -> Result<PrefectureSettings, PrefectureError> {
         Tree::national().check_overrides(&overrides)?;
         let desk = self.desk_name().await?;
-        self.store().save_prefecture_settings(window, overrides, &desk, Utc::now()).await
+        self.store()
+            .save_prefecture_settings(window, overrides, retention_days, &desk, Utc::now())
+            .await
     }
 
     /// The 定期報告 window against today's date in Japan.

@@ -87,16 +87,24 @@ async fn a_store_whose_key_is_lost_is_set_aside_and_a_new_one_made() {
     let (store, _) = Store::open_encrypted(&path).await.unwrap();
     personal(&store).await;
     store.pool().close().await;
-    let before = std::fs::read(&path).unwrap();
     // The keychain entry is gone (a new Windows profile, a wiped keyring).
-    keyring::Entry::new("jp.madoguchi.desk", &format!("store-key:{}", path.display()))
-        .unwrap()
-        .delete_credential()
-        .unwrap();
+    let entry =
+        keyring::Entry::new("jp.madoguchi.desk", &format!("store-key:{}", path.display())).unwrap();
+    let old_key = entry.get_password().unwrap();
+    entry.delete_credential().unwrap();
 
     let (fresh, opened) = Store::open_encrypted(&path).await.unwrap();
     let Opened::SetAside { kept } = &opened else { panic!("{opened:?}") };
-    assert_eq!(std::fs::read(kept).unwrap(), before, "kept as it was, never deleted");
+    // Kept whole: with the old key (should it turn up) it still opens, the note in it.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(kept)
+        .pragma("key", format!("\"x'{old_key}'\""));
+    let old = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let notes: Vec<String> = sqlx::query_scalar("SELECT payload FROM records WHERE kind = 'call'")
+        .fetch_all(&old)
+        .await
+        .unwrap();
+    assert!(notes[0].contains("090-9988-7766"), "kept as it was, never deleted");
     assert!(opened.notice_ja().unwrap().contains("復元できません"));
     assert!(fresh.calls().await.unwrap().is_empty(), "a new store, to sync again");
     personal(&fresh).await;

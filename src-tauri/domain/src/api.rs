@@ -209,9 +209,31 @@ pub struct PrefectureSettings {
     pub triage_overrides: crate::triage::Overrides,
     pub updated_at: String,
     pub updated_by: String,
+    /// 保存期間: days after a decision (or a call's end) that desks keep its personal data;
+    /// none set is [`DEFAULT_RETENTION_DAYS`].
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    pub retention_days: Option<u32>,
     /// As [`CallRecord::version`].
     #[serde(default)]
     pub version: i64,
+}
+
+/// Days desks keep a decided application's personal data unless the prefecture sets otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+/// The longest a prefecture may set: ten years.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+impl PrefectureSettings {
+    /// The retention period in force.
+    pub fn retention_days(&self) -> u32 {
+        self.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)
+    }
+
+    /// Whether the retention period set is one the desks can keep.
+    pub fn retention_ok(&self) -> bool {
+        self.retention_days.is_none_or(|d| (1..=MAX_RETENTION_DAYS).contains(&d))
+    }
 }
 
 /// What a record upload answers: the server holds the desk's copy, at `version`.

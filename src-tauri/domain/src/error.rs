@@ -132,6 +132,7 @@ codes! {
     ApiIdempotency = "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。";
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
+    RetentionDays = "E-RETENTION-DAYS", "保存期間は1日から3650日の間で指定してください。";
     RecordStale = "E-RECORD-STALE", "ほかの窓口が先にこの記録を更新しました。";
     ApiNotFound = "E-API-NOT-FOUND", "そのAPIはありません。";
     ServerStorage = "E-SERVER-STORAGE", "サーバーで一時的な問題が起きました。しばらくしてからもう一度お試しください。";

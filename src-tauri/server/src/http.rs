@@ -423,6 +423,9 @@ async fn put_prefecture_settings(
     if let Some(window) = settings.reporting_window {
         window.check().map_err(|e| Failure::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     }
+    if !settings.retention_ok() {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::RetentionDays));
+    }
     let record = Record::prefecture_settings(settings);
     stored(state.storage.put_record(officer.prefecture, &record).await?)
 }

@@ -34,6 +34,7 @@ import type {
   RegistryStatus,
   ReportingView,
   ReportingWindow,
+  RetentionView,
   SavedView,
   SearchResult,
   SyncOverview,
@@ -93,8 +94,9 @@ export const api = {
   reportingAnswer: () => invoke<ReportingView>('reporting_answer'),
   faqSearch: (query: string) => invoke<FaqHit[]>('faq_search', { query }),
   prefectureSettings: () => invoke<PrefectureSettings | null>('prefecture_settings'),
-  savePrefectureSettings: (window: ReportingWindow | null, overrides: Overrides) =>
-    invoke<PrefectureSettings>('save_prefecture_settings', { window, overrides }),
+  savePrefectureSettings: (window: ReportingWindow | null, overrides: Overrides, retentionDays: number | null) =>
+    invoke<PrefectureSettings>('save_prefecture_settings', { window, overrides, retentionDays }),
+  retention: () => invoke<RetentionView>('retention'),
   startCall: () => invoke<CallRecord>('start_call'),
   chooseAnswer: (call: string, choice: number) => invoke<CallRecord>('choose_answer', { call, choice }),
   goBack: (call: string) => invoke<CallRecord>('go_back', { call }),

@@ -2,7 +2,7 @@
 // `cargo test -p madoguchi-app --test bindings` rewrites it after a Rust change.
 
 /** Every command the window may call. */
-export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
+export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
 
 export type Action = { "action": "start_review" } | { "action": "approve_new_account" } | { "action": "approve_existing_account" } | { "action": "return_for_correction", reason: ReturnReason, } | { "action": "reject", reason: RejectReason, } | { "action": "resubmit" };
 
@@ -212,7 +212,7 @@ export type Disclosed = { login_id: string, call: CallRecord, };
 
 export type Disclosure = { at: string, desk: string, account_institution_code: string, checked_phone: boolean, checked_email: boolean, checked_contact_name: boolean, };
 
-export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-PENDING' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED';
+export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-PENDING' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED';
 
 export type ExportReport = { path: string, rows: number, 
 /**
@@ -364,6 +364,11 @@ export type Prefecture = string;
 
 export type PrefectureSettings = { prefecture: Prefecture, reporting_window: ReportingWindow | null, triage_overrides: Overrides, updated_at: string, updated_by: string, 
 /**
+ * 保存期間: days after a decision (or a call's end) that desks keep its personal data;
+ * none set is [`DEFAULT_RETENTION_DAYS`].
+ */
+retention_days: number | null, 
+/**
  * As [`CallRecord::version`].
  */
 version: number, };
@@ -413,6 +418,12 @@ export type ReportingAnswer = { "state": "not_set" } | { "state": "before", star
 export type ReportingView = { answer: ReportingAnswer, message: string, suggested_choice: number | null, };
 
 export type ReportingWindow = { starts: string, ends: string, };
+
+export type RetentionView = { days: number, 
+/**
+ * Applications and calls whose personal data this desk has purged, in all.
+ */
+applications_purged: number, calls_purged: number, last_run_at: string | null, };
 
 export type ReturnReason = "institution_code_wrong" | "insurance_code_wrong" | "kind_mismatch" | "name_mismatch" | "address_wrong" | "email_wrong" | "phone_wrong" | "contact_incomplete" | "other";
 
