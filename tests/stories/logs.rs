@@ -97,6 +97,23 @@ async fn a_day_at_the_desk_leaves_no_personal_value_in_any_log() {
     // Let the relay's answer and any report come back and be recorded.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
 
+    // The desk's files (its encrypted store and WAL, as the window keeps them) hold none of
+    // it either; the exports the officer asked for are the only plain copies.
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("madoguchi.db") {
+            files.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    assert!(files.len() > 100_000, "the store is there: {} bytes", files.len());
+    for value in [EMAIL, PHONE, CONTACT, login_id.as_str(), NOTE] {
+        assert!(
+            !files.windows(value.len()).any(|w| w == value.as_bytes()),
+            "{value} readable in the store"
+        );
+    }
+
     let log = LOG.0.lock().unwrap().clone();
     assert!(log.lines().count() > 50, "the day was logged: {} lines", log.lines().count());
     for (what, value) in [

@@ -29,8 +29,8 @@ pub async fn desk(server: &TestServer, token: &str, name: &str) -> Desk {
     Desk { store, client, dir }
 }
 
-/// A desk connected as the window connects it: settings (東京都), the CA file, the token in
-/// the keychain.
+/// A desk connected as the window connects it: its encrypted store, settings (東京都), the
+/// CA file, the token in the keychain.
 pub async fn connected_desk(
     server: &TestServer,
     token: &str,
@@ -39,7 +39,7 @@ pub async fn connected_desk(
 ) -> madoguchi_core::Desk {
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &server.certs.ca_pem).unwrap();
-    let desk = madoguchi_core::Desk::new(Store::open(&dir.path().join("desk.db")).await.unwrap());
+    let desk = madoguchi_core::Desk::open(&dir.path().join("madoguchi.db"), false).await.unwrap();
     let settings = madoguchi_core::settings::DeskSettings {
         prefecture: Some("13".parse().unwrap()),
         server_url: Some(server.url.clone()),
