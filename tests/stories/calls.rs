@@ -2,38 +2,20 @@
 //! prefecture's 定期報告 window set on one desk answers on another.
 
 use chrono::{Duration, Utc};
-use madoguchi_core::settings::DeskSettings;
-use madoguchi_core::sync::SyncClient;
 use madoguchi_domain::api::Entity;
 use madoguchi_domain::triage::{Overrides, ReportingAnswer, ReportingWindow, Tree};
 use madoguchi_server::testing::{Backend, TestServer};
-use madoguchi_stories::{config, desk};
+use madoguchi_stories::{client_at, tokyo_desk};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     let server = TestServer::start(Backend::Sqlite).await;
     let token = server.officer("13").await;
-    let a = desk(&server, &token, "desk-a").await;
-    let b = desk(&server, &token, "desk-b").await;
-    for d in [&a, &b] {
-        d.store
-            .save_desk_settings(&DeskSettings {
-                prefecture: Some("13".parse().unwrap()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-    }
+    let a = tokyo_desk(&server, &token, "desk-a").await;
+    let b = tokyo_desk(&server, &token, "desk-b").await;
     // Desk A is offline: its server address answers nothing.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let offline = SyncClient::new(
-        &madoguchi_core::sync::SyncConfig {
-            server_url: format!("https://localhost:{closed}"),
-            ..config(&server, "desk-a")
-        },
-        madoguchi_core::keychain::Token::new(&token),
-    )
-    .unwrap();
+    let offline = client_at(&server, &token, "desk-a", format!("https://localhost:{closed}"));
 
     let tree = Tree::national();
     let now = Utc::now();
@@ -91,13 +73,8 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
 async fn a_call_changed_on_two_desks_is_neither_lost_nor_overwritten() {
     let server = TestServer::start(Backend::Sqlite).await;
     let token = server.officer("13").await;
-    let a = desk(&server, &token, "desk-a").await;
-    let b = desk(&server, &token, "desk-b").await;
-    for d in [&a, &b] {
-        let settings =
-            DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() };
-        d.store.save_desk_settings(&settings).await.unwrap();
-    }
+    let a = tokyo_desk(&server, &token, "desk-a").await;
+    let b = tokyo_desk(&server, &token, "desk-b").await;
     let tree = Tree::national();
     let now = Utc::now();
     let at = |s: i64| now + Duration::seconds(s);

@@ -10,12 +10,10 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use madoguchi_core::settings::DeskSettings;
-use madoguchi_core::sync::SyncClient;
 use madoguchi_domain::triage::Tree;
 use madoguchi_domain::{Action, ApplicationStatus};
 use madoguchi_server::testing::{form, Backend, TestServer};
-use madoguchi_stories::{config, desk};
+use madoguchi_stories::{client_at, tokyo_desk};
 
 /// The proxy: forwards to the server, except what it is told to get in the way of.
 struct Proxy {
@@ -80,17 +78,8 @@ async fn what_a_proxy_gets_in_the_way_of_waits_and_the_pull_goes_on() {
     let app = axum::Router::new().fallback(forward).with_state(proxy.clone());
     tokio::spawn(axum_server::from_tcp_rustls(listener, tls).serve(app.into_make_service()));
 
-    let d = desk(&server, &token, "desk-a").await;
-    let settings = DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() };
-    d.store.save_desk_settings(&settings).await.unwrap();
-    let via_proxy = SyncClient::new(
-        &madoguchi_core::sync::SyncConfig {
-            server_url: format!("https://localhost:{port}"),
-            ..config(&server, "desk-a")
-        },
-        madoguchi_core::keychain::Token::new(&token),
-    )
-    .unwrap();
+    let d = tokyo_desk(&server, &token, "desk-a").await;
+    let via_proxy = client_at(&server, &token, "desk-a", format!("https://localhost:{port}"));
     let id = server.submit(&form("13", 5)).await.id;
     d.store.sync(&via_proxy).await.unwrap();
     d.store.queue_action(id, Action::StartReview, None).await.unwrap();

@@ -29,6 +29,23 @@ pub async fn desk(server: &TestServer, token: &str, name: &str) -> Desk {
     Desk { store, client, dir }
 }
 
+/// A desk of 東京都 (calls and the prefecture's settings need the prefecture).
+pub async fn tokyo_desk(server: &TestServer, token: &str, name: &str) -> Desk {
+    let d = desk(server, token, name).await;
+    let settings = madoguchi_core::settings::DeskSettings {
+        prefecture: Some("13".parse().expect("a prefecture code")),
+        ..Default::default()
+    };
+    d.store.save_desk_settings(&settings).await.unwrap();
+    d
+}
+
+/// A sync client of `name` that reaches the server through `url` (a proxy, a closed port).
+pub fn client_at(server: &TestServer, token: &str, name: &str, url: String) -> SyncClient {
+    let config = SyncConfig { server_url: url, ..config(server, name) };
+    SyncClient::new(&config, Token::new(token)).unwrap()
+}
+
 /// A desk connected as the window connects it: its encrypted store, settings (東京都), the
 /// CA file, the token in the keychain.
 pub async fn connected_desk(
