@@ -192,7 +192,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// Tells the encoding from the first bytes: a BOM, or text that is mostly valid UTF-8, is
 /// UTF-8 (a few broken bytes are bad rows, not another encoding); anything else is Shift_JIS.
-fn sniff(head: &[u8]) -> &'static Encoding {
+pub fn encoding_of(head: &[u8]) -> &'static Encoding {
     if head.starts_with(b"\xEF\xBB\xBF") {
         return UTF_8;
     }
@@ -253,7 +253,7 @@ impl<R: Read> Records<R> {
         let read = Rc::new(Cell::new(0));
         let mut buffered =
             BufReader::with_capacity(1 << 16, Counting { inner, read: read.clone() });
-        let encoding = sniff(buffered.fill_buf()?);
+        let encoding = encoding_of(buffered.fill_buf()?);
         let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).build(buffered);
         // Records end at LF: with CRLF as one terminator the csv crate counts a record's line
         // from its predecessor's CR, one short; the CR left on the last field is trimmed.

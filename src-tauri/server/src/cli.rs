@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// Existing G-MIS accounts (都道府県システムからのデータ移行).
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
     /// A server to try the desk against: a CA and localhost certificate made in DIR (once), an
     /// officer of 東京都, and on an empty database demo applications of every kind. Prints
     /// `ca=`, `cert=`, `key=` and `token=` lines (the token is shown this once only).
@@ -137,6 +142,21 @@ enum OfficerCommand {
         id: i64,
         #[arg(long, default_value_t = crate::http::TOKEN_DAYS)]
         valid_days: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountsCommand {
+    /// Add the prefecture's existing G-MIS accounts from a CSV export (UTF-8 or Shift_JIS,
+    /// header row; columns in README). Conflicts are listed by line and not added.
+    Import {
+        file: PathBuf,
+        /// The prefecture whose accounts these are (code 01–47 or name).
+        #[arg(long)]
+        prefecture: String,
+        /// Report what would be added and every conflict; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -261,6 +281,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("cert={}", demo.certificates.cert_path.display());
             println!("key={}", demo.certificates.key_path.display());
             println!("token={}", demo.token);
+        }
+        Command::Accounts { command: AccountsCommand::Import { file, prefecture, dry_run } } => {
+            let prefecture: Prefecture = prefecture.parse()?;
+            let bytes = std::fs::read(&file)?;
+            let read = crate::account_import::read(&bytes, prefecture)?;
+            let storage = storage::open(&config.database).await?;
+            let mut outcome = storage.import_accounts(prefecture, &read.rows, !dry_run).await?;
+            outcome.conflicts.extend(read.conflicts);
+            outcome.conflicts.sort_by_key(|c| c.line);
+            log::info!(
+                "accounts import for {}: {} added, {} unchanged, {} conflicts{}",
+                prefecture.code(),
+                outcome.added.len(),
+                outcome.unchanged,
+                outcome.conflicts.len(),
+                if dry_run { " (dry run)" } else { "" }
+            );
+            print!("{}", outcome.report_ja(!dry_run));
         }
         Command::Registry { command: RegistryCommand::Import { files } } => {
             let storage = storage::open(&config.database).await?;

@@ -1,6 +1,7 @@
 //! The Madoguchi central server: intake of 新規ユーザ登録申請, officers' decisions, the mail
 //! outbox, and the changes feed the desks sync from — over HTTPS only.
 
+pub mod account_import;
 pub mod apply;
 mod apply_page;
 pub mod cli;

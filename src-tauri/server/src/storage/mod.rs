@@ -74,6 +74,16 @@ pub trait Storage: Send + Sync {
     ) -> Result<Officer>;
     /// The officer a token belongs to, unless it was revoked or has expired; notes its use.
     async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>>;
+    /// Adds the prefecture's existing G-MIS accounts read from its export, in one transaction
+    /// (`apply` false: a dry run, nothing kept). An account already held is unchanged; a
+    /// login ID of another institution, or an institution with another login ID, is a conflict
+    /// and not added; each added one enters the feed.
+    async fn import_accounts(
+        &self,
+        prefecture: Prefecture,
+        rows: &[crate::account_import::AccountLine],
+        apply: bool,
+    ) -> Result<crate::account_import::Outcome>;
     /// Every officer (of `prefecture`), with their token's dates.
     async fn officers(&self, prefecture: Option<Prefecture>) -> Result<Vec<OfficerToken>>;
     /// Ends officer `id`'s token now; false if there is no such officer.
