@@ -82,6 +82,19 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
         returned.body.contains("メールアドレスの誤り")
             && returned.body.contains("ドメインをご確認ください")
     );
+    // From the prefecture, by name, with the 申請番号 and where to ask.
+    assert_eq!(returned.subject, "【東京都】G-MIS新規ユーザ登録申請の内容確認のお願い（差戻し）");
+    let number = format!("[申請番号：{:014}]", row.application.id);
+    assert!(returned.body.contains(&number), "{}", returned.body);
+    assert!(returned.body.contains("東京都の「医療機能情報提供制度」の窓口"));
+    let rejected = notice_preview(
+        &row.application,
+        Action::Reject { reason: madoguchi_domain::RejectReason::Duplicate },
+        None,
+        None,
+    )
+    .unwrap();
+    assert!(rejected.subject.starts_with("【東京都】") && rejected.body.contains(&number));
 
     let outcome = d.store.bulk_approve(&view.rows).await.unwrap();
     assert_eq!(outcome.queued, [clean[1]]);

@@ -38,10 +38,28 @@ impl NoticeKind {
 /// What a notice says beyond the application itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeFacts<'a> {
-    Issuance { login_id: &'a str, password_link: &'a str },
-    ExistingAccount { login_id: &'a str, application_number: &'a str, prefecture_address: &'a str },
-    Returned { reason: ReturnReason, note: Option<&'a str> },
-    Rejected { reason: RejectReason, note: Option<&'a str> },
+    Issuance {
+        login_id: &'a str,
+        password_link: &'a str,
+    },
+    ExistingAccount {
+        login_id: &'a str,
+        application_number: &'a str,
+        prefecture_address: &'a str,
+    },
+    /// 差戻し and 却下 come from the prefecture: they name it and the 申請番号.
+    Returned {
+        reason: ReturnReason,
+        note: Option<&'a str>,
+        application_number: &'a str,
+        prefecture: crate::Prefecture,
+    },
+    Rejected {
+        reason: RejectReason,
+        note: Option<&'a str>,
+        application_number: &'a str,
+        prefecture: crate::Prefecture,
+    },
 }
 
 /// How long a 疎通確認 link stays good.
@@ -72,6 +90,15 @@ const LOGIN_URL: &str = "https://www.med-login.mhlw.go.jp/s/login/";
 const FORM_URL: &str = "https://www.g-mis.mhlw.go.jp/user-Registration-Form";
 const FOOTER: &str = "※このメールは送信専用のメールアドレスから配信されています。\nご返信いただいてもお答えできませんのでご了承ください。\n\n<厚生労働省ホームページ>\n■医療機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iryou/teikyouseido/index.html\n■薬局機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iyakuhin/kino_ujohou/index.html";
 
+/// Where the applicant asks: the prefecture's window of the scheme the institution reports under.
+fn ask_the_window(prefecture: crate::Prefecture, form: &ApplicationForm) -> String {
+    let scheme = match form.kind {
+        crate::InstitutionKind::Pharmacy => "薬局機能情報提供制度",
+        _ => "医療機能情報提供制度",
+    };
+    format!("ご不明な点は、{}の「{scheme}」の窓口までお問い合わせください。", prefecture.name_ja())
+}
+
 /// Subject and body of a notice to the applicant of `form`.
 pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, String, String) {
     let greeting = format!("{} ご担当者様\n\n", form.name.trim());
@@ -100,27 +127,29 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
                 name = form.name.trim()
             ),
         ),
-        NoticeFacts::Returned { reason, note } => (
+        NoticeFacts::Returned { reason, note, application_number, prefecture } => (
             NoticeKind::Returned,
-            "【都道府県】G-MIS新規ユーザ登録申請の内容確認のお願い（差戻し）".into(),
+            format!("【{}】G-MIS新規ユーザ登録申請の内容確認のお願い（差戻し）", prefecture.name_ja()),
             format!(
-                "{greeting}G-MIS新規ユーザ登録申請を確認しましたところ、次の点について修正が必要です。\n\n\
+                "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] を確認しましたところ、次の点について修正が必要です。\n\n\
                  理由：{}\n{}\n\
                  お手数ですが、内容をご確認のうえ、もう一度「新規ユーザ登録申請」を行ってください。\n{FORM_URL}\n\n\
-                 ご不明な点は、都道府県の制度窓口までお問い合わせください。\n\n{FOOTER}",
+                 {}\n\n{FOOTER}",
                 reason.name_ja(),
-                note.map(|n| format!("補足：{n}\n")).unwrap_or_default()
+                note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
+                ask_the_window(*prefecture, form)
             ),
         ),
-        NoticeFacts::Rejected { reason, note } => (
+        NoticeFacts::Rejected { reason, note, application_number, prefecture } => (
             NoticeKind::Rejected,
-            "【都道府県】G-MIS新規ユーザ登録申請の結果について".into(),
+            format!("【{}】G-MIS新規ユーザ登録申請の結果について", prefecture.name_ja()),
             format!(
-                "{greeting}G-MIS新規ユーザ登録申請について審査しました結果、次の理由によりアカウントを発行できませんでした。\n\n\
+                "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] について審査しました結果、次の理由によりアカウントを発行できませんでした。\n\n\
                  理由：{}\n{}\n\
-                 ご不明な点は、都道府県の制度窓口までお問い合わせください。\n\n{FOOTER}",
+                 {}\n\n{FOOTER}",
                 reason.name_ja(),
-                note.map(|n| format!("補足：{n}\n")).unwrap_or_default()
+                note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
+                ask_the_window(*prefecture, form)
             ),
         ),
     }

@@ -142,8 +142,18 @@ pub fn plan(
                 application_number: &number,
                 prefecture_address: &address,
             },
-            Facts::Returned(reason) => NoticeFacts::Returned { reason: *reason, note },
-            Facts::Rejected(reason) => NoticeFacts::Rejected { reason: *reason, note },
+            Facts::Returned(reason) => NoticeFacts::Returned {
+                reason: *reason,
+                note,
+                application_number: &number,
+                prefecture: current.prefecture,
+            },
+            Facts::Rejected(reason) => NoticeFacts::Rejected {
+                reason: *reason,
+                note,
+                application_number: &number,
+                prefecture: current.prefecture,
+            },
         };
         let (kind, subject, body) = notice::render(&current.form, &facts);
         let desk_body = match &f {

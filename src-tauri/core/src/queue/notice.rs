@@ -36,8 +36,18 @@ pub fn notice_preview(
             application_number: &number,
             prefecture_address: &app.form.address,
         },
-        Action::ReturnForCorrection { reason } => NoticeFacts::Returned { reason, note },
-        Action::Reject { reason } => NoticeFacts::Rejected { reason, note },
+        Action::ReturnForCorrection { reason } => NoticeFacts::Returned {
+            reason,
+            note,
+            application_number: &number,
+            prefecture: app.prefecture,
+        },
+        Action::Reject { reason } => NoticeFacts::Rejected {
+            reason,
+            note,
+            application_number: &number,
+            prefecture: app.prefecture,
+        },
         Action::StartReview | Action::Resubmit => return None,
     };
     let (_, subject, body) = notice::render(&app.form, &facts);
