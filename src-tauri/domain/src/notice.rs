@@ -75,7 +75,8 @@ pub fn address_check(link: &str) -> (String, String) {
              お申し込みの方は、{ADDRESS_CHECK_HOURS}時間以内に次のURLを開いて、メールアドレスを確認してください。\n\
              確認が済むと、申請が管轄の都道府県の窓口に届き、審査が始まります。\n\n{link}\n\n\
              お心当たりのない場合は、このメールを破棄してください。URLを開かなければ申請は窓口に届かず、\
-             {ADDRESS_CHECK_HOURS}時間後に削除されます。\n\n{FOOTER}"
+             {ADDRESS_CHECK_HOURS}時間後に削除されます。\n\n{}",
+            footer(&[MEDICAL_URL, PHARMACY_URL])
         ),
     )
 }
@@ -88,32 +89,52 @@ pub const LINK_SENT: &str = "（パスワード設定用のURL：ご本人宛の
 pub const SENDER: &str = "G-MIS事務局 <info@g-mis.net>";
 const LOGIN_URL: &str = "https://www.med-login.mhlw.go.jp/s/login/";
 const FORM_URL: &str = "https://www.g-mis.mhlw.go.jp/user-Registration-Form";
-const FOOTER: &str = "※このメールは送信専用のメールアドレスから配信されています。\nご返信いただいてもお答えできませんのでご了承ください。\n\n<厚生労働省ホームページ>\n■医療機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iryou/teikyouseido/index.html\n■薬局機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iyakuhin/kino_ujohou/index.html";
+const NO_REPLY: &str = "※このメールは送信専用のメールアドレスから配信されています。\nご返信いただいてもお答えできませんのでご了承ください。";
+const MEDICAL_URL: &str = "■医療機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iryou/teikyouseido/index.html";
+const PHARMACY_URL: &str = "■薬局機能情報提供制度 https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/kenkou_iryou/iyakuhin/kino_ujohou/index.html";
+
+/// The no-reply note and the MHLW pages of the schemes named (both, or the institution's own).
+fn footer(urls: &[&str]) -> String {
+    format!("{NO_REPLY}\n\n<厚生労働省ホームページ>\n{}", urls.join("\n"))
+}
+
+/// The scheme an institution reports under, and its MHLW page.
+fn scheme(form: &ApplicationForm) -> (&'static str, &'static str) {
+    match form.kind {
+        crate::InstitutionKind::Pharmacy => ("薬局機能情報提供制度", PHARMACY_URL),
+        _ => ("医療機能情報提供制度", MEDICAL_URL),
+    }
+}
 
 /// Where the applicant asks: the prefecture's window of the scheme the institution reports under.
 fn ask_the_window(prefecture: crate::Prefecture, form: &ApplicationForm) -> String {
-    let scheme = match form.kind {
-        crate::InstitutionKind::Pharmacy => "薬局機能情報提供制度",
-        _ => "医療機能情報提供制度",
-    };
-    format!("ご不明な点は、{}の「{scheme}」の窓口までお問い合わせください。", prefecture.name_ja())
+    format!(
+        "ご不明な点は、{}の「{}」の窓口までお問い合わせください。",
+        prefecture.name_ja(),
+        scheme(form).0
+    )
 }
 
 /// Subject and body of a notice to the applicant of `form`.
 pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, String, String) {
     let greeting = format!("{} ご担当者様\n\n", form.name.trim());
+    let (scheme, scheme_url) = scheme(form);
+    let both = footer(&[MEDICAL_URL, PHARMACY_URL]);
     match facts {
         NoticeFacts::Issuance { login_id, password_link } => (
             NoticeKind::Issuance,
             "【厚生労働省G-MIS事務局】G-MISのご利用準備完了に伴うパスワード登録のご依頼".into(),
             format!(
                 "{greeting}こちらは「医療機能・薬局機能情報提供制度」のオンライン報告を行う為に、G-MISに新規登録された貴機関のユーザに対してパスワード設定を行う為のメールです。\n\n\
-                 ※本システムのご案内の通知は、貴機関または管轄の都道府県からのG-MIS新規ユーザ登録申請に基づき発行されました（申請内容は管轄の都道府県で承認しております）。\n\n\
+                 ※本システムのご案内の通知は、以下、何れかの申請に基づき発行されました。\n\
+                 ・貴機関の方からG-MIS新規ユーザ登録申請を実施いただいた。（この場合、申請内容を管轄の都道府県で承認していただいております）\n\
+                 ・管轄の都道府県から貴機関に対するG-MIS新規ユーザ登録の申請をいただいた。\n\n\
                  「医療機能・薬局機能情報提供制度」の報告業務についてお心当たりが無い場合や、既にG-MISのユーザ名（ログインID）・パスワードをお持ちで本メールを受領されました場合、お手数ではございますが、以下のユーザ名（ログインID）でログインいただく前に管轄の都道府県の「医療機能・薬局機能情報提供制度」の窓口までご連絡ください。\n\n\
                  G-MISへようこそ！\nシステムをご利用するには {password_link} にアクセスし、パスワードを設定してください。\n\n\
                  ユーザ名（ログインID）：{login_id}\n\n2回目以降のアクセスはこちらから {LOGIN_URL}\n\nよろしくお願い申し上げます。\n\n\
-                 なお、定期報告の実施期間は都道府県により異なります。管轄の都道府県から追ってご連絡いたします。\n\n\
-                 ※このメールはお手元に保管してください（再送はできません）。\n{FOOTER}"
+                 なお、オンライン報告は開始時期が都道府県により異なります。定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします。\
+                 また、医療機能・薬局機能情報提供制度の概要については、厚生労働省の下記URLのページで説明しております。\n\n\
+                 ※このメールはお手元に保管してください（再送はできません）。\n{both}"
             ),
         ),
         NoticeFacts::ExistingAccount { login_id, application_number, prefecture_address } => (
@@ -122,8 +143,11 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
             format!(
                 "{greeting}G-MIS新規ユーザ登録申請に基づき、貴機関にG-MISユーザが発行済みであることを確認させていただきました。 [申請番号：{application_number}]\n\n\
                  報告機関名：{name}\n住所：{prefecture_address}\n貴機関でご利用中のユーザ名（ログインID）：{login_id}\n\n\
-                 上記の内容についてお心当たりが無い場合、お手数ではございますが管轄の都道府県の「医療機能情報提供制度」の窓口へご連絡ください。\n\n\
-                 貴機関につきましては、既にユーザ名（ログインID）が発行済みでG-MISをご利用いただいております。既存で発行済みのユーザに対しては医療機能情報提供制度をご利用できる権限を追加しております。定期報告では、そちらのユーザから報告を行ってください。\n\n{FOOTER}",
+                 上記の内容についてお心当たりが無い場合、お手数ではございますが管轄の都道府県の「{scheme}」の窓口へご連絡ください。\n\n\
+                 貴機関につきましては、既にユーザ名（ログインID）が発行済みでG-MISをご利用いただいております。既存で発行済みのユーザに対しては{scheme}をご利用できる権限を追加しております。オンライン報告では、そちらのユーザから報告を行ってください。\n\n\
+                 なお、オンライン報告は開始時期が都道府県により異なります。定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします。\
+                 また、{scheme}の概要については、厚生労働省の下記URLのページで説明しております。\n\n{}",
+                footer(&[scheme_url]),
                 name = form.name.trim()
             ),
         ),
@@ -134,7 +158,7 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
                 "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] を確認しましたところ、次の点について修正が必要です。\n\n\
                  理由：{}\n{}\n\
                  お手数ですが、内容をご確認のうえ、もう一度「新規ユーザ登録申請」を行ってください。\n{FORM_URL}\n\n\
-                 {}\n\n{FOOTER}",
+                 {}\n\n{both}",
                 reason.name_ja(),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
                 ask_the_window(*prefecture, form)
@@ -146,11 +170,58 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
             format!(
                 "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] について審査しました結果、次の理由によりアカウントを発行できませんでした。\n\n\
                  理由：{}\n{}\n\
-                 {}\n\n{FOOTER}",
+                 {}\n\n{both}",
                 reason.name_ja(),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
                 ask_the_window(*prefecture, form)
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InstitutionKind;
+
+    fn pharmacy() -> ApplicationForm {
+        ApplicationForm {
+            kind: InstitutionKind::Pharmacy,
+            institution_code: "1300001".into(),
+            insurance_code: Some("1341000011".into()),
+            name: "ひまわり薬局".into(),
+            kana: "ヒマワリヤッキョク".into(),
+            postal_code: "100-0001".into(),
+            address: "東京都千代田区千代田1-1".into(),
+            building: String::new(),
+            phone: "03-1234-5678".into(),
+            department: String::new(),
+            department_number: String::new(),
+            contact_name: "薬局 太郎".into(),
+            email: "info@himawari.example.jp".into(),
+        }
+    }
+
+    #[test]
+    fn the_seeds_paragraphs_and_the_pharmacys_own_scheme() {
+        let existing = NoticeFacts::ExistingAccount {
+            login_id: "ph0001",
+            application_number: "00000000000042",
+            prefecture_address: "東京都千代田区千代田1-1",
+        };
+        let (_, _, body) = render(&pharmacy(), &existing);
+        assert!(
+            body.contains("「薬局機能情報提供制度」の窓口")
+                && !body.contains("「医療機能情報提供制度」")
+        );
+        assert!(
+            body.contains("定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします")
+        );
+        assert!(body.ends_with(PHARMACY_URL), "the pharmacy's page only: {body}");
+        let issuance = NoticeFacts::Issuance { login_id: "ph0001", password_link: "https://x" };
+        let (_, _, body) = render(&pharmacy(), &issuance);
+        assert!(body.contains("申請内容を管轄の都道府県で承認していただいております"));
+        assert!(body.contains("厚生労働省の下記URLのページで説明しております"));
+        assert!(body.contains(MEDICAL_URL) && body.contains(PHARMACY_URL));
     }
 }
