@@ -151,12 +151,12 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     match (code_text, code) {
         (Some(text), None) => out.push(flag(
             Code::FlagCodeCheck,
-            format!("保険医療機関コード「{text}」の検証番号が合いません。"),
+            format!("保険医療機関コード「{text}」の検証番号が合いません。公表されているコードにも検証番号が合わないものがあります。指定通知や台帳で確かめてから承認してください。"),
             Some(ReturnReason::InsuranceCodeWrong),
         )),
         (None, _) if form.kind != InstitutionKind::MaternityHome => out.push(flag(
             Code::FlagCodeMissing,
-            "保険医療機関コードが入力されていません。",
+            "保険医療機関コードがありません。自由診療の診療所か、入力漏れかを確かめてから承認してください。",
             Some(ReturnReason::InsuranceCodeWrong),
         )),
         _ => {}

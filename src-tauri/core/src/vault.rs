@@ -163,9 +163,11 @@ async fn encrypt_plain(path: &Path, key: &StoreKey) -> Result<(), sqlx::Error> {
     sqlx::query("DETACH DATABASE encrypted").execute(&mut *conn).await?;
     drop(conn);
     plain.close().await;
+    // The WAL files may still be going away as the last plain connection closes.
     for old in companions(path) {
-        if old.exists() {
-            std::fs::remove_file(old)?;
+        match std::fs::remove_file(old) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
         }
     }
     std::fs::rename(&next, path)?;

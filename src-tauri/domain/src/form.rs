@@ -215,8 +215,16 @@ impl ApplicationForm {
         if prefecture.is_none() && !self.address.trim().is_empty() {
             errors.push(fixed("address", Code::FormAddressPref));
         }
+        // A code whose 検証番号 does not match is taken and flagged for the officer, not refused:
+        // some published codes fail their own check. A clinic without an insurance
+        // designation (自由診療) may leave it empty, flagged as well; a 助産所 has none.
         let insurance_code = match (self.kind, self.insurance_code.as_deref().map(str::trim)) {
-            (InstitutionKind::MaternityHome, None | Some("")) => None,
+            (
+                InstitutionKind::MaternityHome
+                | InstitutionKind::Clinic
+                | InstitutionKind::DentalClinic,
+                None | Some(""),
+            ) => None,
             (_, None | Some("")) => {
                 errors.push(error(
                     "insurance_code",
@@ -228,6 +236,7 @@ impl ApplicationForm {
             (_, Some(code)) => {
                 match InsuranceCode::parse(code, CodeContext { prefecture, table: None }) {
                     Ok(c) => Some(c),
+                    Err(crate::insurance_code::CodeError::CheckDigit { .. }) => None,
                     Err(e) => {
                         errors.push(error("insurance_code", e.code(), e.message_ja()));
                         None
@@ -302,13 +311,28 @@ mod tests {
     }
 
     #[test]
-    fn a_maternity_home_needs_no_insurance_code() {
+    fn who_may_leave_the_code_empty_and_a_check_digit_slip_is_taken() {
         let mut f = sample();
-        f.kind = InstitutionKind::MaternityHome;
         f.insurance_code = None;
-        assert!(f.validate().is_ok());
-        f.kind = InstitutionKind::Clinic;
-        assert_eq!(f.validate().unwrap_err()[0].field, "insurance_code");
+        for kind in
+            [InstitutionKind::MaternityHome, InstitutionKind::Clinic, InstitutionKind::DentalClinic]
+        {
+            f.kind = kind;
+            assert!(f.validate().is_ok(), "{kind:?} (自由診療 clinics too)");
+        }
+        for kind in [InstitutionKind::Hospital, InstitutionKind::Pharmacy] {
+            f.kind = kind;
+            assert_eq!(f.validate().unwrap_err()[0].field, "insurance_code", "{kind:?}");
+        }
+        let mut f = sample();
+        f.insurance_code = Some("0110112488".into()); // 0110112489 with its last digit slipped
+        assert_eq!(f.validate().unwrap().insurance_code, None, "taken, for the officer to check");
+        f.insurance_code = Some("011O112489".into());
+        assert_eq!(
+            f.validate().unwrap_err()[0].code,
+            "E-CODE-CHAR",
+            "other slips are still refused"
+        );
     }
 
     #[test]

@@ -267,6 +267,22 @@ impl Browser {
         text(&self.client, css).await
     }
 
+    /// Waits until the element at `css` says `expected`, across a page load (an element of
+    /// the page being left goes stale: it is looked for again).
+    pub async fn until_text(&self, css: &str, expected: &str) {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last == expected {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} says {last:?}, expected {expected:?}");
+    }
+
     /// Runs axe-core (from ui/node_modules, as `npm install` put it there) on the page and
     /// returns the violations whose impact is serious or critical.
     pub async fn accessibility_violations(&self) -> Vec<serde_json::Value> {

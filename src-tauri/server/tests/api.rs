@@ -14,7 +14,7 @@ async fn intake_validates_every_field_and_stores_nothing_bad() {
         let mut bad = form("01", 1);
         bad.email = "jimu@@x".into();
         bad.postal_code = "12".into();
-        bad.insurance_code = Some("0110112480".into());
+        bad.insurance_code = Some("011O112480".into()); // a letter O for a zero
         let r =
             s.client().post(format!("{}/v1/applications", s.url)).json(&bad).send().await.unwrap();
         assert_eq!(r.status(), 422, "{backend:?}");
@@ -34,6 +34,15 @@ async fn intake_validates_every_field_and_stores_nothing_bad() {
             (receipt.id, ApplicationStatus::Submitted, 1)
         );
         assert_eq!(s.changes(&token, page.next_cursor).await.changes.len(), 0);
+        // A code whose 検証番号 does not match is taken, for the officer (a desk flag).
+        let mut slipped = form("01", 2);
+        let code = slipped.insurance_code.as_mut().unwrap();
+        let last = code.pop().unwrap().to_digit(10).unwrap();
+        code.push(char::from_digit((last + 1) % 10, 10).unwrap());
+        s.submit(&slipped).await;
+        let later = s.changes(&token, page.next_cursor).await;
+        let Entity::Application(taken) = &later.changes[0].entity else { panic!("{later:?}") };
+        assert_eq!(taken.form.insurance_code, slipped.insurance_code);
     }
 }
 

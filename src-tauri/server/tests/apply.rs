@@ -188,7 +188,7 @@ async fn the_page_takes_an_application_without_javascript_and_shows_errors_by_th
     // Hostile and mistyped: each error beside its field and in the summary; markup stays text.
     let f = form("13", 7);
     let mut fields = posted(&f);
-    fields[2].1 = "1310100089".into(); // a check-digit slip
+    fields[2].1 = "131O100081".into(); // a letter O for a zero
     fields[3].1 = "<img src=x onerror=alert(1)>".into();
     fields[9].1 = "部".repeat(10_000);
     fields[12].1 = "jimu@hospital.example.jp\r\nBcc: victim@example.com".into();
