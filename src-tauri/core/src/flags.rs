@@ -141,6 +141,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let form = &app.form;
     let mut out = Vec::new();
     let code_text = form.insurance_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let code_name = form.kind.code_name_ja();
     let code = code_text.and_then(|c| {
         InsuranceCode::parse(
             c,
@@ -151,12 +152,12 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     match (code_text, code) {
         (Some(text), None) => out.push(flag(
             Code::FlagCodeCheck,
-            format!("保険医療機関コード「{text}」の検証番号が合いません。公表されているコードにも検証番号が合わないものがあります。指定通知や台帳で確かめてから承認してください。"),
+            format!("{code_name}「{text}」の検証番号が合いません。公表されているコードにも検証番号が合わないものがあります。指定通知や台帳で確かめてから承認してください。"),
             Some(ReturnReason::InsuranceCodeWrong),
         )),
         (None, _) if form.kind != InstitutionKind::MaternityHome => out.push(flag(
             Code::FlagCodeMissing,
-            "保険医療機関コードがありません。自由診療の診療所か、入力漏れかを確かめてから承認してください。",
+            format!("{code_name}がありません。自由診療の診療所か、入力漏れかを確かめてから承認してください。"),
             Some(ReturnReason::InsuranceCodeWrong),
         )),
         _ => {}
@@ -166,7 +167,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
             out.push(flag(
                 Code::FlagKindTable,
                 format!(
-                    "機関区分「{}」と保険医療機関コードの点数表（{}）が合いません。",
+                    "機関区分「{}」と{code_name}の点数表（{}）が合いません。",
                     form.kind.name_ja(),
                     code.table().name_ja()
                 ),
@@ -178,7 +179,10 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
             match listed.first() {
                 None => out.push(flag(
                     Code::FlagCodeUnknown,
-                    format!("保険医療機関コード {} は台帳にありません（開設直後か、コードの誤りの可能性）。", code.display_parts()),
+                    format!(
+                        "{code_name} {} は台帳にありません（開設直後か、コードの誤りの可能性）。",
+                        code.display_parts()
+                    ),
                     Some(ReturnReason::InsuranceCodeWrong),
                 )),
                 Some(row) => {

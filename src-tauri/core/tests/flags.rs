@@ -110,6 +110,14 @@ async fn each_flag_on_crafted_applications() {
     f.kind = InstitutionKind::DentalClinic;
     assert_eq!(codes(&application(1, f), &none), ["FLAG-KIND-TABLE"]);
 
+    // A pharmacy's code is called a 保険薬局コード in what the officer reads.
+    let mut f = aizen();
+    f.kind = InstitutionKind::Pharmacy;
+    f.insurance_code = None;
+    let all = flags(&application(1, f), &none);
+    assert_eq!(all[0].code, "FLAG-CODE-MISSING");
+    assert!(all[0].message.starts_with("保険薬局コードがありません"), "{}", all[0].message);
+
     let mut f = aizen();
     f.institution_code = "01-12489".into();
     f.phone = "571-5670".into();

@@ -48,6 +48,14 @@ impl InstitutionKind {
         }
     }
 
+    /// What its insurance code is called: a pharmacy's is a 保険薬局コード.
+    pub fn code_name_ja(self) -> &'static str {
+        match self {
+            Self::Pharmacy => "保険薬局コード",
+            _ => "保険医療機関コード",
+        }
+    }
+
     /// The 点数表 under which this kind bills, i.e. the table digit its insurance code should
     /// carry. A hospital or clinic with a dental department may also hold a 歯科 code, and a
     /// 助産所 bills no insurance at all.
