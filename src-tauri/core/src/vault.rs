@@ -118,21 +118,26 @@ fn is_plain(path: &Path) -> std::io::Result<bool> {
     Ok(file.read(&mut header)? == 16 && &header == b"SQLite format 3\0")
 }
 
+/// `path` with `suffix` appended to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// The store and its WAL files.
 fn companions(path: &Path) -> [PathBuf; 3] {
-    let with = |suffix: &str| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        PathBuf::from(p)
-    };
-    [path.to_owned(), with("-wal"), with("-shm")]
+    [path.to_owned(), beside(path, "-wal"), beside(path, "-shm")]
+}
+
+/// Where a plain store's encrypted copy is made before it takes the store's place.
+fn encrypting(path: &Path) -> PathBuf {
+    beside(path, ".encrypting")
 }
 
 /// Moves the store and its WAL files to `<name>.unreadable-<time>`, never deleting them.
 fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
-    let stamp = Utc::now().format("%Y%m%d%H%M%S");
-    let mut kept = path.as_os_str().to_owned();
-    kept.push(format!(".unreadable-{stamp}"));
-    let kept = PathBuf::from(kept);
+    let kept = beside(path, &format!(".unreadable-{}", Utc::now().format("%Y%m%d%H%M%S")));
     for (from, to) in companions(path).iter().zip(companions(&kept)) {
         if from.exists() {
             std::fs::rename(from, to)?;
@@ -145,9 +150,7 @@ fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
 /// place. A crash midway leaves the plain store (redone at the next start) or the finished
 /// copy (taken at the next start): never neither.
 async fn encrypt_plain(path: &Path, key: &StoreKey) -> Result<(), sqlx::Error> {
-    let mut next = path.as_os_str().to_owned();
-    next.push(".encrypting");
-    let next = PathBuf::from(next);
+    let next = encrypting(path);
     for stale in companions(&next) {
         let _ = std::fs::remove_file(stale);
     }
@@ -180,9 +183,7 @@ impl Store {
     pub async fn open_encrypted(path: &Path) -> Result<(Store, Opened), StoreError> {
         let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
         let key_err = |e: KeychainError| StoreError::Key(e.to_string());
-        let mut next = path.as_os_str().to_owned();
-        next.push(".encrypting");
-        let finished = PathBuf::from(next);
+        let finished = encrypting(path);
         if !path.exists() && finished.exists() {
             // Stopped after the plain store went and before its copy took its place.
             std::fs::rename(&finished, path).map_err(|e| open_err(sqlx::Error::Io(e)))?;

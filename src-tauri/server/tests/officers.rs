@@ -17,14 +17,7 @@ fn officer(db: &str, args: &[&str]) -> String {
 }
 
 async fn status(s: &TestServer, token: &str) -> u16 {
-    let r = s
-        .client()
-        .get(format!("{}/v1/changes?since=0", s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    r.status().as_u16()
+    s.get_as(token, "/v1/changes?since=0").await.status().as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread")]

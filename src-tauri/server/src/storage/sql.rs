@@ -102,10 +102,7 @@ impl ApplicationRow {
     fn into_application(self) -> Result<Application> {
         Ok(Application {
             id: self.id,
-            prefecture: self
-                .prefecture
-                .parse()
-                .map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            prefecture: stored_prefecture(&self.prefecture)?,
             status: from_name(&self.status)?,
             version: self.version,
             form: from_json(&self.form)?,
@@ -140,10 +137,7 @@ impl NoticeRow {
         Ok(Notice {
             id: self.id,
             application_id: self.application_id,
-            prefecture: self
-                .prefecture
-                .parse()
-                .map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            prefecture: stored_prefecture(&self.prefecture)?,
             kind: from_name(&self.kind)?,
             to: self.to_address,
             subject: self.subject,
@@ -169,10 +163,7 @@ impl AccountRow {
     fn into_account(self) -> Result<Account> {
         Ok(Account {
             id: self.id,
-            prefecture: self
-                .prefecture
-                .parse()
-                .map_err(|_| StorageError::Corrupt(self.prefecture.clone()))?,
+            prefecture: stored_prefecture(&self.prefecture)?,
             institution_code: self.institution_code,
             insurance_code: self.insurance_code,
             institution_name: self.institution_name,
@@ -180,6 +171,11 @@ impl AccountRow {
             created_at: self.created_at,
         })
     }
+}
+
+/// A prefecture code as stored; anything else is a damaged row.
+fn stored_prefecture(code: &str) -> Result<Prefecture> {
+    code.parse().map_err(|_| StorageError::Corrupt(code.to_owned()))
 }
 
 /// The form's insurance code as ten plain digits (accounts are matched on it).
@@ -199,10 +195,7 @@ fn outgoing(row: NoticeRow) -> Result<Outgoing> {
     Ok(Outgoing {
         id: row.id,
         application_id: row.application_id,
-        prefecture: row
-            .prefecture
-            .parse()
-            .map_err(|_| StorageError::Corrupt(row.prefecture.clone()))?,
+        prefecture: stored_prefecture(&row.prefecture)?,
         kind: from_name(&row.kind)?,
         to: row.to_address,
         subject: row.subject,
@@ -411,8 +404,7 @@ macro_rules! sql_storage {
                         .await?;
                     tx.commit().await?;
                 }
-                let prefecture = pref.parse().map_err(|_| StorageError::Corrupt(pref))?;
-                Ok(Some(Officer { id, prefecture, name }))
+                Ok(Some(Officer { id, prefecture: stored_prefecture(&pref)?, name }))
             }
 
             async fn import_accounts(

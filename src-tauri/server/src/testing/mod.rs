@@ -234,15 +234,14 @@ impl TestServer {
         self.decide_as(token, id, version, serde_json::json!({ "action": action }), &key).await
     }
 
+    /// `GET path` as the officer whose token this is.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client().get(format!("{}{path}", self.url)).bearer_auth(token).send().await.unwrap()
+    }
+
     /// The prefecture's changes feed after `since`, as a desk reads it.
     pub async fn changes(&self, token: &str, since: i64) -> madoguchi_domain::api::ChangesPage {
-        let r = self
-            .client()
-            .get(format!("{}/v1/changes?since={since}", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let r = self.get_as(token, &format!("/v1/changes?since={since}")).await;
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
@@ -264,13 +263,7 @@ impl TestServer {
 
     /// The prefecture's notices as `/v1/notices` serves them.
     pub async fn notices(&self, token: &str) -> Vec<madoguchi_domain::api::Notice> {
-        let r = self
-            .client()
-            .get(format!("{}/v1/notices?since=0", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let r = self.get_as(token, "/v1/notices?since=0").await;
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
