@@ -34,7 +34,7 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     assert_eq!(call.ending.as_deref(), Some("spam_done"));
     let window = ReportingWindow::new("2027-01-04".parse().unwrap(), "2027-03-31".parse().unwrap());
     a.store
-        .save_prefecture_settings(window, Overrides::default(), None, "desk-a", now)
+        .save_prefecture_settings(window, Overrides::default(), None, None, "desk-a", now)
         .await
         .unwrap();
 

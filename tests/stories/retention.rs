@@ -25,7 +25,7 @@ async fn personal_data_goes_after_the_prefectures_period_and_is_counted() {
     a.finish_call(&call.id, "折り返しは担当の携帯へ", None).await.unwrap();
     // Desk B sets the prefecture's period to 30 days; desk A receives it.
     b.sync_now().await.unwrap();
-    b.save_prefecture_settings(None, Overrides::default(), Some(30)).await.unwrap();
+    b.save_prefecture_settings(None, Overrides::default(), Some(30), None).await.unwrap();
     b.sync_now().await.unwrap();
     a.sync_now().await.unwrap();
     assert_eq!(a.retention().await.unwrap().days, 30);
@@ -56,6 +56,6 @@ async fn personal_data_goes_after_the_prefectures_period_and_is_counted() {
     assert!(view.last_run_at.is_some());
     // Out of bounds: refused on the desk (and by the server).
     let refused =
-        b.save_prefecture_settings(None, Overrides::default(), Some(0)).await.unwrap_err();
+        b.save_prefecture_settings(None, Overrides::default(), Some(0), None).await.unwrap_err();
     assert_eq!(madoguchi_domain::Coded::code(&refused), "E-RETENTION-DAYS");
 }

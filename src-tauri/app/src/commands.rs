@@ -21,7 +21,7 @@ use madoguchi_core::sync::{DiagnosisStep, SyncOverview, SyncReport};
 use madoguchi_core::triage::{FaqHit, ReportingView};
 use madoguchi_core::vocabulary::PrefectureView;
 use madoguchi_core::{Desk, UiError};
-use madoguchi_domain::api::{CallRecord, PrefectureSettings};
+use madoguchi_domain::api::{CallRecord, PrefectureSettings, WindowContact};
 use madoguchi_domain::triage::{Outcome, Overrides, ReportingWindow, Tree};
 use madoguchi_domain::{Action, ApplicationForm};
 use tauri::ipc::Channel;
@@ -277,15 +277,17 @@ pub async fn prefecture_settings(
     Ok(desk.prefecture_settings().await?)
 }
 
-/// 定期報告期間, 都道府県版の案内 and 保存期間, for every desk of the prefecture (synced).
+/// 定期報告期間, 都道府県版の案内, 保存期間 and 窓口の連絡先, for every desk of the
+/// prefecture (synced).
 #[tauri::command]
 pub async fn save_prefecture_settings(
     desk: State<'_, Desk>,
     window: Option<ReportingWindow>,
     overrides: Overrides,
     retention_days: Option<u32>,
+    contact: Option<WindowContact>,
 ) -> Result<PrefectureSettings, UiError> {
-    Ok(desk.save_prefecture_settings(window, overrides, retention_days).await?)
+    Ok(desk.save_prefecture_settings(window, overrides, retention_days, contact).await?)
 }
 
 /// 保存期間: the period in force and what this desk has purged.

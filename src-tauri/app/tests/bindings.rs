@@ -31,7 +31,7 @@ use madoguchi_core::vocabulary::{PrefectureView, Vocabulary};
 use madoguchi_core::UiError;
 use madoguchi_domain::api::{
     Application, AuditEntry, CallInstitution, CallRecord, CallState, CallStep, Disclosure,
-    FieldError, PrefectureSettings, Receipt, SubmittedBy,
+    FieldError, PrefectureSettings, Receipt, SubmittedBy, WindowContact,
 };
 use madoguchi_domain::delivery::MailFact;
 use madoguchi_domain::triage::{
@@ -78,7 +78,7 @@ fn generate() -> (String, Vec<String>) {
         FieldError, Receipt, ProxyOutcome, AuditEntry, OutboxEntry, History,
         NoticeView, DeliveryStep, DeliveryState, NoticeKind, MailFacts,
         Tree, Node, NodeKind, Choice, Link, MailFact, Outcome, Overrides, ReportingWindow, ReportingAnswer,
-        ReportingView, FaqHit, PrefectureSettings,
+        ReportingView, FaqHit, PrefectureSettings, WindowContact,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,
         Disclosed, CallsOverview, CallStats, RetentionView,
     ];

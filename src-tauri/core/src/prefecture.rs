@@ -3,7 +3,7 @@
 //! 定期報告 answer for today.
 
 use chrono::{DateTime, Utc};
-use madoguchi_domain::api::PrefectureSettings;
+use madoguchi_domain::api::{PrefectureSettings, WindowContact};
 use madoguchi_domain::call::stamp;
 use madoguchi_domain::triage::{
     Overrides, ReportingAnswer, ReportingWindow, ReportingWindowError, Tree, TreeError, JST,
@@ -27,6 +27,8 @@ pub enum PrefectureError {
     Wording(#[from] TreeError),
     #[error("retention of {0} days")]
     Retention(u32),
+    #[error("the window's contact lacks a name, or a usable phone number or address")]
+    Contact,
 }
 
 impl Coded for PrefectureError {
@@ -37,6 +39,7 @@ impl Coded for PrefectureError {
             Self::Window(e) => e.code(),
             Self::Wording(e) => e.code(),
             Self::Retention(_) => Code::RetentionDays,
+            Self::Contact => Code::PrefContact,
         }
     }
     fn message_ja(&self) -> String {
@@ -44,7 +47,7 @@ impl Coded for PrefectureError {
             Self::Store(e) => e.message_ja(),
             Self::Window(e) => e.message_ja(),
             Self::Wording(e) => e.message_ja(),
-            Self::NoPrefecture | Self::Retention(_) => self.code().message_ja().into(),
+            Self::NoPrefecture | Self::Retention(_) | Self::Contact => self.code().message_ja().into(),
         }
     }
 }
@@ -60,12 +63,14 @@ impl Store {
         Ok(Some(serde_json::from_str(&payload)?))
     }
 
-    /// Sets the 定期報告 window and the 都道府県版 wording for the prefecture (synced).
+    /// Sets the prefecture's settings for every desk (synced). A contact left all blank is none.
+    #[allow(clippy::too_many_arguments)]
     pub async fn save_prefecture_settings(
         &self,
         window: Option<ReportingWindow>,
         overrides: Overrides,
         retention_days: Option<u32>,
+        contact: Option<WindowContact>,
         desk: &str,
         now: DateTime<Utc>,
     ) -> Result<PrefectureSettings, PrefectureError> {
@@ -81,10 +86,16 @@ impl Store {
             updated_at: stamp(now),
             updated_by: desk.to_owned(),
             retention_days,
+            contact: contact.filter(|c| {
+                [&c.name, &c.phone, &c.hours, &c.email].iter().any(|f| !f.trim().is_empty())
+            }),
             version,
         };
         if !settings.retention_ok() {
             return Err(PrefectureError::Retention(retention_days.unwrap_or_default()));
+        }
+        if !settings.contact_ok() {
+            return Err(PrefectureError::Contact);
         }
         let (id, at) = (prefecture.code(), &settings.updated_at);
         self.write_record(RecordKind::PrefectureSettings, &id, &settings, at, None).await?;
@@ -97,17 +108,19 @@ impl Desk {
         self.store().prefecture_settings().await
     }
 
-    /// Sets the 定期報告 window, 都道府県版 wording and 保存期間 for every desk of the prefecture.
+    /// Sets the 定期報告 window, 都道府県版 wording, 保存期間 and 窓口の連絡先 for every desk
+    /// of the prefecture.
     pub async fn save_prefecture_settings(
         &self,
         window: Option<ReportingWindow>,
         overrides: Overrides,
         retention_days: Option<u32>,
+        contact: Option<WindowContact>,
     ) -> Result<PrefectureSettings, PrefectureError> {
         Tree::national().check_overrides(&overrides)?;
         let desk = self.desk_name().await?;
         self.store()
-            .save_prefecture_settings(window, overrides, retention_days, &desk, Utc::now())
+            .save_prefecture_settings(window, overrides, retention_days, contact, &desk, Utc::now())
             .await
     }
 

@@ -29,7 +29,7 @@ pub struct Purged {
 
 /// Statuses after which an application waits for nothing more from the desk.
 const SETTLED: &str =
-    "('approved_new_account', 'approved_existing_account', 'rejected', 'returned_for_correction')";
+    "('approved_new_account', 'approved_existing_account', 'rejected', 'returned_for_correction', 'resubmitted')";
 
 impl Store {
     /// Purges personal data settled more than `days` before `now`; counted in 設定.

@@ -26,6 +26,8 @@ fn application(id: i64, form: ApplicationForm) -> Application {
         reject_reason: None,
         note: None,
         address_verified: true,
+        resubmission_of: None,
+        resubmitted_as: None,
     }
 }
 

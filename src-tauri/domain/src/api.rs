@@ -41,6 +41,12 @@ pub struct Application {
     /// applications an officer entered (代理申請) and for those from before the check.
     #[serde(default)]
     pub address_verified: bool,
+    /// 再申請: the returned application this one corrects.
+    #[serde(default)]
+    pub resubmission_of: Option<i64>,
+    /// The corrected application that replaced this returned one.
+    #[serde(default)]
+    pub resubmitted_as: Option<i64>,
 }
 
 /// An officer's decision (or review start) on one application.
@@ -214,9 +220,42 @@ pub struct PrefectureSettings {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub retention_days: Option<u32>,
+    /// 窓口の連絡先, named in the prefecture's mails and at the tree's call-back endings.
+    #[serde(default)]
+    pub contact: Option<WindowContact>,
     /// As [`CallRecord::version`].
     #[serde(default)]
     pub version: i64,
+}
+
+/// 窓口の連絡先: how an institution reaches the prefecture's window of the schemes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowContact {
+    /// 窓口名, e.g. 東京都保健医療局 医療政策部 医療政策課.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 20))]
+    pub phone: String,
+    /// 受付時間, as the window words it (平日 9時〜17時).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub hours: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: String,
+}
+
+impl WindowContact {
+    /// A name, and a phone number or a mail address an institution can use; nothing overlong.
+    pub fn is_usable(&self) -> bool {
+        let within = |s: &str, n: usize| s.chars().count() <= n && !s.chars().any(char::is_control);
+        let (phone, email) = (self.phone.trim(), self.email.trim());
+        !self.name.trim().is_empty()
+            && within(&self.name, 100)
+            && within(&self.hours, 100)
+            && (!phone.is_empty() || !email.is_empty())
+            && (phone.is_empty() || crate::form::phone_shape_ok(phone))
+            && (email.is_empty() || crate::form::email_shape_ok(email))
+    }
 }
 
 /// Days desks keep a decided application's personal data unless the prefecture sets otherwise.
@@ -231,6 +270,11 @@ impl PrefectureSettings {
     }
 
     /// Whether the retention period set is one the desks can keep.
+    /// Whether the window's contact, if set, is one institutions can use.
+    pub fn contact_ok(&self) -> bool {
+        self.contact.as_ref().is_none_or(WindowContact::is_usable)
+    }
+
     pub fn retention_ok(&self) -> bool {
         self.retention_days.is_none_or(|d| (1..=MAX_RETENTION_DAYS).contains(&d))
     }
@@ -292,6 +336,9 @@ pub struct Receipt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
+    /// Which application of a chain of 再申請 the entry is about.
+    #[serde(default)]
+    pub application_id: i64,
     pub at: String,
     /// The officer's name; none for intake.
     pub officer: Option<String>,

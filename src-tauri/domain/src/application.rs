@@ -30,6 +30,8 @@ pub enum ApplicationStatus {
     ReturnedForCorrection,
     /// 却下
     Rejected,
+    /// 再申請済み: returned, and the corrected application has come in its place.
+    Resubmitted,
 }
 
 /// 差戻し理由: why an application goes back to the institution for correction.
@@ -98,13 +100,14 @@ impl Coded for TransitionError {
 }
 
 impl ApplicationStatus {
-    pub const ALL: [ApplicationStatus; 6] = [
+    pub const ALL: [ApplicationStatus; 7] = [
         Self::Submitted,
         Self::InReview,
         Self::ApprovedNewAccount,
         Self::ApprovedExistingAccount,
         Self::ReturnedForCorrection,
         Self::Rejected,
+        Self::Resubmitted,
     ];
 
     /// The stable key used in storage and JSON (the serde name).
@@ -116,6 +119,7 @@ impl ApplicationStatus {
             Self::ApprovedExistingAccount => "approved_existing_account",
             Self::ReturnedForCorrection => "returned_for_correction",
             Self::Rejected => "rejected",
+            Self::Resubmitted => "resubmitted",
         }
     }
 
@@ -131,12 +135,16 @@ impl ApplicationStatus {
             Self::ApprovedExistingAccount => "承認（既存アカウント）",
             Self::ReturnedForCorrection => "差戻し",
             Self::Rejected => "却下",
+            Self::Resubmitted => "再申請済み",
         }
     }
 
-    /// No action leaves a final state: its mail has gone out.
+    /// No action leaves a final state: its mail has gone out, or its successor came in.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::ApprovedNewAccount | Self::ApprovedExistingAccount | Self::Rejected)
+        matches!(
+            self,
+            Self::ApprovedNewAccount | Self::ApprovedExistingAccount | Self::Rejected | Self::Resubmitted
+        )
     }
 
     /// The state `action` leads to, or why it may not be taken from here.
@@ -148,7 +156,7 @@ impl ApplicationStatus {
             (InReview, Action::ApproveExistingAccount) => ApprovedExistingAccount,
             (InReview, Action::ReturnForCorrection { .. }) => ReturnedForCorrection,
             (InReview, Action::Reject { .. }) => Rejected,
-            (ReturnedForCorrection, Action::Resubmit) => Submitted,
+            (ReturnedForCorrection, Action::Resubmit) => Resubmitted,
             (from, action) => return Err(TransitionError { from, action }),
         };
         Ok(next)
@@ -236,7 +244,7 @@ mod tests {
         let back =
             s.apply(Action::ReturnForCorrection { reason: ReturnReason::EmailWrong }).unwrap();
         assert_eq!(back, ReturnedForCorrection);
-        assert_eq!(back.apply(Action::Resubmit), Ok(Submitted));
+        assert_eq!(back.apply(Action::Resubmit), Ok(Resubmitted));
         assert_eq!(s.apply(Action::Reject { reason: RejectReason::Duplicate }), Ok(Rejected));
     }
 

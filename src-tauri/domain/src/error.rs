@@ -77,6 +77,8 @@ codes! {
     AppNotFound = "E-APP-NOT-FOUND", "この申請は見つかりません。同期してからもう一度お試しください。";
     AppAccountExists = "E-APP-ACCOUNT-EXISTS", "この機関には既存のG-MISアカウントがあります。「承認（既存アカウント）」を選んでください。";
     AppPending = "E-APP-PENDING", "同じ機関・同じメールアドレスの申請をすでに受け付けています。確認メールのURLを開いたうえで、審査をお待ちください。";
+    AppResubmitLink = "E-APP-RESUBMIT-LINK", "この再申請用のURLは使えません。期限（30日）が過ぎたか、すでに再申請が届いています。";
+    FormResubmitPrefecture = "E-FORM-RESUBMIT-PREFECTURE", "再申請では、ほかの都道府県の住所には変えられません。移転した場合は、新規ユーザ登録申請の画面から申請してください。";
     AppNoAccount = "E-APP-NO-ACCOUNT", "この機関の既存アカウントが見つかりません。「承認（新規アカウント発行）」を選んでください。";
     // トラブル対応・定期報告・対応記録
     TriageParse = "E-TRIAGE-PARSE", "トラブル対応の手順ファイルを読み取れません。サポートへご連絡ください。";
@@ -132,6 +134,7 @@ codes! {
     ApiIdempotency = "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。";
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
+    PrefContact = "E-PREF-CONTACT", "窓口の連絡先は、窓口名と、電話番号（0から始まる10桁または11桁）またはメールアドレスを入力してください。";
     RetentionDays = "E-RETENTION-DAYS", "保存期間は1日から3650日の間で指定してください。";
     RecordStale = "E-RECORD-STALE", "ほかの窓口が先にこの記録を更新しました。";
     ApiNotFound = "E-API-NOT-FOUND", "そのAPIはありません。";

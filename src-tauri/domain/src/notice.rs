@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::WindowContact;
 use crate::application::{RejectReason, ReturnReason};
 use crate::form::ApplicationForm;
+use crate::Prefecture;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -47,20 +49,30 @@ pub enum NoticeFacts<'a> {
         application_number: &'a str,
         prefecture_address: &'a str,
     },
-    /// 差戻し and 却下 come from the prefecture: they name it and the 申請番号.
+    /// 差戻し and 却下 come from the prefecture: they name it and the 申請番号. A returned
+    /// application comes back through its one-time link to the page, filled as it was sent.
     Returned {
         reason: ReturnReason,
         note: Option<&'a str>,
         application_number: &'a str,
-        prefecture: crate::Prefecture,
+        resubmit_link: &'a str,
     },
     Rejected {
         reason: RejectReason,
         note: Option<&'a str>,
         application_number: &'a str,
-        prefecture: crate::Prefecture,
     },
 }
+
+/// The prefecture window an applicant is sent to, with its contact if the prefecture set one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window<'a> {
+    pub prefecture: Prefecture,
+    pub contact: Option<&'a WindowContact>,
+}
+
+/// How long a 差戻し mail's resubmission link stays good.
+pub const RESUBMIT_DAYS: i64 = 30;
 
 /// How long a 疎通確認 link stays good.
 pub const ADDRESS_CHECK_HOURS: i64 = 24;
@@ -84,6 +96,8 @@ pub fn address_check(link: &str) -> (String, String) {
 /// What copies of an issuance notice say in place of its password-setting link: the link is
 /// only ever in the mail itself.
 pub const LINK_SENT: &str = "（パスワード設定用のURL：ご本人宛のメールでのみお送りしています）";
+/// The same for a 差戻し mail's resubmission link: it opens the application as sent.
+pub const RESUBMIT_LINK_SENT: &str = "（再申請用のURL：ご本人宛のメールでのみお送りしています）";
 
 /// The sender every notice names.
 pub const SENDER: &str = "G-MIS事務局 <info@g-mis.net>";
@@ -106,17 +120,40 @@ fn scheme(form: &ApplicationForm) -> (&'static str, &'static str) {
     }
 }
 
+/// The window's contact as a mail lists it; nothing when the prefecture set none.
+fn contact_lines(window: &Window<'_>) -> String {
+    let Some(c) = window.contact else { return String::new() };
+    let mut lines = format!("\n\n【{}の窓口】\n{}", window.prefecture.name_ja(), c.name.trim());
+    if !c.phone.trim().is_empty() {
+        lines.push_str(&format!("\n電話：{}", c.phone.trim()));
+    }
+    if !c.hours.trim().is_empty() {
+        lines.push_str(&format!("\n受付時間：{}", c.hours.trim()));
+    }
+    if !c.email.trim().is_empty() {
+        lines.push_str(&format!("\nメール：{}", c.email.trim()));
+    }
+    lines
+}
+
 /// Where the applicant asks: the prefecture's window of the scheme the institution reports under.
-fn ask_the_window(prefecture: crate::Prefecture, form: &ApplicationForm) -> String {
+fn ask_the_window(window: &Window<'_>, form: &ApplicationForm) -> String {
     format!(
-        "ご不明な点は、{}の「{}」の窓口までお問い合わせください。",
-        prefecture.name_ja(),
-        scheme(form).0
+        "ご不明な点は、{}の「{}」の窓口までお問い合わせください。{}",
+        window.prefecture.name_ja(),
+        scheme(form).0,
+        contact_lines(window)
     )
 }
 
-/// Subject and body of a notice to the applicant of `form`.
-pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, String, String) {
+/// Subject and body of a notice to the applicant of `form`, whose prefecture's window is
+/// `window`.
+pub fn render(
+    form: &ApplicationForm,
+    window: &Window<'_>,
+    facts: &NoticeFacts<'_>,
+) -> (NoticeKind, String, String) {
+    let contact = contact_lines(window);
     let greeting = format!("{} ご担当者様\n\n", form.name.trim());
     let (scheme, scheme_url) = scheme(form);
     let both = footer(&[MEDICAL_URL, PHARMACY_URL]);
@@ -129,7 +166,7 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
                  ※本システムのご案内の通知は、以下、何れかの申請に基づき発行されました。\n\
                  ・貴機関の方からG-MIS新規ユーザ登録申請を実施いただいた。（この場合、申請内容を管轄の都道府県で承認していただいております）\n\
                  ・管轄の都道府県から貴機関に対するG-MIS新規ユーザ登録の申請をいただいた。\n\n\
-                 「医療機能・薬局機能情報提供制度」の報告業務についてお心当たりが無い場合や、既にG-MISのユーザ名（ログインID）・パスワードをお持ちで本メールを受領されました場合、お手数ではございますが、以下のユーザ名（ログインID）でログインいただく前に管轄の都道府県の「医療機能・薬局機能情報提供制度」の窓口までご連絡ください。\n\n\
+                 「医療機能・薬局機能情報提供制度」の報告業務についてお心当たりが無い場合や、既にG-MISのユーザ名（ログインID）・パスワードをお持ちで本メールを受領されました場合、お手数ではございますが、以下のユーザ名（ログインID）でログインいただく前に管轄の都道府県の「医療機能・薬局機能情報提供制度」の窓口までご連絡ください。{contact}\n\n\
                  G-MISへようこそ！\nシステムをご利用するには {password_link} にアクセスし、パスワードを設定してください。\n\n\
                  ユーザ名（ログインID）：{login_id}\n\n2回目以降のアクセスはこちらから {LOGIN_URL}\n\nよろしくお願い申し上げます。\n\n\
                  なお、オンライン報告は開始時期が都道府県により異なります。定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします。\
@@ -143,7 +180,7 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
             format!(
                 "{greeting}G-MIS新規ユーザ登録申請に基づき、貴機関にG-MISユーザが発行済みであることを確認させていただきました。 [申請番号：{application_number}]\n\n\
                  報告機関名：{name}\n住所：{prefecture_address}\n貴機関でご利用中のユーザ名（ログインID）：{login_id}\n\n\
-                 上記の内容についてお心当たりが無い場合、お手数ではございますが管轄の都道府県の「{scheme}」の窓口へご連絡ください。\n\n\
+                 上記の内容についてお心当たりが無い場合、お手数ではございますが管轄の都道府県の「{scheme}」の窓口へご連絡ください。{contact}\n\n\
                  貴機関につきましては、既にユーザ名（ログインID）が発行済みでG-MISをご利用いただいております。既存で発行済みのユーザに対しては{scheme}をご利用できる権限を追加しております。オンライン報告では、そちらのユーザから報告を行ってください。\n\n\
                  なお、オンライン報告は開始時期が都道府県により異なります。定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします。\
                  また、{scheme}の概要については、厚生労働省の下記URLのページで説明しております。\n\n{}",
@@ -151,29 +188,33 @@ pub fn render(form: &ApplicationForm, facts: &NoticeFacts<'_>) -> (NoticeKind, S
                 name = form.name.trim()
             ),
         ),
-        NoticeFacts::Returned { reason, note, application_number, prefecture } => (
+        NoticeFacts::Returned { reason, note, application_number, resubmit_link } => (
             NoticeKind::Returned,
-            format!("【{}】G-MIS新規ユーザ登録申請の内容確認のお願い（差戻し）", prefecture.name_ja()),
+            format!(
+                "【{}】G-MIS新規ユーザ登録申請の内容確認のお願い（差戻し）",
+                window.prefecture.name_ja()
+            ),
             format!(
                 "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] を確認しましたところ、次の点について修正が必要です。\n\n\
                  理由：{}\n{}\n\
-                 お手数ですが、内容をご確認のうえ、もう一度「新規ユーザ登録申請」を行ってください。\n{FORM_URL}\n\n\
+                 お手数ですが、次のURLを開き、申請内容を修正して再申請してください。前回お送りいただいた内容が入力された画面が開きます。                 このURLは{RESUBMIT_DAYS}日以内に一度だけ使えます。\n{resubmit_link}\n\n\
+                 期限を過ぎた場合は、新規ユーザ登録申請の画面からもう一度申請してください。\n{FORM_URL}\n\n\
                  {}\n\n{both}",
                 reason.name_ja(),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
-                ask_the_window(*prefecture, form)
+                ask_the_window(window, form)
             ),
         ),
-        NoticeFacts::Rejected { reason, note, application_number, prefecture } => (
+        NoticeFacts::Rejected { reason, note, application_number } => (
             NoticeKind::Rejected,
-            format!("【{}】G-MIS新規ユーザ登録申請の結果について", prefecture.name_ja()),
+            format!("【{}】G-MIS新規ユーザ登録申請の結果について", window.prefecture.name_ja()),
             format!(
                 "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] について審査しました結果、次の理由によりアカウントを発行できませんでした。\n\n\
                  理由：{}\n{}\n\
                  {}\n\n{both}",
                 reason.name_ja(),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
-                ask_the_window(*prefecture, form)
+                ask_the_window(window, form)
             ),
         ),
     }
@@ -209,7 +250,8 @@ mod tests {
             application_number: "00000000000042",
             prefecture_address: "東京都千代田区千代田1-1",
         };
-        let (_, _, body) = render(&pharmacy(), &existing);
+        let window = Window { prefecture: Prefecture::from_number(13).unwrap(), contact: None };
+        let (_, _, body) = render(&pharmacy(), &window, &existing);
         assert!(
             body.contains("「薬局機能情報提供制度」の窓口")
                 && !body.contains("「医療機能情報提供制度」")
@@ -219,9 +261,37 @@ mod tests {
         );
         assert!(body.ends_with(PHARMACY_URL), "the pharmacy's page only: {body}");
         let issuance = NoticeFacts::Issuance { login_id: "ph0001", password_link: "https://x" };
-        let (_, _, body) = render(&pharmacy(), &issuance);
+        let (_, _, body) = render(&pharmacy(), &window, &issuance);
         assert!(body.contains("申請内容を管轄の都道府県で承認していただいております"));
         assert!(body.contains("厚生労働省の下記URLのページで説明しております"));
         assert!(body.contains(MEDICAL_URL) && body.contains(PHARMACY_URL));
+    }
+
+    #[test]
+    fn a_return_names_the_prefecture_its_number_its_link_and_the_windows_contact() {
+        let contact = WindowContact {
+            name: "東京都保健医療局 医療政策課".into(),
+            phone: "03-5320-4448".into(),
+            hours: "平日 9時〜17時".into(),
+            email: String::new(),
+        };
+        let window =
+            Window { prefecture: Prefecture::from_number(13).unwrap(), contact: Some(&contact) };
+        let returned = NoticeFacts::Returned {
+            reason: ReturnReason::InsuranceCodeWrong,
+            note: None,
+            application_number: "00000000000042",
+            resubmit_link: "https://apply.example/apply?r=abc",
+        };
+        let (kind, subject, body) = render(&pharmacy(), &window, &returned);
+        assert_eq!(kind, NoticeKind::Returned);
+        assert!(subject.starts_with("【東京都】"), "{subject}");
+        assert!(body.contains("[申請番号：00000000000042]"));
+        assert!(body.contains("https://apply.example/apply?r=abc\n"));
+        assert!(body.contains("【東京都の窓口】\n東京都保健医療局 医療政策課\n電話：03-5320-4448\n受付時間：平日 9時〜17時"));
+        assert!(!body.contains("メール：") && body.contains("「薬局機能情報提供制度」の窓口"));
+        let unset = Window { contact: None, ..window };
+        let (_, _, body) = render(&pharmacy(), &unset, &returned);
+        assert!(!body.contains("【東京都の窓口】") && body.contains("東京都の「薬局機能情報提供制度」の窓口"));
     }
 }

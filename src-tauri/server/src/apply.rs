@@ -7,34 +7,71 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use madoguchi_domain::api::Receipt;
+use madoguchi_domain::api::{Application, FieldError, Receipt};
 use madoguchi_domain::notice::{address_check, ADDRESS_CHECK_HOURS};
 use madoguchi_domain::{ApplicationForm, Code};
-use rand::Rng;
 use serde::Deserialize;
 
 use crate::apply_page::{page, paragraphs};
-use crate::http::{now, stamp, token_hash, validated, AppState, Failure};
+use crate::http::{now, random_token, stamp, token_hash, validated, AppState, Failure};
 use crate::storage::{AddressCheck, Confirmation};
 
+/// What taking an application came to.
+pub(crate) struct Taken {
+    pub receipt: Receipt,
+    /// It entered the queue at once (a resubmission to the address already reached); else a
+    /// 疎通確認 mail went out and it waits for its link.
+    pub entered: bool,
+}
+
+/// A 差戻し mail's link being used: its token and the returned application it opened.
+pub(crate) struct Resubmitting<'a> {
+    pub token: &'a str,
+    pub returned: &'a Application,
+}
+
 /// Validates and holds `form`, queuing its 疎通確認 mail; 409 when the same institution and
-/// address are already pending.
-pub(crate) async fn take(state: &AppState, form: &ApplicationForm) -> Result<Receipt, Failure> {
+/// address are already pending. A resubmission to the address its 差戻し mail reached needs
+/// no check: it enters the queue at once.
+pub(crate) async fn take(
+    state: &AppState,
+    form: &ApplicationForm,
+    resubmitting: Option<Resubmitting<'_>>,
+) -> Result<Taken, Failure> {
     let valid = validated(form)?;
     state.prefecture_rate.check(valid.prefecture)?;
-    let token: String = rand::thread_rng()
-        .sample_iter(&rand::distributions::Alphanumeric)
-        .take(43)
-        .map(char::from)
-        .collect();
+    if let Some(r) = &resubmitting {
+        if valid.prefecture != r.returned.prefecture {
+            let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
+            let code = Code::FormResubmitPrefecture;
+            f.1.fields.push(FieldError {
+                field: "address".into(),
+                code: code.to_string(),
+                message: code.message_ja().into(),
+            });
+            return Err(f);
+        }
+        if same_address(&r.returned.form.email, &form.email) {
+            return match state.storage.resubmit(&token_hash(r.token), form, &valid, &now()).await? {
+                Some(receipt) => Ok(Taken { receipt, entered: true }),
+                None => Err(Failure::new(StatusCode::GONE, Code::AppResubmitLink)),
+            };
+        }
+    }
+    let token = random_token();
     let (subject, body) = address_check(&format!("{}/apply/confirm?t={token}", state.public_url));
     let expires = Utc::now() + chrono::Duration::hours(ADDRESS_CHECK_HOURS);
     let check =
         AddressCheck { token_hash: token_hash(&token), expires_at: stamp(expires), subject, body };
-    match state.storage.submit_unconfirmed(form, &valid, &check, &now()).await? {
-        Some(receipt) => Ok(receipt),
+    let of = resubmitting.map(|r| r.returned.id);
+    match state.storage.submit_unconfirmed(form, &valid, &check, of, &now()).await? {
+        Some(receipt) => Ok(Taken { receipt, entered: false }),
         None => Err(Failure::new(StatusCode::CONFLICT, Code::AppPending)),
     }
+}
+
+fn same_address(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 #[derive(Debug, Deserialize)]

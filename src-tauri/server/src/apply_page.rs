@@ -4,13 +4,17 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use madoguchi_domain::api::FieldError;
+use madoguchi_domain::api::{Application, FieldError};
 use madoguchi_domain::{ApplicationForm, Code, InstitutionKind};
 
-use crate::http::{AppState, Failure};
+use serde::Deserialize;
+
+use crate::apply::{Resubmitting, Taken};
+use crate::http::{now, token_hash, AppState, Failure};
 
 /// (name, label, required, help, autocomplete)
 const FIELDS: [(&str, &str, bool, &str, &str); 12] = [
@@ -102,7 +106,7 @@ pub(crate) fn paragraphs(lines: &[&str]) -> String {
 const STYLE: &str = "body{font-family:sans-serif;line-height:1.7;margin:0;background:#f6f7f9;color:#1b1f24}\
 main{max-width:44rem;margin:0 auto;padding:1rem 1.25rem 3rem;background:#fff}\
 h1{font-size:1.5rem}label{display:block;font-weight:bold;margin-top:1.1rem}\
-.req{color:#a1261b;font-weight:normal;margin-left:.4rem}.opt{color:#44515e;font-weight:normal;margin-left:.4rem}.opt{color:#44515e;font-weight:normal;margin-left:.4rem}.help{margin:.1rem 0 .3rem;color:#44515e;font-size:.95rem}\
+.req{color:#a1261b;font-weight:normal;margin-left:.4rem}.opt{color:#44515e;font-weight:normal;margin-left:.4rem}.help{margin:.1rem 0 .3rem;color:#44515e;font-size:.95rem}\
 input,select{font-size:1rem;padding:.45rem;width:100%;max-width:36rem;box-sizing:border-box;border:1px solid #6b7785;border-radius:4px}\
 input:focus,select:focus,button:focus,a:focus{outline:3px solid #1f6feb;outline-offset:2px}\
 .error{color:#a1261b;font-weight:bold;margin:.2rem 0}[aria-invalid=true]{border:2px solid #a1261b}\
@@ -114,19 +118,31 @@ pub(crate) async fn style() -> Response {
         .into_response()
 }
 
-/// The form, filled with `values`, each error beside its field and all in a summary.
+/// The form, filled with `values`, each error beside its field and all in a summary; for a
+/// resubmission, why it came back and its link's token, carried in the form.
 fn form_page(
     status: StatusCode,
     values: &HashMap<String, String>,
     errors: &[FieldError],
+    resubmitting: Option<(&str, &Application)>,
 ) -> Response {
     let mut main = String::new();
-    if errors.is_empty() {
+    if let Some((_, returned)) = resubmitting {
+        let reason = returned.return_reason.map(|r| r.name_ja()).unwrap_or("その他");
+        let number = format!("申請番号 {:014} は、次の理由で差し戻されました：{reason}", returned.id);
+        let mut lines = vec![number];
+        if let Some(note) = returned.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            lines.push(format!("補足：{note}"));
+        }
+        lines.push("前回の内容が入っています。直すところを直して「再申請する」を押してください。".into());
+        main.push_str(&paragraphs(&lines.iter().map(String::as_str).collect::<Vec<_>>()));
+    }
+    if errors.is_empty() && resubmitting.is_none() {
         main.push_str(&paragraphs(&[
             "G-MIS（医療機能情報提供制度・薬局機能情報提供制度の報告システム）のアカウントを申請します。",
             "送信すると、入力したメールアドレスに確認のメールが届きます。メールのURLを24時間以内に開くと、申請が管轄の都道府県の窓口に届きます。",
         ]));
-    } else {
+    } else if !errors.is_empty() {
         let items: String = errors
             .iter()
             .map(|e| {
@@ -139,6 +155,9 @@ fn form_page(
         ));
     }
     main.push_str("<form method=\"post\" action=\"/apply\" novalidate>\n");
+    if let Some((token, _)) = resubmitting {
+        main.push_str(&format!("<input type=\"hidden\" name=\"r\" value=\"{}\">\n", escape(token)));
+    }
     for (name, label, required, help, autocomplete) in FIELDS.iter().chain([&EMAIL]) {
         let value = values.get(*name).map(String::as_str).unwrap_or_default();
         let error = errors.iter().find(|e| e.field == *name);
@@ -188,12 +207,74 @@ fn form_page(
             ));
         }
     }
-    main.push_str("<button type=\"submit\">確認メールを送る</button>\n</form>\n");
-    page(status, "G-MIS 新規ユーザ登録申請", &main)
+    let (button, title) = match resubmitting {
+        Some(_) => ("再申請する", "G-MIS 新規ユーザ登録申請（再申請）"),
+        None => ("確認メールを送る", "G-MIS 新規ユーザ登録申請"),
+    };
+    main.push_str(&format!("<button type=\"submit\">{button}</button>\n</form>\n"));
+    page(status, title, &main)
 }
 
-pub(crate) async fn show() -> Response {
-    form_page(StatusCode::OK, &HashMap::new(), &[])
+#[derive(Debug, Deserialize)]
+pub(crate) struct ShowQuery {
+    /// A 差戻し mail's resubmission token.
+    r: Option<String>,
+}
+
+/// The returned application a resubmission token opens, while its link is good.
+async fn returned(state: &AppState, token: &str) -> Result<Option<Application>, Failure> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    Ok(state.storage.returned_by_token(&token_hash(token), &now()).await?)
+}
+
+fn unusable_link() -> Response {
+    page(
+        StatusCode::GONE,
+        "このURLは使えません",
+        &paragraphs(&[
+            Code::AppResubmitLink.message_ja(),
+            "新規ユーザ登録申請の画面から、もう一度申請してください。ご不明な点は、管轄の都道府県の窓口までお問い合わせください。",
+        ]),
+    )
+}
+
+/// The form: empty, or for a 差戻し mail's link, filled with what was sent.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    query: Result<Query<ShowQuery>, QueryRejection>,
+) -> Response {
+    let Some(token) = query.ok().and_then(|Query(q)| q.r) else {
+        return form_page(StatusCode::OK, &HashMap::new(), &[], None);
+    };
+    match returned(&state, &token).await {
+        Ok(Some(app)) => {
+            form_page(StatusCode::OK, &values_of(&app.form), &[], Some((&token, &app)))
+        }
+        Ok(None) => unusable_link(),
+        Err(f) => failure_page(f),
+    }
+}
+
+/// The page's field values of a form as sent.
+fn values_of(form: &ApplicationForm) -> HashMap<String, String> {
+    let text = |s: &String| s.clone();
+    HashMap::from([
+        ("kind".to_owned(), form.kind.key().to_owned()),
+        ("institution_code".to_owned(), text(&form.institution_code)),
+        ("insurance_code".to_owned(), form.insurance_code.clone().unwrap_or_default()),
+        ("name".to_owned(), text(&form.name)),
+        ("kana".to_owned(), text(&form.kana)),
+        ("postal_code".to_owned(), text(&form.postal_code)),
+        ("address".to_owned(), text(&form.address)),
+        ("building".to_owned(), text(&form.building)),
+        ("phone".to_owned(), text(&form.phone)),
+        ("department".to_owned(), text(&form.department)),
+        ("department_number".to_owned(), text(&form.department_number)),
+        ("contact_name".to_owned(), text(&form.contact_name)),
+        ("email".to_owned(), text(&form.email)),
+    ])
 }
 
 /// What the page posts, as typed.
@@ -236,12 +317,40 @@ pub(crate) async fn submit(
             &paragraphs(&["もう一度入力してください。"]),
         );
     };
+    let token = values.get("r").cloned().filter(|t| !t.is_empty());
+    let returned_app = match &token {
+        None => None,
+        Some(t) => match returned(&state, t).await {
+            Ok(Some(app)) => Some(app),
+            Ok(None) => return unusable_link(),
+            Err(f) => return failure_page(f),
+        },
+    };
+    let resubmitting = token.as_deref().zip(returned_app.as_ref());
     let application = match form_of(&values) {
         Ok(a) => a,
-        Err(errors) => return form_page(StatusCode::UNPROCESSABLE_ENTITY, &values, &errors),
+        Err(errors) => {
+            return form_page(StatusCode::UNPROCESSABLE_ENTITY, &values, &errors, resubmitting)
+        }
     };
-    match crate::apply::take(&state, &application).await {
-        Ok(receipt) => {
+    let taking = resubmitting.map(|(token, returned)| Resubmitting { token, returned });
+    match crate::apply::take(&state, &application, taking).await {
+        Ok(Taken { receipt, entered: true }) => {
+            log::info!("application {} entered on the page as a resubmission", receipt.id);
+            page(
+                StatusCode::OK,
+                "再申請を受け付けました",
+                &paragraphs(&[
+                    &format!(
+                        "再申請（受付番号 {}）は、{}の窓口に届きました。差し戻された申請は、この再申請に置き換わります。",
+                        receipt.id,
+                        receipt.prefecture.name_ja()
+                    ),
+                    "審査の結果は、このメールアドレスにお知らせします。通常1〜2週間かかります。",
+                ]),
+            )
+        }
+        Ok(Taken { receipt, entered: false }) => {
             log::info!(
                 "application {} entered on the page, awaiting its address check",
                 receipt.id
@@ -259,17 +368,19 @@ pub(crate) async fn submit(
             )
         }
         Err(Failure(status, body, _)) if body.code == Code::Form => {
-            form_page(status, &values, &body.fields)
+            form_page(status, &values, &body.fields, resubmitting)
         }
-        Err(Failure(status, body, headers)) => {
-            let mut r =
-                page(status, "申請を受け付けられませんでした", &paragraphs(&[&body.message]));
-            for (name, value) in headers {
-                if let Ok(v) = HeaderValue::from_str(&value) {
-                    r.headers_mut().insert(name, v);
-                }
-            }
-            r
+        Err(f) => failure_page(f),
+    }
+}
+
+/// A refusal as a page, with its headers (Retry-After).
+fn failure_page(Failure(status, body, headers): Failure) -> Response {
+    let mut r = page(status, "申請を受け付けられませんでした", &paragraphs(&[&body.message]));
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert(name, v);
         }
     }
+    r
 }

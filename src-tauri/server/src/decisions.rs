@@ -1,9 +1,9 @@
 //! 審査の決定: what one decision does to an application, worked out without I/O. The storage
 //! applies the plan atomically; the rules live here once for both databases.
 
-use madoguchi_domain::api::{ApiError, Application, DecisionRequest};
-use madoguchi_domain::notice::{self, NoticeFacts, NoticeKind};
-use madoguchi_domain::{Action, ApplicationStatus, Code, Coded, TransitionError};
+use madoguchi_domain::api::{ApiError, Application, DecisionRequest, WindowContact};
+use madoguchi_domain::notice::{self, NoticeFacts, NoticeKind, Window};
+use madoguchi_domain::{Action, Code, Coded, TransitionError};
 
 /// Why a decision was refused; each maps to an HTTP status and an [`ApiError`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,39 +67,55 @@ pub struct Plan {
     pub new_account: Option<String>,
     pub notice: Option<PlannedNotice>,
     pub reason: Option<String>,
+    /// The one-time token of a 差戻し mail's resubmission link (to keep hashed).
+    pub resubmit_token: Option<String>,
 }
 
 /// Fresh values a plan may need; random in production.
 pub struct Issue<'a> {
     pub login_id: &'a dyn Fn() -> String,
     pub password_link: &'a dyn Fn() -> String,
+    pub resubmit_token: &'a dyn Fn() -> String,
 }
 
-/// Works out `request` against `current`. `existing_login` is the institution's account, if
-/// it has one.
+/// What a decision needs to know beyond the application.
+pub struct Context<'a> {
+    /// The institution's account, if it has one.
+    pub existing_login: Option<&'a str>,
+    /// The prefecture window's contact, as its settings say.
+    pub contact: Option<&'a WindowContact>,
+    /// Where applicants reach this server: resubmission links start with it.
+    pub public_url: &'a str,
+}
+
+/// Works out `request` against `current`.
 pub fn plan(
     current: &Application,
     request: &DecisionRequest,
-    existing_login: Option<&str>,
+    context: &Context<'_>,
     issue: &Issue<'_>,
     now: &str,
 ) -> Result<Plan, DecisionError> {
+    let existing_login = context.existing_login;
     if request.expected_version != current.version {
         return Err(DecisionError::Stale {
             expected: request.expected_version,
             current: Box::new(current.clone()),
         });
     }
-    let status = current
-        .status
-        .apply(request.action)
-        .map_err(|e| DecisionError::Transition(e, Box::new(current.clone())))?;
+    let refused = |e| DecisionError::Transition(e, Box::new(current.clone()));
+    if request.action == Action::Resubmit {
+        // The institution resubmits, through its link; an officer cannot do it for them.
+        return Err(refused(TransitionError { from: current.status, action: request.action }));
+    }
+    let status = current.status.apply(request.action).map_err(refused)?;
     let mut next = current.clone();
     next.status = status;
     next.version += 1;
     next.updated_at = now.to_owned();
     next.note = request.note.clone().filter(|n| !n.trim().is_empty());
     let note = next.note.as_deref();
+    let mut resubmit_token = None;
     let (facts, new_account, reason) = match request.action {
         Action::StartReview | Action::Resubmit => (None, None, None),
         Action::ApproveNewAccount => {
@@ -119,17 +135,17 @@ pub fn plan(
         }
         Action::ReturnForCorrection { reason } => {
             next.return_reason = Some(reason);
-            (Some(Facts::Returned(reason)), None, Some(reason.name_ja().to_owned()))
+            let token = (issue.resubmit_token)();
+            let link = format!("{}/apply?r={token}", context.public_url);
+            resubmit_token = Some(token);
+            (Some(Facts::Returned(reason, link)), None, Some(reason.name_ja().to_owned()))
         }
         Action::Reject { reason } => {
             next.reject_reason = Some(reason);
             (Some(Facts::Rejected(reason)), None, Some(reason.name_ja().to_owned()))
         }
     };
-    if status == ApplicationStatus::Submitted {
-        // Resubmitted: the earlier return no longer stands.
-        next.return_reason = None;
-    }
+    let window = Window { prefecture: current.prefecture, contact: context.contact };
     let notice = facts.map(|f| {
         let number = format!("{:014}", current.id);
         let address = current.form.address.clone();
@@ -142,35 +158,44 @@ pub fn plan(
                 application_number: &number,
                 prefecture_address: &address,
             },
-            Facts::Returned(reason) => NoticeFacts::Returned {
+            Facts::Returned(reason, link) => NoticeFacts::Returned {
                 reason: *reason,
                 note,
                 application_number: &number,
-                prefecture: current.prefecture,
+                resubmit_link: link,
             },
-            Facts::Rejected(reason) => NoticeFacts::Rejected {
-                reason: *reason,
-                note,
-                application_number: &number,
-                prefecture: current.prefecture,
-            },
-        };
-        let (kind, subject, body) = notice::render(&current.form, &facts);
-        let desk_body = match &f {
-            Facts::Issuance { login_id, .. } => {
-                let shown = NoticeFacts::Issuance { login_id, password_link: notice::LINK_SENT };
-                notice::render(&current.form, &shown).2
+            Facts::Rejected(reason) => {
+                NoticeFacts::Rejected { reason: *reason, note, application_number: &number }
             }
-            _ => body.clone(),
         };
+        let (kind, subject, body) = notice::render(&current.form, &window, &facts);
+        // Desks and the feed never see a link that acts for the applicant.
+        let shown = match facts {
+            NoticeFacts::Issuance { login_id, .. } => {
+                Some(NoticeFacts::Issuance { login_id, password_link: notice::LINK_SENT })
+            }
+            NoticeFacts::Returned { resubmit_link: _, reason, note, application_number } => {
+                Some(NoticeFacts::Returned {
+                    reason,
+                    note,
+                    application_number,
+                    resubmit_link: notice::RESUBMIT_LINK_SENT,
+                })
+            }
+            _ => None,
+        };
+        let desk_body = shown.map_or_else(
+            || body.clone(),
+            |shown| notice::render(&current.form, &window, &shown).2,
+        );
         PlannedNotice { kind, to: current.form.email.trim().to_owned(), subject, body, desk_body }
     });
-    Ok(Plan { next, new_account, notice, reason })
+    Ok(Plan { next, new_account, notice, reason, resubmit_token })
 }
 
 enum Facts {
     Issuance { login_id: String, link: String },
     Existing { login_id: String },
-    Returned(madoguchi_domain::ReturnReason),
+    Returned(madoguchi_domain::ReturnReason, String),
     Rejected(madoguchi_domain::RejectReason),
 }

@@ -126,6 +126,12 @@ fn bad_json(e: JsonRejection) -> Failure {
     f
 }
 
+/// A one-time link token (疎通確認, 再申請): 43 letters and digits, about 256 bits.
+pub(crate) fn random_token() -> String {
+    use rand::Rng;
+    rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(43).map(char::from).collect()
+}
+
 /// SHA-256 of a bearer token, hex: what the officers table stores.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
@@ -204,7 +210,7 @@ async fn intake(
     body: Result<Json<ApplicationForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Receipt>), Failure> {
     let Json(form) = body.map_err(bad_json)?;
-    let receipt = crate::apply::take(&state, &form).await?;
+    let receipt = crate::apply::take(&state, &form, None).await?.receipt;
     log::info!(
         "application {} received for prefecture {}, awaiting its address check",
         receipt.id,
@@ -280,7 +286,7 @@ async fn decide(
     let request_hash =
         token_hash(&format!("{id}\n{}", serde_json::to_string(&request).unwrap_or_default()));
     let answer =
-        match state.storage.decide(&officer, id, &request, key, &request_hash, &now()).await? {
+        match state.storage.decide(&officer, id, &request, key, &request_hash, &state.public_url, &now()).await? {
             Ok(answer) => answer,
             Err(refusal) => {
                 log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
@@ -425,6 +431,9 @@ async fn put_prefecture_settings(
     }
     if !settings.retention_ok() {
         return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::RetentionDays));
+    }
+    if !settings.contact_ok() {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::PrefContact));
     }
     let record = Record::prefecture_settings(settings);
     stored(state.storage.put_record(officer.prefecture, &record).await?)

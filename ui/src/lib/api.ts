@@ -42,6 +42,7 @@ import type {
   Tree,
   UiError,
   Vocabulary,
+  WindowContact,
 } from './bindings';
 
 export type * from './bindings';
@@ -94,8 +95,12 @@ export const api = {
   reportingAnswer: () => invoke<ReportingView>('reporting_answer'),
   faqSearch: (query: string) => invoke<FaqHit[]>('faq_search', { query }),
   prefectureSettings: () => invoke<PrefectureSettings | null>('prefecture_settings'),
-  savePrefectureSettings: (window: ReportingWindow | null, overrides: Overrides, retentionDays: number | null) =>
-    invoke<PrefectureSettings>('save_prefecture_settings', { window, overrides, retentionDays }),
+  savePrefectureSettings: (
+    window: ReportingWindow | null,
+    overrides: Overrides,
+    retentionDays: number | null,
+    contact: WindowContact | null,
+  ) => invoke<PrefectureSettings>('save_prefecture_settings', { window, overrides, retentionDays, contact }),
   retention: () => invoke<RetentionView>('retention'),
   startCall: () => invoke<CallRecord>('start_call'),
   chooseAnswer: (call: string, choice: number) => invoke<CallRecord>('choose_answer', { call, choice }),

@@ -29,7 +29,15 @@ login_id: string | null, return_reason: ReturnReason | null, reject_reason: Reje
  * The applicant opened the 疎通確認 link: the address reaches them. False for
  * applications an officer entered (代理申請) and for those from before the check.
  */
-address_verified: boolean, };
+address_verified: boolean, 
+/**
+ * 再申請: the returned application this one corrects.
+ */
+resubmission_of: number | null, 
+/**
+ * The corrected application that replaced this returned one.
+ */
+resubmitted_as: number | null, };
 
 export type ApplicationForm = { 
 /**
@@ -85,9 +93,13 @@ contact_name: string,
  */
 email: string, };
 
-export type ApplicationStatus = "submitted" | "in_review" | "approved_new_account" | "approved_existing_account" | "returned_for_correction" | "rejected";
+export type ApplicationStatus = "submitted" | "in_review" | "approved_new_account" | "approved_existing_account" | "returned_for_correction" | "rejected" | "resubmitted";
 
-export type AuditEntry = { at: string, 
+export type AuditEntry = { 
+/**
+ * Which application of a chain of 再申請 the entry is about.
+ */
+application_id: number, at: string, 
 /**
  * The officer's name; none for intake.
  */
@@ -212,7 +224,7 @@ export type Disclosed = { login_id: string, call: CallRecord, };
 
 export type Disclosure = { at: string, desk: string, account_institution_code: string, checked_phone: boolean, checked_email: boolean, checked_contact_name: boolean, };
 
-export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-PENDING' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED';
+export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-PREF-CONTACT' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED';
 
 export type ExportReport = { path: string, rows: number, 
 /**
@@ -369,6 +381,10 @@ export type PrefectureSettings = { prefecture: Prefecture, reporting_window: Rep
  */
 retention_days: number | null, 
 /**
+ * 窓口の連絡先, named in the prefecture's mails and at the tree's call-back endings.
+ */
+contact: WindowContact | null, 
+/**
  * As [`CallRecord::version`].
  */
 version: number, };
@@ -391,7 +407,11 @@ flagged: boolean | null, min_age_days: number | null,
  */
 text: string | null, sort: QueueSort, };
 
-export type QueueItem = { id: number, name: string, kind: InstitutionKind, status: ApplicationStatus, pending_sync: boolean, flags: number, age_minutes: number, submitted_by: SubmittedBy, };
+export type QueueItem = { id: number, name: string, kind: InstitutionKind, status: ApplicationStatus, pending_sync: boolean, flags: number, age_minutes: number, submitted_by: SubmittedBy, 
+/**
+ * 再申請: it corrects a returned application.
+ */
+resubmission: boolean, };
 
 export type QueueList = { items: Array<QueueItem>, counts: { [key in string]: number }, total: number, ages: Array<AgeBucket>, };
 
@@ -483,3 +503,13 @@ export type Vocabulary = { statuses: Array<[ApplicationStatus, string]>, kinds: 
  * How a call ended: 解決, 再申請案内 …
  */
 outcomes: Array<[Outcome, string]>, };
+
+export type WindowContact = { 
+/**
+ * 窓口名, e.g. 東京都保健医療局 医療政策部 医療政策課.
+ */
+name: string, phone: string, 
+/**
+ * 受付時間, as the window words it (平日 9時〜17時).
+ */
+hours: string, email: string, };

@@ -65,6 +65,8 @@ pub struct QueueItem {
     pub flags: usize,
     pub age_minutes: i64,
     pub submitted_by: SubmittedBy,
+    /// 再申請: it corrects a returned application.
+    pub resubmission: bool,
 }
 
 /// The list, its counts and its chart, for the window.
@@ -110,6 +112,7 @@ impl Prepared {
             flags: self.flags.len(),
             age_minutes: self.age_minutes(now),
             submitted_by: self.application.submitted_by,
+            resubmission: self.application.resubmission_of.is_some(),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! 通知メールのプレビュー: the exact mail a decision will send, shown before the officer
 //! confirms it.
 
-use madoguchi_domain::api::Application;
-use madoguchi_domain::notice::{self, NoticeFacts};
+use madoguchi_domain::api::{Application, WindowContact};
+use madoguchi_domain::notice::{self, NoticeFacts, Window};
 use madoguchi_domain::Action;
 use serde::Serialize;
 
@@ -24,6 +24,7 @@ pub fn notice_preview(
     action: Action,
     note: Option<&str>,
     existing_login: Option<&str>,
+    contact: Option<&WindowContact>,
 ) -> Option<NoticePreview> {
     let number = format!("{:014}", app.id);
     let facts = match action {
@@ -40,17 +41,15 @@ pub fn notice_preview(
             reason,
             note,
             application_number: &number,
-            prefecture: app.prefecture,
+            resubmit_link: "（差戻し時に発行される再申請用のURL）",
         },
-        Action::Reject { reason } => NoticeFacts::Rejected {
-            reason,
-            note,
-            application_number: &number,
-            prefecture: app.prefecture,
-        },
+        Action::Reject { reason } => {
+            NoticeFacts::Rejected { reason, note, application_number: &number }
+        }
         Action::StartReview | Action::Resubmit => return None,
     };
-    let (_, subject, body) = notice::render(&app.form, &facts);
+    let window = Window { prefecture: app.prefecture, contact };
+    let (_, subject, body) = notice::render(&app.form, &window, &facts);
     Some(NoticePreview { to: app.form.email.trim().to_owned(), subject, body })
 }
 
@@ -66,6 +65,8 @@ impl Desk {
             self.store().application(id).await?.ok_or(QueueError::UnknownApplication(id))?;
         let accounts = self.store().known_accounts().await?;
         let login = existing_account(&app, &accounts).map(|a| a.login_id.clone());
-        Ok(notice_preview(&app, action, note, login.as_deref()))
+        let settings = self.store().prefecture_settings().await?;
+        let contact = settings.as_ref().and_then(|s| s.contact.as_ref());
+        Ok(notice_preview(&app, action, note, login.as_deref(), contact))
     }
 }

@@ -103,12 +103,29 @@ pub trait Storage: Send + Sync {
 
     /// Stores an application from the open internet, unconfirmed: out of the feed and the
     /// officers' reach until [`Storage::confirm_address`], with its 疎通確認 mail queued.
-    /// `None`: the same institution already has one pending with the same address.
+    /// `None`: the same institution already has one pending with the same address. A
+    /// resubmission names the returned application it corrects: once confirmed, it ends it.
     async fn submit_unconfirmed(
         &self,
         form: &ApplicationForm,
         valid: &ValidForm,
         check: &AddressCheck,
+        resubmission_of: Option<i64>,
+        now: &str,
+    ) -> Result<Option<Receipt>>;
+
+    /// The returned application whose 差戻し mail carried the link token hashing to
+    /// `token_hash`, while the link is good (not expired, not yet resubmitted).
+    async fn returned_by_token(&self, token_hash: &str, now: &str) -> Result<Option<Application>>;
+
+    /// 再申請 to the same address the 差戻し mail reached (so already verified): the corrected
+    /// application enters the queue linked to the returned one, which ends as 再申請済み, in
+    /// one transaction. `None`: the link is no longer good, or the form left the prefecture.
+    async fn resubmit(
+        &self,
+        token_hash: &str,
+        form: &ApplicationForm,
+        valid: &ValidForm,
         now: &str,
     ) -> Result<Option<Receipt>>;
 
@@ -126,7 +143,8 @@ pub trait Storage: Send + Sync {
     /// Applies one decision atomically: idempotency key, version check, state machine, account,
     /// notice, audit and changes. The answer (success or refusal) is stored under the key,
     /// bound to the request (`request_hash`: its path and body); the key again with another
-    /// request is refused.
+    /// request is refused. `public_url` starts a 差戻し mail's resubmission link.
+    #[allow(clippy::too_many_arguments)]
     async fn decide(
         &self,
         officer: &Officer,
@@ -134,6 +152,7 @@ pub trait Storage: Send + Sync {
         request: &DecisionRequest,
         idempotency_key: &str,
         request_hash: &str,
+        public_url: &str,
         now: &str,
     ) -> Result<std::result::Result<Answer, DecisionError>>;
 

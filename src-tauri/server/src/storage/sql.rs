@@ -10,6 +10,7 @@ use madoguchi_domain::api::{
     Account, Application, AuditEntry, Change, ChangesPage, DecisionRequest, DecisionResponse,
     Entity, Notice, Receipt, RegistryEntry, SubmittedBy,
 };
+use madoguchi_domain::notice;
 use madoguchi_domain::{ApplicationForm, ApplicationStatus, Prefecture, ValidForm};
 use madoguchi_registry::InstitutionRecord;
 use rand::Rng;
@@ -22,7 +23,7 @@ use super::{
     AddressCheck, Answer, Confirmation, MailRecord, Officer, OfficerToken, Outgoing, PutRecord,
     Record, Result, Storage, StorageError,
 };
-use crate::decisions::{self, DecisionError, Issue};
+use crate::decisions::{self, Context, DecisionError, Issue};
 use madoguchi_domain::{Delivery, DeliveryEvent};
 
 /// SQLite: one file. Writes take the database lock up front (`BEGIN IMMEDIATE`) so that
@@ -96,6 +97,8 @@ struct ApplicationRow {
     reject_reason: Option<String>,
     note: Option<String>,
     address_verified: bool,
+    resubmission_of: Option<i64>,
+    resubmitted_as: Option<i64>,
 }
 
 impl ApplicationRow {
@@ -114,6 +117,8 @@ impl ApplicationRow {
             reject_reason: self.reject_reason.as_deref().map(from_name).transpose()?,
             note: self.note,
             address_verified: self.address_verified,
+            resubmission_of: self.resubmission_of,
+            resubmitted_as: self.resubmitted_as,
         })
     }
 }
@@ -205,7 +210,7 @@ fn outgoing(row: NoticeRow) -> Result<Outgoing> {
     })
 }
 
-const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note, address_verified";
+const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note, address_verified, resubmission_of, resubmitted_as";
 
 fn random_login_id() -> String {
     let mut rng = rand::thread_rng();
@@ -292,6 +297,35 @@ macro_rules! sql_storage {
                 .bind(key)
                 .execute(&mut **tx)
                 .await?;
+            Ok(())
+        }
+
+        /// Ends returned application `returned` as 再申請済み, replaced by `successor`; its
+        /// link stops working. Nothing if it is no longer returned (another came first).
+        async fn close_returned(tx: &mut sqlx::Transaction<'static, $db>, returned: i64, successor: i64, now: &str) -> Result<()> {
+            let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND status = 'returned_for_correction'");
+            let Some(row) = sqlx::query_as::<_, ApplicationRow>(&sql).bind(returned).fetch_optional(&mut **tx).await? else {
+                return Ok(());
+            };
+            let mut app = row.into_application()?;
+            let from = app.status;
+            app.status = from.apply(madoguchi_domain::Action::Resubmit).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            app.version += 1;
+            app.updated_at = now.to_owned();
+            app.resubmitted_as = Some(successor);
+            sqlx::query(
+                "UPDATE applications SET status = $1, version = $2, updated_at = $3, resubmitted_as = $4,
+                     resubmit_token_hash = NULL WHERE id = $5",
+            )
+            .bind(name_of(&app.status))
+            .bind(app.version)
+            .bind(now)
+            .bind(successor)
+            .bind(returned)
+            .execute(&mut **tx)
+            .await?;
+            audit_row(tx, &app, None, "intake", Some(from), Some(&format!("再申請（受付番号 {successor}）"))).await?;
+            change(tx, app.prefecture, &Entity::Application(app)).await?;
             Ok(())
         }
 
@@ -552,6 +586,8 @@ macro_rules! sql_storage {
                     reject_reason: None,
                     note: None,
                     address_verified: false,
+                    resubmission_of: None,
+                    resubmitted_as: None,
                 };
                 audit_row(&mut tx, &app, None, "intake", None, None).await?;
                 change(&mut tx, app.prefecture, &Entity::Application(app)).await?;
@@ -564,6 +600,7 @@ macro_rules! sql_storage {
                 form: &ApplicationForm,
                 valid: &ValidForm,
                 check: &AddressCheck,
+                resubmission_of: Option<i64>,
                 now: &str,
             ) -> Result<Option<Receipt>> {
                 let (_writer, mut tx) = self.write().await?;
@@ -589,14 +626,15 @@ macro_rules! sql_storage {
                 }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
-                         confirm_token_hash, confirm_expires_at)
-                     VALUES ($1, 'submitted', 1, $2, 'institution', $3, $3, $4, $5) RETURNING id",
+                         confirm_token_hash, confirm_expires_at, resubmission_of)
+                     VALUES ($1, 'submitted', 1, $2, 'institution', $3, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(valid.prefecture.code())
                 .bind(to_json(form))
                 .bind(now)
                 .bind(&check.token_hash)
                 .bind(&check.expires_at)
+                .bind(resubmission_of)
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(
@@ -636,6 +674,9 @@ macro_rules! sql_storage {
                 .await?;
                 app.address_verified = true;
                 audit_row(&mut tx, &app, None, "intake", None, Some("メールアドレス確認済み")).await?;
+                if let Some(returned) = app.resubmission_of {
+                    close_returned(&mut tx, returned, app.id, now).await?;
+                }
                 change(&mut tx, app.prefecture, &Entity::Application(app.clone())).await?;
                 tx.commit().await?;
                 Ok(Confirmation::Confirmed(Receipt { id: app.id, prefecture: app.prefecture, received_at: app.received_at }))
@@ -664,6 +705,65 @@ macro_rules! sql_storage {
                 Ok(ids.len())
             }
 
+            async fn returned_by_token(&self, token_hash: &str, now: &str) -> Result<Option<Application>> {
+                let sql = format!(
+                    "SELECT {APPLICATION_COLUMNS} FROM applications WHERE resubmit_token_hash = $1
+                     AND resubmit_expires_at > $2 AND status = 'returned_for_correction'"
+                );
+                let row: Option<ApplicationRow> =
+                    sqlx::query_as(&sql).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
+                row.map(ApplicationRow::into_application).transpose()
+            }
+
+            async fn resubmit(&self, token_hash: &str, form: &ApplicationForm, valid: &ValidForm, now: &str) -> Result<Option<Receipt>> {
+                let (_writer, mut tx) = self.write().await?;
+                let returned: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM applications WHERE resubmit_token_hash = $1
+                     AND resubmit_expires_at > $2 AND status = 'returned_for_correction' AND prefecture = $3",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .bind(valid.prefecture.code())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(returned) = returned else { return Ok(None) };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
+                         confirmed_at, address_verified, resubmission_of)
+                     VALUES ($1, 'submitted', 1, $2, 'institution', $3, $3, $3, $4, $5) RETURNING id",
+                )
+                .bind(valid.prefecture.code())
+                .bind(to_json(form))
+                .bind(now)
+                .bind(true)
+                .bind(returned)
+                .fetch_one(&mut *tx)
+                .await?;
+                let app = Application {
+                    id,
+                    prefecture: valid.prefecture,
+                    status: ApplicationStatus::Submitted,
+                    version: 1,
+                    form: form.clone(),
+                    submitted_by: SubmittedBy::Institution,
+                    received_at: now.to_owned(),
+                    updated_at: now.to_owned(),
+                    login_id: None,
+                    return_reason: None,
+                    reject_reason: None,
+                    note: None,
+                    address_verified: true,
+                    resubmission_of: Some(returned),
+                    resubmitted_as: None,
+                };
+                let reason = format!("再申請（差戻しの受付番号 {returned}）");
+                audit_row(&mut tx, &app, None, "intake", None, Some(&reason)).await?;
+                close_returned(&mut tx, returned, id, now).await?;
+                change(&mut tx, app.prefecture, &Entity::Application(app)).await?;
+                tx.commit().await?;
+                Ok(Some(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() }))
+            }
+
             async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>> {
                 let sql = format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1 AND prefecture = $2 AND confirmed_at IS NOT NULL");
                 let row: Option<ApplicationRow> =
@@ -672,22 +772,39 @@ macro_rules! sql_storage {
             }
 
             async fn audit(&self, prefecture: Prefecture, id: i64) -> Result<Vec<AuditEntry>> {
-                type Row = (String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
-                let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT a.at, o.name AS officer, a.desk, a.from_status, a.to_status, a.reason, a.note
-                     FROM audit a LEFT JOIN officers o ON o.id = a.officer_id
-                     WHERE a.application_id = $1 AND a.prefecture = $2 ORDER BY a.id",
-                )
-                .bind(id)
-                .bind(prefecture.code())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(at, officer, desk, from_status, to_status, reason, note)| AuditEntry {
-                        at, officer, desk, from_status, to_status, reason, note,
-                    })
-                    .collect())
+                // The trail of every application in its chain of 再申請, oldest first.
+                let mut chain = vec![id];
+                for forward in [false, true] {
+                    let mut at = id;
+                    while chain.len() < 50 {
+                        let column = if forward { "resubmitted_as" } else { "resubmission_of" };
+                        let sql = format!("SELECT {column} FROM applications WHERE id = $1 AND prefecture = $2");
+                        let next: Option<Option<i64>> =
+                            sqlx::query_scalar(&sql).bind(at).bind(prefecture.code()).fetch_optional(&self.pool).await?;
+                        match next.flatten() {
+                            Some(n) if !chain.contains(&n) => { chain.push(n); at = n; }
+                            _ => break,
+                        }
+                    }
+                }
+                type Row = (i64, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
+                let mut entries = Vec::new();
+                for application in chain {
+                    let rows: Vec<Row> = sqlx::query_as(
+                        "SELECT a.id, a.at, o.name AS officer, a.desk, a.from_status, a.to_status, a.reason, a.note
+                         FROM audit a LEFT JOIN officers o ON o.id = a.officer_id
+                         WHERE a.application_id = $1 AND a.prefecture = $2 ORDER BY a.id",
+                    )
+                    .bind(application)
+                    .bind(prefecture.code())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    entries.extend(rows.into_iter().map(|(seq, at, officer, desk, from_status, to_status, reason, note)| {
+                        (seq, AuditEntry { application_id: application, at, officer, desk, from_status, to_status, reason, note })
+                    }));
+                }
+                entries.sort_by_key(|(seq, _)| *seq);
+                Ok(entries.into_iter().map(|(_, e)| e).collect())
             }
 
             async fn decide(
@@ -697,6 +814,7 @@ macro_rules! sql_storage {
                 request: &DecisionRequest,
                 key: &str,
                 request_hash: &str,
+                public_url: &str,
                 now: &str,
             ) -> Result<std::result::Result<Answer, DecisionError>> {
                 let (_writer, mut tx) = self.write().await?;
@@ -744,8 +862,27 @@ macro_rules! sql_storage {
                         .bind(current.form.institution_code.trim())
                         .fetch_optional(&mut *tx)
                         .await?;
-                        let issue = Issue { login_id: &random_login_id, password_link: &random_password_link };
-                        decisions::plan(&current, request, existing.as_deref(), &issue, now).map(|plan| (current, plan))
+                        let settings: Option<String> = sqlx::query_scalar(
+                            "SELECT payload FROM records WHERE kind = 'prefecture_settings' AND id = $1",
+                        )
+                        .bind(current.prefecture.code())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let settings = match settings.as_deref().map(from_json::<Entity>).transpose()? {
+                            Some(Entity::PrefectureSettings(p)) => Some(p),
+                            _ => None,
+                        };
+                        let context = Context {
+                            existing_login: existing.as_deref(),
+                            contact: settings.as_ref().and_then(|s| s.contact.as_ref()),
+                            public_url,
+                        };
+                        let issue = Issue {
+                            login_id: &random_login_id,
+                            password_link: &random_password_link,
+                            resubmit_token: &crate::http::random_token,
+                        };
+                        decisions::plan(&current, request, &context, &issue, now).map(|plan| (current, plan))
                     }
                 };
                 let (current, plan) = match outcome {
@@ -776,6 +913,17 @@ macro_rules! sql_storage {
                 .rows_affected();
                 if updated != 1 {
                     return Err(StorageError::Corrupt(format!("application {id} changed under a held write lock")));
+                }
+                if let Some(token) = &plan.resubmit_token {
+                    let expires = chrono::DateTime::parse_from_rfc3339(now)
+                        .map_err(|e| StorageError::Corrupt(format!("decision time {now}: {e}")))?
+                        + chrono::Duration::days(notice::RESUBMIT_DAYS);
+                    sqlx::query("UPDATE applications SET resubmit_token_hash = $1, resubmit_expires_at = $2 WHERE id = $3")
+                        .bind(crate::http::token_hash(token))
+                        .bind(crate::http::stamp(expires.with_timezone(&chrono::Utc)))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 if let Some(login_id) = &plan.new_account {
                     let insurance = insurance_digits(&current.form);
