@@ -214,3 +214,61 @@ async fn proxy_application_history_saved_views_and_export() {
     assert!(!bad);
     assert!(text.contains("電話番号の誤り,市外局番,送信済み"), "{text}");
 }
+
+/// 再申請 seen from a desk: returned there, corrected by the institution through its mail's
+/// link, back in the queue marked 再申請 with no duplicate flag, both in its history, approved.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_returned_application_comes_back_corrected_without_a_duplicate_flag() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = connected_desk(&server, &token, &dir, "差戻し窓口").await;
+    let sent = form("13", 7);
+    let returned = server.submit(&sent).await.id;
+    desk.sync_now().await.unwrap();
+    desk.decide(returned, Action::StartReview, None).await.unwrap();
+    let reason = ReturnReason::NameMismatch;
+    desk.decide(returned, Action::ReturnForCorrection { reason }, Some("正式名称で".into()))
+        .await
+        .unwrap();
+    desk.sync_now().await.unwrap();
+
+    let corrected = ApplicationForm { name: format!("医療法人 {}", sent.name), ..sent.clone() };
+    let t = server.resubmit_token(returned).await;
+    assert_eq!(server.post_page(&corrected, &t).await.status(), 200);
+    desk.sync_now().await.unwrap();
+
+    let view = desk.queue(&QueueFilter::default()).await.unwrap();
+    let row = |id: i64| view.rows.iter().find(|r| r.application.id == id).unwrap();
+    let old = row(returned);
+    let new_id = old.application.resubmitted_as.expect("replaced");
+    assert_eq!(old.status, ApplicationStatus::Resubmitted);
+    let new = row(new_id);
+    assert_eq!(new.application.resubmission_of, Some(returned));
+    assert!(new.flags.is_empty(), "not its own predecessor's duplicate: {:?}", new.flags);
+    let list = desk.queue_list(&QueueFilter::default()).await.unwrap();
+    let item = list.items.iter().find(|i| i.id == new_id).unwrap();
+    assert!(item.resubmission, "the queue marks it 再申請");
+
+    let history = desk.history(new_id).await.unwrap();
+    let trail: Vec<(i64, &str)> =
+        history.audit.iter().map(|e| (e.application_id, e.to_status.as_str())).collect();
+    assert_eq!(
+        trail,
+        [
+            (returned, "submitted"),
+            (returned, "in_review"),
+            (returned, "returned_for_correction"),
+            (returned, "resubmitted"),
+            (new_id, "submitted"),
+        ],
+        "both, in order"
+    );
+
+    desk.decide(new_id, Action::StartReview, None).await.unwrap();
+    desk.decide(new_id, Action::ApproveNewAccount, None).await.unwrap();
+    desk.sync_now().await.unwrap();
+    let approved = desk.queue_entry(new_id).await.unwrap();
+    assert_eq!(approved.status, ApplicationStatus::ApprovedNewAccount);
+    assert!(!approved.pending_sync && approved.application.login_id.is_some());
+}

@@ -2,34 +2,12 @@
 //! filled with what was sent — as a new application linked to the returned one, which ends
 //! as 再申請済み; the mail names the prefecture's window and how to reach it. Both databases.
 
-use std::collections::HashMap;
-
 use madoguchi_domain::api::{Application, ApplicationDetail, DecisionResponse, Entity};
 use madoguchi_domain::{ApplicationForm, ApplicationStatus, NoticeKind};
 use madoguchi_server::testing::{form, TestServer, BACKENDS};
 
-/// The page's fields for `f`, as a browser posts them, with the link's token.
-fn posted(f: &ApplicationForm, token: &str) -> HashMap<&'static str, String> {
-    HashMap::from([
-        ("r", token.to_owned()),
-        ("kind", f.kind.key().to_owned()),
-        ("institution_code", f.institution_code.clone()),
-        ("insurance_code", f.insurance_code.clone().unwrap_or_default()),
-        ("name", f.name.clone()),
-        ("kana", f.kana.clone()),
-        ("postal_code", f.postal_code.clone()),
-        ("address", f.address.clone()),
-        ("building", f.building.clone()),
-        ("phone", f.phone.clone()),
-        ("department", f.department.clone()),
-        ("department_number", f.department_number.clone()),
-        ("contact_name", f.contact_name.clone()),
-        ("email", f.email.clone()),
-    ])
-}
-
 /// Reviews and returns application `id`; the link its 差戻し mail carries.
-async fn returned(s: &TestServer, token: &str, id: i64) -> String {
+async fn returned(s: &TestServer, token: &str, id: i64) -> (String, String) {
     assert_eq!(s.decide(token, id, 1, "start_review").await.status(), 200);
     let action = serde_json::json!({ "action": "return_for_correction", "reason": "name_mismatch" });
     let r = s.decide_as(token, id, 2, action, &format!("return-{id}")).await;
@@ -39,12 +17,8 @@ async fn returned(s: &TestServer, token: &str, id: i64) -> String {
     // The desks' copy says a link went out; only the mail carries it.
     assert!(copy.body.contains("再申請用のURL：ご本人宛のメールでのみ"), "{}", copy.body);
     assert!(!copy.body.contains("/apply?r="), "{}", copy.body);
-    let mails = s.storage.mail_of(id).await.unwrap();
-    let mail = mails.iter().find(|m| m.kind == NoticeKind::Returned).unwrap();
-    let link = mail.body.lines().find(|l| l.contains("/apply?r=")).expect("the link is mailed");
-    assert!(link.starts_with("https://"), "{link}");
-    // (The mail names the server as applicants reach it; the test reaches it at its own URL.)
-    format!("{}/apply?r={}", s.url, link.rsplit("r=").next().unwrap())
+    let t = s.resubmit_token(id).await;
+    (format!("{}/apply?r={t}", s.url), t)
 }
 
 fn latest(feed: &[madoguchi_domain::api::Change], id: i64) -> Application {
@@ -93,7 +67,7 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
 
         let first = form("13", 1);
         let a = s.submit(&first).await.id;
-        let link = returned(&s, &token, a).await;
+        let (link, t) = returned(&s, &token, a).await;
         let mails = s.storage.mail_of(a).await.unwrap();
         let mail = mails.iter().find(|m| m.kind == NoticeKind::Returned).unwrap();
         assert!(mail.subject.starts_with("【東京都】"), "{}", mail.subject);
@@ -109,13 +83,11 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
         let html = page.text().await.unwrap();
         assert!(html.contains("名称が登録内容と一致しない") && html.contains("再申請する"), "{html}");
         assert!(html.contains(&format!("value=\"{}\"", first.name)), "{html}");
-        let t = link.rsplit("r=").next().unwrap();
 
         // Corrected, to the same address the 差戻し mail reached: straight into the queue.
         let mut corrected = first.clone();
         corrected.name = format!("医療法人 {}", first.name);
-        let r = client.post(format!("{}/apply", s.url)).form(&posted(&corrected, t)).send().await;
-        let r = r.unwrap();
+        let r = s.post_page(&corrected, &t).await;
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("再申請を受け付けました"));
         let feed = s.changes(&token, 0).await.changes;
@@ -128,8 +100,7 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
 
         // Once only; and an officer cannot resubmit for the institution.
         assert_eq!(client.get(&link).send().await.unwrap().status(), 410);
-        let again = client.post(format!("{}/apply", s.url)).form(&posted(&corrected, t)).send();
-        assert_eq!(again.await.unwrap().status(), 410);
+        assert_eq!(s.post_page(&corrected, &t).await.status(), 410);
         let resubmit = serde_json::json!({ "action": "resubmit" });
         let refused = s.decide_as(&token, a, old.version, resubmit, "resubmit-by-officer").await;
         assert_eq!(refused.status(), 409);
@@ -149,21 +120,18 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
         // returned one ends.
         let second = form("13", 2);
         let c = s.submit(&second).await.id;
-        let link = returned(&s, &token, c).await;
-        let t = link.rsplit("r=").next().unwrap();
+        let (_, t) = returned(&s, &token, c).await;
         let mut moved = second.clone();
         moved.address = "大阪府大阪市中央区大手前2丁目".into();
         moved.insurance_code = None;
         moved.kind = madoguchi_domain::InstitutionKind::MaternityHome;
         moved.postal_code = "540-0008".into();
-        let r = client.post(format!("{}/apply", s.url)).form(&posted(&moved, t)).send().await;
-        let r = r.unwrap();
+        let r = s.post_page(&moved, &t).await;
         assert_eq!(r.status(), 422, "not into another prefecture");
         assert!(r.text().await.unwrap().contains("ほかの都道府県の住所には変えられません"));
         let mut readdressed = second.clone();
         readdressed.email = "shin-tanto@hospital.example.jp".into();
-        let r = client.post(format!("{}/apply", s.url)).form(&posted(&readdressed, t)).send();
-        let r = r.await.unwrap();
+        let r = s.post_page(&readdressed, &t).await;
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("確認のメールを送りました"));
         let feed = s.changes(&token, 0).await.changes;

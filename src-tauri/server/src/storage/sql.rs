@@ -673,10 +673,10 @@ macro_rules! sql_storage {
                 .execute(&mut *tx)
                 .await?;
                 app.address_verified = true;
-                audit_row(&mut tx, &app, None, "intake", None, Some("メールアドレス確認済み")).await?;
                 if let Some(returned) = app.resubmission_of {
                     close_returned(&mut tx, returned, app.id, now).await?;
                 }
+                audit_row(&mut tx, &app, None, "intake", None, Some("メールアドレス確認済み")).await?;
                 change(&mut tx, app.prefecture, &Entity::Application(app.clone())).await?;
                 tx.commit().await?;
                 Ok(Confirmation::Confirmed(Receipt { id: app.id, prefecture: app.prefecture, received_at: app.received_at }))
@@ -756,9 +756,9 @@ macro_rules! sql_storage {
                     resubmission_of: Some(returned),
                     resubmitted_as: None,
                 };
+                close_returned(&mut tx, returned, id, now).await?;
                 let reason = format!("再申請（差戻しの受付番号 {returned}）");
                 audit_row(&mut tx, &app, None, "intake", None, Some(&reason)).await?;
-                close_returned(&mut tx, returned, id, now).await?;
                 change(&mut tx, app.prefecture, &Entity::Application(app)).await?;
                 tx.commit().await?;
                 Ok(Some(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() }))

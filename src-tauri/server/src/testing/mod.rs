@@ -286,6 +286,39 @@ impl TestServer {
         receipt
     }
 
+    /// The resubmission link token of returned application `id`'s 差戻し mail.
+    pub async fn resubmit_token(&self, id: i64) -> String {
+        let mails = self.storage.mail_of(id).await.unwrap();
+        let mail = mails
+            .iter()
+            .find(|n| n.kind == madoguchi_domain::NoticeKind::Returned)
+            .unwrap_or_else(|| panic!("no 差戻し mail for application {id}"));
+        let link = mail.body.lines().find(|l| l.contains("/apply?r=")).expect("the link is mailed");
+        assert!(link.starts_with("https://"), "{link}");
+        link.rsplit("r=").next().unwrap().to_owned()
+    }
+
+    /// Posts `form` on the application page as a browser does, with a resubmission token.
+    pub async fn post_page(&self, form: &ApplicationForm, token: &str) -> reqwest::Response {
+        let fields = [
+            ("r", token.to_owned()),
+            ("kind", form.kind.key().to_owned()),
+            ("institution_code", form.institution_code.clone()),
+            ("insurance_code", form.insurance_code.clone().unwrap_or_default()),
+            ("name", form.name.clone()),
+            ("kana", form.kana.clone()),
+            ("postal_code", form.postal_code.clone()),
+            ("address", form.address.clone()),
+            ("building", form.building.clone()),
+            ("phone", form.phone.clone()),
+            ("department", form.department.clone()),
+            ("department_number", form.department_number.clone()),
+            ("contact_name", form.contact_name.clone()),
+            ("email", form.email.clone()),
+        ];
+        self.client().post(format!("{}/apply", self.url)).form(&fields).send().await.unwrap()
+    }
+
     /// The 疎通確認 link mailed for application `id`, as the mail says it.
     pub async fn confirmation_link(&self, id: i64) -> String {
         let mails = self.storage.mail_of(id).await.unwrap();
