@@ -69,6 +69,25 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
         ApplicationStatus::ReturnedForCorrection
     );
     until_text(&w, "footer.status [data-field=pending]", "未送信 0件").await;
+
+    // The institution corrects the returned one through its mail's link, to the address the
+    // flag suggested (checked first): back in the queue marked 再申請, the returned one named.
+    let t = server.resubmit_token(flagged).await;
+    let corrected = madoguchi_domain::ApplicationForm { email: "kanda@gmail.com".into(), ..typo };
+    assert_eq!(server.post_page(&corrected, &t).await.status(), 200);
+    let resubmitted = flagged + 1; // (nothing else was entered since)
+    let link = server.confirmation_link(resubmitted).await;
+    assert_eq!(server.client().get(link).send().await.unwrap().status(), 200);
+    let sync = Locator::XPath("//footer//button[contains(., '今すぐ同期')]");
+    w.client.find(sync).await.unwrap().click().await.unwrap();
+    until_text(&w, "#queue-list", "再申請").await;
+    let row = format!("[data-application='{resubmitted}'] button");
+    w.client.find(Locator::Css(&row)).await.unwrap().click().await.unwrap();
+    until_text(&w, "#resubmission-of", &format!("申請番号 {flagged}")).await;
+    body.send_keys("h").await.unwrap();
+    until_text(&w, "#queue-history", "再申請済み").await;
+    let shot = w.screenshot("queue_resubmission").await;
+    eprintln!("screenshot: {}", shot.display());
     w.close().await;
 }
 

@@ -57,6 +57,10 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     body.send_keys(&Key::Backspace.to_string()).await.unwrap();
     until_text(&w, "#triage-node h2", "申請の有無と時期").await;
     body.send_keys("3").await.unwrap(); // 2週間以上
+    until_text(&w, "#triage-node h2", "申請の状況を確認").await;
+    // Said to this caller: a clinic is 貴院.
+    until_text(&w, "#triage-say", "貴院のご名称").await;
+    body.send_keys("1").await.unwrap(); // 承認済み (seen in the queue)
     until_text(&w, "#triage-say", "info@g-mis.net").await;
     body.send_keys("1").await.unwrap(); // 迷惑メールフォルダにあった
     until_text(&w, "#triage-node h2", "迷惑メールから取り出す").await;
@@ -100,11 +104,35 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     }
     assert_eq!(on_server.len(), 1, "the call reached the server once");
     assert_eq!(on_server[0].ending.as_deref(), Some("spam_done"));
-    assert_eq!(on_server[0].steps.len(), 6, "{:?}", on_server[0].steps);
+    assert_eq!(on_server[0].steps.len(), 7, "{:?}", on_server[0].steps);
     assert_eq!(
         on_server[0].institution.as_ref().map(|i| i.name.as_str()),
         Some("医療法人 窓口テストクリニック")
     );
+
+    // 窓口の連絡先, set once in 設定 for every desk, is there at a call-back ending.
+    body.send_keys(&ctrl("5")).await.unwrap();
+    type_into(&w, "#contact-name", "東京都保健医療局 医療政策課").await;
+    type_into(&w, "#contact-phone", "03-5320-4448").await;
+    type_into(&w, "#contact-hours", "平日 9時〜17時").await;
+    let save = Locator::XPath("//button[contains(., '都道府県の設定を保存')]");
+    w.client.find(save).await.unwrap().click().await.unwrap();
+    until_text(&w, "#prefecture-settings", "保存しました").await;
+    w.screenshot("settings_contact").await;
+    body.send_keys(&ctrl("n")).await.unwrap();
+    until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
+    body.send_keys("1").await.unwrap(); // メールが届かない
+    until_text(&w, "#triage-node h2", "申請の有無と時期").await;
+    body.send_keys("3").await.unwrap(); // 2週間以上
+    until_text(&w, "#triage-node h2", "申請の状況を確認").await;
+    until_text(&w, "#triage-say", "そちら様のご名称").await; // no institution linked yet
+    body.send_keys("4").await.unwrap(); // 却下
+    until_text(&w, "#triage-ending", "都道府県から連絡").await;
+    until_text(&w, "#window-contact", "東京都保健医療局 医療政策課・電話 03-5320-4448").await;
+    w.screenshot("triage_contact").await;
+    body.send_keys(&Key::Escape.to_string()).await.unwrap();
+    w.client.find(Locator::Css("#confirm-finish")).await.unwrap().click().await.unwrap();
+    until_text(&w, "#start-call", "対応を開始").await;
 
     // よくある質問.
     body.send_keys(&ctrl("3")).await.unwrap();

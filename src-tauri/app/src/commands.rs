@@ -252,10 +252,10 @@ pub async fn application_history(desk: State<'_, Desk>, id: i64) -> Result<Histo
     Ok(desk.history(id).await?)
 }
 
-/// トラブル対応の手順 (national, with the prefecture's wording).
+/// トラブル対応の手順 (national, with the prefecture's wording), as said to `call`'s caller.
 #[tauri::command]
-pub async fn triage_tree(desk: State<'_, Desk>) -> Result<Tree, UiError> {
-    Ok(desk.triage_tree().await?)
+pub async fn triage_tree(desk: State<'_, Desk>, call: Option<String>) -> Result<Tree, UiError> {
+    Ok(desk.triage_tree_for(call.as_deref()).await?)
 }
 
 /// The 定期報告 window against today (JST).

@@ -130,36 +130,31 @@ pub fn delivery_flag(n: &Notice) -> Option<Flag> {
 /// The facts of `app` whose latest notice is `latest`.
 pub fn facts(app: &Application, latest: Option<&Notice>) -> MailFacts {
     let fact = MailFact::of(app.status, latest.map(|n| &n.delivery));
-    let said = match (fact, latest) {
-        (MailFact::NotDecided, _) | (_, None) => format!(
+    let Some(n) = latest.filter(|_| fact != MailFact::NotDecided) else {
+        let said = format!(
             "申請（{} 受付）は「{}」で、まだメールは送っていません（{} から）。",
             when_ja(&app.received_at),
             app.status.name_ja(),
             when_ja(&app.updated_at)
-        ),
-        (fact, Some(n)) => {
-            let d = &n.delivery;
-            let (kind, to, at) = (n.kind.name_ja(), mask_address(&n.to), when_ja(&d.at));
-            let why = d.category.map(|c| c.name_ja()).unwrap_or("理由不明");
-            match (fact, d.state) {
-                (MailFact::Sent, DeliveryState::Delivered) => {
-                    format!("{at} に {to} 宛の{kind}が配信されました。")
-                }
-                (MailFact::Sent, _) => {
-                    format!("{at} に {to} 宛の{kind}を送信済みです（返送はありません）。")
-                }
-                (MailFact::Deferred, _) => {
-                    format!("{to} 宛の{kind}の配信が遅れています（{at}、{why}）。")
-                }
-                (_, DeliveryState::Bounced) => {
-                    format!("{at} に {to} 宛の{kind}が返送されました：{why}。")
-                }
-                (_, DeliveryState::Failed) => {
-                    format!("{to} 宛の{kind}を送信できませんでした（{at}、{why}）。")
-                }
-                _ => format!("{to} 宛の{kind}は送信待ちです（{at} から）。"),
-            }
+        );
+        return MailFacts { application_id: app.id, fact, said };
+    };
+    let d = &n.delivery;
+    let (kind, to, at) = (n.kind.name_ja(), mask_address(&n.to), when_ja(&d.at));
+    let why = d.category.map(|c| c.name_ja()).unwrap_or("理由不明");
+    let mail = match d.state {
+        DeliveryState::Delivered => format!("{at} に {to} 宛の{kind}が配信されました。"),
+        DeliveryState::Sent => format!("{at} に {to} 宛の{kind}を送信済みです（返送はありません）。"),
+        DeliveryState::Deferred => format!("{to} 宛の{kind}の配信が遅れています（{at}、{why}）。"),
+        DeliveryState::Bounced => format!("{at} に {to} 宛の{kind}が返送されました：{why}。"),
+        DeliveryState::Failed => format!("{to} 宛の{kind}を送信できませんでした（{at}、{why}）。"),
+        _ => format!("{to} 宛の{kind}は送信待ちです（{at} から）。"),
+    };
+    let said = match fact {
+        MailFact::ApplicationReturned | MailFact::ApplicationRejected => {
+            format!("申請は「{}」です。{mail}", app.status.name_ja())
         }
+        _ => mail,
     };
     MailFacts { application_id: app.id, fact, said }
 }
@@ -199,7 +194,13 @@ impl Store {
                 None => None,
             },
         };
-        let Some(app) = app else { return Ok(None) };
+        let Some(mut app) = app else { return Ok(None) };
+        // A returned application that was resubmitted: the caller waits for its successor.
+        for _ in 0..10 {
+            let Some(next) = app.resubmitted_as else { break };
+            let Some((successor, _)) = self.application(next).await? else { break };
+            app = successor;
+        }
         let latest = self.notices_of(app.id).await?.pop();
         Ok(Some(facts(&app, latest.as_ref())))
     }

@@ -2,7 +2,8 @@
 //! prefecture's wording laid over it — and よくある質問 search across every node's text,
 //! folded like the registry's lookup (width, kana, variants).
 
-use madoguchi_domain::triage::{NodeKind, Tree};
+use madoguchi_domain::triage::{Caller, NodeKind, Tree};
+use madoguchi_domain::{InstitutionKind, InsuranceCode};
 use madoguchi_registry::fold::fold;
 use serde::Serialize;
 
@@ -111,12 +112,39 @@ impl crate::desk::Desk {
         }
     }
 
+    /// The tree as said to the caller of `call`: {貴院} and {制度} for the institution linked
+    /// to it (its insurance code's 点数表, or the linked application's kind); words that fit
+    /// any caller while none is linked, and without a call.
+    pub async fn triage_tree_for(
+        &self,
+        call: Option<&str>,
+    ) -> Result<Tree, crate::store::StoreError> {
+        let tree = self.triage_tree().await?;
+        let Some(call) = call else { return Ok(tree.for_caller(Caller::Unknown)) };
+        let Ok(call) = self.store().call(call).await else {
+            return Ok(tree.for_caller(Caller::Unknown));
+        };
+        let code = call.institution.as_ref().and_then(|i| i.insurance_code.as_deref());
+        let mut caller = code
+            .and_then(|c| c.parse::<InsuranceCode>().ok())
+            .map_or(Caller::Unknown, |c| Caller::of_code(&c));
+        if let (Caller::Unknown, Some(id)) = (caller, call.application_id) {
+            if let Some((app, _)) = self.store().application(id).await? {
+                caller = match app.form.kind {
+                    InstitutionKind::Pharmacy => Caller::Pharmacy,
+                    _ => Caller::Medical,
+                };
+            }
+        }
+        Ok(tree.for_caller(caller))
+    }
+
     /// よくある質問 over the tree this desk walks.
     pub async fn faq_search(
         &self,
         query: &str,
         limit: usize,
     ) -> Result<Vec<FaqHit>, crate::store::StoreError> {
-        Ok(search(&self.triage_tree().await?, query, limit))
+        Ok(search(&self.triage_tree_for(None).await?, query, limit))
     }
 }

@@ -97,7 +97,8 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     store.choose(tree, &call.id, 0, s(30)).await.unwrap(); // まだ申請していない (a slip)
     store.back(&call.id, s(35)).await.unwrap();
     store.choose(tree, &call.id, 2, s(50)).await.unwrap(); // 2週間以上
-                                                           // On hold for five minutes at the spam question: not counted.
+    store.choose(tree, &call.id, 0, s(55)).await.unwrap(); // 承認済み (seen in the queue)
+    // On hold for five minutes at the spam question: not counted.
     store.pause_call(&call.id, true, s(60)).await.unwrap();
     let err = store.choose(tree, &call.id, 0, s(200)).await.unwrap_err();
     assert_eq!(err.code(), "E-CALL-PAUSED");
@@ -115,12 +116,20 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     let path: Vec<&str> = call.steps.iter().map(|s| s.node.as_str()).collect();
     assert_eq!(
         path,
-        ["start", "mail_applied", "mail_spam", "spam_move", "spam_safe_sender", "spam_done"]
+        [
+            "start",
+            "mail_applied",
+            "app_status",
+            "mail_spam",
+            "spam_move",
+            "spam_safe_sender",
+            "spam_done"
+        ]
     );
     let seconds: Vec<i64> = call.steps.iter().map(|s| s.seconds).collect();
     assert_eq!(
         seconds,
-        [20, 30, 25, 25, 30, 0],
+        [20, 30, 5, 20, 25, 30, 0],
         "the slip's 5 s count at 申請の時期; the hold does not count"
     );
 
@@ -173,7 +182,7 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     assert_eq!(stats.node_time[0].2, 30.0, "longest first");
     let table = madoguchi_core::calls::calls_table(&store.calls().await.unwrap());
     assert!(table.rows[0][8]
-        .starts_with("お問い合わせの内容 → 申請の有無と時期 → 迷惑メールフォルダの確認"));
+        .starts_with("お問い合わせの内容 → 申請の有無と時期 → 申請の状況を確認 → 迷惑メールフォルダの確認"));
 }
 
 #[tokio::test]

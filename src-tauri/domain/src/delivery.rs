@@ -190,8 +190,12 @@ impl Delivery {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum MailFact {
-    /// Not decided yet: no mail has been sent.
+    /// Not decided yet (受付・審査中): no mail has been sent.
     NotDecided,
+    /// 差戻し: waiting for the institution's corrected application.
+    ApplicationReturned,
+    /// 却下.
+    ApplicationRejected,
     /// Accepted by the relay (or delivered) and nothing came back.
     Sent,
     /// The receiving side keeps retrying (often a full mailbox).
@@ -208,7 +212,16 @@ pub enum MailFact {
 impl MailFact {
     /// The fact for an application in `status` whose latest notice has `delivery` (none: the
     /// application has sent no mail).
+    /// A pending, returned or rejected application is its status, whatever its mail did:
+    /// the caller waits for a decision or a correction, not for a mail in the spam folder.
     pub fn of(status: crate::ApplicationStatus, delivery: Option<&Delivery>) -> Self {
+        use crate::ApplicationStatus as S;
+        match status {
+            S::Submitted | S::InReview => return Self::NotDecided,
+            S::ReturnedForCorrection => return Self::ApplicationReturned,
+            S::Rejected => return Self::ApplicationRejected,
+            S::ApprovedNewAccount | S::ApprovedExistingAccount | S::Resubmitted => {}
+        }
         let Some(d) = delivery else {
             return if status.is_final() { Self::NotSent } else { Self::NotDecided };
         };
@@ -247,6 +260,18 @@ mod tests {
         assert_eq!(BounceCategory::classify(None, Some(550), "User unknown"), NoSuchUser);
         assert_eq!(BounceCategory::classify(None, Some(554), "blocked by policy"), Rejected);
         assert_eq!(BounceCategory::classify(Some("5.4.4"), Some(554), "no route"), Other);
+    }
+
+    #[test]
+    fn an_undecided_returned_or_rejected_application_is_its_status_not_its_mail() {
+        use crate::ApplicationStatus as S;
+        let mut sent = Delivery::queued("t0");
+        sent.apply(DeliveryEvent { state: DeliveryState::Sent, ..Default::default() }).unwrap();
+        assert_eq!(MailFact::of(S::InReview, Some(&sent)), MailFact::NotDecided);
+        assert_eq!(MailFact::of(S::ReturnedForCorrection, Some(&sent)), MailFact::ApplicationReturned);
+        assert_eq!(MailFact::of(S::Rejected, None), MailFact::ApplicationRejected);
+        assert_eq!(MailFact::of(S::ApprovedNewAccount, Some(&sent)), MailFact::Sent);
+        assert_eq!(MailFact::of(S::ApprovedExistingAccount, None), MailFact::NotSent);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod api;
 pub mod application;
 pub mod call;
 pub mod delivery;
+pub mod era;
 pub mod error;
 pub mod form;
 pub mod institution;

@@ -247,6 +247,9 @@ impl Tree {
             if node.say.trim().is_empty() || node.title.trim().is_empty() {
                 problems.push(format!("{id} has no title or text"));
             }
+            if let Some(word) = unknown_placeholder(&node.say) {
+                problems.push(format!("{id} says unknown placeholder {word}"));
+            }
         }
         let mut entered = BTreeMap::new();
         for (id, node) in &self.nodes {
@@ -303,13 +306,35 @@ impl Tree {
         Ok(self)
     }
 
+    /// The tree as said to one caller: {貴院} and {制度} filled in for the kind of
+    /// institution on the line, or words that fit any while it is not known.
+    pub fn for_caller(mut self, caller: Caller) -> Self {
+        let (you, scheme) = caller.words();
+        for node in self.nodes.values_mut() {
+            for text in [&mut node.say, &mut node.title]
+                .into_iter()
+                .chain(node.national_say.as_mut())
+            {
+                if text.contains('{') {
+                    *text = text.replace("{貴院}", you).replace("{制度}", scheme);
+                }
+            }
+        }
+        self
+    }
+
     /// A prefecture's wording may only replace nodes this tree has.
     pub fn check_overrides(&self, overrides: &Overrides) -> Result<(), TreeError> {
         let unknown: Vec<String> = overrides
             .say
-            .keys()
-            .filter(|id| !self.nodes.contains_key(*id))
-            .map(|id| format!("override for unknown node {id:?}"))
+            .iter()
+            .filter_map(|(id, say)| {
+                if !self.nodes.contains_key(id) {
+                    Some(format!("override for unknown node {id:?}"))
+                } else {
+                    unknown_placeholder(say).map(|w| format!("{id} says unknown placeholder {w}"))
+                }
+            })
             .collect();
         if unknown.is_empty() {
             Ok(())
@@ -328,6 +353,52 @@ impl Tree {
         }
         items
     }
+}
+
+/// Who is on the line, as far as the desk knows: it chooses {貴院} and {制度}.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Caller {
+    /// No institution linked yet: words that fit any.
+    #[default]
+    Unknown,
+    /// A hospital, clinic or midwifery home (医療機能情報提供制度).
+    Medical,
+    /// A pharmacy (薬局機能情報提供制度).
+    Pharmacy,
+}
+
+impl Caller {
+    /// The caller's 貴院 and their scheme's name.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Unknown => ("そちら様", "医療機能情報提供制度（薬局の方は薬局機能情報提供制度）"),
+            Self::Medical => ("貴院", "医療機能情報提供制度"),
+            Self::Pharmacy => ("貴局", "薬局機能情報提供制度"),
+        }
+    }
+
+    /// The caller an insurance code points to (its 点数表: 4 is 調剤, a pharmacy).
+    pub fn of_code(code: &crate::InsuranceCode) -> Self {
+        match code.table() {
+            crate::ScoreTable::Pharmacy => Self::Pharmacy,
+            _ => Self::Medical,
+        }
+    }
+}
+
+/// The first `{…}` in `text` that [`Tree::for_caller`] does not fill, if any.
+fn unknown_placeholder(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+        let word = &rest[start..end];
+        if word != "{貴院}" && word != "{制度}" {
+            return Some(word.to_owned());
+        }
+        rest = &rest[end..];
+    }
+    None
 }
 
 /// Japan's time, for the dates the office counts by (no daylight saving).
@@ -377,17 +448,19 @@ impl ReportingAnswer {
         }
     }
 
-    /// The answer of the window question (1: 期間外, 2: 期間内) the data points to.
+    /// The answer of the window question (1: 期間の前, 2: 期間内, 3: 過ぎた) the data points to.
     pub fn suggested_choice(self) -> Option<usize> {
         match self {
             Self::NotSet => None,
-            Self::Before { .. } | Self::After { .. } => Some(0),
+            Self::Before { .. } => Some(0),
             Self::Open { .. } => Some(1),
+            Self::After { .. } => Some(2),
         }
     }
 
+    /// What the officer tells the caller, dates in 令和 as the caller hears them.
     pub fn message_ja(self) -> String {
-        let d = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
+        let d = crate::era::wareki;
         match self {
             Self::NotSet => {
                 "この都道府県の定期報告期間が設定されていません（設定で登録できます）。".into()
@@ -398,7 +471,10 @@ impl ReportingAnswer {
             Self::Open { ends, days_left } => {
                 format!("今日は定期報告期間内です（{}まで、残り{days_left}日）。", d(ends))
             }
-            Self::After { ended } => format!("定期報告期間は{}に終わりました。", d(ended)),
+            Self::After { ended } => format!(
+                "定期報告期間は{}に終わりました。3月末までに報告が無いと、4月1日から医療情報ネットで公表されません。",
+                d(ended)
+            ),
         }
     }
 }
@@ -467,6 +543,18 @@ mod tests {
         ("FAQ-4-1", "定期報告でログインIDが分からない"),
         ("FAQ-4-2", "定期報告ボタンが押せない（期間）"),
         ("FAQ-4-3", "新規報告は押せるが定期報告が押せない"),
+        // Beyond the troubleshooting pages: the notices' own texts and the schedule.
+        ("STATUS-NOT-ISSUED", "発行されていない申請：状態（審査中・差戻し・却下）を確かめる"),
+        ("STATUS-RETURNED", "差戻し中：メールのURLから再申請"),
+        ("STATUS-REJECTED", "却下：理由を伝え、窓口から連絡"),
+        ("SCHED-ADDRESS-CHECK", "疎通確認のためのメール"),
+        ("NOTICE-UNKNOWN", "通知メールにお心当たりが無い場合は窓口へ"),
+        ("NOTICE-HAD-LOGIN", "すでにログインIDを持っているのに発行通知が届いた"),
+        ("PASSWORD-KNOWN", "パスワードが分かるならリセットしない"),
+        ("ALLOW-MED-LOGIN", "パスワード設定の www.med-login.mhlw.go.jp も許可リストに"),
+        ("REPORT-DEADLINE", "3月末までに定期報告をしないと公表されない"),
+        ("REPORT-AFTER", "定期報告期間が過ぎた"),
+        ("PHARMACY-SCREENS", "薬局は薬局機能情報提供制度ホーム画面"),
     ];
 
     #[test]
@@ -530,6 +618,30 @@ mod tests {
     }
 
     #[test]
+    fn the_caller_fills_in_who_they_are() {
+        let said = |caller| Tree::national().clone().for_caller(caller).nodes["report_earlier"].say.clone();
+        assert!(said(Caller::Pharmacy).contains("「薬局機能情報提供制度ホーム画面」"));
+        assert!(said(Caller::Medical).contains("「医療機能情報提供制度ホーム画面」"));
+        assert!(said(Caller::Unknown).contains("薬局の方は"));
+        let tree = Tree::national().clone().for_caller(Caller::Pharmacy);
+        assert!(tree.nodes["report_after"].say.contains("貴局の情報"));
+        assert!(tree.nodes.values().all(|n| !n.say.contains('{')), "every word filled");
+        assert_eq!(unknown_placeholder("{貴院}と{制度}"), None);
+        assert_eq!(unknown_placeholder("{貴院}と{貴機関}").as_deref(), Some("{貴機関}"));
+        let code: crate::InsuranceCode = "1341000017".parse().unwrap();
+        assert_eq!(Caller::of_code(&code), Caller::Pharmacy);
+    }
+
+    #[test]
+    fn the_desk_speaks_as_itself_on_the_telephone() {
+        for (id, node) in &Tree::national().nodes {
+            for stiff in ["貴機関", "都道府県の窓口からご連絡", "してください。"] {
+                assert!(!node.say.contains(stiff), "{id} says {stiff}: {}", node.say);
+            }
+        }
+    }
+
+    #[test]
     fn outcome_keys_are_the_wire_names() {
         for o in Outcome::ALL {
             assert_eq!(serde_json::to_value(o).unwrap(), o.key());
@@ -543,7 +655,7 @@ mod tests {
         let tree = Tree::national().clone().with_overrides("13", &o).unwrap();
         let node = tree.node("faq_no_internet").unwrap();
         assert_eq!(node.say, "本県では紙の調査票でも受け付けます。");
-        assert!(node.national_say.as_deref().unwrap().starts_with("オンラインでの報告"));
+        assert!(node.national_say.as_deref().unwrap().starts_with("オンラインでのご報告"));
         assert_eq!(tree.prefecture.as_deref(), Some("13"));
         o.say.insert("no_such_node".into(), "x".into());
         assert!(Tree::national().clone().with_overrides("13", &o).is_err());
@@ -567,10 +679,11 @@ mod tests {
             ReportingAnswer::of(Some(w), d("2027-03-31")),
             ReportingAnswer::Open { ends: w.ends, days_left: 0 }
         );
-        assert_eq!(ReportingAnswer::of(Some(w), d("2027-04-01")).suggested_choice(), Some(0));
+        assert_eq!(ReportingAnswer::of(Some(w), d("2027-04-01")).suggested_choice(), Some(2));
+        assert_eq!(ReportingAnswer::of(Some(w), d("2026-12-01")).suggested_choice(), Some(0));
         assert_eq!(ReportingAnswer::of(None, d("2027-01-10")).suggested_choice(), None);
         assert!(ReportingAnswer::of(Some(w), d("2026-11-25"))
             .message_ja()
-            .contains("2027年1月4日から"));
+            .contains("令和9年1月4日から"));
     }
 }

@@ -91,7 +91,7 @@ export const api = {
   exportDecisions: (encoding: CsvEncoding) => invoke<ExportReport | null>('export_decisions', { encoding }),
   proxyApply: (form: ApplicationForm) => invoke<ProxyOutcome>('proxy_apply', { form }),
   history: (id: number) => invoke<History>('application_history', { id }),
-  triageTree: () => invoke<Tree>('triage_tree'),
+  triageTree: (call: string | null = null) => invoke<Tree>('triage_tree', { call }),
   reportingAnswer: () => invoke<ReportingView>('reporting_answer'),
   faqSearch: (query: string) => invoke<FaqHit[]>('faq_search', { query }),
   prefectureSettings: () => invoke<PrefectureSettings | null>('prefecture_settings'),

@@ -318,7 +318,7 @@ closed: boolean, };
 
 export type Link = "queue" | "lookup" | "reporting_window" | "login_disclosure";
 
-export type MailFact = "not_decided" | "sent" | "deferred" | "mailbox_full" | "no_such_user" | "rejected" | "not_sent";
+export type MailFact = "not_decided" | "application_returned" | "application_rejected" | "sent" | "deferred" | "mailbox_full" | "no_such_user" | "rejected" | "not_sent";
 
 export type MailFacts = { application_id: number, fact: MailFact, said: string, };
 
