@@ -65,7 +65,8 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
 
     // The mail each decision would send, before it is sent.
     let row = &view.rows[1];
-    let issuance = notice_preview(&row.application, Action::ApproveNewAccount, None, None, None).unwrap();
+    let issuance =
+        notice_preview(&row.application, Action::ApproveNewAccount, None, None, None).unwrap();
     assert_eq!(issuance.to, "jimu2@hospital.example.jp");
     assert!(
         issuance.body.starts_with("テスト病院2 ご担当者様")

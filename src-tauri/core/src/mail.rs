@@ -144,7 +144,9 @@ pub fn facts(app: &Application, latest: Option<&Notice>) -> MailFacts {
     let why = d.category.map(|c| c.name_ja()).unwrap_or("理由不明");
     let mail = match d.state {
         DeliveryState::Delivered => format!("{at} に {to} 宛の{kind}が配信されました。"),
-        DeliveryState::Sent => format!("{at} に {to} 宛の{kind}を送信済みです（返送はありません）。"),
+        DeliveryState::Sent => {
+            format!("{at} に {to} 宛の{kind}を送信済みです（返送はありません）。")
+        }
         DeliveryState::Deferred => format!("{to} 宛の{kind}の配信が遅れています（{at}、{why}）。"),
         DeliveryState::Bounced => format!("{at} に {to} 宛の{kind}が返送されました：{why}。"),
         DeliveryState::Failed => format!("{to} 宛の{kind}を送信できませんでした（{at}、{why}）。"),

@@ -47,7 +47,9 @@ impl Coded for PrefectureError {
             Self::Store(e) => e.message_ja(),
             Self::Window(e) => e.message_ja(),
             Self::Wording(e) => e.message_ja(),
-            Self::NoPrefecture | Self::Retention(_) | Self::Contact => self.code().message_ja().into(),
+            Self::NoPrefecture | Self::Retention(_) | Self::Contact => {
+                self.code().message_ja().into()
+            }
         }
     }
 }

@@ -98,7 +98,7 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     store.back(&call.id, s(35)).await.unwrap();
     store.choose(tree, &call.id, 2, s(50)).await.unwrap(); // 2週間以上
     store.choose(tree, &call.id, 0, s(55)).await.unwrap(); // 承認済み (seen in the queue)
-    // On hold for five minutes at the spam question: not counted.
+                                                           // On hold for five minutes at the spam question: not counted.
     store.pause_call(&call.id, true, s(60)).await.unwrap();
     let err = store.choose(tree, &call.id, 0, s(200)).await.unwrap_err();
     assert_eq!(err.code(), "E-CALL-PAUSED");
@@ -181,8 +181,9 @@ async fn the_spam_folder_branch_with_time_pause_back_and_note() {
     );
     assert_eq!(stats.node_time[0].2, 30.0, "longest first");
     let table = madoguchi_core::calls::calls_table(&store.calls().await.unwrap());
-    assert!(table.rows[0][8]
-        .starts_with("お問い合わせの内容 → 申請の有無と時期 → 申請の状況を確認 → 迷惑メールフォルダの確認"));
+    assert!(table.rows[0][8].starts_with(
+        "お問い合わせの内容 → 申請の有無と時期 → 申請の状況を確認 → 迷惑メールフォルダの確認"
+    ));
 }
 
 #[tokio::test]

@@ -143,7 +143,10 @@ impl ApplicationStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Self::ApprovedNewAccount | Self::ApprovedExistingAccount | Self::Rejected | Self::Resubmitted
+            Self::ApprovedNewAccount
+                | Self::ApprovedExistingAccount
+                | Self::Rejected
+                | Self::Resubmitted
         )
     }
 

@@ -268,7 +268,10 @@ mod tests {
         let mut sent = Delivery::queued("t0");
         sent.apply(DeliveryEvent { state: DeliveryState::Sent, ..Default::default() }).unwrap();
         assert_eq!(MailFact::of(S::InReview, Some(&sent)), MailFact::NotDecided);
-        assert_eq!(MailFact::of(S::ReturnedForCorrection, Some(&sent)), MailFact::ApplicationReturned);
+        assert_eq!(
+            MailFact::of(S::ReturnedForCorrection, Some(&sent)),
+            MailFact::ApplicationReturned
+        );
         assert_eq!(MailFact::of(S::Rejected, None), MailFact::ApplicationRejected);
         assert_eq!(MailFact::of(S::ApprovedNewAccount, Some(&sent)), MailFact::Sent);
         assert_eq!(MailFact::of(S::ApprovedExistingAccount, None), MailFact::NotSent);

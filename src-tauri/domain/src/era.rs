@@ -6,11 +6,8 @@ use chrono::{Datelike, NaiveDate};
 /// `date` in the Japanese era: 令和 from 2019-05-01, 平成 before it (元年 for the first year).
 pub fn wareki(date: NaiveDate) -> String {
     let reiwa = NaiveDate::from_ymd_opt(2019, 5, 1).expect("a valid date");
-    let (era, year) = if date >= reiwa {
-        ("令和", date.year() - 2018)
-    } else {
-        ("平成", date.year() - 1988)
-    };
+    let (era, year) =
+        if date >= reiwa { ("令和", date.year() - 2018) } else { ("平成", date.year() - 1988) };
     let year = if year == 1 { "元".to_owned() } else { year.to_string() };
     format!("{era}{year}年{}月{}日", date.month(), date.day())
 }

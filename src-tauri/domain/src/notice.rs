@@ -292,6 +292,9 @@ mod tests {
         assert!(!body.contains("メール：") && body.contains("「薬局機能情報提供制度」の窓口"));
         let unset = Window { contact: None, ..window };
         let (_, _, body) = render(&pharmacy(), &unset, &returned);
-        assert!(!body.contains("【東京都の窓口】") && body.contains("東京都の「薬局機能情報提供制度」の窓口"));
+        assert!(
+            !body.contains("【東京都の窓口】")
+                && body.contains("東京都の「薬局機能情報提供制度」の窓口")
+        );
     }
 }

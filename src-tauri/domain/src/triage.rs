@@ -311,9 +311,8 @@ impl Tree {
     pub fn for_caller(mut self, caller: Caller) -> Self {
         let (you, scheme) = caller.words();
         for node in self.nodes.values_mut() {
-            for text in [&mut node.say, &mut node.title]
-                .into_iter()
-                .chain(node.national_say.as_mut())
+            for text in
+                [&mut node.say, &mut node.title].into_iter().chain(node.national_say.as_mut())
             {
                 if text.contains('{') {
                     *text = text.replace("{貴院}", you).replace("{制度}", scheme);
@@ -619,7 +618,9 @@ mod tests {
 
     #[test]
     fn the_caller_fills_in_who_they_are() {
-        let said = |caller| Tree::national().clone().for_caller(caller).nodes["report_earlier"].say.clone();
+        let said = |caller| {
+            Tree::national().clone().for_caller(caller).nodes["report_earlier"].say.clone()
+        };
         assert!(said(Caller::Pharmacy).contains("「薬局機能情報提供制度ホーム画面」"));
         assert!(said(Caller::Medical).contains("「医療機能情報提供制度ホーム画面」"));
         assert!(said(Caller::Unknown).contains("薬局の方は"));
@@ -635,7 +636,8 @@ mod tests {
     #[test]
     fn the_desk_speaks_as_itself_on_the_telephone() {
         for (id, node) in &Tree::national().nodes {
-            for stiff in ["貴機関", "都道府県の窓口からご連絡", "してください。"] {
+            for stiff in ["貴機関", "都道府県の窓口からご連絡", "してください。"]
+            {
                 assert!(!node.say.contains(stiff), "{id} says {stiff}: {}", node.say);
             }
         }

@@ -62,7 +62,12 @@ async fn main() {
                 desk: "bench".into(),
             };
             let key = format!("{id}-{version}");
-            server.storage.decide(&officer, id, &request, &key, &key, "https://madoguchi.test", now).await.unwrap().unwrap();
+            server
+                .storage
+                .decide(&officer, id, &request, &key, &key, "https://madoguchi.test", now)
+                .await
+                .unwrap()
+                .unwrap();
         }
     }
     let bounce = ([127, 0, 0, 1], free_port()).into();

@@ -129,12 +129,15 @@ fn form_page(
     let mut main = String::new();
     if let Some((_, returned)) = resubmitting {
         let reason = returned.return_reason.map(|r| r.name_ja()).unwrap_or("その他");
-        let number = format!("申請番号 {:014} は、次の理由で差し戻されました：{reason}", returned.id);
+        let number =
+            format!("申請番号 {:014} は、次の理由で差し戻されました：{reason}", returned.id);
         let mut lines = vec![number];
         if let Some(note) = returned.note.as_deref().filter(|n| !n.trim().is_empty()) {
             lines.push(format!("補足：{note}"));
         }
-        lines.push("前回の内容が入っています。直すところを直して「再申請する」を押してください。".into());
+        lines.push(
+            "前回の内容が入っています。直すところを直して「再申請する」を押してください。".into(),
+        );
         main.push_str(&paragraphs(&lines.iter().map(String::as_str).collect::<Vec<_>>()));
     }
     if errors.is_empty() && resubmitting.is_none() {

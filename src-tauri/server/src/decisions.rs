@@ -184,10 +184,8 @@ pub fn plan(
             }
             _ => None,
         };
-        let desk_body = shown.map_or_else(
-            || body.clone(),
-            |shown| notice::render(&current.form, &window, &shown).2,
-        );
+        let desk_body = shown
+            .map_or_else(|| body.clone(), |shown| notice::render(&current.form, &window, &shown).2);
         PlannedNotice { kind, to: current.form.email.trim().to_owned(), subject, body, desk_body }
     });
     Ok(Plan { next, new_account, notice, reason, resubmit_token })

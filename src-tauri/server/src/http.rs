@@ -129,7 +129,11 @@ fn bad_json(e: JsonRejection) -> Failure {
 /// A one-time link token (疎通確認, 再申請): 43 letters and digits, about 256 bits.
 pub(crate) fn random_token() -> String {
     use rand::Rng;
-    rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(43).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect()
 }
 
 /// SHA-256 of a bearer token, hex: what the officers table stores.
@@ -285,19 +289,22 @@ async fn decide(
     // The key is bound to what it was first used for: this application and this body.
     let request_hash =
         token_hash(&format!("{id}\n{}", serde_json::to_string(&request).unwrap_or_default()));
-    let answer =
-        match state.storage.decide(&officer, id, &request, key, &request_hash, &state.public_url, &now()).await? {
-            Ok(answer) => answer,
-            Err(refusal) => {
-                log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
-                return Ok(Failure(
-                    StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
-                    refusal.to_api(),
-                    Vec::new(),
-                )
-                .into_response());
-            }
-        };
+    let answer = match state
+        .storage
+        .decide(&officer, id, &request, key, &request_hash, &state.public_url, &now())
+        .await?
+    {
+        Ok(answer) => answer,
+        Err(refusal) => {
+            log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
+            return Ok(Failure(
+                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
+                refusal.to_api(),
+                Vec::new(),
+            )
+            .into_response());
+        }
+    };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body)
         .into_response())

@@ -9,7 +9,8 @@ use madoguchi_server::testing::{form, TestServer, BACKENDS};
 /// Reviews and returns application `id`; the link its 差戻し mail carries.
 async fn returned(s: &TestServer, token: &str, id: i64) -> (String, String) {
     assert_eq!(s.decide(token, id, 1, "start_review").await.status(), 200);
-    let action = serde_json::json!({ "action": "return_for_correction", "reason": "name_mismatch" });
+    let action =
+        serde_json::json!({ "action": "return_for_correction", "reason": "name_mismatch" });
     let r = s.decide_as(token, id, 2, action, &format!("return-{id}")).await;
     assert_eq!(r.status(), 200);
     let answer: DecisionResponse = r.json().await.unwrap();
@@ -81,7 +82,10 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
         let page = client.get(&link).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        assert!(html.contains("名称が登録内容と一致しない") && html.contains("再申請する"), "{html}");
+        assert!(
+            html.contains("名称が登録内容と一致しない") && html.contains("再申請する"),
+            "{html}"
+        );
         assert!(html.contains(&format!("value=\"{}\"", first.name)), "{html}");
 
         // Corrected, to the same address the 差戻し mail reached: straight into the queue.
