@@ -3,7 +3,7 @@
 //! as 再申請済み; the mail names the prefecture's window and how to reach it. Both databases.
 
 use madoguchi_domain::api::{Application, ApplicationDetail, DecisionResponse, Entity};
-use madoguchi_domain::{ApplicationForm, ApplicationStatus, NoticeKind};
+use madoguchi_domain::{ApplicationStatus, NoticeKind};
 use madoguchi_server::testing::{form, TestServer, BACKENDS};
 
 /// Reviews and returns application `id`; the link its 差戻し mail carries.
