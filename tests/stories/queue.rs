@@ -273,3 +273,56 @@ async fn a_returned_application_comes_back_corrected_without_a_duplicate_flag() 
     assert_eq!(approved.status, ApplicationStatus::ApprovedNewAccount);
     assert!(!approved.pending_sync && approved.application.login_id.is_some());
 }
+
+/// 都道府県システムからのデータ移行 seen from a desk: a 助産所 (no insurance code) already
+/// on G-MIS, imported from the prefecture's export, applies; the queue knows its account by
+/// its 機関コード, it is approved as existing, and a call about it discloses its login ID.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_account_is_recognised_approved_as_existing_and_disclosed() {
+    use madoguchi_core::calls::{CallLinks, IdentityChecks};
+    use madoguchi_server::account_import::AccountLine;
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let imported = AccountLine {
+        line: 2,
+        institution_code: "1390011".into(),
+        insurance_code: None,
+        institution_name: "まどぐち助産院".into(),
+        login_id: "GM80000011".into(),
+    };
+    let outcome =
+        server.storage.import_accounts("13".parse().unwrap(), &[imported], true).await.unwrap();
+    assert_eq!((outcome.added.len(), outcome.conflicts.len()), (1, 0));
+    let dir = tempfile::tempdir().unwrap();
+    let desk = connected_desk(&server, &token, &dir, "移行確認窓口").await;
+    let maternity = ApplicationForm {
+        kind: madoguchi_domain::InstitutionKind::MaternityHome,
+        institution_code: "1390011".into(),
+        insurance_code: None,
+        name: "まどぐち助産院".into(),
+        ..form("13", 11)
+    };
+    let id = server.submit(&maternity).await.id;
+    desk.sync_now().await.unwrap();
+
+    let row = desk.queue_entry(id).await.unwrap();
+    let codes: Vec<&str> = row.flags.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"FLAG-ACCOUNT-EXISTS"), "{codes:?}");
+    desk.decide(id, Action::StartReview, None).await.unwrap();
+    desk.decide(id, Action::ApproveExistingAccount, None).await.unwrap();
+    desk.sync_now().await.unwrap();
+    let approved = desk.queue_entry(id).await.unwrap();
+    assert_eq!(approved.status, ApplicationStatus::ApprovedExistingAccount);
+    assert_eq!(approved.application.login_id.as_deref(), Some("GM80000011"));
+
+    // The institution calls later: linked by its application, it is disclosed after the checks.
+    let call = desk.start_call().await.unwrap();
+    let links = CallLinks { institution: None, application_id: Some(id) };
+    let call = desk.link_call(&call.id, links).await.unwrap();
+    assert_eq!(call.institution.as_ref().map(|i| i.name.as_str()), Some("まどぐち助産院"));
+    let all = IdentityChecks { phone: true, email: true, contact_name: true };
+    let disclosed = desk.disclose_login_id(&call.id, all).await.unwrap();
+    assert_eq!(disclosed.login_id, "GM80000011");
+    assert_eq!(disclosed.call.disclosures.len(), 1);
+}

@@ -19,6 +19,7 @@ use serde::Serialize;
 pub use madoguchi_domain::call::IdentityChecks;
 pub use stats::{calls_table, stats, CallStats};
 
+use crate::applications::existing_account;
 use crate::desk::Desk;
 use crate::export::{self, CsvEncoding, ExportError, ExportReport};
 use crate::mail::MailFacts;
@@ -194,6 +195,14 @@ impl Store {
         links: CallLinks,
         now: DateTime<Utc>,
     ) -> Result<CallRecord> {
+        let mut links = links;
+        if let (None, Some(app)) = (&links.institution, links.application_id) {
+            // The application names its institution: a call about it is about that one.
+            links.institution = self.application(app).await?.map(|(a, _)| CallInstitution {
+                name: a.form.name.trim().to_owned(),
+                insurance_code: a.form.insurance_code.clone(),
+            });
+        }
         let mut linked = self.call(id).await?;
         linked.institution = links.institution.clone();
         linked.application_id = links.application_id;
@@ -240,12 +249,17 @@ impl Store {
             .as_deref()
             .and_then(|c| c.parse::<InsuranceCode>().ok())
             .map(|c| c.digits());
-        let account = self
-            .known_accounts()
-            .await?
-            .into_iter()
-            .find(|a| a.prefecture == call.prefecture && code.is_some() && a.insurance_code == code)
-            .ok_or(CallError::NoAccount)?;
+        let accounts = self.known_accounts().await?;
+        let mut account = accounts.iter().find(|a| {
+            a.prefecture == call.prefecture && code.is_some() && a.insurance_code == code
+        });
+        if let (None, Some(app)) = (account, call.application_id) {
+            // No insurance code (a 助産所): the linked application's 機関コード finds it.
+            if let Some((app, _)) = self.application(app).await? {
+                account = existing_account(&app, &accounts);
+            }
+        }
+        let account = account.cloned().ok_or(CallError::NoAccount)?;
         call.record_disclosure(checks, desk, &account.institution_code, now)?;
         self.save_call(&mut call, now).await?;
         log::info!(
