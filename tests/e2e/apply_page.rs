@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use fantoccini::key::Key;
+use fantoccini::Locator;
 use madoguchi_domain::{ApplicationForm, Code};
 use madoguchi_e2e::{screenshot, Browser};
 use madoguchi_server::testing::postfix::to;
@@ -149,6 +150,39 @@ async fn an_institution_applies_on_the_page_and_its_confirmed_application_reache
     b.client.goto(&link).await.unwrap();
     b.until_text("h1", "このURLは使えません").await;
     assert_accessible(&b, "a used link").await;
+
+    // Returned (差戻し) for its name; its mail's link opens the page filled with what was sent
+    // and says why; corrected and sent with Enter, it is back in the queue as 再申請.
+    assert_eq!(server.decide(&token, id, 1, "start_review").await.status(), 200);
+    let back = serde_json::json!({ "action": "return_for_correction", "reason": "name_mismatch" });
+    assert_eq!(server.decide_as(&token, id, 2, back, "return").await.status(), 200);
+    let t = server.resubmit_token(id).await;
+    b.client.goto(&format!("{}/apply?r={t}", server.url)).await.unwrap();
+    b.until_text("h1", "G-MIS 新規ユーザ登録申請（再申請）").await;
+    let page = b.text("main").await;
+    assert!(page.contains("名称が登録内容と一致しない"), "{page}");
+    let name = b.client.find(Locator::Id("f-name")).await.unwrap();
+    assert_eq!(name.prop("value").await.unwrap().as_deref(), Some(f.name.as_str()));
+    screenshot(&b.client, "apply_page_resubmit").await;
+    assert_accessible(&b, "the resubmission page").await;
+    for _ in 0..4 {
+        b.press(&Key::Tab.to_string()).await; // 機関区分, 機関コード, 保険医療機関コード, 名称
+    }
+    assert_eq!(b.focused().await, "f-name");
+    b.chord(Key::Control, 'a').await;
+    b.press(&format!("医療法人 {}", f.name)).await;
+    b.press(&Key::Enter.to_string()).await;
+    b.until_text("h1", "再申請を受け付けました").await;
+    assert_accessible(&b, "the resubmission sent").await;
+    desk.sync_now().await.unwrap();
+    let returned = desk.queue_entry(id).await.unwrap();
+    let successor = returned.application.resubmitted_as.expect("replaced by the corrected one");
+    let corrected = desk.queue_entry(successor).await.unwrap();
+    assert_eq!(corrected.application.form.name, format!("医療法人 {}", f.name));
+    assert!(
+        corrected.application.address_verified
+            && corrected.flags.iter().all(|fl| fl.code != Code::FlagDuplicate)
+    );
 
     // At 200 % zoom (half the width), nothing scrolls sideways.
     b.client.goto(&format!("{}/apply", server.url)).await.unwrap();
