@@ -205,6 +205,14 @@ impl ReturnReason {
             Self::Other => "その他",
         }
     }
+
+    /// The reason as the institution of `kind` reads it: a pharmacy's code is its 保険薬局コード.
+    pub fn name_for(self, kind: crate::InstitutionKind) -> &'static str {
+        match (self, kind) {
+            (Self::InsuranceCodeWrong, crate::InstitutionKind::Pharmacy) => "保険薬局コードの誤り",
+            _ => self.name_ja(),
+        }
+    }
 }
 
 impl RejectReason {

@@ -200,7 +200,7 @@ pub fn render(
                  お手数ですが、次のURLを開き、申請内容を修正して再申請してください。前回お送りいただいた内容が入力された画面が開きます。                 このURLは{RESUBMIT_DAYS}日以内に一度だけ使えます。\n{resubmit_link}\n\n\
                  期限を過ぎた場合は、新規ユーザ登録申請の画面からもう一度申請してください。\n{FORM_URL}\n\n\
                  {}\n\n{both}",
-                reason.name_ja(),
+                reason.name_for(form.kind),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
                 ask_the_window(window, form)
             ),
@@ -290,6 +290,7 @@ mod tests {
         assert!(body.contains("https://apply.example/apply?r=abc\n"));
         assert!(body.contains("【東京都の窓口】\n東京都保健医療局 医療政策課\n電話：03-5320-4448\n受付時間：平日 9時〜17時"));
         assert!(!body.contains("メール：") && body.contains("「薬局機能情報提供制度」の窓口"));
+        assert!(body.contains("理由：保険薬局コードの誤り"), "{body}");
         let unset = Window { contact: None, ..window };
         let (_, _, body) = render(&pharmacy(), &unset, &returned);
         assert!(

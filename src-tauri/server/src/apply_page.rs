@@ -128,7 +128,7 @@ fn form_page(
 ) -> Response {
     let mut main = String::new();
     if let Some((_, returned)) = resubmitting {
-        let reason = returned.return_reason.map(|r| r.name_ja()).unwrap_or("その他");
+        let reason = returned.return_reason.map_or("その他", |r| r.name_for(returned.form.kind));
         let number =
             format!("申請番号 {:014} は、次の理由で差し戻されました：{reason}", returned.id);
         let mut lines = vec![number];

@@ -138,7 +138,8 @@ pub fn plan(
             let token = (issue.resubmit_token)();
             let link = format!("{}/apply?r={token}", context.public_url);
             resubmit_token = Some(token);
-            (Some(Facts::Returned(reason, link)), None, Some(reason.name_ja().to_owned()))
+            let named = reason.name_for(current.form.kind).to_owned();
+            (Some(Facts::Returned(reason, link)), None, Some(named))
         }
         Action::Reject { reason } => {
             next.reject_reason = Some(reason);
