@@ -226,6 +226,15 @@ fn random_password_link() -> String {
     format!("https://www.med-login.mhlw.go.jp/login?c={token}")
 }
 
+/// How a new application enters: at once, or held for its 疎通確認 (`held`), and whom it
+/// was entered by, whether its address is known to reach them, what it corrects.
+struct Entry<'a> {
+    by: SubmittedBy,
+    held: Option<&'a AddressCheck>,
+    verified: bool,
+    resubmission_of: Option<i64>,
+}
+
 /// One [`Storage`] implementation per database from one text; `$begin` starts a write
 /// transaction, `$order` (if not empty) serialises writers of the changes feed.
 macro_rules! sql_storage {
@@ -298,6 +307,49 @@ macro_rules! sql_storage {
                 .execute(&mut **tx)
                 .await?;
             Ok(())
+        }
+
+        /// Stores a new application as `entry` says and returns it as the feed will show it.
+        async fn insert_application(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            form: &ApplicationForm,
+            prefecture: Prefecture,
+            entry: &Entry<'_>,
+            now: &str,
+        ) -> Result<Application> {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
+                     confirmed_at, address_verified, confirm_token_hash, confirm_expires_at, resubmission_of)
+                 VALUES ($1, 'submitted', 1, $2, $3, $4, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(prefecture.code())
+            .bind(to_json(form))
+            .bind(name_of(&entry.by))
+            .bind(now)
+            .bind(entry.held.is_none().then_some(now))
+            .bind(entry.verified)
+            .bind(entry.held.map(|c| c.token_hash.as_str()))
+            .bind(entry.held.map(|c| c.expires_at.as_str()))
+            .bind(entry.resubmission_of)
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(Application {
+                id,
+                prefecture,
+                status: ApplicationStatus::Submitted,
+                version: 1,
+                form: form.clone(),
+                submitted_by: entry.by,
+                received_at: now.to_owned(),
+                updated_at: now.to_owned(),
+                login_id: None,
+                return_reason: None,
+                reject_reason: None,
+                note: None,
+                address_verified: entry.verified,
+                resubmission_of: entry.resubmission_of,
+                resubmitted_as: None,
+            })
         }
 
         /// Ends returned application `returned` as 再申請済み, replaced by `successor`; its
@@ -560,35 +612,9 @@ macro_rules! sql_storage {
 
             async fn submit(&self, form: &ApplicationForm, valid: &ValidForm, by: SubmittedBy, now: &str) -> Result<Receipt> {
                 let (_writer, mut tx) = self.write().await?;
-                let status = ApplicationStatus::Submitted;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at, confirmed_at)
-                     VALUES ($1, $2, 1, $3, $4, $5, $5, $5) RETURNING id",
-                )
-                .bind(valid.prefecture.code())
-                .bind(name_of(&status))
-                .bind(to_json(form))
-                .bind(name_of(&by))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                let app = Application {
-                    id,
-                    prefecture: valid.prefecture,
-                    status,
-                    version: 1,
-                    form: form.clone(),
-                    submitted_by: by,
-                    received_at: now.to_owned(),
-                    updated_at: now.to_owned(),
-                    login_id: None,
-                    return_reason: None,
-                    reject_reason: None,
-                    note: None,
-                    address_verified: false,
-                    resubmission_of: None,
-                    resubmitted_as: None,
-                };
+                let entry = Entry { by, held: None, verified: false, resubmission_of: None };
+                let app = insert_application(&mut tx, form, valid.prefecture, &entry, now).await?;
+                let id = app.id;
                 audit_row(&mut tx, &app, None, "intake", None, None).await?;
                 change(&mut tx, app.prefecture, &Entity::Application(app)).await?;
                 tx.commit().await?;
@@ -624,19 +650,8 @@ macro_rules! sql_storage {
                         return Ok(None);
                     }
                 }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
-                         confirm_token_hash, confirm_expires_at, resubmission_of)
-                     VALUES ($1, 'submitted', 1, $2, 'institution', $3, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(valid.prefecture.code())
-                .bind(to_json(form))
-                .bind(now)
-                .bind(&check.token_hash)
-                .bind(&check.expires_at)
-                .bind(resubmission_of)
-                .fetch_one(&mut *tx)
-                .await?;
+                let entry = Entry { by: SubmittedBy::Institution, held: Some(check), verified: false, resubmission_of };
+                let id = insert_application(&mut tx, form, valid.prefecture, &entry, now).await?.id;
                 sqlx::query(
                     "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at, delivery)
                      VALUES ($1, $2, 'address_check', $3, $4, $5, $6, $7)",
@@ -727,35 +742,9 @@ macro_rules! sql_storage {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(returned) = returned else { return Ok(None) };
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
-                         confirmed_at, address_verified, resubmission_of)
-                     VALUES ($1, 'submitted', 1, $2, 'institution', $3, $3, $3, $4, $5) RETURNING id",
-                )
-                .bind(valid.prefecture.code())
-                .bind(to_json(form))
-                .bind(now)
-                .bind(true)
-                .bind(returned)
-                .fetch_one(&mut *tx)
-                .await?;
-                let app = Application {
-                    id,
-                    prefecture: valid.prefecture,
-                    status: ApplicationStatus::Submitted,
-                    version: 1,
-                    form: form.clone(),
-                    submitted_by: SubmittedBy::Institution,
-                    received_at: now.to_owned(),
-                    updated_at: now.to_owned(),
-                    login_id: None,
-                    return_reason: None,
-                    reject_reason: None,
-                    note: None,
-                    address_verified: true,
-                    resubmission_of: Some(returned),
-                    resubmitted_as: None,
-                };
+                let entry = Entry { by: SubmittedBy::Institution, held: None, verified: true, resubmission_of: Some(returned) };
+                let app = insert_application(&mut tx, form, valid.prefecture, &entry, now).await?;
+                let id = app.id;
                 close_returned(&mut tx, returned, id, now).await?;
                 let reason = format!("再申請（差戻しの受付番号 {returned}）");
                 audit_row(&mut tx, &app, None, "intake", None, Some(&reason)).await?;
