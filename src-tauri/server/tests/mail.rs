@@ -1,6 +1,7 @@
 //! 通知メールの配信, with real peers: a private Postfix as the prefecture's relay (STARTTLS and
 //! smtps), its own bounces coming back to the server's listener, its refusals at RCPT, and
-//! misbehaving relays and senders on raw sockets.
+//! misbehaving relays and senders on raw sockets. (Postfix runs on Linux only: not under Wine.)
+#![cfg(unix)]
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! Ubuntu machine lacks (apt packages, npm packages, tauri-driver) before it builds.
 
 mod dev_server;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -66,13 +67,17 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("setup") => setup(true),
+        Some("windows") => windows::build().map(|installer| {
+            eprintln!("xtask: installer {}", installer.display());
+        }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run | test | bench [NAME] | setup>\n\
+                "usage: cargo xtask <run | test | bench [NAME] | setup | windows>\n\
                  \n  run    install what is missing, build the UI and open the Madoguchi window\
                  \n  test   install what is missing and run every test suite, the window's included\
                  \n  bench  run the benchmarks (all, or those whose name starts with NAME)\
-                 \n  setup  only install what is missing (apt packages, npm packages, tauri-driver)"
+                 \n  setup  only install what is missing (apt packages, npm packages, tauri-driver)\
+                 \n  windows  cross-build the desk and the server for Windows and make the installer"
             );
             return ExitCode::from(2);
         }
@@ -364,6 +369,10 @@ fn api_contract() -> Result {
 }
 
 fn bench(name: Option<&str>) -> Result {
+    if name.is_some_and(|n| n.starts_with("windows")) {
+        // Sizes, not timings: the installer and the desk's program as built for Windows.
+        return windows::build().map(|_| ());
+    }
     let chosen: Vec<_> =
         BENCHES.iter().filter(|(b, _)| name.is_none_or(|n| b.starts_with(n))).collect();
     if chosen.is_empty() {

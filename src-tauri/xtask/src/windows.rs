@@ -1,0 +1,160 @@
+//! Windows, where the officers are: the desk and the server cross-built with mingw-w64
+//! (`x86_64-pc-windows-gnu`: Microsoft's SDK cannot be fetched here), their test suites run
+//! under Wine, and a per-user NSIS installer of our own script (Tauri's bundler would download
+//! its NSIS plugin at build time; these machines are offline).
+
+use std::path::{Path, PathBuf};
+
+use crate::{apt_install, cargo, root, sh, sh_in, Result};
+
+pub const TARGET: &str = "x86_64-pc-windows-gnu";
+/// One profile for the installer's programs and the Windows suites: dependencies build once.
+const PROFILE: &str = "windows";
+const PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "wine", "wine64", "nsis"];
+
+/// The suites that run under Wine: the server's without PostgreSQL (SQLite over TLS).
+const SUITES: &[&str] = &["madoguchi-domain", "madoguchi-registry", "madoguchi-core", "madoguchi-server"];
+
+fn utf8(path: &Path) -> Result<&str> {
+    path.to_str().ok_or_else(|| format!("non-UTF-8 path {}", path.display()))
+}
+
+/// mingw-w64, Wine, NSIS and Rust's Windows target; a Wine prefix of our own under target/.
+pub fn setup() -> Result {
+    apt_install(PACKAGES)?;
+    let targets = std::process::Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if !String::from_utf8_lossy(&targets.stdout).lines().any(|t| t.trim() == TARGET) {
+        sh("rustup", &["target", "add", TARGET])?;
+    }
+    wine_prefix()
+}
+
+/// The environment Wine runs in: a private prefix, quiet, no Mono or Gecko prompts.
+pub fn wine_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("WINEPREFIX", root().join("target/wine").display().to_string()),
+        ("WINEDEBUG", "-all".into()),
+        ("WINEDLLOVERRIDES", "mscoree=;mshtml=".into()),
+        (
+            "CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER",
+            "wine".into(),
+        ),
+    ]
+}
+
+fn with_wine(dir: &Path, program: &str, args: &[&str]) -> Result {
+    let env = wine_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sh_in(dir, program, args, &env)
+}
+
+/// Creates the prefix once, with the ProcessPrng that Wine 8 lacks and Rust's std needs.
+fn wine_prefix() -> Result {
+    let prefix = root().join("target/wine");
+    let dll = prefix.join("drive_c/windows/system32/bcryptprimitives.dll");
+    if dll.exists() {
+        return Ok(());
+    }
+    with_wine(&root(), "wineboot", &["--init"])?;
+    let shim = root().join("src-tauri/xtask/wine");
+    let built = root().join("target/wine-bcryptprimitives.dll");
+    sh(
+        "x86_64-w64-mingw32-gcc",
+        &[
+            "-shared",
+            "-O2",
+            "-o",
+            utf8(&built)?,
+            utf8(&shim.join("bcryptprimitives.c"))?,
+            utf8(&shim.join("bcryptprimitives.def"))?,
+            "-ladvapi32",
+        ],
+    )?;
+    std::fs::copy(&built, &dll).map_err(|e| format!("{}: {e}", dll.display()))?;
+    Ok(())
+}
+
+fn out_dir() -> PathBuf {
+    root().join("target").join(TARGET).join(PROFILE)
+}
+
+/// Cross-builds the desk and the server and packs the installer; its path. Prints the
+/// `bench: windows.*` sizes.
+pub fn build() -> Result<PathBuf> {
+    setup()?;
+    crate::build_ui()?;
+    let build = ["build", "--target", TARGET, "--profile", PROFILE];
+    sh(&cargo(), &[&build[..], &["-p", "madoguchi-app", "-p", "madoguchi-server"]].concat())?;
+    let out = out_dir();
+    let loader = find(&out.join("build"), "WebView2Loader.dll")
+        .ok_or("WebView2Loader.dll not found in the build (webview2-com-sys)")?;
+    let staged = root().join("target/windows-installer/files");
+    let _ = std::fs::remove_dir_all(&staged);
+    std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    for (from, name) in [
+        (out.join("madoguchi.exe"), "madoguchi.exe"),
+        (out.join("madoguchi-server.exe"), "madoguchi-server.exe"),
+        (loader, "WebView2Loader.dll"),
+    ] {
+        std::fs::copy(&from, staged.join(name)).map_err(|e| format!("{}: {e}", from.display()))?;
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let installer = root().join(format!("target/windows-installer/madoguchi-setup-{version}.exe"));
+    let script = root().join("src-tauri/app/windows/installer.nsi");
+    sh(
+        "makensis",
+        &[
+            "-V2",
+            "-INPUTCHARSET",
+            "UTF8",
+            &format!("-DSRC={}", utf8(&staged)?),
+            &format!("-DOUT={}", utf8(&installer)?),
+            &format!("-DVERSION={version}"),
+            &format!("-DICON={}", utf8(&root().join("icons/icon.ico"))?),
+            utf8(&script)?,
+        ],
+    )?;
+    let mb = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1_000_000.0).unwrap_or(0.0);
+    println!("bench: windows.installer_mb {:.1} MB", mb(&installer));
+    println!("bench: windows.desk_exe_mb {:.1} MB", mb(&staged.join("madoguchi.exe")));
+    Ok(installer)
+}
+
+/// The first file called `name` under `dir`.
+fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = find(&path, name) {
+                return Some(found);
+            }
+        } else if path.file_name().is_some_and(|n| n == name) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// The Windows suites under Wine, then the installer installed silently into the prefix and
+/// the installed server asked for its help.
+pub fn test() -> Result {
+    let installer = build()?;
+    let mut args = vec!["test", "--target", TARGET, "--profile", PROFILE];
+    for suite in SUITES {
+        args.extend(["-p", suite]);
+    }
+    with_wine(&root(), &cargo(), &args)?;
+    with_wine(&root(), "wine", &[utf8(&installer)?, "/S"])?;
+    let prefix = root().join("target/wine/drive_c/users");
+    let server = find(&prefix, "madoguchi-server.exe").ok_or("the installer installed no server")?;
+    for file in ["madoguchi.exe", "WebView2Loader.dll", "uninstall.exe"] {
+        let beside = server.with_file_name(file);
+        if !beside.exists() {
+            return Err(format!("the installer did not install {}", beside.display()));
+        }
+    }
+    with_wine(&root(), "wine", &[utf8(&server)?, "--help"])
+}
