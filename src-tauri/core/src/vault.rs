@@ -168,13 +168,34 @@ async fn encrypt_plain(path: &Path, key: &StoreKey) -> Result<(), sqlx::Error> {
     plain.close().await;
     // The WAL files may still be going away as the last plain connection closes.
     for old in companions(path) {
-        match std::fs::remove_file(old) {
+        match until_released(|| std::fs::remove_file(&old)).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
     }
-    std::fs::rename(&next, path)?;
+    until_released(|| std::fs::rename(&next, path)).await?;
     Ok(())
+}
+
+/// Runs a file operation again while Windows says another handle still holds the file
+/// (a connection closing on its own thread, a virus scanner): up to about two seconds.
+async fn until_released<T>(op: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+    // ERROR_ACCESS_DENIED (a delete still pending), ERROR_SHARING_VIOLATION.
+    const HELD: [i32; 2] = [5, 32];
+    let mut tries = 0;
+    loop {
+        match op() {
+            Err(e)
+                if cfg!(windows)
+                    && tries < 40
+                    && e.raw_os_error().is_some_and(|c| HELD.contains(&c)) =>
+            {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 impl Store {

@@ -15,8 +15,7 @@ async fn a_desk_in_folders_with_japanese_names_and_spaces() {
     std::fs::create_dir_all(store.parent().unwrap()).unwrap();
     let desk = Desk::open(&store, false).await.unwrap();
     assert_eq!(desk.store_notice(), None, "a new store opens without a word");
-    let settings =
-        DeskSettings { prefecture: Some("47".parse().unwrap()), ..Default::default() };
+    let settings = DeskSettings { prefecture: Some("47".parse().unwrap()), ..Default::default() };
     desk.save_settings(&settings).await.unwrap();
 
     let list = home.path().join("医療機関 一覧（沖縄県）.csv");
@@ -31,12 +30,14 @@ async fn a_desk_in_folders_with_japanese_names_and_spaces() {
         .unwrap();
     let out = home.path().join("対応記録 令和8年.csv");
     desk.export_calls(CsvEncoding::ShiftJis, &out).await.unwrap();
-    let (text, _, unmappable) = encoding_rs::SHIFT_JIS.decode(&std::fs::read(&out).unwrap());
+    let bytes = std::fs::read(&out).unwrap();
+    let (text, _, unmappable) = encoding_rs::SHIFT_JIS.decode(&bytes);
     assert!(!unmappable && text.contains("窓口テストクリニックへ折り返し済み"), "{text}");
 
     drop(desk);
     let again = Desk::open(&store, false).await.unwrap();
     assert_eq!(again.store_notice(), None, "its key found again");
-    assert_eq!(again.registry_status().await.unwrap().institutions, 1);
+    again.rebuild_index().await.unwrap();
+    assert_eq!(again.search("窓口テスト", 5).unwrap().hits.len(), 1, "the list kept");
     assert_eq!(again.calls_overview().await.unwrap().calls.len(), 1);
 }

@@ -328,7 +328,10 @@ fn test() -> Result {
             ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
             ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
         ],
-    )
+    )?;
+    // Windows, where the officers are: the suites cross-built and run under Wine, the
+    // installer made, installed silently, and its server run.
+    windows::test(pg)
 }
 
 /// schemathesis, pinned, in a virtual environment under target/ (never the system's Python).

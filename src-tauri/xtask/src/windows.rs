@@ -12,8 +12,10 @@ pub const TARGET: &str = "x86_64-pc-windows-gnu";
 const PROFILE: &str = "windows";
 const PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "wine", "wine64", "nsis"];
 
-/// The suites that run under Wine: the server's without PostgreSQL (SQLite over TLS).
-const SUITES: &[&str] = &["madoguchi-domain", "madoguchi-registry", "madoguchi-core", "madoguchi-server"];
+/// The suites that run under Wine (the server's on SQLite over TLS and on the PostgreSQL the
+/// Linux suites use, reached from Wine over loopback).
+const SUITES: &[&str] =
+    &["madoguchi-domain", "madoguchi-registry", "madoguchi-core", "madoguchi-server"];
 
 fn utf8(path: &Path) -> Result<&str> {
     path.to_str().ok_or_else(|| format!("non-UTF-8 path {}", path.display()))
@@ -38,16 +40,18 @@ pub fn wine_env() -> Vec<(&'static str, String)> {
         ("WINEPREFIX", root().join("target/wine").display().to_string()),
         ("WINEDEBUG", "-all".into()),
         ("WINEDLLOVERRIDES", "mscoree=;mshtml=".into()),
-        (
-            "CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER",
-            "wine".into(),
-        ),
+        ("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", "wine".into()),
     ]
 }
 
 fn with_wine(dir: &Path, program: &str, args: &[&str]) -> Result {
+    with_wine_env(dir, program, args, &[])
+}
+
+fn with_wine_env(dir: &Path, program: &str, args: &[&str], extra: &[(&str, &str)]) -> Result {
     let env = wine_env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra);
     sh_in(dir, program, args, &env)
 }
 
@@ -140,16 +144,17 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// The Windows suites under Wine, then the installer installed silently into the prefix and
 /// the installed server asked for its help.
-pub fn test() -> Result {
+pub fn test(postgres: &str) -> Result {
     let installer = build()?;
     let mut args = vec!["test", "--target", TARGET, "--profile", PROFILE];
     for suite in SUITES {
         args.extend(["-p", suite]);
     }
-    with_wine(&root(), &cargo(), &args)?;
+    with_wine_env(&root(), &cargo(), &args, &[("MADOGUCHI_TEST_POSTGRES", postgres)])?;
     with_wine(&root(), "wine", &[utf8(&installer)?, "/S"])?;
     let prefix = root().join("target/wine/drive_c/users");
-    let server = find(&prefix, "madoguchi-server.exe").ok_or("the installer installed no server")?;
+    let server =
+        find(&prefix, "madoguchi-server.exe").ok_or("the installer installed no server")?;
     for file in ["madoguchi.exe", "WebView2Loader.dll", "uninstall.exe"] {
         let beside = server.with_file_name(file);
         if !beside.exists() {

@@ -8,8 +8,6 @@ use madoguchi_domain::api::Receipt;
 use madoguchi_domain::ApplicationForm;
 use madoguchi_domain::{InstitutionKind, Prefecture};
 
-/// Postfix is a Linux program: on Windows (the suites under Wine) there is no relay to run.
-#[cfg(unix)]
 pub mod postfix;
 
 use crate::http::token_hash;
@@ -142,7 +140,6 @@ impl TestServer {
 
     /// A private Postfix relay for this server, and the server's mail parts sending through
     /// it (STARTTLS) and taking its bounces.
-    #[cfg(unix)]
     pub async fn with_postfix(&mut self) -> postfix::Postfix {
         let settings = self.mail_settings(([127, 0, 0, 1], 0).into());
         let bounce = settings.bounce_listen.expect("set above");

@@ -49,12 +49,16 @@ impl Postfix {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
         // virtual(8) writes the maildirs as nobody; Postfix's own data belongs to its user.
-        std::os::unix::fs::chown(dir.join("mail"), Some(65534), Some(65534)).unwrap();
-        let id = |flag: &str| -> u32 {
-            let out = Command::new("id").args([flag, "postfix"]).output().unwrap();
-            String::from_utf8_lossy(&out.stdout).trim().parse().expect("a postfix user")
-        };
-        std::os::unix::fs::chown(dir.join("data"), Some(id("-u")), Some(id("-g"))).unwrap();
+        // (Postfix is a Linux program: the suites built for Windows never start it.)
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::chown(dir.join("mail"), Some(65534), Some(65534)).unwrap();
+            let id = |flag: &str| -> u32 {
+                let out = Command::new("id").args([flag, "postfix"]).output().unwrap();
+                String::from_utf8_lossy(&out.stdout).trim().parse().expect("a postfix user")
+            };
+            std::os::unix::fs::chown(dir.join("data"), Some(id("-u")), Some(id("-g"))).unwrap();
+        }
         // A third listener plays the institution's own mail server: it refuses the full
         // mailbox, so the relay, having accepted the notice, bounces it back for real.
         let (smtp, smtps, mx) = (free_port(), free_port(), free_port());
