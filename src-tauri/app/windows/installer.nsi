@@ -8,7 +8,8 @@
 ;
 ; makensis -DSRC=<folder with the three files> -DOUT=<installer.exe> -DVERSION=<x.y.z> -DICON=<icon.ico>
 
-Unicode true
+; 64-bit, like the desk itself (and Wine without its 32-bit half runs it).
+Target amd64-unicode
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
 

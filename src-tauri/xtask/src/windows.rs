@@ -127,11 +127,11 @@ pub fn build() -> Result<PathBuf> {
     Ok(installer)
 }
 
-/// The first file called `name` under `dir`.
+/// The first file called `name` under `dir` (symbolic links not followed).
 fn find(dir: &Path, name: &str) -> Option<PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
-        if path.is_dir() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             if let Some(found) = find(&path, name) {
                 return Some(found);
             }
@@ -152,14 +152,38 @@ pub fn test(postgres: &str) -> Result {
     }
     with_wine_env(&root(), &cargo(), &args, &[("MADOGUCHI_TEST_POSTGRES", postgres)])?;
     with_wine(&root(), "wine", &[utf8(&installer)?, "/S"])?;
-    let prefix = root().join("target/wine/drive_c/users");
-    let server =
-        find(&prefix, "madoguchi-server.exe").ok_or("the installer installed no server")?;
+    // %LOCALAPPDATA%\Programs\Madoguchi of the prefix's user.
+    let users = root().join("target/wine/drive_c/users");
+    let server = std::fs::read_dir(&users)
+        .map_err(|e| format!("{}: {e}", users.display()))?
+        .flatten()
+        .map(|user| user.path().join("AppData/Local/Programs/Madoguchi/madoguchi-server.exe"))
+        .find(|server| server.exists())
+        .ok_or("the installer installed no server")?;
     for file in ["madoguchi.exe", "WebView2Loader.dll", "uninstall.exe"] {
         let beside = server.with_file_name(file);
         if !beside.exists() {
             return Err(format!("the installer did not install {}", beside.display()));
         }
     }
-    with_wine(&root(), "wine", &[utf8(&server)?, "--help"])
+    with_wine(&root(), "wine", &[utf8(&server)?, "--help"])?;
+    // Uninstalled (in place, `_?=`, so it runs to the end before Wine returns): the program
+    // goes, the officer's data stays.
+    let folder = server.parent().ok_or("no install folder")?;
+    let user = folder.ancestors().nth(4).and_then(|u| u.file_name()).ok_or("no Wine user")?;
+    let user = user.to_str().ok_or("non-UTF-8 user name")?;
+    let data = folder.ancestors().nth(2).ok_or("no AppData")?.join("jp.madoguchi.desk");
+    std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    let store = data.join("madoguchi.db");
+    std::fs::write(&store, b"the officer's store")
+        .map_err(|e| format!("{}: {e}", store.display()))?;
+    let in_place = format!("_?=C:\\users\\{user}\\AppData\\Local\\Programs\\Madoguchi");
+    with_wine(&root(), "wine", &[utf8(&folder.join("uninstall.exe"))?, "/S", &in_place])?;
+    if server.exists() || folder.join("madoguchi.exe").exists() {
+        return Err("the uninstaller left the program".into());
+    }
+    if !store.exists() {
+        return Err("the uninstaller removed the officer's data".into());
+    }
+    Ok(())
 }
