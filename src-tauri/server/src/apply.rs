@@ -36,11 +36,11 @@ pub(crate) struct Resubmitting<'a> {
 pub(crate) async fn take(
     state: &AppState,
     form: &ApplicationForm,
-    resubmitting: Option<Resubmitting<'_>>,
+    resubmitting: Option<&Resubmitting<'_>>,
 ) -> Result<Taken, Failure> {
     let valid = validated(form)?;
     state.prefecture_rate.check(valid.prefecture)?;
-    if let Some(r) = &resubmitting {
+    if let Some(r) = resubmitting {
         if valid.prefecture != r.returned.prefecture {
             let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
             let code = Code::FormResubmitPrefecture;

@@ -124,10 +124,10 @@ fn form_page(
     status: StatusCode,
     values: &HashMap<String, String>,
     errors: &[FieldError],
-    resubmitting: Option<(&str, &Application)>,
+    resubmitting: Option<&Resubmitting<'_>>,
 ) -> Response {
     let mut main = String::new();
-    if let Some((_, returned)) = resubmitting {
+    if let Some(Resubmitting { returned, .. }) = resubmitting {
         let reason = returned.return_reason.map_or("その他", |r| r.name_for(returned.form.kind));
         let number =
             format!("申請番号 {:014} は、次の理由で差し戻されました：{reason}", returned.id);
@@ -158,7 +158,7 @@ fn form_page(
         ));
     }
     main.push_str("<form method=\"post\" action=\"/apply\" novalidate>\n");
-    if let Some((token, _)) = resubmitting {
+    if let Some(Resubmitting { token, .. }) = resubmitting {
         main.push_str(&format!("<input type=\"hidden\" name=\"r\" value=\"{}\">\n", escape(token)));
     }
     for (name, label, required, help, autocomplete) in FIELDS.iter().chain([&EMAIL]) {
@@ -253,7 +253,8 @@ pub(crate) async fn show(
     };
     match returned(&state, &token).await {
         Ok(Some(app)) => {
-            form_page(StatusCode::OK, &values_of(&app.form), &[], Some((&token, &app)))
+            let resubmitting = Resubmitting { token: &token, returned: &app };
+            form_page(StatusCode::OK, &values_of(&app.form), &[], Some(&resubmitting))
         }
         Ok(None) => unusable_link(),
         Err(f) => failure_page(f),
@@ -329,15 +330,18 @@ pub(crate) async fn submit(
             Err(f) => return failure_page(f),
         },
     };
-    let resubmitting = token.as_deref().zip(returned_app.as_ref());
+    let resubmitting = token
+        .as_deref()
+        .zip(returned_app.as_ref())
+        .map(|(token, returned)| Resubmitting { token, returned });
+    let resubmitting = resubmitting.as_ref();
     let application = match form_of(&values) {
         Ok(a) => a,
         Err(errors) => {
             return form_page(StatusCode::UNPROCESSABLE_ENTITY, &values, &errors, resubmitting)
         }
     };
-    let taking = resubmitting.map(|(token, returned)| Resubmitting { token, returned });
-    match crate::apply::take(&state, &application, taking).await {
+    match crate::apply::take(&state, &application, resubmitting).await {
         Ok(Taken { receipt, entered: true }) => {
             log::info!("application {} entered on the page as a resubmission", receipt.id);
             page(
