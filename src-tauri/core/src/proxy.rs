@@ -23,7 +23,7 @@ impl Desk {
         }
         let client = self.client()?;
         let answer = client.proxy_apply(form).await;
-        self.set_online(!matches!(answer, Err(SyncError::Offline(_))));
+        self.set_online(!matches!(answer, Err(SyncError::Offline(_) | SyncError::Untrusted(_))));
         match answer? {
             Ok(receipt) => {
                 log::info!("proxy application {} entered", receipt.id);

@@ -151,6 +151,10 @@ pub fn test(postgres: &str) -> Result {
         args.extend(["-p", suite]);
     }
     with_wine_env(&root(), &cargo(), &args, &[("MADOGUCHI_TEST_POSTGRES", postgres)])?;
+    // The closed network as Windows sets it up: the proxy in the registry's Internet
+    // Settings, the prefecture's CA in the user's ROOT store.
+    let story = ["test", "--target", TARGET, "--profile", PROFILE, "-p", "madoguchi-stories"];
+    with_wine(&root(), &cargo(), &[&story[..], &["--test", "closed_network"]].concat())?;
     with_wine(&root(), "wine", &[utf8(&installer)?, "/S"])?;
     // %LOCALAPPDATA%\Programs\Madoguchi of the prefix's user.
     let users = root().join("target/wine/drive_c/users");

@@ -43,6 +43,25 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Why a request got no answer: an untrusted certificate is told apart from a server that is
+/// away, since only IT can mend the first. The whole chain of causes goes to the log.
+fn unanswered(e: reqwest::Error) -> SyncError {
+    let mut causes = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()?.get_ref()?.downcast_ref::<rustls::Error>()
+        });
+        if let Some(rustls::Error::InvalidCertificate(why)) = tls {
+            return SyncError::Untrusted(format!("{why:?}"));
+        }
+        causes.push(err.to_string());
+        source = err.source();
+    }
+    causes.dedup();
+    SyncError::Offline(causes.join(": "))
+}
+
 /// An authenticated HTTPS client of the central API.
 pub struct SyncClient {
     http: reqwest::Client,
@@ -101,7 +120,7 @@ impl SyncClient {
     async fn check(
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<reqwest::Response, SyncError> {
-        let response = response.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let response = response.map_err(unanswered)?;
         match response.status().as_u16() {
             401 => Err(SyncError::Unauthorised),
             s @ (408 | 429) => {
@@ -128,7 +147,7 @@ impl SyncClient {
         if !r.status().is_success() {
             return Err(SyncError::Protocol(format!("changes: {}", r.status())));
         }
-        r.json().await.map_err(|e| SyncError::Offline(e.to_string()))
+        r.json().await.map_err(unanswered)
     }
 
     /// Sends one action once; network errors and 5xx are the caller's to retry.
@@ -150,7 +169,7 @@ impl SyncClient {
             .await;
         let r = Self::check(r).await?;
         let status = r.status().as_u16();
-        let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let body = r.bytes().await.map_err(unanswered)?;
         if status == 200 {
             return serde_json::from_slice(&body)
                 .map(|a| Answer::Accepted(Box::new(a)))
@@ -178,7 +197,7 @@ impl SyncClient {
             .await;
         let r = Self::check(r).await?;
         let status = r.status();
-        let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let body = r.bytes().await.map_err(unanswered)?;
         if status.is_success() {
             serde_json::from_slice(&body).map(Ok).map_err(|e| SyncError::Protocol(e.to_string()))
         } else {
@@ -227,7 +246,7 @@ impl SyncClient {
             .await;
         let r = Self::check(r).await?;
         let status = r.status();
-        let body = r.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let body = r.bytes().await.map_err(unanswered)?;
         if status.is_success() {
             return match serde_json::from_slice::<Stored>(&body) {
                 Ok(Stored { stored: true, version }) => Ok(Upload::Held(version)),

@@ -18,6 +18,10 @@ pub enum SyncError {
     Config(String),
     #[error("server unreachable: {0}")]
     Offline(String),
+    /// The server's certificate is not signed by a CA this PC trusts (the prefecture's CA
+    /// neither in 設定 nor in the system's store): retrying will not help until IT acts.
+    #[error("server certificate not trusted: {0}")]
+    Untrusted(String),
     #[error("server error {0}")]
     Server(u16),
     /// 408 or 429: try again, after the server's Retry-After when it gives one.
@@ -58,6 +62,7 @@ impl Coded for SyncError {
             Self::InsecureUrl(_) => Code::SyncHttp,
             Self::Config(_) => Code::SyncConfig,
             Self::Offline(_) => Code::SyncOffline,
+            Self::Untrusted(_) => Code::SyncCertificate,
             Self::Server(_) => Code::Sync5xx,
             Self::Busy(..) => Code::SyncBusy,
             Self::Unauthorised => Code::Sync401,
