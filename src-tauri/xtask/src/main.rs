@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("setup") => setup(true),
-        Some("windows") => windows::build().map(|installer| {
+        Some("windows") => windows::build(windows::Build::Release).map(|installer| {
             eprintln!("xtask: installer {}", installer.display());
         }),
         _ => {
@@ -374,7 +374,7 @@ fn api_contract() -> Result {
 fn bench(name: Option<&str>) -> Result {
     if name.is_some_and(|n| n.starts_with("windows")) {
         // Sizes, not timings: the installer and the desk's program as built for Windows.
-        return windows::build().map(|_| ());
+        return windows::build(windows::Build::Release).map(|_| ());
     }
     let chosen: Vec<_> =
         BENCHES.iter().filter(|(b, _)| name.is_none_or(|n| b.starts_with(n))).collect();

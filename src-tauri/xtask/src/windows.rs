@@ -8,8 +8,23 @@ use std::path::{Path, PathBuf};
 use crate::{apt_install, cargo, root, sh, sh_in, Result};
 
 pub const TARGET: &str = "x86_64-pc-windows-gnu";
-/// One profile for the installer's programs and the Windows suites: dependencies build once.
-const PROFILE: &str = "windows";
+/// Which build of the programs an installer carries.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Build {
+    /// For the officers: optimised for size (profile `windows-release`).
+    Release,
+    /// For the test command: the unoptimised tree the Wine suites share (profile `windows`).
+    Test,
+}
+
+impl Build {
+    fn profile(self) -> &'static str {
+        match self {
+            Build::Release => "windows-release",
+            Build::Test => "windows",
+        }
+    }
+}
 const PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "wine", "wine64", "nsis"];
 
 /// The suites that run under Wine (the server's on SQLite over TLS and on the PostgreSQL the
@@ -81,21 +96,18 @@ fn wine_prefix() -> Result {
     Ok(())
 }
 
-fn out_dir() -> PathBuf {
-    root().join("target").join(TARGET).join(PROFILE)
-}
-
-/// Cross-builds the desk and the server and packs the installer; its path. Prints the
-/// `bench: windows.*` sizes.
-pub fn build() -> Result<PathBuf> {
+/// Cross-builds the desk and the server and packs the installer; its path. A release build
+/// prints the `bench: windows.*` sizes.
+pub fn build(kind: Build) -> Result<PathBuf> {
     setup()?;
     crate::build_ui()?;
-    let build = ["build", "--target", TARGET, "--profile", PROFILE];
+    let profile = kind.profile();
+    let build = ["build", "--target", TARGET, "--profile", profile];
     sh(&cargo(), &[&build[..], &["-p", "madoguchi-app", "-p", "madoguchi-server"]].concat())?;
-    let out = out_dir();
+    let out = root().join("target").join(TARGET).join(profile);
     let loader = find(&out.join("build"), "WebView2Loader.dll")
         .ok_or("WebView2Loader.dll not found in the build (webview2-com-sys)")?;
-    let staged = root().join("target/windows-installer/files");
+    let staged = root().join("target/windows-installer").join(profile);
     let _ = std::fs::remove_dir_all(&staged);
     std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
     for (from, name) in [
@@ -106,7 +118,11 @@ pub fn build() -> Result<PathBuf> {
         std::fs::copy(&from, staged.join(name)).map_err(|e| format!("{}: {e}", from.display()))?;
     }
     let version = env!("CARGO_PKG_VERSION");
-    let installer = root().join(format!("target/windows-installer/madoguchi-setup-{version}.exe"));
+    let name = match kind {
+        Build::Release => format!("madoguchi-setup-{version}.exe"),
+        Build::Test => format!("madoguchi-setup-{version}-test.exe"),
+    };
+    let installer = root().join("target/windows-installer").join(name);
     let script = root().join("src-tauri/app/windows/installer.nsi");
     sh(
         "makensis",
@@ -121,9 +137,11 @@ pub fn build() -> Result<PathBuf> {
             utf8(&script)?,
         ],
     )?;
-    let mb = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1_000_000.0).unwrap_or(0.0);
-    println!("bench: windows.installer_mb {:.1} MB", mb(&installer));
-    println!("bench: windows.desk_exe_mb {:.1} MB", mb(&staged.join("madoguchi.exe")));
+    if kind == Build::Release {
+        let mb = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+        println!("bench: windows.installer_mb {:.1} MB", mb(&installer));
+        println!("bench: windows.desk_exe_mb {:.1} MB", mb(&staged.join("madoguchi.exe")));
+    }
     Ok(installer)
 }
 
@@ -145,15 +163,16 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 /// The Windows suites under Wine, then the installer installed silently into the prefix and
 /// the installed server asked for its help.
 pub fn test(postgres: &str) -> Result {
-    let installer = build()?;
-    let mut args = vec!["test", "--target", TARGET, "--profile", PROFILE];
+    let installer = build(Build::Test)?;
+    let profile = Build::Test.profile();
+    let mut args = vec!["test", "--target", TARGET, "--profile", profile];
     for suite in SUITES {
         args.extend(["-p", suite]);
     }
     with_wine_env(&root(), &cargo(), &args, &[("MADOGUCHI_TEST_POSTGRES", postgres)])?;
     // The closed network as Windows sets it up: the proxy in the registry's Internet
     // Settings, the prefecture's CA in the user's ROOT store.
-    let story = ["test", "--target", TARGET, "--profile", PROFILE, "-p", "madoguchi-stories"];
+    let story = ["test", "--target", TARGET, "--profile", profile, "-p", "madoguchi-stories"];
     with_wine(&root(), &cargo(), &[&story[..], &["--test", "closed_network"]].concat())?;
     with_wine(&root(), "wine", &[utf8(&installer)?, "/S"])?;
     // %LOCALAPPDATA%\Programs\Madoguchi of the prefix's user.
