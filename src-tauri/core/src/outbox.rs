@@ -163,15 +163,6 @@ impl Store {
             .await?)
     }
 
-    /// Whether entry `id` still waits to be sent (not refused along with an earlier one).
-    pub(crate) async fn is_pending(&self, id: i64) -> Result<bool, StoreError> {
-        let state: String = sqlx::query_scalar("SELECT state FROM outbox WHERE id = ?1")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(state == "pending")
-    }
-
     pub async fn rejections(&self) -> Result<Vec<Rejection>, StoreError> {
         let rows: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
             "SELECT id, application_id, action, answer FROM outbox WHERE state = 'rejected' ORDER BY id",
@@ -187,89 +178,41 @@ impl Store {
             .collect()
     }
 
-    /// Records the server's answer after `attempts` tries, with its effect, in one
-    /// transaction. True when the server accepted the action.
+    /// Records the server's answers to a batch sent after `attempts` tries, with their effect,
+    /// in one transaction. For each, true when the server accepted the action.
     pub(crate) async fn settle(
         &self,
-        entry: &OutboxEntry,
+        answered: &[(&OutboxEntry, Answer)],
         attempts: u32,
-        answer: &Answer,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE outbox SET attempts = attempts + ?1 WHERE id = ?2")
-            .bind(i64::from(attempts))
-            .bind(entry.id)
-            .execute(&mut *tx)
-            .await?;
-        let accepted = match answer {
-            Answer::Accepted(answer) => {
-                sqlx::query("UPDATE outbox SET state = 'sent', answer = ?1 WHERE id = ?2")
-                    .bind(serde_json::to_string(answer)?)
-                    .bind(entry.id)
-                    .execute(&mut *tx)
-                    .await?;
-                applications::upsert(&mut tx, &answer.application).await?;
-                true
-            }
-            Answer::Refused(status, error) => {
-                log::warn!(
-                    "outbox {} refused by the server ({status} {}): {}",
-                    entry.id,
-                    error.code,
-                    error.message
-                );
-                sqlx::query(
-                    "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2 WHERE id = ?3",
-                )
-                .bind(serde_json::to_string(error)?)
-                .bind(&error.code)
-                .bind(entry.id)
-                .execute(&mut *tx)
-                .await?;
-                // Later actions on the same application built on this one: they are not sent.
-                let dependent = ApiError {
-                    code: Code::SyncDependent.to_string(),
-                    message: Code::SyncDependent.message_ja().into(),
-                    fields: Vec::new(),
-                    current: error.current.clone(),
-                    record: None,
-                };
-                sqlx::query(
-                    "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2
-                     WHERE application_id = ?3 AND state = 'pending' AND id > ?4",
-                )
-                .bind(serde_json::to_string(&dependent)?)
-                .bind(&dependent.code)
-                .bind(entry.application_id)
-                .bind(entry.id)
-                .execute(&mut *tx)
-                .await?;
-                match &error.current {
-                    Some(current) => applications::upsert(&mut tx, current).await?,
-                    None => {
-                        applications::refresh_local_status(&mut tx, entry.application_id).await?
-                    }
-                }
-                false
-            }
-        };
+        let mut accepted = Vec::with_capacity(answered.len());
+        for (entry, answer) in answered {
+            accepted.push(settle_one(&mut tx, entry, attempts, answer).await?);
+        }
         tx.commit().await?;
         Ok(accepted)
     }
 
-    /// Counts tries that ended without an answer (offline, 5xx); the entry stays pending.
+    /// Counts tries that ended without an answer (offline, 5xx); the entries stay pending.
     pub(crate) async fn note_unanswered(
         &self,
-        entry: &OutboxEntry,
+        entries: &[&OutboxEntry],
         attempts: u32,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + ?1, last_error = ?2 WHERE id = ?3")
+        let mut tx = self.pool().begin().await?;
+        for entry in entries {
+            sqlx::query(
+                "UPDATE outbox SET attempts = attempts + ?1, last_error = ?2 WHERE id = ?3",
+            )
             .bind(i64::from(attempts))
             .bind(error)
             .bind(entry.id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -329,4 +272,71 @@ impl Store {
             rows,
         })
     }
+}
+
+/// One answer of [`Store::settle`]: the entry sent or refused, the application as the server
+/// has it, and (refused) the later actions on the same application refused with it.
+async fn settle_one(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    entry: &OutboxEntry,
+    attempts: u32,
+    answer: &Answer,
+) -> Result<bool, StoreError> {
+    let accepted = match answer {
+        Answer::Accepted(answer) => {
+            sqlx::query(
+                "UPDATE outbox SET state = 'sent', answer = ?1, attempts = attempts + ?2 WHERE id = ?3",
+            )
+            .bind(serde_json::to_string(answer)?)
+            .bind(i64::from(attempts))
+            .bind(entry.id)
+            .execute(&mut **tx)
+            .await?;
+            applications::upsert(tx, &answer.application).await?;
+            true
+        }
+        Answer::Refused(status, error) => {
+            log::warn!(
+                "outbox {} refused by the server ({status} {}): {}",
+                entry.id,
+                error.code,
+                error.message
+            );
+            sqlx::query(
+                "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2,
+                     attempts = attempts + ?3
+                 WHERE id = ?4",
+            )
+            .bind(serde_json::to_string(error)?)
+            .bind(&error.code)
+            .bind(i64::from(attempts))
+            .bind(entry.id)
+            .execute(&mut **tx)
+            .await?;
+            // Later actions on the same application built on this one: they are not sent.
+            let dependent = ApiError {
+                code: Code::SyncDependent.to_string(),
+                message: Code::SyncDependent.message_ja().into(),
+                fields: Vec::new(),
+                current: error.current.clone(),
+                record: None,
+            };
+            sqlx::query(
+                "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2
+                 WHERE application_id = ?3 AND state = 'pending' AND id > ?4",
+            )
+            .bind(serde_json::to_string(&dependent)?)
+            .bind(&dependent.code)
+            .bind(entry.application_id)
+            .bind(entry.id)
+            .execute(&mut **tx)
+            .await?;
+            match &error.current {
+                Some(current) => applications::upsert(tx, current).await?,
+                None => applications::refresh_local_status(tx, entry.application_id).await?,
+            }
+            false
+        }
+    };
+    Ok(accepted)
 }

@@ -69,6 +69,47 @@ pub struct DecisionResponse {
     pub notice: Option<Notice>,
 }
 
+/// Most decisions one batch may carry.
+pub const MAX_BATCH: usize = 500;
+
+/// 一括送信: a desk's queued decisions in one request. Each is still checked, versioned,
+/// idempotent (its own key) and audited on its own; a refused one does not stop the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBatch {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
+    pub decisions: Vec<BatchDecision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BatchDecision {
+    pub application_id: i64,
+    /// Unique per decision, the same on every retry (as the single endpoint's header).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[!-~]{1,200}$"))]
+    pub idempotency_key: String,
+    pub request: DecisionRequest,
+}
+
+/// The answers, in the order of the batch: what the single endpoint would have answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionBatchAnswer {
+    pub results: Vec<BatchResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchResult {
+    pub idempotency_key: String,
+    /// 200 decided; otherwise the refusal's HTTP status (404, 409, 422).
+    pub status: u16,
+    pub decided: Option<DecisionResponse>,
+    pub refused: Option<ApiError>,
+}
+
 /// A mail in the outbox: rendered in full, as the institution will receive it, with what
 /// became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use madoguchi_domain::api::{DecisionRequest, SubmittedBy};
 use madoguchi_domain::{Action, ApplicationForm, DeliveryState};
 use madoguchi_server::http::token_hash;
+use madoguchi_server::storage::Decision;
 use madoguchi_server::testing::postfix::{free_port, to, Postfix, BOUNCE_DOMAIN};
 use madoguchi_server::testing::{form, Backend, TestServer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -62,12 +63,13 @@ async fn main() {
                 desk: "bench".into(),
             };
             let key = format!("{id}-{version}");
-            server
+            let decision = Decision { id, request: &request, key: &key, request_hash: key.clone() };
+            let mut answers = server
                 .storage
-                .decide(&officer, id, &request, &key, &key, "https://madoguchi.test", now)
+                .decide(&officer, &[decision], "https://madoguchi.test", now)
                 .await
-                .unwrap()
                 .unwrap();
+            answers.pop().unwrap().unwrap();
         }
     }
     let bounce = ([127, 0, 0, 1], free_port()).into();

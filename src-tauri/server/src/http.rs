@@ -12,15 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use madoguchi_domain::api::{
-    Account, ApiError, ApplicationDetail, CallRecord, ChangesPage, DecisionRequest,
-    DecisionResponse, FieldError, Notice, PrefectureSettings, Receipt, Stored, SubmittedBy,
+    Account, ApiError, ApplicationDetail, BatchResult, CallRecord, ChangesPage, DecisionBatch,
+    DecisionBatchAnswer, DecisionRequest, DecisionResponse, FieldError, Notice, PrefectureSettings,
+    Receipt, Stored, SubmittedBy, MAX_BATCH,
 };
 use madoguchi_domain::{ApplicationForm, Code, Coded};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use crate::storage::{Officer, PutRecord, Record, Storage, StorageError};
+use crate::storage::{Answer, Decision, Officer, PutRecord, Record, Storage, StorageError};
 
 /// Larger bodies are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -283,17 +284,17 @@ async fn decide(
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .and_then(idempotency_key)
         .ok_or_else(|| Failure::new(StatusCode::BAD_REQUEST, Code::ApiIdempotency))?;
-    // The key is bound to what it was first used for: this application and this body.
-    let request_hash =
-        token_hash(&format!("{id}\n{}", serde_json::to_string(&request).unwrap_or_default()));
-    let answer = match state
+    let decision =
+        Decision { id, request: &request, key, request_hash: request_hash(id, &request) };
+    let answer = state
         .storage
-        .decide(&officer, id, &request, key, &request_hash, &state.public_url, &now())
+        .decide(&officer, std::slice::from_ref(&decision), &state.public_url, &now())
         .await?
-    {
+        .pop()
+        .ok_or_else(|| StorageError::Corrupt("no answer to a decision".into()))?;
+    let answer = match answer {
         Ok(answer) => answer,
         Err(refusal) => {
             log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
@@ -308,6 +309,106 @@ async fn decide(
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body)
         .into_response())
+}
+
+/// A usable idempotency key: printable ASCII, 1–200 characters once trimmed.
+fn idempotency_key(key: &str) -> Option<&str> {
+    let key = key.trim();
+    (!key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_graphic()))
+        .then_some(key)
+}
+
+/// The key is bound to what it was first used for: this application and this body.
+fn request_hash(id: i64, request: &DecisionRequest) -> String {
+    token_hash(&format!("{id}\n{}", serde_json::to_string(request).unwrap_or_default()))
+}
+
+/// 一括送信: up to 500 decisions in one request, in order, each answered as the single
+/// endpoint would answer it (a refusal, a bad key or another prefecture's application is that
+/// one's answer; the others go on).
+#[utoipa::path(post, path = "/v1/decisions", request_body = DecisionBatch, security(("bearer" = [])),
+    responses((status = 200, body = DecisionBatchAnswer), (status = 422, body = ApiError)))]
+async fn decide_batch(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    body: Result<Json<DecisionBatch>, JsonRejection>,
+) -> Result<Json<DecisionBatchAnswer>, Failure> {
+    let Json(batch) = body.map_err(bad_json)?;
+    if !(1..=MAX_BATCH).contains(&batch.decisions.len()) {
+        return Err(Failure::with_message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Code::ApiBody,
+            &format!("一度に送れる決定は1〜{MAX_BATCH}件です。"),
+        ));
+    }
+    let (usable, unusable): (Vec<_>, Vec<_>) =
+        batch.decisions.iter().partition(|d| idempotency_key(&d.idempotency_key).is_some());
+    let decisions: Vec<Decision<'_>> = usable
+        .iter()
+        .map(|d| Decision {
+            id: d.application_id,
+            request: &d.request,
+            key: idempotency_key(&d.idempotency_key).unwrap_or_default(),
+            request_hash: request_hash(d.application_id, &d.request),
+        })
+        .collect();
+    let answers = state.storage.decide(&officer, &decisions, &state.public_url, &now()).await?;
+    let mut answers = usable.iter().zip(answers).map(|(d, a)| (d.application_id, a));
+    let mut refused = 0;
+    let mut results = Vec::with_capacity(batch.decisions.len());
+    for d in &batch.decisions {
+        let answer = if unusable.iter().any(|u| std::ptr::eq(*u, d)) {
+            Err(Failure::new(StatusCode::BAD_REQUEST, Code::ApiIdempotency))
+        } else {
+            let (id, answer) =
+                answers.next().ok_or_else(|| StorageError::Corrupt("answers short".into()))?;
+            match answer {
+                Ok(Answer { status: 200, body }) => Ok(body_of::<DecisionResponse>(&body)?),
+                Ok(Answer { status, body }) => Err(Failure(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
+                    body_of::<ApiError>(&body)?,
+                    Vec::new(),
+                )),
+                Err(refusal) => {
+                    log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
+                    Err(Failure(
+                        StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
+                        refusal.to_api(),
+                        Vec::new(),
+                    ))
+                }
+            }
+        };
+        let key = d.idempotency_key.clone();
+        results.push(match answer {
+            Ok(decided) => BatchResult {
+                idempotency_key: key,
+                status: 200,
+                decided: Some(decided),
+                refused: None,
+            },
+            Err(Failure(status, error, _)) => {
+                refused += 1;
+                BatchResult {
+                    idempotency_key: key,
+                    status: status.as_u16(),
+                    decided: None,
+                    refused: Some(error),
+                }
+            }
+        });
+    }
+    log::info!(
+        "decision batch by officer {}: {} decided, {refused} refused",
+        officer.id,
+        results.len() - refused
+    );
+    Ok(Json(DecisionBatchAnswer { results }))
+}
+
+/// A stored answer read back for a batch's reply.
+fn body_of<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, StorageError> {
+    serde_json::from_str(body).map_err(|e| StorageError::Corrupt(format!("stored answer: {e}")))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -449,7 +550,7 @@ async fn put_prefecture_settings(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Madoguchi central API", description = "医療機能情報提供制度・薬局機能情報提供制度 — 新規ユーザ登録申請の受付・審査と窓口端末の同期"),
-    paths(health, intake, proxy_intake, application, decide, changes, notices, accounts, put_call, put_prefecture_settings),
+    paths(health, intake, proxy_intake, application, decide, decide_batch, changes, notices, accounts, put_call, put_prefecture_settings),
     modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;
@@ -536,6 +637,7 @@ pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
         .route("/v1/proxy-applications", post(proxy_intake))
         .route("/v1/applications/{id}", get(application))
         .route("/v1/applications/{id}/decisions", post(decide))
+        .route("/v1/decisions", post(decide_batch))
         .route("/v1/changes", get(changes))
         .route("/v1/notices", get(notices))
         .route("/v1/accounts", get(accounts))

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use madoguchi_domain::api::{
-    ApiError, ApplicationDetail, ChangesPage, DecisionRequest, Entity, Receipt, Stored,
+    ApiError, ApplicationDetail, BatchDecision, ChangesPage, DecisionBatch, DecisionBatchAnswer,
+    DecisionRequest, Entity, Receipt, Stored,
 };
 use madoguchi_domain::form::ApplicationForm;
 
@@ -150,36 +151,70 @@ impl SyncClient {
         r.json().await.map_err(unanswered)
     }
 
-    /// Sends one action once; network errors and 5xx are the caller's to retry.
-    pub(crate) async fn send(&self, entry: &OutboxEntry) -> Result<Answer, SyncError> {
-        let request = DecisionRequest {
-            expected_version: entry.expected_version,
-            action: *entry.action,
-            note: entry.note.clone(),
-            desk: self.desk.clone(),
+    /// Sends actions once, in one request (一括送信), each with its own key; network errors
+    /// and 5xx are the caller's to retry. One answer per action, in order.
+    pub(crate) async fn send(&self, entries: &[&OutboxEntry]) -> Result<Vec<Answer>, SyncError> {
+        let batch = DecisionBatch {
+            decisions: entries
+                .iter()
+                .map(|entry| BatchDecision {
+                    application_id: entry.application_id,
+                    idempotency_key: entry.idempotency_key.clone(),
+                    request: DecisionRequest {
+                        expected_version: entry.expected_version,
+                        action: *entry.action,
+                        note: entry.note.clone(),
+                        desk: self.desk.clone(),
+                    },
+                })
+                .collect(),
         };
-        let url = self.url(&format!("v1/applications/{}/decisions", entry.application_id));
         let r = self
             .http
-            .post(url)
+            .post(self.url("v1/decisions"))
             .bearer_auth(self.token.expose())
-            .header("Idempotency-Key", &entry.idempotency_key)
-            .json(&request)
+            .json(&batch)
             .send()
             .await;
         let r = Self::check(r).await?;
         let status = r.status().as_u16();
         let body = r.bytes().await.map_err(unanswered)?;
-        if status == 200 {
-            return serde_json::from_slice(&body)
-                .map(|a| Answer::Accepted(Box::new(a)))
-                .map_err(|e| SyncError::Protocol(e.to_string()));
+        // Only the server's own answers settle actions; anything else (a proxy's HTML page)
+        // leaves them pending for the next sync.
+        let answer: DecisionBatchAnswer = match status {
+            200 => serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))?,
+            _ => {
+                return Err(SyncError::Protocol(match serde_json::from_slice::<ApiError>(&body) {
+                    Ok(error) => format!("decisions: HTTP {status} {}", error.code),
+                    Err(_) => format!("decisions: HTTP {status} without the API's answer"),
+                }))
+            }
+        };
+        if answer.results.len() != entries.len()
+            || answer
+                .results
+                .iter()
+                .zip(entries)
+                .any(|(r, e)| r.idempotency_key != e.idempotency_key)
+        {
+            return Err(SyncError::Protocol("decisions: answers do not match the batch".into()));
         }
-        // Only the server's own refusal settles an action; anything else (a proxy's HTML
-        // page) leaves it pending for the next sync.
-        serde_json::from_slice(&body).map(|error| Answer::Refused(status, error)).map_err(|_| {
-            SyncError::Protocol(format!("decision: HTTP {status} without the API's answer"))
-        })
+        answer
+            .results
+            .into_iter()
+            .map(|result| match (result.decided, result.refused) {
+                (Some(decided), _) if result.status == 200 => {
+                    Ok(Answer::Accepted(Box::new(decided)))
+                }
+                (_, Some(error)) if result.status != 200 => {
+                    Ok(Answer::Refused(result.status, error))
+                }
+                _ => Err(SyncError::Protocol(format!(
+                    "decisions: answer {} without its body",
+                    result.status
+                ))),
+            })
+            .collect()
     }
 
     /// 代理申請: submits `form` on the institution's behalf. `Err(ApiError)` inside is the

@@ -1,8 +1,8 @@
-//! 送信: the outbox and the changed records sent to the server. Each application's actions
-//! go in order with their idempotency keys, so a retry after a lost answer never makes a
-//! second decision; several applications go side by side.
+//! 送信: the outbox and the changed records sent to the server. Actions go in batches, each
+//! with its own idempotency key, so a retry after a lost answer never makes a second
+//! decision; each application's actions go in order, one per batch round.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -13,11 +13,15 @@ use crate::outbox::OutboxEntry;
 use crate::records::RecordState;
 use crate::store::Store;
 
-/// Attempts per action before the desk counts as offline (network errors and 5xx only).
+/// Attempts per batch before the desk counts as offline (network errors and 5xx only).
 const ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-/// Applications whose actions are sent side by side (each application's own stay in order).
-const IN_FLIGHT: usize = 8;
+/// Most actions in one request; fewer when their notes make the body large.
+const BATCH: usize = 100;
+/// Batches sent side by side.
+const IN_FLIGHT: usize = 2;
+/// A batch's body stays under this (the server takes 256 KiB).
+const BATCH_BYTES: usize = 192 * 1024;
 
 /// The longest the desk waits on a busy server's Retry-After within one sync.
 const LONGEST_WAIT: Duration = Duration::from_secs(30);
@@ -39,75 +43,85 @@ impl Pushed {
 }
 
 impl Store {
-    /// Sends the outbox: each application's actions in order, up to [`IN_FLIGHT`] applications
-    /// side by side. The server away, failing or busy is retried with backoff (a busy one after
-    /// its Retry-After); if it stays so, that application's actions wait for the next sync,
-    /// same keys and all, and the others go on. Only a refused token stops the whole push.
+    /// Sends the outbox in batches (一括送信): each round, the next action of every
+    /// application (each application's own stay in order), [`BATCH`] to a request. The server
+    /// away, failing or busy is retried with backoff (a busy one after its Retry-After); if it
+    /// stays so, those actions wait for the next sync, same keys and all, and the other
+    /// batches go on. A refused action holds back the later ones on its application (the
+    /// store marks them refused with it). Only a refused token or an untrusted server stops
+    /// the whole push.
     pub async fn push(&self, client: &SyncClient) -> Result<Pushed, SyncError> {
-        let mut lanes: BTreeMap<i64, Vec<OutboxEntry>> = BTreeMap::new();
+        let mut lanes: BTreeMap<i64, VecDeque<OutboxEntry>> = BTreeMap::new();
         for entry in self.pending_actions().await? {
-            lanes.entry(entry.application_id).or_default().push(entry);
+            lanes.entry(entry.application_id).or_default().push_back(entry);
         }
-        let outcomes: Vec<_> =
-            futures::stream::iter(lanes.into_values().map(|lane| self.push_lane(client, lane)))
-                .buffer_unordered(IN_FLIGHT)
-                .collect()
-                .await;
         let mut pushed = Pushed::default();
-        for outcome in outcomes {
-            pushed.add(outcome?);
+        loop {
+            let round: Vec<OutboxEntry> =
+                lanes.values_mut().filter_map(VecDeque::pop_front).collect();
+            if round.is_empty() {
+                return Ok(pushed);
+            }
+            // Two batches in flight: the desk records one's answers while the server
+            // decides the next (a round's batches hold different applications).
+            let cut = batches(&round);
+            let sends: Vec<_> = cut.iter().map(|batch| self.push_batch(client, batch)).collect();
+            let outcomes: Vec<_> = futures::stream::iter(sends).buffered(IN_FLIGHT).collect().await;
+            for (batch, outcome) in cut.iter().zip(outcomes) {
+                match outcome? {
+                    Ok(settled) => {
+                        for (entry, accepted) in batch.iter().zip(settled) {
+                            if accepted {
+                                pushed.sent += 1;
+                            } else {
+                                pushed.rejected += 1;
+                                lanes.remove(&entry.application_id);
+                            }
+                        }
+                    }
+                    Err(trouble) => {
+                        // These applications' later actions wait behind them.
+                        for entry in batch {
+                            lanes.remove(&entry.application_id);
+                        }
+                        pushed.trouble = pushed.trouble.take().or(Some(trouble));
+                    }
+                }
+            }
         }
-        Ok(pushed)
     }
 
-    /// One application's pending actions, in the order they were taken.
-    async fn push_lane(
+    /// One batch, retried while the trouble may pass: whether each was accepted, or the
+    /// trouble that left the batch pending (a lasting one is returned as an error).
+    async fn push_batch(
         &self,
         client: &SyncClient,
-        lane: Vec<OutboxEntry>,
-    ) -> Result<Pushed, SyncError> {
-        let mut pushed = Pushed::default();
-        for entry in lane {
-            if !self.is_pending(entry.id).await? {
-                continue; // refused along with an earlier action on the same application
-            }
-            let mut backoff = FIRST_BACKOFF;
-            let mut attempt = 0;
-            let outcome = loop {
-                attempt += 1;
-                match client.send(&entry).await {
-                    Err(e) if e.is_transient() && attempt < ATTEMPTS => {
-                        let wait = match e {
-                            SyncError::Busy(_, Some(after)) => after.min(LONGEST_WAIT),
-                            _ => backoff,
-                        };
-                        log::info!("outbox {}: {e}; retrying in {wait:?}", entry.id);
-                        tokio::time::sleep(wait).await;
-                        backoff *= 2;
-                    }
-                    other => break other,
+        batch: &[&OutboxEntry],
+    ) -> Result<Result<Vec<bool>, SyncError>, SyncError> {
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match client.send(batch).await {
+                Ok(answers) => {
+                    let answered: Vec<_> = batch.iter().copied().zip(answers).collect();
+                    return Ok(Ok(self.settle(&answered, attempt).await?));
                 }
-            };
-            match outcome {
-                Ok(answer) => {
-                    if self.settle(&entry, attempt, &answer).await? {
-                        pushed.sent += 1
-                    } else {
-                        pushed.rejected += 1
-                    }
+                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                    let wait = match e {
+                        SyncError::Busy(_, Some(after)) => after.min(LONGEST_WAIT),
+                        _ => backoff,
+                    };
+                    log::info!("batch of {} actions: {e}; retrying in {wait:?}", batch.len());
+                    tokio::time::sleep(wait).await;
+                    backoff *= 2;
                 }
                 Err(e) => {
-                    self.note_unanswered(&entry, attempt, &e.to_string()).await?;
-                    if !e.is_transient() {
-                        return Err(e);
-                    }
-                    // This application's later actions wait behind this one.
-                    pushed.trouble = Some(e);
-                    break;
+                    self.note_unanswered(batch, attempt, &e.to_string()).await?;
+                    return if e.is_transient() { Ok(Err(e)) } else { Err(e) };
                 }
             }
         }
-        Ok(pushed)
     }
 
     /// Sends the records changed here (calls, prefecture settings), each made on the version
@@ -158,4 +172,23 @@ impl Store {
         }
         Ok(pushed)
     }
+}
+
+/// A round's actions cut into batches of at most [`BATCH`] actions and about [`BATCH_BYTES`].
+fn batches(round: &[OutboxEntry]) -> Vec<Vec<&OutboxEntry>> {
+    let mut out: Vec<Vec<&OutboxEntry>> = Vec::new();
+    let mut bytes = 0;
+    for entry in round {
+        // The request's envelope per action, and its note (escaped up to twice its size).
+        let size = 300 + entry.note.as_deref().map_or(0, |n| 2 * n.len());
+        match out.last_mut() {
+            Some(last) if last.len() < BATCH && bytes + size <= BATCH_BYTES => last.push(entry),
+            _ => {
+                out.push(vec![entry]);
+                bytes = 0;
+            }
+        }
+        bytes += size;
+    }
+    out
 }

@@ -38,6 +38,15 @@ pub struct OfficerToken {
     pub revoked_at: Option<String>,
 }
 
+/// One decision to apply: the application, what was asked, and the key it was asked under.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    pub id: i64,
+    pub request: &'a DecisionRequest,
+    pub key: &'a str,
+    pub request_hash: String,
+}
+
 /// What a decision request came to: the first answer to its idempotency key, replayed for
 /// every repeat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,21 +149,18 @@ pub trait Storage: Send + Sync {
     async fn application(&self, prefecture: Prefecture, id: i64) -> Result<Option<Application>>;
     async fn audit(&self, prefecture: Prefecture, id: i64) -> Result<Vec<AuditEntry>>;
 
-    /// Applies one decision atomically: idempotency key, version check, state machine, account,
-    /// notice, audit and changes. The answer (success or refusal) is stored under the key,
-    /// bound to the request (`request_hash`: its path and body); the key again with another
-    /// request is refused. `public_url` starts a 差戻し mail's resubmission link.
-    #[allow(clippy::too_many_arguments)]
+    /// Applies decisions in order, in one transaction, each on its own: idempotency key,
+    /// version check, state machine, account, notice, audit and changes. Each answer (success
+    /// or refusal) is stored under its key, bound to its request (`request_hash`: its path and
+    /// body); the key again with another request is refused. A refusal does not stop the ones
+    /// after it. `public_url` starts a 差戻し mail's resubmission link.
     async fn decide(
         &self,
         officer: &Officer,
-        id: i64,
-        request: &DecisionRequest,
-        idempotency_key: &str,
-        request_hash: &str,
+        decisions: &[Decision<'_>],
         public_url: &str,
         now: &str,
-    ) -> Result<std::result::Result<Answer, DecisionError>>;
+    ) -> Result<Vec<std::result::Result<Answer, DecisionError>>>;
 
     /// Forgets stored idempotent answers older than `before` (desks retry within minutes).
     async fn prune_idempotency(&self, before: &str) -> Result<usize>;
