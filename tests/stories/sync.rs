@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use madoguchi_domain::{Action, ApplicationStatus, RejectReason};
 use madoguchi_server::testing::{form, Backend, TestServer};
-use madoguchi_stories::desk;
+use madoguchi_stories::{desk, server_process, wait_until_up, Killed};
 
 fn start_review() -> Action {
     Action::StartReview
@@ -186,18 +186,7 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("central.db").display());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_story-server"))
-            .args(["--database", &db_url, "serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--tls-cert")
-            .arg(&fixture.certs.cert_path)
-            .arg("--tls-key")
-            .arg(&fixture.certs.key_path)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = || server_process(env!("CARGO_BIN_EXE_story-server"), &fixture, &db_url, port);
     let storage = madoguchi_server::storage::open(&db_url).await.unwrap();
     let token = "story-token-13";
     storage
@@ -209,7 +198,7 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
         )
         .await
         .unwrap();
-    let mut process = Killed(spawn());
+    let mut process = spawn();
     let url = format!("https://localhost:{port}");
     let http = fixture.client();
     wait_until_up(&http, &url).await;
@@ -252,7 +241,7 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     let left = d.sync_status().await.unwrap().pending;
     assert!(left > 0 && left < 2 * N as i64, "some sent, some not: {left}");
 
-    let process = Killed(spawn());
+    let process = spawn();
     wait_until_up(&http, &url).await;
     let report = d.sync(&client).await.unwrap();
     assert_eq!(report.rejected, 0, "retries with the same keys get their first answers");
@@ -268,38 +257,4 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     assert_eq!(storage.accounts("13".parse().unwrap()).await.unwrap().len(), N);
     assert_eq!(d.sync_status().await.unwrap().pending, 0);
     drop(process);
-}
-
-/// A child process that is killed when the test ends, passed or failed.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl std::ops::Deref for Killed {
-    type Target = std::process::Child;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Killed {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-async fn wait_until_up(http: &reqwest::Client, url: &str) {
-    for _ in 0..100 {
-        if http.get(format!("{url}/v1/health")).send().await.is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{url} did not come up");
 }

@@ -68,3 +68,58 @@ pub async fn connected_desk(
     desk.save_server_token(token).await.unwrap();
     desk
 }
+
+/// The real server command (`story-server`, at `program`) serving `database_url` on
+/// `port` with the fixture's certificate, killed when dropped.
+pub fn server_process(
+    program: &str,
+    fixture: &TestServer,
+    database_url: &str,
+    port: u16,
+) -> Killed {
+    let child = std::process::Command::new(program)
+        .args(["--database", database_url, "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--tls-cert")
+        .arg(&fixture.certs.cert_path)
+        .arg("--tls-key")
+        .arg(&fixture.certs.key_path)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Killed(child)
+}
+
+/// A child process that is killed when the test ends, passed or failed.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Killed {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Killed {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+pub async fn wait_until_up(http: &reqwest::Client, url: &str) {
+    for _ in 0..100 {
+        if http.get(format!("{url}/v1/health")).send().await.is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{url} did not come up");
+}
