@@ -324,10 +324,10 @@ fn request_hash(id: i64, request: &DecisionRequest) -> String {
 }
 
 /// 一括送信: up to 500 decisions in one request, in order, each answered as the single
-/// endpoint would answer it (a refusal, a bad key or another prefecture's application is that
-/// one's answer; the others go on).
+/// endpoint would answer it (a refusal or another prefecture's application is that one's
+/// answer; the others go on).
 #[utoipa::path(post, path = "/v1/decisions", request_body = DecisionBatch, security(("bearer" = [])),
-    responses((status = 200, body = DecisionBatchAnswer), (status = 422, body = ApiError)))]
+    responses((status = 200, body = DecisionBatchAnswer), (status = 400, body = ApiError), (status = 422, body = ApiError)))]
 async fn decide_batch(
     State(state): State<AppState>,
     Authenticated(officer): Authenticated,
@@ -341,42 +341,34 @@ async fn decide_batch(
             &format!("一度に送れる決定は1〜{MAX_BATCH}件です。"),
         ));
     }
-    let (usable, unusable): (Vec<_>, Vec<_>) =
-        batch.decisions.iter().partition(|d| idempotency_key(&d.idempotency_key).is_some());
-    let decisions: Vec<Decision<'_>> = usable
-        .iter()
-        .map(|d| Decision {
-            id: d.application_id,
-            request: &d.request,
-            key: idempotency_key(&d.idempotency_key).unwrap_or_default(),
-            request_hash: request_hash(d.application_id, &d.request),
-        })
-        .collect();
-    let answers = state.storage.decide(&officer, &decisions, &state.public_url, &now()).await?;
-    let mut answers = usable.iter().zip(answers).map(|(d, a)| (d.application_id, a));
-    let mut refused = 0;
-    let mut results = Vec::with_capacity(batch.decisions.len());
+    // A key that cannot be one is the sender's mistake, not a decision's answer: the batch is
+    // refused whole, as the single endpoint refuses a missing header.
+    let mut decisions = Vec::with_capacity(batch.decisions.len());
     for d in &batch.decisions {
-        let answer = if unusable.iter().any(|u| std::ptr::eq(*u, d)) {
-            Err(Failure::new(StatusCode::BAD_REQUEST, Code::ApiIdempotency))
-        } else {
-            let (id, answer) =
-                answers.next().ok_or_else(|| StorageError::Corrupt("answers short".into()))?;
-            match answer {
-                Ok(Answer { status: 200, body }) => Ok(body_of::<DecisionResponse>(&body)?),
-                Ok(Answer { status, body }) => Err(Failure(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
-                    body_of::<ApiError>(&body)?,
+        let key = idempotency_key(&d.idempotency_key)
+            .ok_or_else(|| Failure::new(StatusCode::BAD_REQUEST, Code::ApiIdempotency))?;
+        let request_hash = request_hash(d.application_id, &d.request);
+        decisions.push(Decision { id: d.application_id, request: &d.request, key, request_hash });
+    }
+    let answers = state.storage.decide(&officer, &decisions, &state.public_url, &now()).await?;
+    let mut refused = 0;
+    let mut results = Vec::with_capacity(answers.len());
+    for (d, answer) in batch.decisions.iter().zip(answers) {
+        let id = d.application_id;
+        let answer = match answer {
+            Ok(Answer { status: 200, body }) => Ok(body_of::<DecisionResponse>(&body)?),
+            Ok(Answer { status, body }) => Err(Failure(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
+                body_of::<ApiError>(&body)?,
+                Vec::new(),
+            )),
+            Err(refusal) => {
+                log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
+                Err(Failure(
+                    StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
+                    refusal.to_api(),
                     Vec::new(),
-                )),
-                Err(refusal) => {
-                    log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
-                    Err(Failure(
-                        StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
-                        refusal.to_api(),
-                        Vec::new(),
-                    ))
-                }
+                ))
             }
         };
         let key = d.idempotency_key.clone();

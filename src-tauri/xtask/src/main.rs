@@ -53,6 +53,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("codes", "madoguchi-domain"),
     ("lookup", "madoguchi-core"),
     ("sync", "madoguchi-stories"),
+    ("national", "madoguchi-stories"),
     ("queue", "madoguchi-stories"),
     ("mail", "madoguchi-server"),
     ("intake", "madoguchi-server"),
