@@ -33,8 +33,10 @@ pub struct SqliteStorage {
     writer: tokio::sync::Mutex<()>,
 }
 
-/// PostgreSQL. Writers that add to the changes feed hold one advisory lock until they commit,
-/// so feed order is commit order and a reader's cursor never skips a late commit.
+/// PostgreSQL. Writers that add to a prefecture's changes feed hold an advisory lock until they
+/// commit, so each feed's order is its commit order and a reader's cursor never skips a late
+/// commit: a desk's decisions and records take their prefecture's lock (prefectures write side
+/// by side, in any process), other writes the whole country's.
 pub struct PostgresStorage {
     pool: PgPool,
     writer: tokio::sync::Mutex<()>,
@@ -236,9 +238,11 @@ struct Entry<'a> {
 }
 
 /// One [`Storage`] implementation per database from one text; `$begin` starts a write
-/// transaction, `$order` (if not empty) serialises writers of the changes feed.
+/// transaction, `$order` (if not empty) serialises writers of the changes feed, `$within`
+/// (if not empty) only the writers of one prefecture's feed (`$1`, its number) while
+/// excluding `$order`'s.
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty, $begin:literal, $order:literal) => {
+    ($storage:ty, $db:ty, $begin:literal, $order:literal, $within:literal) => {
         impl $storage {
             /// A write transaction, this process's writers taking turns first: waiting on an
             /// async lock wakes at once, where SQLite's busy handler sleeps for milliseconds.
@@ -249,6 +253,19 @@ macro_rules! sql_storage {
                     sqlx::query($order).execute(&mut *tx).await?;
                 }
                 Ok((turn, tx))
+            }
+
+            /// A write transaction that touches only `prefecture`'s feed: where the database
+            /// can order each prefecture apart, no turn is taken with other prefectures'.
+            async fn write_within(&self, prefecture: Prefecture) -> Result<(Option<tokio::sync::MutexGuard<'_, ()>>, sqlx::Transaction<'static, $db>)> {
+                if $within.is_empty() {
+                    let (turn, tx) = self.write().await?;
+                    return Ok((Some(turn), tx));
+                }
+                let number: i32 = prefecture.code().parse().map_err(|_| StorageError::Corrupt(format!("prefecture {}", prefecture.code())))?;
+                let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query($within).bind(number).execute(&mut *tx).await?;
+                Ok((None, tx))
             }
         }
 
@@ -979,7 +996,7 @@ macro_rules! sql_storage {
                 public_url: &str,
                 now: &str,
             ) -> Result<Vec<std::result::Result<Answer, DecisionError>>> {
-                let (_writer, mut tx) = self.write().await?;
+                let (_writer, mut tx) = self.write_within(officer.prefecture).await?;
                 let mut answers = Vec::with_capacity(decisions.len());
                 for decision in decisions {
                     answers.push(decide_one(&mut tx, officer, decision, public_url, now).await?);
@@ -1033,7 +1050,7 @@ macro_rules! sql_storage {
             }
 
             async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<PutRecord> {
-                let (_writer, mut tx) = self.write().await?;
+                let (_writer, mut tx) = self.write_within(prefecture).await?;
                 let held: Option<(String, String, i64)> = sqlx::query_as(
                     "SELECT prefecture, payload, version FROM records WHERE kind = $1 AND id = $2",
                 )
@@ -1224,10 +1241,16 @@ macro_rules! sql_storage {
 
 mod sqlite_impl {
     use super::*;
-    sql_storage!(SqliteStorage, sqlx::Sqlite, "BEGIN IMMEDIATE", "");
+    sql_storage!(SqliteStorage, sqlx::Sqlite, "BEGIN IMMEDIATE", "", "");
 }
 
 mod postgres_impl {
     use super::*;
-    sql_storage!(PostgresStorage, sqlx::Postgres, "BEGIN", "SELECT pg_advisory_xact_lock(7204)");
+    sql_storage!(
+        PostgresStorage,
+        sqlx::Postgres,
+        "BEGIN",
+        "SELECT pg_advisory_xact_lock(7204)",
+        "SELECT pg_advisory_xact_lock_shared(7204), pg_advisory_xact_lock(7205, $1)"
+    );
 }
