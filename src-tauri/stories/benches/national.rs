@@ -4,22 +4,15 @@
 //! decision): `server.p99_1000desks`. Then the no-change sync with no pause on 64 kept-alive
 //! connections: `server.max_throughput_nochange`.
 
-use std::time::{Duration, Instant};
-
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::Prefecture;
 use madoguchi_server::testing::{form, insurance_code, Backend, TestServer};
+use madoguchi_stories::load::{self, percentile};
 
 const DESKS: usize = 1000;
 const ROUNDS: usize = 6;
 const CONNECTIONS: usize = 64;
 const REQUESTS_PER_CONNECTION: usize = 100;
-
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
-    samples.sort();
-    let i = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
-    samples[i].as_secs_f64() * 1000.0
-}
 
 #[tokio::main]
 async fn main() {
@@ -67,30 +60,7 @@ async fn main() {
         let p = k % prefectures.len();
         let (url, token, since) = (server.url.clone(), tokens[p].clone(), cursors[p]);
         let application = applications[p][k / prefectures.len()];
-        tasks.push(tokio::spawn(async move {
-            let mut samples = Vec::with_capacity(ROUNDS);
-            for i in 0..ROUNDS {
-                let think = 500 + (k * 7919 + i * 104_729) % 1000;
-                tokio::time::sleep(Duration::from_millis(think as u64)).await;
-                let started = Instant::now();
-                let r = if i == ROUNDS / 2 {
-                    client
-                        .post(format!("{url}/v1/applications/{application}/decisions"))
-                        .bearer_auth(&token)
-                        .header("Idempotency-Key", format!("national-{k}"))
-                        .json(&serde_json::json!({"expected_version": 1, "action": {"action": "start_review"}, "desk": "bench"}))
-                        .send()
-                        .await
-                } else {
-                    client.get(format!("{url}/v1/changes?since={since}")).bearer_auth(&token).send().await
-                };
-                let r = r.expect("request");
-                assert!(r.status().is_success(), "{}", r.status());
-                r.bytes().await.unwrap();
-                samples.push(started.elapsed());
-            }
-            samples
-        }));
+        tasks.push(tokio::spawn(load::desk(client, url, token, k, ROUNDS, since, application)));
     }
     let (mut all, mut first, mut decisions, mut connected) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -114,32 +84,9 @@ async fn main() {
     for (p, since) in prefectures.iter().zip(&cursors) {
         ends.push(server.storage.changes(*p, *since, 1000).await.unwrap().next_cursor);
     }
-    // Clients built before the clock starts (each reads the system's roots).
-    let clients: Vec<_> = (0..CONNECTIONS).map(|_| server.client()).collect();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (c, client) in clients.into_iter().enumerate() {
-        let p = c % prefectures.len();
-        let (url, token, since) = (server.url.clone(), tokens[p].clone(), ends[p]);
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..REQUESTS_PER_CONNECTION {
-                let r = client
-                    .get(format!("{url}/v1/changes?since={since}"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-                let page: madoguchi_domain::api::ChangesPage = r.json().await.unwrap();
-                assert!(page.changes.is_empty(), "nothing new");
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    println!(
-        "bench: server.max_throughput_nochange {:.0} req/s",
-        (CONNECTIONS * REQUESTS_PER_CONNECTION) as f64 / started.elapsed().as_secs_f64()
-    );
+    let clients = (0..CONNECTIONS)
+        .map(|c| (server.client(), tokens[c % tokens.len()].clone(), ends[c % ends.len()]))
+        .collect();
+    let rate = load::saturate(clients, &server.url, REQUESTS_PER_CONNECTION).await;
+    println!("bench: server.max_throughput_nochange {rate:.0} req/s");
 }

@@ -5,23 +5,18 @@
 //! ten times: about 200 requests a second. The closed-loop maximum is printed too.
 
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::Action;
 use madoguchi_server::testing::{form, Backend, TestServer};
 use madoguchi_stories::desk;
+use madoguchi_stories::load::{self, percentile};
 
 const APPLICATIONS: usize = 10_000;
 const INSTITUTIONS: usize = 30_000;
 const DESKS: usize = 200;
 const REQUESTS_PER_DESK: usize = 10;
-
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
-    samples.sort();
-    let i = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
-    samples[i].as_secs_f64() * 1000.0
-}
 
 /// 30k institutions of prefecture 13, in the bureaus' list format, through the shared importer.
 fn registry() -> Vec<madoguchi_registry::InstitutionRecord> {
@@ -81,35 +76,20 @@ async fn main() {
     // 200 desks at once, each with its own connection: polls with nothing new, and one
     // decision each, bounded in count.
     let cursor = d.store.sync_status().await.unwrap().cursor;
+    let clients: Vec<_> = (0..DESKS).map(|_| server.client()).collect();
     let mut tasks = Vec::new();
-    for k in 0..DESKS {
-        let client = server.client();
+    for (k, client) in clients.into_iter().enumerate() {
         let (url, token) = (server.url.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut samples = Vec::with_capacity(REQUESTS_PER_DESK);
-            for i in 0..REQUESTS_PER_DESK {
-                // Deterministic think time per desk and round, 0.5–1.5 s.
-                let think = 500 + (k * 7919 + i * 104_729) % 1000;
-                tokio::time::sleep(Duration::from_millis(think as u64)).await;
-                let started = Instant::now();
-                let r = if i == REQUESTS_PER_DESK / 2 {
-                    client
-                        .post(format!("{url}/v1/applications/{}/decisions", 1001 + k))
-                        .bearer_auth(&token)
-                        .header("Idempotency-Key", format!("bench-{k}"))
-                        .json(&serde_json::json!({"expected_version": 1, "action": {"action": "start_review"}, "desk": "bench"}))
-                        .send()
-                        .await
-                } else {
-                    client.get(format!("{url}/v1/changes?since={cursor}")).bearer_auth(&token).send().await
-                };
-                let r = r.expect("request");
-                assert!(r.status().is_success(), "{}", r.status());
-                r.bytes().await.unwrap();
-                samples.push(started.elapsed());
-            }
-            samples
-        }));
+        let application = 1001 + k as i64;
+        tasks.push(tokio::spawn(load::desk(
+            client,
+            url,
+            token,
+            k,
+            REQUESTS_PER_DESK,
+            cursor,
+            application,
+        )));
     }
     let mut all = Vec::new();
     for t in tasks {
@@ -118,29 +98,10 @@ async fn main() {
     println!("bench: server.p50_200desks {:.1} ms", percentile(&mut all, 0.50));
     println!("bench: server.p99_200desks {:.1} ms", percentile(&mut all, 0.99));
 
-    // Saturation: 200 connections asking with no pause, 2,000 requests in all.
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..DESKS {
-        let client = server.client();
-        let (url, token) = (server.url.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..10 {
-                let r = client
-                    .get(format!("{url}/v1/changes?since={cursor}"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap();
-                r.bytes().await.unwrap();
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    println!(
-        "bench: server.max_throughput {:.0} req/s",
-        (DESKS * 10) as f64 / started.elapsed().as_secs_f64()
-    );
+    // Saturation: 200 kept-alive connections asking with no pause, 2,000 requests in all.
+    d.store.sync(&d.client).await.unwrap(); // the decisions above, so nothing is new
+    let cursor = d.store.sync_status().await.unwrap().cursor;
+    let clients = (0..DESKS).map(|_| (server.client(), token.clone(), cursor)).collect();
+    let rate = load::saturate(clients, &server.url, 10).await;
+    println!("bench: server.max_throughput {rate:.0} req/s");
 }

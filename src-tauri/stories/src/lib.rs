@@ -1,5 +1,7 @@
 //! Helpers for the story tests: a desk (store + sync client) pointed at a test server.
 
+pub mod load;
+
 use madoguchi_core::keychain::Token;
 use madoguchi_core::sync::{SyncClient, SyncConfig};
 use madoguchi_core::Store;
