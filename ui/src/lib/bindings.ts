@@ -498,7 +498,11 @@ code: ErrorCode,
  */
 message: string, };
 
-export type Vocabulary = { statuses: Array<[ApplicationStatus, string]>, kinds: Array<[InstitutionKind, string]>, return_reasons: Array<[ReturnReason, string]>, reject_reasons: Array<[RejectReason, string]>, 
+export type Vocabulary = { statuses: Array<[ApplicationStatus, string]>, kinds: Array<[InstitutionKind, string]>, return_reasons: Array<[ReturnReason, string]>, 
+/**
+ * The same reasons as a pharmacy's 差戻し names them (保険薬局コードの誤り).
+ */
+pharmacy_return_reasons: Array<[ReturnReason, string]>, reject_reasons: Array<[RejectReason, string]>, 
 /**
  * How a call ended: 解決, 再申請案内 …
  */
