@@ -167,6 +167,22 @@ impl ApplicationStatus {
 }
 
 impl Action {
+    /// Whether the decision mails the institution (承認・差戻し・却下), naming the window.
+    pub fn mails(self) -> bool {
+        match self {
+            Self::ApproveNewAccount
+            | Self::ApproveExistingAccount
+            | Self::ReturnForCorrection { .. }
+            | Self::Reject { .. } => true,
+            Self::StartReview | Self::Resubmit => false,
+        }
+    }
+
+    /// Whether the decision settles the institution's account: a new one, or its existing one.
+    pub fn approves(self) -> bool {
+        matches!(self, Self::ApproveNewAccount | Self::ApproveExistingAccount)
+    }
+
     pub fn name_ja(self) -> &'static str {
         match self {
             Self::StartReview => "審査開始",

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
+use crate::decisions::DecisionError;
 use crate::storage::{Answer, Decision, Officer, PutRecord, Record, Storage, StorageError};
 
 /// Larger bodies are refused with 413 before they are read.
@@ -296,19 +297,18 @@ async fn decide(
         .ok_or_else(|| StorageError::Corrupt("no answer to a decision".into()))?;
     let answer = match answer {
         Ok(answer) => answer,
-        Err(refusal) => {
-            log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
-            return Ok(Failure(
-                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
-                refusal.to_api(),
-                Vec::new(),
-            )
-            .into_response());
-        }
+        Err(refusal) => return Ok(refused(&officer, id, refusal).into_response()),
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body)
         .into_response())
+}
+
+/// A decision the server refused, as its answer says it (and the log, without the person).
+fn refused(officer: &Officer, id: i64, refusal: DecisionError) -> Failure {
+    log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
+    let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT);
+    Failure(status, refusal.to_api(), Vec::new())
 }
 
 /// A usable idempotency key: printable ASCII, 1–200 characters once trimmed.
@@ -351,49 +351,24 @@ async fn decide_batch(
         decisions.push(Decision { id: d.application_id, request: &d.request, key, request_hash });
     }
     let answers = state.storage.decide(&officer, &decisions, &state.public_url, &now()).await?;
-    let mut refused = 0;
     let mut results = Vec::with_capacity(answers.len());
     for (d, answer) in batch.decisions.iter().zip(answers) {
-        let id = d.application_id;
-        let answer = match answer {
-            Ok(Answer { status: 200, body }) => Ok(body_of::<DecisionResponse>(&body)?),
-            Ok(Answer { status, body }) => Err(Failure(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT),
-                body_of::<ApiError>(&body)?,
-                Vec::new(),
-            )),
+        let (status, decided, refusal) = match answer {
+            Ok(Answer { status: 200, body }) => (200, Some(body_of(&body)?), None),
+            Ok(Answer { status, body }) => (status, None, Some(body_of(&body)?)),
             Err(refusal) => {
-                log::info!("decision on {id} by officer {} refused: {refusal}", officer.id);
-                Err(Failure(
-                    StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::CONFLICT),
-                    refusal.to_api(),
-                    Vec::new(),
-                ))
+                let Failure(status, error, _) = refused(&officer, d.application_id, refusal);
+                (status.as_u16(), None, Some(error))
             }
         };
-        let key = d.idempotency_key.clone();
-        results.push(match answer {
-            Ok(decided) => BatchResult {
-                idempotency_key: key,
-                status: 200,
-                decided: Some(decided),
-                refused: None,
-            },
-            Err(Failure(status, error, _)) => {
-                refused += 1;
-                BatchResult {
-                    idempotency_key: key,
-                    status: status.as_u16(),
-                    decided: None,
-                    refused: Some(error),
-                }
-            }
-        });
+        let idempotency_key = d.idempotency_key.clone();
+        results.push(BatchResult { idempotency_key, status, decided, refused: refusal });
     }
+    let decided = results.iter().filter(|r| r.decided.is_some()).count();
     log::info!(
-        "decision batch by officer {}: {} decided, {refused} refused",
+        "decision batch by officer {}: {decided} decided, {} refused",
         officer.id,
-        results.len() - refused
+        results.len() - decided
     );
     Ok(Json(DecisionBatchAnswer { results }))
 }

@@ -17,8 +17,7 @@ const REQUESTS_PER_CONNECTION: usize = 100;
 #[tokio::main]
 async fn main() {
     let server = TestServer::start(Backend::Postgres).await;
-    let prefectures: Vec<Prefecture> =
-        (1..=47).map(|p| format!("{p:02}").parse().unwrap()).collect();
+    let prefectures: Vec<Prefecture> = Prefecture::all().collect();
     let per_prefecture = DESKS.div_ceil(prefectures.len());
     // Per prefecture: an officer, applications for its desks to decide, the feed's end.
     let mut tokens = Vec::new();

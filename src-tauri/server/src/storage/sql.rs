@@ -11,7 +11,7 @@ use madoguchi_domain::api::{
     Receipt, RegistryEntry, SubmittedBy,
 };
 use madoguchi_domain::notice;
-use madoguchi_domain::{Action, ApplicationForm, ApplicationStatus, Prefecture, ValidForm};
+use madoguchi_domain::{ApplicationForm, ApplicationStatus, Prefecture, ValidForm};
 use madoguchi_registry::InstitutionRecord;
 use rand::Rng;
 use serde::de::DeserializeOwned;
@@ -262,9 +262,8 @@ macro_rules! sql_storage {
                     let (turn, tx) = self.write().await?;
                     return Ok((Some(turn), tx));
                 }
-                let number: i32 = prefecture.code().parse().map_err(|_| StorageError::Corrupt(format!("prefecture {}", prefecture.code())))?;
                 let mut tx = self.pool.begin_with($begin).await?;
-                sqlx::query($within).bind(number).execute(&mut *tx).await?;
+                sqlx::query($within).bind(i32::from(prefecture.number())).execute(&mut *tx).await?;
                 Ok((None, tx))
             }
         }
@@ -312,10 +311,8 @@ macro_rules! sql_storage {
                 None => Err(DecisionError::NotFound(id)),
                 Some(current) => {
                     // A review start needs neither the institution's account nor the
-                    // window's contact: only decisions that mail read them.
-                    let action = request.action;
-                    let approves = matches!(action, Action::ApproveNewAccount | Action::ApproveExistingAccount);
-                    let existing: Option<String> = if approves {
+                    // window's contact: only approvals read the one, mails the other.
+                    let existing: Option<String> = if request.action.approves() {
                         sqlx::query_scalar(
                             "SELECT login_id FROM accounts
                              WHERE (insurance_code IS NOT NULL AND insurance_code = $1)
@@ -330,13 +327,13 @@ macro_rules! sql_storage {
                     } else {
                         None
                     };
-                    let settings: Option<String> = if matches!(action, Action::StartReview | Action::Resubmit) {
-                        None
-                    } else {
+                    let settings: Option<String> = if request.action.mails() {
                         sqlx::query_scalar("SELECT payload FROM records WHERE kind = 'prefecture_settings' AND id = $1")
                             .bind(current.prefecture.code())
                             .fetch_optional(&mut **tx)
                             .await?
+                    } else {
+                        None
                     };
                     let settings = match settings.as_deref().map(from_json::<Entity>).transpose()? {
                         Some(Entity::PrefectureSettings(p)) => Some(p),
@@ -359,7 +356,7 @@ macro_rules! sql_storage {
                 Ok(ok) => ok,
                 Err(refusal) => {
                     remember(tx, officer.id, key, refusal.status(), &to_json(&refusal.to_api())).await?;
-                        return Ok(Err(refusal));
+                    return Ok(Err(refusal));
                 }
             };
             let next = &plan.next;
