@@ -28,12 +28,25 @@ fn on_disk(dir: &std::path::Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        // (A WAL file may vanish between listing and reading as a connection closes.)
         if path.file_name().unwrap().to_string_lossy().starts_with("madoguchi.db") {
-            bytes.extend(std::fs::read(&path).unwrap_or_default());
+            bytes.extend(read_released(&path));
         }
     }
     bytes
+}
+
+/// A file's bytes once no closing connection holds it: on Windows a pool's connections close
+/// on their own threads after `close()` returns, and reading meanwhile is a sharing violation.
+/// A WAL file that vanished between listing and reading is empty.
+fn read_released(path: &std::path::Path) -> Vec<u8> {
+    for _ in 0..40 {
+        match std::fs::read(path) {
+            Ok(bytes) => return bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    std::fs::read(path).unwrap_or_else(|e| panic!("{} still held: {e}", path.display()))
 }
 
 fn holds(bytes: &[u8], text: &str) -> bool {
