@@ -45,12 +45,12 @@ pub async fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Res
 
 /// 機関検索: anything typed — code, name, reading, address, postal code, phone.
 #[tauri::command]
-pub fn search_institutions(
+pub async fn search_institutions(
     desk: State<'_, Desk>,
     query: String,
     limit: Option<usize>,
 ) -> Result<SearchResult, UiError> {
-    Ok(desk.search(&query, limit.unwrap_or(20))?)
+    Ok(desk.search(&query, limit.unwrap_or(20)).await?)
 }
 
 #[tauri::command]

@@ -67,7 +67,7 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         let desk = handle.state::<Desk>();
-        if let Err(e) = desk.rebuild_index().await {
+        if let Err(e) = desk.open_index().await {
             log::error!("lookup index not built: {e}");
         }
         #[cfg(debug_assertions)]

@@ -23,6 +23,9 @@ pub struct Desk {
     allow_loopback_http: bool,
     /// `None` while the index is built (at start-up, after an import, after a settings change).
     index: RwLock<Option<Arc<LookupIndex>>>,
+    /// Where the index is saved between runs (beside the store); none for a desk made over a
+    /// bare store.
+    index_file: Option<std::path::PathBuf>,
     /// Set while a registry import runs; raising it cancels the import.
     pub(crate) import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// The queue as last read and flagged.
@@ -38,7 +41,7 @@ impl std::fmt::Debug for Desk {
 }
 
 impl Desk {
-    /// A desk over `store`; call [`Desk::rebuild_index`] to make the lookup ready.
+    /// A desk over `store`; call [`Desk::open_index`] to make the lookup ready.
     pub fn new(store: Store) -> Self {
         Self::with_http_to_loopback(store, false)
     }
@@ -51,6 +54,7 @@ impl Desk {
             online: AtomicBool::new(false),
             allow_loopback_http,
             index: RwLock::new(None),
+            index_file: None,
             import_cancel: Mutex::new(None),
             queue_cache: QueueCache::default(),
             opened: crate::vault::Opened::Ready,
@@ -63,7 +67,11 @@ impl Desk {
         allow_loopback_http: bool,
     ) -> Result<Self, StoreError> {
         let (store, opened) = Store::open_encrypted(path).await?;
-        Ok(Self { opened, ..Self::with_http_to_loopback(store, allow_loopback_http) })
+        Ok(Self {
+            opened,
+            index_file: Some(path.with_extension("lookup")),
+            ..Self::with_http_to_loopback(store, allow_loopback_http)
+        })
     }
 
     /// What the officer should know about how the store opened, if anything.
@@ -121,14 +129,13 @@ impl Desk {
         self.online.load(Ordering::Relaxed)
     }
 
-    /// Builds the lookup index from the store and swaps it in.
-    pub async fn rebuild_index(&self) -> Result<(), StoreError> {
-        let started = std::time::Instant::now();
-        let index = self.store.lookup_index().await?;
-        let seconds = started.elapsed().as_secs_f64();
-        log::info!("lookup index: {} institutions in {seconds:.2} s", index.len());
+    /// Swaps in a new lookup index; searches under way finish on the old one.
+    pub(crate) fn set_index(&self, index: LookupIndex) {
         *self.index.write().expect("index lock") = Some(Arc::new(index));
-        Ok(())
+    }
+
+    pub(crate) fn index_file(&self) -> Option<&std::path::Path> {
+        self.index_file.as_deref()
     }
 
     /// The lookup index, if built; the queue's flags go without registry checks until it is.

@@ -12,7 +12,7 @@ use madoguchi_registry::fold::{fold, split_name};
 use serde::Serialize;
 
 use crate::applications::{existing_account, KnownAccount};
-use crate::lookup::index::LookupIndex;
+use crate::registry::listing::{checked_code, Listing};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Flag {
@@ -26,7 +26,8 @@ pub struct Flag {
 
 /// What the flags are checked against.
 pub struct FlagContext<'a> {
-    pub registry: Option<&'a LookupIndex>,
+    /// The registry's rows for the applications flagged; None while nothing is imported.
+    pub registry: Option<&'a Listing>,
     pub accounts: &'a [KnownAccount],
     /// The open applications by institution, built once for a whole queue.
     pub open: &'a OpenApplications,
@@ -116,7 +117,7 @@ fn address_differs(app: &Application, listed: &str) -> Option<Flag> {
 /// A 助産所 has no insurance code: it is looked for by name among the prefecture's listed
 /// ones (医療情報ネット's 助産所 list), and flagged when it is not there — anyone could
 /// otherwise apply as a 助産所 that does not exist without a single flag.
-fn maternity_home(app: &Application, registry: &LookupIndex) -> Option<Flag> {
+fn maternity_home(app: &Application, registry: &Listing) -> Option<Flag> {
     let unlisted = |message: String| Some(flag(Code::FlagMaternityUnlisted, message, None));
     let Some(listed) = registry.maternity_homes_named(app.prefecture, &app.form.name) else {
         return unlisted(
@@ -142,13 +143,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
     let mut out = Vec::new();
     let code_text = form.insurance_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let code_name = form.kind.code_name_ja();
-    let code = code_text.and_then(|c| {
-        InsuranceCode::parse(
-            c,
-            madoguchi_domain::CodeContext { prefecture: Some(app.prefecture), table: None },
-        )
-        .ok()
-    });
+    let code = checked_code(app);
     match (code_text, code) {
         (Some(text), None) => out.push(flag(
             Code::FlagCodeCheck,
@@ -174,8 +169,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
                 Some(ReturnReason::KindMismatch),
             ));
         }
-        if let Some(registry) = ctx.registry.filter(|r| !r.is_empty()) {
-            let listed = registry.by_insurance_code(&code.digits());
+        if let Some(listed) = ctx.registry.and_then(|r| r.by_insurance_code(&code.digits())) {
             match listed.first() {
                 None => out.push(flag(
                     Code::FlagCodeUnknown,
@@ -201,7 +195,7 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
         }
     }
     if form.kind == InstitutionKind::MaternityHome && code_text.is_none() {
-        out.extend(ctx.registry.filter(|r| !r.is_empty()).and_then(|r| maternity_home(app, r)));
+        out.extend(ctx.registry.and_then(|r| maternity_home(app, r)));
     }
     let institution_code = form.institution_code.trim();
     if institution_code.is_empty() || !institution_code.chars().all(|c| c.is_ascii_alphanumeric()) {

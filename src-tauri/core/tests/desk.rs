@@ -15,9 +15,9 @@ async fn desk(dir: &tempfile::TempDir) -> Desk {
 async fn import_a_chosen_file_then_search_and_open_the_detail() {
     let dir = tempfile::tempdir().unwrap();
     let desk = desk(&dir).await;
-    assert_eq!(desk.search("愛全", 20).unwrap_err().code(), "E-LOOKUP-NOT-READY");
+    assert_eq!(desk.search("愛全", 20).await.unwrap_err().code(), "E-LOOKUP-NOT-READY");
     desk.rebuild_index().await.unwrap();
-    assert!(desk.search("愛全", 20).unwrap().hits.is_empty());
+    assert!(desk.search("愛全", 20).await.unwrap().hits.is_empty());
 
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/institution-codes/2025-08.csv");
@@ -41,9 +41,9 @@ async fn import_a_chosen_file_then_search_and_open_the_detail() {
     assert_eq!(status.institutions as u64, report.imported);
     assert_eq!(status.last_import.unwrap().file_name, "2025-08.csv");
 
-    let hit = desk.search("あいぜん病院", 20).unwrap();
+    let hit = desk.search("あいぜん病院", 20).await.unwrap();
     assert!(hit.hits.is_empty(), "no reading in the code list: kana finds nothing");
-    let hit = &desk.search("愛全病院", 20).unwrap().hits[0];
+    let hit = &desk.search("愛全病院", 20).await.unwrap().hits[0];
     let detail = desk.institution(hit.institution.id).await.unwrap();
     assert_eq!(detail.institution.name, "医療法人 愛全病院");
     assert_eq!(detail.institution.insurance_code.as_deref(), Some("0110112489"));
@@ -75,23 +75,19 @@ async fn a_new_desk_prefecture_reranks_the_lookup() {
     )
     .unwrap();
     desk.import_registry_file(&path, |_| {}).await.unwrap();
-    let prefs = |desk: &Desk| -> Vec<String> {
-        desk.search("中央クリニック", 20)
-            .unwrap()
-            .hits
-            .into_iter()
-            .map(|h| h.institution.prefecture)
-            .collect()
-    };
-    assert_eq!(prefs(&desk), ["01", "13"]);
+    async fn prefs(desk: &Desk) -> Vec<String> {
+        let hits = desk.search("中央クリニック", 20).await.unwrap().hits;
+        hits.into_iter().map(|h| h.institution.prefecture).collect()
+    }
+    assert_eq!(prefs(&desk).await, ["01", "13"]);
     desk.save_settings(&DeskSettings {
         prefecture: Some("13".parse().unwrap()),
         ..Default::default()
     })
     .await
     .unwrap();
-    assert_eq!(prefs(&desk), ["13", "01"]);
+    assert_eq!(prefs(&desk).await, ["13", "01"]);
     // A 7-digit code is completed with the desk's prefecture.
-    let result = desk.search("0270751", 20).unwrap();
+    let result = desk.search("0270751", 20).await.unwrap();
     assert_eq!(result.hits[0].institution.insurance_code.as_deref(), Some("1310270751"));
 }

@@ -4,7 +4,6 @@ use std::sync::atomic::AtomicBool;
 
 use madoguchi_core::applications::KnownAccount;
 use madoguchi_core::flags::{flags, FlagContext, OpenApplications};
-use madoguchi_core::lookup::LookupIndex;
 use madoguchi_core::Store;
 use madoguchi_domain::api::{Application, SubmittedBy};
 use madoguchi_domain::{ApplicationForm, ApplicationStatus, InstitutionKind, ReturnReason};
@@ -50,7 +49,7 @@ fn aizen() -> ApplicationForm {
     }
 }
 
-async fn registry() -> (LookupIndex, tempfile::TempDir) {
+async fn registry() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
     let csv = std::fs::read(concat!(
@@ -62,7 +61,7 @@ async fn registry() -> (LookupIndex, tempfile::TempDir) {
         .import_registry(std::io::Cursor::new(csv), "2025-08.csv", |_| {}, &AtomicBool::new(false))
         .await
         .unwrap();
-    (store.lookup_index().await.unwrap(), dir)
+    (store, dir)
 }
 
 fn codes(app: &Application, ctx: &FlagContext<'_>) -> Vec<&'static str> {
@@ -71,9 +70,16 @@ fn codes(app: &Application, ctx: &FlagContext<'_>) -> Vec<&'static str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_flag_on_crafted_applications() {
-    let (index, _dir) = registry().await;
+    let (store, _dir) = registry().await;
+    let mut unknown_code = aizen();
+    // A valid check digit, but no such institution.
+    unknown_code.insurance_code = (0..10)
+        .map(|c| format!("011019999{c}"))
+        .find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok());
+    let asked = [application(1, aizen()), application(2, unknown_code.clone())];
+    let listing = store.listing(&asked).await.unwrap().expect("a registry");
     let nothing_open = OpenApplications::default();
-    let none = FlagContext { registry: Some(&index), accounts: &[], open: &nothing_open };
+    let none = FlagContext { registry: Some(&listing), accounts: &[], open: &nothing_open };
     assert!(
         codes(&application(1, aizen()), &none).is_empty(),
         "{:?}",
@@ -100,12 +106,7 @@ async fn each_flag_on_crafted_applications() {
     f.address = "北海道旭川市1条通".into();
     assert_eq!(codes(&application(1, f), &none), ["FLAG-ADDRESS-MISMATCH"]);
 
-    let mut f = aizen();
-    // A valid check digit, but no such institution.
-    f.insurance_code = (0..10)
-        .map(|c| format!("011019999{c}"))
-        .find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok());
-    let got = codes(&application(1, f.clone()), &none);
+    let got = codes(&application(1, unknown_code), &none);
     assert!(got.contains(&"FLAG-CODE-UNKNOWN"), "{got:?}");
 
     let mut f = aizen();
@@ -136,13 +137,14 @@ async fn each_flag_on_crafted_applications() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn other_applications_and_accounts_of_the_same_institution() {
-    let (index, _dir) = registry().await;
+    let (store, _dir) = registry().await;
     let (a, b) = (application(1, aizen()), application(2, aizen()));
     let mut done = application(3, aizen());
     done.status = ApplicationStatus::Rejected;
     let apps = vec![a.clone(), b.clone(), done];
+    let listing = store.listing(&apps).await.unwrap().expect("a registry");
     let open = OpenApplications::new(&apps);
-    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
+    let ctx = FlagContext { registry: Some(&listing), accounts: &[], open: &open };
     assert_eq!(codes(&a, &ctx), ["FLAG-DUPLICATE"]);
     assert!(
         flags(&a, &ctx)[0].message.contains("申請番号 2"),
@@ -155,7 +157,7 @@ async fn other_applications_and_accounts_of_the_same_institution() {
         login_id: "GM00000001".into(),
     }];
     let nothing_open = OpenApplications::default();
-    let ctx = FlagContext { registry: Some(&index), accounts: &accounts, open: &nothing_open };
+    let ctx = FlagContext { registry: Some(&listing), accounts: &accounts, open: &nothing_open };
     let all = flags(&a, &ctx);
     assert_eq!(all[0].code, "FLAG-ACCOUNT-EXISTS");
     assert!(all[0].message.contains("GM00000001"));
@@ -163,15 +165,13 @@ async fn other_applications_and_accounts_of_the_same_institution() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn applications_copied_from_the_registry_raise_no_registry_flags() {
-    let (index, _dir) = registry().await;
-    let nothing_open = OpenApplications::default();
-    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &nothing_open };
+    let (store, _dir) = registry().await;
     let csv = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/data/institution-codes/2025-08.csv"
     ))
     .unwrap();
-    let (mut checked, mut flagged) = (0, Vec::new());
+    let mut apps = Vec::new();
     for line in csv.lines().step_by(50) {
         let f: Vec<&str> = line.split(',').collect();
         let Ok(pref) = f[0][..2].parse::<madoguchi_domain::Prefecture>() else { continue };
@@ -189,9 +189,14 @@ async fn applications_copied_from_the_registry_raise_no_registry_flags() {
         } else {
             InstitutionKind::Clinic
         };
-        let app = application(checked, form);
-        checked += 1;
-        let got = codes(&app, &ctx);
+        apps.push((line, application(apps.len() as i64, form)));
+    }
+    let listing = store.listing(apps.iter().map(|(_, a)| a)).await.unwrap().expect("a registry");
+    let nothing_open = OpenApplications::default();
+    let ctx = FlagContext { registry: Some(&listing), accounts: &[], open: &nothing_open };
+    let (checked, mut flagged) = (apps.len(), Vec::new());
+    for (line, app) in &apps {
+        let got = codes(app, &ctx);
         let registry_flags: Vec<_> = got
             .iter()
             .filter(|c| {
@@ -212,7 +217,7 @@ async fn applications_copied_from_the_registry_raise_no_registry_flags() {
     assert!(checked > 1_700);
     // Codes listed twice under different names are the only expected exception.
     assert!(
-        (flagged.len() as i64) * 200 < checked,
+        flagged.len() * 200 < checked,
         "{} of {checked}: {:?}",
         flagged.len(),
         &flagged[..flagged.len().min(5)]
@@ -246,9 +251,10 @@ async fn a_maternity_home_is_found_by_name_in_the_navii_list_or_flagged() {
         "010112489,0112489,医療法人 愛全病院,0050813,札幌市南区川沿１３条２丁目１番３８号\r\n",
     );
     store.import_registry(codes_only, "codes.csv", |_| {}, &AtomicBool::new(false)).await.unwrap();
-    let index = store.lookup_index().await.unwrap();
+    let asked = [application(1, midori())];
+    let listing = store.listing(&asked).await.unwrap().expect("a registry");
     let open = OpenApplications::default();
-    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
+    let ctx = FlagContext { registry: Some(&listing), accounts: &[], open: &open };
     let all = flags(&application(1, midori()), &ctx);
     assert_eq!(codes(&application(1, midori()), &ctx), ["FLAG-MATERNITY-UNLISTED"]);
     assert!(all[0].message.contains("取り込まれていない"), "says why: {}", all[0].message);
@@ -265,8 +271,8 @@ async fn a_maternity_home_is_found_by_name_in_the_navii_list_or_flagged() {
         )
         .await
         .unwrap();
-    let index = store.lookup_index().await.unwrap();
-    let ctx = FlagContext { registry: Some(&index), accounts: &[], open: &open };
+    let listing = store.listing(&asked).await.unwrap().expect("a registry");
+    let ctx = FlagContext { registry: Some(&listing), accounts: &[], open: &open };
     assert!(codes(&application(1, midori()), &ctx).is_empty(), "listed: no flag");
 
     let mut moved = midori();

@@ -22,6 +22,12 @@ pub struct InstitutionRow {
     pub closed: bool,
 }
 
+impl InstitutionRow {
+    /// The columns of `institutions` a row is read from.
+    pub(crate) const COLUMNS: &'static str = "id, source, source_key, insurance_code, kind, name,
+        kana, prefecture, postal_code, address, phone, closed_import_id IS NOT NULL AS closed";
+}
+
 /// Why a row matched, best first; the UI shows `label_ja`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]

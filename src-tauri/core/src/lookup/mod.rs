@@ -1,16 +1,25 @@
 //! 機関検索: finding an institution from whatever the caller has — a code with a slip, a name
 //! said aloud, a reading, an address, a postal code, a phone number. The index (`index`) is
-//! built in memory from the store's registry; `hit` is what a search answers.
+//! built in memory from the store's registry and answers store ids; the hits' rows (`hit`)
+//! are read from the store.
 
-mod hit;
+mod build;
+mod fields;
+pub(crate) mod hit;
 pub mod index;
+mod keys;
 mod postings;
+pub(crate) mod saved;
 
+use std::collections::HashMap;
+
+use futures::TryStreamExt;
 use madoguchi_domain::Code;
-use madoguchi_domain::{Coded, Prefecture};
+use madoguchi_domain::{Coded, InstitutionKind, Prefecture};
 
 pub use hit::{Hit, InstitutionRow, MatchReason, SearchContext, SearchResult};
 pub use index::LookupIndex;
+use saved::Stamp;
 
 use crate::desk::Desk;
 use crate::store::{Store, StoreError};
@@ -19,39 +28,152 @@ use crate::store::{Store, StoreError};
 pub enum LookupError {
     #[error("the lookup index is still being built")]
     IndexNotReady,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Coded for LookupError {
     fn code(&self) -> Code {
         match self {
             Self::IndexNotReady => Code::LookupNotReady,
+            Self::Store(e) => e.code(),
         }
     }
 }
 
+/// Where the lookup came from when the desk started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexOpened {
+    /// The last run's saved index, still the registry's.
+    Saved,
+    /// Built from the store (no saved index, or one of another registry, version or prefecture).
+    Built,
+}
+
 impl Store {
-    /// Every institution, open and closed, for the lookup index.
-    pub async fn lookup_rows(&self) -> Result<Vec<InstitutionRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, source, source_key, insurance_code, kind, name, kana, prefecture, postal_code,
-                    address, phone, closed_import_id IS NOT NULL AS closed
-             FROM institutions",
+    /// What an index built now is built from.
+    async fn lookup_stamp(&self) -> Result<Stamp, StoreError> {
+        let (last_import, institutions): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT coalesce(max(id), 0) FROM registry_imports),
+                    (SELECT count(*) FROM institutions)",
         )
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_one(self.pool())
+        .await?;
+        let home = self.desk_settings().await?.prefecture;
+        Ok(Stamp { last_import, institutions, home })
     }
 
     /// The index for this desk, its prefecture (from 設定) ranked first.
     pub async fn lookup_index(&self) -> Result<LookupIndex, StoreError> {
-        let home: Option<Prefecture> = self.desk_settings().await?.prefecture;
-        Ok(LookupIndex::build(self.lookup_rows().await?, home))
+        let home = self.desk_settings().await?.prefecture;
+        self.build_lookup_index(home).await
+    }
+
+    /// Every institution, open and closed, read as a stream so the rows are never all held
+    /// at once.
+    async fn build_lookup_index(
+        &self,
+        home: Option<Prefecture>,
+    ) -> Result<LookupIndex, StoreError> {
+        let mut rows = sqlx::query_as::<_, build::IndexRow>(
+            "SELECT id, insurance_code, name, kana, prefecture, postal_code, address, phone,
+                    closed_import_id IS NOT NULL AS closed
+             FROM institutions",
+        )
+        .fetch(self.pool());
+        let mut pending = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            pending.push(build::Pending::new(row, home));
+        }
+        Ok(LookupIndex::build(pending, home))
+    }
+
+    /// `query` searched in `index`, with the rows of the hits read from the store.
+    pub async fn search(
+        &self,
+        index: &LookupIndex,
+        query: &str,
+        ctx: SearchContext,
+    ) -> Result<SearchResult, StoreError> {
+        let found = index.search(query, ctx);
+        let ids: Vec<i64> = found.hits.iter().map(|(id, _)| *id).collect();
+        let mut rows: HashMap<i64, InstitutionRow> = sqlx::query_as::<_, InstitutionRow>(&format!(
+            "SELECT {} FROM institutions WHERE id IN (SELECT value FROM json_each(?1))",
+            InstitutionRow::COLUMNS
+        ))
+        .bind(serde_json::to_string(&ids).expect("ids"))
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+        // (A row gone since the build — a registry being replaced — is left out.)
+        let hits = found
+            .hits
+            .into_iter()
+            .filter_map(|(id, reason)| {
+                let institution = rows.remove(&id)?;
+                Some(Hit {
+                    kind_ja: institution
+                        .kind
+                        .as_deref()
+                        .and_then(InstitutionKind::from_key)
+                        .map(InstitutionKind::name_ja),
+                    institution,
+                    reason_ja: reason.label_ja(),
+                    reason,
+                })
+            })
+            .collect();
+        Ok(SearchResult { hits, indexed: index.len(), code_check: found.code_check })
     }
 }
 
 impl Desk {
+    /// Makes the lookup ready when the desk starts: the index saved by the last run when it
+    /// was built from the registry as it stands, else a new build.
+    pub async fn open_index(&self) -> Result<IndexOpened, StoreError> {
+        if let Some(file) = self.index_file() {
+            let started = std::time::Instant::now();
+            let stamp = self.store().lookup_stamp().await?;
+            match LookupIndex::load(file, stamp) {
+                Ok(index) => {
+                    let seconds = started.elapsed().as_secs_f64();
+                    log::info!(
+                        "lookup index: {} institutions loaded in {seconds:.2} s",
+                        index.len()
+                    );
+                    self.set_index(index);
+                    return Ok(IndexOpened::Saved);
+                }
+                Err(e) => log::info!("lookup index not loaded ({e}): building it"),
+            }
+        }
+        self.rebuild_index().await?;
+        Ok(IndexOpened::Built)
+    }
+
+    /// Builds the lookup index from the store, swaps it in, and saves it for the next start
+    /// (a failure to save costs the next start a build, nothing else).
+    pub async fn rebuild_index(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let stamp = self.store().lookup_stamp().await?;
+        let index = self.store().build_lookup_index(stamp.home).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        log::info!("lookup index: {} institutions built in {seconds:.2} s", index.len());
+        if let Some(file) = self.index_file() {
+            if let Err(e) = index.save(file, stamp) {
+                log::warn!("lookup index not saved: {e}");
+            }
+        }
+        self.set_index(index);
+        Ok(())
+    }
+
     /// 機関検索 over the index as last built.
-    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResult, LookupError> {
+    pub async fn search(&self, query: &str, limit: usize) -> Result<SearchResult, LookupError> {
         let index = self.built_index().ok_or(LookupError::IndexNotReady)?;
-        Ok(index.search(query, SearchContext { limit: limit.clamp(1, 200) }))
+        let ctx = SearchContext { limit: limit.clamp(1, 200) };
+        Ok(self.store().search(&index, query, ctx).await?)
     }
 }

@@ -9,7 +9,6 @@ use madoguchi_domain::ApplicationStatus;
 use madoguchi_registry::fold::fold;
 
 use crate::flags::{flags, Flag, FlagContext, OpenApplications};
-use crate::lookup::index::LookupIndex;
 use crate::mail::delivery_flag;
 use crate::store::{Store, StoreError};
 
@@ -75,8 +74,8 @@ impl Prepared {
 }
 
 /// What the rows were prepared from: the store's generation (bumped by triggers on every
-/// change to applications and accounts) and the index build.
-type CacheKey = (i64, Option<u64>);
+/// change to applications and accounts) and the registry's last import.
+type CacheKey = (i64, Option<i64>);
 
 /// The queue as last prepared, shared by every reader of one desk.
 #[derive(Debug, Default)]
@@ -84,15 +83,14 @@ pub struct QueueCache(Mutex<Option<(CacheKey, Arc<Vec<Prepared>>)>>);
 
 impl QueueCache {
     /// Every application read and flagged, from the cache while nothing changed.
-    pub(crate) async fn prepared(
-        &self,
-        store: &Store,
-        registry: Option<&LookupIndex>,
-    ) -> Result<Arc<Vec<Prepared>>, StoreError> {
+    pub(crate) async fn prepared(&self, store: &Store) -> Result<Arc<Vec<Prepared>>, StoreError> {
         let generation: i64 = sqlx::query_scalar("SELECT n FROM queue_generation WHERE id = 1")
             .fetch_one(store.pool())
             .await?;
-        let key = (generation, registry.map(LookupIndex::build_id));
+        let import: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM registry_imports")
+            .fetch_one(store.pool())
+            .await?;
+        let key = (generation, import);
         if let Some((_, rows)) = self.0.lock().expect("queue cache").as_ref().filter(|c| c.0 == key)
         {
             return Ok(rows.clone());
@@ -100,7 +98,8 @@ impl QueueCache {
         let all = store.applications().await?;
         let accounts = store.known_accounts().await?;
         let open = OpenApplications::new(all.iter().map(|(a, _)| a));
-        let ctx = FlagContext { registry, accounts: &accounts, open: &open };
+        let listing = store.listing(all.iter().map(|(a, _)| a)).await?;
+        let ctx = FlagContext { registry: listing.as_ref(), accounts: &accounts, open: &open };
         let notices = store.latest_notices().await?;
         let rows: Arc<Vec<Prepared>> = Arc::new(
             all.into_iter()

@@ -25,7 +25,6 @@ pub use notice::{notice_preview, NoticePreview};
 use crate::desk::Desk;
 use crate::export::{self, CsvEncoding, ExportReport, Table};
 use crate::flags::Flag;
-use crate::lookup::index::LookupIndex;
 use crate::outbox::OutboxError;
 use crate::store::Store;
 use cache::Prepared;
@@ -165,15 +164,14 @@ fn select<'a>(
 }
 
 impl QueueCache {
-    /// The queue, flagged against `registry`, filtered and sorted.
+    /// The queue, flagged against the registry, filtered and sorted.
     pub async fn view(
         &self,
         store: &Store,
-        registry: Option<&LookupIndex>,
         filter: &QueueFilter,
         now: DateTime<Utc>,
     ) -> Result<QueueView, QueueError> {
-        let all = self.prepared(store, registry).await?;
+        let all = self.prepared(store).await?;
         let (lines, counts, ages) = select(&all, filter, now);
         let rows = lines.iter().map(|p| p.row(now)).collect();
         Ok(QueueView { rows, counts, total: all.len(), ages })
@@ -183,11 +181,10 @@ impl QueueCache {
     pub async fn list(
         &self,
         store: &Store,
-        registry: Option<&LookupIndex>,
         filter: &QueueFilter,
         now: DateTime<Utc>,
     ) -> Result<QueueList, QueueError> {
-        let all = self.prepared(store, registry).await?;
+        let all = self.prepared(store).await?;
         let (lines, counts, ages) = select(&all, filter, now);
         let items = lines.iter().map(|p| p.item(now)).collect();
         Ok(QueueList { items, counts, total: all.len(), ages })
@@ -197,11 +194,10 @@ impl QueueCache {
     pub async fn entry(
         &self,
         store: &Store,
-        registry: Option<&LookupIndex>,
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<QueueRow, QueueError> {
-        let all = self.prepared(store, registry).await?;
+        let all = self.prepared(store).await?;
         all.iter()
             .find(|p| p.application.id == id)
             .map(|p| p.row(now))
@@ -251,20 +247,17 @@ impl Store {
 impl Desk {
     /// 申請キュー, flagged against the registry as it stands.
     pub async fn queue(&self, filter: &QueueFilter) -> Result<QueueView, QueueError> {
-        let index = self.built_index();
-        self.queue_cache.view(self.store(), index.as_deref(), filter, Utc::now()).await
+        self.queue_cache.view(self.store(), filter, Utc::now()).await
     }
 
     /// The list the window shows: lines without the whole form.
     pub async fn queue_list(&self, filter: &QueueFilter) -> Result<QueueList, QueueError> {
-        let index = self.built_index();
-        self.queue_cache.list(self.store(), index.as_deref(), filter, Utc::now()).await
+        self.queue_cache.list(self.store(), filter, Utc::now()).await
     }
 
     /// One application with its flags, for the detail pane.
     pub async fn queue_entry(&self, id: i64) -> Result<QueueRow, QueueError> {
-        let index = self.built_index();
-        self.queue_cache.entry(self.store(), index.as_deref(), id, Utc::now()).await
+        self.queue_cache.entry(self.store(), id, Utc::now()).await
     }
 
     /// Records a decision (or review start) through the outbox: it works offline.

@@ -3,6 +3,7 @@
 //! state for the lookup screen.
 
 mod import;
+pub(crate) mod listing;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use import::{ImportProgress, ImportReport, RegistryError, SkippedRow};
+pub use listing::Listing;
 
 use crate::desk::Desk;
 use crate::lookup::InstitutionRow;
