@@ -1,7 +1,7 @@
 //! Numeric keys of the lookup — insurance codes, postal codes, phone numbers — as integers,
 //! and the entries under each.
 
-use super::saved::{In, Out, Plain, Unusable};
+use super::bytes::{In, Out, Plain, Unusable};
 
 pub(super) fn digits_key(digits: &[u8]) -> u64 {
     digits.iter().fold(0u64, |acc, &d| acc * 10 + u64::from(d))

@@ -4,6 +4,7 @@
 //! are read from the store.
 
 mod build;
+mod bytes;
 mod fields;
 pub(crate) mod hit;
 pub mod index;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::saved::{In, Out, Unusable};
+use super::bytes::{In, Out, Unusable};
 
 /// Ids per block: the skip table costs 8 bytes per block, a seek decodes at most one block.
 const BLOCK: u32 = 128;
