@@ -23,7 +23,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
 
     let now = chrono::Utc::now();
     let view =
-        QueueCache::default().view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
+        QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     assert_eq!(view.total, 4);
     assert_eq!(view.counts.get("submitted"), Some(&4));
     let ids: Vec<i64> = view.rows.iter().map(|r| r.application.id).collect();
@@ -45,19 +45,19 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     // Filters: flagged only, text in any folded field, newest first.
     let only_flagged = QueueFilter { flagged: Some(true), ..Default::default() };
     assert_eq!(
-        QueueCache::default().view(&d.store, None, &only_flagged, now).await.unwrap().rows.len(),
+        QueueCache::default().view(&d.store, &only_flagged, now).await.unwrap().rows.len(),
         3
     );
     let by_mail = QueueFilter { text: Some("ＧＭＩＡＬ".into()), ..Default::default() };
     assert_eq!(
-        QueueCache::default().view(&d.store, None, &by_mail, now).await.unwrap().rows[0]
+        QueueCache::default().view(&d.store, &by_mail, now).await.unwrap().rows[0]
             .application
             .id,
         flagged
     );
     let newest = QueueFilter { sort: QueueSort::Newest, ..Default::default() };
     assert_eq!(
-        QueueCache::default().view(&d.store, None, &newest, now).await.unwrap().rows[0]
+        QueueCache::default().view(&d.store, &newest, now).await.unwrap().rows[0]
             .application
             .id,
         duplicate
@@ -105,7 +105,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     assert_eq!(refused, [clean[0], flagged, duplicate]);
     assert!(outcome.refused[1].reasons[0].contains("gmail.com"));
     let pending =
-        QueueCache::default().view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
+        QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     let row = pending.rows.iter().find(|r| r.application.id == clean[1]).unwrap();
     assert!(row.pending_sync);
     assert_eq!(row.status, ApplicationStatus::ApprovedNewAccount);
@@ -114,7 +114,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     let app = server.storage.application("13".parse().unwrap(), clean[1]).await.unwrap().unwrap();
     assert_eq!(app.status, ApplicationStatus::ApprovedNewAccount);
     let after =
-        QueueCache::default().view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
+        QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     assert!(after.rows.iter().all(|r| !r.pending_sync));
     assert_eq!(after.counts.get("approved_new_account"), Some(&1));
 }

@@ -40,7 +40,7 @@ async fn main() {
         // A store just opened: nothing cached, every application read and flagged.
         let cold = QueueCache::default();
         let started = Instant::now();
-        let view = cold.view(&d.store, None, &QueueFilter::default(), now).await.unwrap();
+        let view = cold.view(&d.store, &QueueFilter::default(), now).await.unwrap();
         open.push(started.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(view.rows.len(), 10_000);
     }
@@ -54,7 +54,7 @@ async fn main() {
     let mut bytes = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        let list = cache.list(&d.store, None, &QueueFilter::default(), now).await.unwrap();
+        let list = cache.list(&d.store, &QueueFilter::default(), now).await.unwrap();
         bytes = serde_json::to_vec(&list).unwrap().len();
         json.push(started.elapsed().as_secs_f64() * 1000.0);
     }
@@ -73,7 +73,7 @@ async fn main() {
     let mut filter = Vec::new();
     for f in filters.iter().cycle().take(9) {
         let started = Instant::now();
-        cache.view(&d.store, None, f, now).await.unwrap();
+        cache.view(&d.store, f, now).await.unwrap();
         filter.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     println!("bench: queue.filter {:.1} ms", median(filter));
