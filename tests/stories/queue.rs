@@ -22,8 +22,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     d.store.sync(&d.client).await.unwrap();
 
     let now = chrono::Utc::now();
-    let view =
-        QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
+    let view = QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     assert_eq!(view.total, 4);
     assert_eq!(view.counts.get("submitted"), Some(&4));
     let ids: Vec<i64> = view.rows.iter().map(|r| r.application.id).collect();
@@ -50,16 +49,12 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     );
     let by_mail = QueueFilter { text: Some("ＧＭＩＡＬ".into()), ..Default::default() };
     assert_eq!(
-        QueueCache::default().view(&d.store, &by_mail, now).await.unwrap().rows[0]
-            .application
-            .id,
+        QueueCache::default().view(&d.store, &by_mail, now).await.unwrap().rows[0].application.id,
         flagged
     );
     let newest = QueueFilter { sort: QueueSort::Newest, ..Default::default() };
     assert_eq!(
-        QueueCache::default().view(&d.store, &newest, now).await.unwrap().rows[0]
-            .application
-            .id,
+        QueueCache::default().view(&d.store, &newest, now).await.unwrap().rows[0].application.id,
         duplicate
     );
 
@@ -104,8 +99,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     let refused: Vec<i64> = outcome.refused.iter().map(|r| r.id).collect();
     assert_eq!(refused, [clean[0], flagged, duplicate]);
     assert!(outcome.refused[1].reasons[0].contains("gmail.com"));
-    let pending =
-        QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
+    let pending = QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     let row = pending.rows.iter().find(|r| r.application.id == clean[1]).unwrap();
     assert!(row.pending_sync);
     assert_eq!(row.status, ApplicationStatus::ApprovedNewAccount);
@@ -113,8 +107,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     d.store.sync(&d.client).await.unwrap();
     let app = server.storage.application("13".parse().unwrap(), clean[1]).await.unwrap().unwrap();
     assert_eq!(app.status, ApplicationStatus::ApprovedNewAccount);
-    let after =
-        QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
+    let after = QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     assert!(after.rows.iter().all(|r| !r.pending_sync));
     assert_eq!(after.counts.get("approved_new_account"), Some(&1));
 }
