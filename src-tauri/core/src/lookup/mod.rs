@@ -42,6 +42,11 @@ impl Coded for LookupError {
     }
 }
 
+/// What a blocking task returned; its panic, if it panicked, goes on here.
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+    result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
 /// Where the lookup came from when the desk started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexOpened {
@@ -70,23 +75,38 @@ impl Store {
         self.build_lookup_index(home).await
     }
 
-    /// Every institution, open and closed, read as a stream so the rows are never all held
-    /// at once.
+    /// Every institution, open and closed, read as a stream (the rows are never all held at
+    /// once) and folded a chunk at a time on the blocking threads while the next chunk is
+    /// read; the build itself runs there too, off the desk's async threads.
     async fn build_lookup_index(
         &self,
         home: Option<Prefecture>,
     ) -> Result<LookupIndex, StoreError> {
+        const CHUNK: usize = 8192;
         let mut rows = sqlx::query_as::<_, build::IndexRow>(
             "SELECT id, insurance_code, name, kana, prefecture, postal_code, address, phone,
                     closed_import_id IS NOT NULL AS closed
              FROM institutions",
         )
         .fetch(self.pool());
-        let mut pending = Vec::new();
+        let fold = |chunk: Vec<build::IndexRow>| {
+            tokio::task::spawn_blocking(move || {
+                chunk.into_iter().map(|row| build::Pending::new(row, home)).collect::<Vec<_>>()
+            })
+        };
+        let (mut folding, mut chunk) = (Vec::new(), Vec::with_capacity(CHUNK));
         while let Some(row) = rows.try_next().await? {
-            pending.push(build::Pending::new(row, home));
+            chunk.push(row);
+            if chunk.len() == CHUNK {
+                folding.push(fold(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))));
+            }
         }
-        Ok(LookupIndex::build(pending, home))
+        folding.push(fold(chunk));
+        let mut pending = Vec::new();
+        for folded in folding {
+            pending.extend(joined(folded.await));
+        }
+        Ok(joined(tokio::task::spawn_blocking(move || LookupIndex::build(pending, home)).await))
     }
 
     /// `query` searched in `index`, with the rows of the hits read from the store.
