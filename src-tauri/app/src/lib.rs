@@ -54,8 +54,9 @@ fn store_path<R: Runtime>(
     Ok(path)
 }
 
-/// Opens the encrypted store and hands the core's desk to the commands; the lookup index is
-/// built in the background so the window opens at once.
+/// Opens the encrypted store and hands the core's desk to the commands; the lookup is made
+/// ready in the background (the index saved by the last run, or a new build) so the window
+/// opens at once.
 fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
     let path = store_path(app)?;
     // Development builds may reach a server on this PC over plain http; release builds never.
