@@ -206,6 +206,13 @@ async fn names_readings_and_addresses_fold_for_matching() {
     assert!(hits
         .iter()
         .all(|h| h.institution.address.contains("札幌") && h.institution.name.contains("眼科")));
+    // A term of one character narrows the others' matches (it has no pair list of its own).
+    let hits = store.search(&index, "札幌 眼 南区", ctx).await.unwrap().hits;
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| {
+        let all = format!("{}{}", h.institution.name, h.institution.address);
+        all.contains("札幌") && all.contains('眼') && all.contains("南区")
+    }));
     // Postal code.
     let hits = store.search(&index, "〒005-0813", ctx).await.unwrap().hits;
     assert!(hits

@@ -22,6 +22,11 @@ use super::keys::{digits_key, parse_digits, phone_key, Keyed};
 use super::postings::{Intersection, Postings};
 use crate::code_check::{self, CodeCheck};
 
+/// A term of one character: no pair lists, the arena is scanned for it.
+fn one_char(term: &memmem::Finder<'_>) -> bool {
+    std::str::from_utf8(term.needle()).is_ok_and(|t| t.chars().nth(1).is_none())
+}
+
 fn text_reason(class: usize) -> MatchReason {
     [
         MatchReason::NameStart,
@@ -199,8 +204,8 @@ impl LookupIndex {
         postings: &'a Postings,
         term: &'a memmem::Finder<'a>,
     ) -> Box<dyn Iterator<Item = u32> + 'a> {
-        let text = std::str::from_utf8(term.needle()).unwrap_or_default();
-        if text.chars().nth(1).is_some() {
+        if !one_char(term) {
+            let text = std::str::from_utf8(term.needle()).unwrap_or_default();
             return Box::new(Intersection::new(postings.lists(text)));
         }
         let mut last = None;
@@ -307,12 +312,20 @@ impl LookupIndex {
         terms: &[memmem::Finder<'_>],
         ctx: SearchContext,
     ) -> Vec<(u32, MatchReason)> {
-        let candidates = terms
-            .iter()
+        // Candidates come from the terms of two characters or more (their pair lists); a
+        // single character is only checked on them, since its scan would list most of the
+        // registry (札幌 市). Only when every term is one character does the first one's scan.
+        let long: Vec<&memmem::Finder<'_>> = terms.iter().filter(|t| !one_char(t)).collect();
+        let drivers = if long.is_empty() { vec![&terms[0]] } else { long };
+        let candidates = drivers
+            .into_iter()
             .map(|t| {
+                // (A single character's scan covers every field at once.)
                 let mut ids: Vec<u32> = self.candidates(&self.mains, t).collect();
-                ids.extend(self.candidates(&self.others, t));
-                ids.extend(self.candidates(&self.addresses, t));
+                if !one_char(t) {
+                    ids.extend(self.candidates(&self.others, t));
+                    ids.extend(self.candidates(&self.addresses, t));
+                }
                 ids.sort_unstable();
                 ids.dedup();
                 ids
