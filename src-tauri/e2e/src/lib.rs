@@ -93,6 +93,12 @@ impl Window {
     /// As [`Window::open`], with extra environment for the app (a development build reads
     /// its server from MADOGUCHI_DEV_*).
     pub async fn open_with(env: &[(&str, &str)]) -> Window {
+        Self::open_in(tempfile::tempdir().unwrap(), env).await
+    }
+
+    /// As [`Window::open_with`], on the config and data folders under `home` (a desk's store
+    /// prepared there beforehand).
+    pub async fn open_in(home: tempfile::TempDir, env: &[(&str, &str)]) -> Window {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no DISPLAY: run the end-to-end tests through `cargo xtask test` (it starts Xvfb)"
@@ -103,7 +109,6 @@ impl Window {
         let tauri_driver = required_path("TAURI_DRIVER_BIN", || PathBuf::from("tauri-driver"));
         let native =
             required_path("WEBKIT_WEBDRIVER_BIN", || PathBuf::from("/usr/bin/WebKitWebDriver"));
-        let home = tempfile::tempdir().unwrap();
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new(tauri_driver)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])

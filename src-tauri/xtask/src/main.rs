@@ -310,29 +310,41 @@ fn test() -> Result {
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver, and the
     // public application page in Chromium.
     sh(&cargo, &["build", "--package", "madoguchi-app"])?;
-    let app = root().join("target/debug/madoguchi");
-    let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
-    with_keychain(
-        &[
-            "xvfb-run",
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            &cargo,
-            "test",
-            "--package",
-            "madoguchi-e2e",
-            "--",
-            "--test-threads=1",
-        ],
-        &[
-            ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
-            ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
-        ],
+    driving_window(
+        &root().join("target/debug/madoguchi"),
+        &[&cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
     )?;
     // Windows, where the officers are: the suites cross-built and run under Wine, the
     // installer made, installed silently, and its server run.
     windows::test(pg)
+}
+
+/// Runs `command` (the e2e crate's tests or window bench) under Xvfb, in a Secret Service of
+/// its own, with the app at `app` for tauri-driver to start.
+fn driving_window(app: &Path, command: &[&str]) -> Result {
+    let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
+    let mut under_xvfb = vec!["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"];
+    under_xvfb.extend_from_slice(command);
+    with_keychain(
+        &under_xvfb,
+        &[
+            ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
+            ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
+        ],
+    )
+}
+
+/// `cargo xtask bench window`: the UI and the app built for release, then the e2e crate's
+/// window bench (an empty desk, then the national registry and 10,000 applications).
+fn window_bench() -> Result {
+    npm_install()?;
+    build_ui()?;
+    let cargo = cargo();
+    sh(&cargo, &["build", "--release", "--package", "madoguchi-app"])?;
+    driving_window(
+        &root().join("target/release/madoguchi"),
+        &[&cargo, "bench", "--quiet", "--package", "madoguchi-e2e", "--bench", "window"],
+    )
 }
 
 /// schemathesis, pinned, in a virtual environment under target/ (never the system's Python).
@@ -376,6 +388,9 @@ fn bench(name: Option<&str>) -> Result {
     if name.is_some_and(|n| n.starts_with("windows")) {
         // Sizes, not timings: the installer and the desk's program as built for Windows.
         return windows::build(windows::Build::Release).map(|_| ());
+    }
+    if name == Some("window") {
+        return window_bench();
     }
     let chosen: Vec<_> =
         BENCHES.iter().filter(|(b, _)| name.is_none_or(|n| b.starts_with(n))).collect();
