@@ -99,6 +99,8 @@ async fn until(w: &Window, css: &str, expected: &str) -> Duration {
 
 struct Measured {
     pss_mb: f64,
+    /// The app's own process (the desk's Rust side and GTK), without its WebKit processes.
+    app_mb: f64,
     first_paint: Duration,
     first_search: Duration,
 }
@@ -122,10 +124,10 @@ async fn measure(
     // Let the window settle (sync, the index's background work) before reading its memory.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (tree_now, _) = app_tree(app);
-    let pss_mb = pss_mb(&tree_now);
+    let (app_mb, pss_mb) = (pss_mb(&tree_now[..1]), pss_mb(&tree_now));
     assert!(tree_now.len() >= tree.len(), "the app and its WebKit processes");
     w.close().await;
-    Measured { pss_mb, first_paint, first_search }
+    Measured { pss_mb, app_mb, first_paint, first_search }
 }
 
 /// A desk's data folder (as the app finds it under XDG_DATA_HOME) holding the scaled national
@@ -175,6 +177,8 @@ async fn main() {
     println!("bench: window.pss_empty {:.0} MB", empty.pss_mb);
     println!("bench: window.pss_full {:.0} MB", full.pss_mb);
     println!("bench: window.full_over_empty {:.2} x", full.pss_mb / empty.pss_mb);
+    println!("bench: window.pss_empty_app {:.0} MB", empty.app_mb);
+    println!("bench: window.pss_full_app {:.0} MB", full.app_mb);
     println!("bench: window.first_paint_ms {:.0} ms", full.first_paint.as_secs_f64() * 1000.0);
     println!("bench: window.first_search_ms {:.0} ms", full.first_search.as_secs_f64() * 1000.0);
     println!(
