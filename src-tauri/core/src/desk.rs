@@ -130,8 +130,8 @@ impl Desk {
     }
 
     /// Swaps in a new lookup index; searches under way finish on the old one.
-    pub(crate) fn set_index(&self, index: LookupIndex) {
-        *self.index.write().expect("index lock") = Some(Arc::new(index));
+    pub(crate) fn set_index(&self, index: Arc<LookupIndex>) {
+        *self.index.write().expect("index lock") = Some(index);
     }
 
     pub(crate) fn index_file(&self) -> Option<&std::path::Path> {
