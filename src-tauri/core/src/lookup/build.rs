@@ -98,10 +98,10 @@ impl LookupIndex {
 
         let mut index = LookupIndex {
             home,
-            ids,
-            prefectures,
-            text,
-            starts,
+            ids: ids.into(),
+            prefectures: prefectures.into(),
+            text: text.into_bytes().into(),
+            starts: starts.into(),
             by_code: Keyed::new(code),
             by_seven: Keyed::new(seven),
             by_postal: Keyed::new(postal),
@@ -109,11 +109,11 @@ impl LookupIndex {
             mains: mains.finish(),
             others: others.finish(),
             addresses: addresses.finish(),
-            by_main: (0..n as u32).collect(),
+            by_main: Vec::new().into(),
         };
-        let mut by_main = std::mem::take(&mut index.by_main);
+        let mut by_main: Vec<u32> = (0..n as u32).collect();
         by_main.sort_unstable_by(|&a, &b| index.main(a).cmp(index.main(b)));
-        index.by_main = by_main;
+        index.by_main = by_main.into();
         index
     }
 }

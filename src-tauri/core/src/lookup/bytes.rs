@@ -1,48 +1,84 @@
 //! The saved index's encoding: arrays of plain values as little-endian bytes, each after its
-//! length, and the reader that checks every length against what is left.
+//! length and starting on an 8-byte boundary, so that a loaded index reads them in place
+//! from the mapped file ([`Column`]); and the reader that checks every length against what
+//! is left.
 
-/// A value stored as its little-endian bytes.
-pub(super) trait Plain: Copy {
-    const SIZE: usize;
-    fn put(self, out: &mut Vec<u8>);
-    fn get(bytes: &[u8]) -> Self;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use bytemuck::Pod;
+use memmap2::Mmap;
+
+// Arrays are read in place as the machine's own integers: the file is little-endian, as are
+// the machines the desk runs on (x86-64, ARM64).
+const _: () = assert!(cfg!(target_endian = "little"), "the saved index is little-endian");
+
+/// Every array starts on a multiple of this (the widest value's alignment).
+const ALIGN: usize = 8;
+
+/// An array of the index: in memory when just built, or read in place from the saved file —
+/// then its pages are the system's file cache, read in as searches touch them and given
+/// back under memory pressure, instead of the desk's own memory.
+pub(super) enum Column<T> {
+    Built(Vec<T>),
+    Saved { file: Arc<Mmap>, at: usize, len: usize },
 }
 
-macro_rules! plain {
-    ($($t:ty),*) => {$(
-        impl Plain for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-            fn get(bytes: &[u8]) -> Self {
-                <$t>::from_le_bytes(bytes.try_into().expect("sized"))
+impl<T: Pod> Deref for Column<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Column::Built(items) => items,
+            Column::Saved { file, at, len } => {
+                bytemuck::cast_slice(&file[*at..*at + len * std::mem::size_of::<T>()])
             }
         }
-    )*};
+    }
 }
-plain!(u8, u32, u64, i64);
+
+impl<T> From<Vec<T>> for Column<T> {
+    fn from(items: Vec<T>) -> Self {
+        Column::Built(items)
+    }
+}
+
+impl<T: Pod> Column<T> {
+    /// The desk's own memory it holds (a saved column's bytes are the file's).
+    pub(super) fn heap_bytes(&self) -> usize {
+        match self {
+            Column::Built(items) => items.capacity() * std::mem::size_of::<T>(),
+            Column::Saved { .. } => 0,
+        }
+    }
+}
 
 /// The file being written.
 #[derive(Default)]
 pub(super) struct Out(pub(super) Vec<u8>);
 
 impl Out {
-    pub(super) fn value<T: Plain>(&mut self, v: T) {
-        v.put(&mut self.0);
+    pub(super) fn value<T: Pod>(&mut self, v: T) {
+        self.0.extend_from_slice(bytemuck::bytes_of(&v));
     }
 
-    pub(super) fn array<T: Plain>(&mut self, items: &[T]) {
+    /// Zeros up to the next array boundary.
+    pub(super) fn pad(&mut self) {
+        self.0.resize(self.0.len().next_multiple_of(ALIGN), 0);
+    }
+
+    pub(super) fn array<T: Pod>(&mut self, items: &[T]) {
         self.value(items.len() as u64);
-        self.0.reserve(items.len() * T::SIZE);
-        for &item in items {
-            item.put(&mut self.0);
-        }
+        self.pad();
+        self.0.extend_from_slice(bytemuck::cast_slice(items));
     }
 }
 
-/// The file being read; every read checks there is enough of it.
-pub(super) struct In<'a>(pub(super) &'a [u8]);
+/// The mapped file being read; every read checks there is enough of it.
+pub(super) struct In<'a> {
+    file: &'a Arc<Mmap>,
+    at: usize,
+}
 
 /// A saved index that cannot be taken as it is.
 #[derive(Debug, thiserror::Error)]
@@ -56,22 +92,34 @@ pub(crate) enum Unusable {
 }
 
 impl<'a> In<'a> {
+    pub(super) fn new(file: &'a Arc<Mmap>) -> Self {
+        In { file, at: 0 }
+    }
+
+    /// What is left to read.
+    pub(super) fn rest(&self) -> &'a [u8] {
+        &self.file[self.at..]
+    }
+
     pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], Unusable> {
-        if self.0.len() < n {
+        let rest = self.rest();
+        if rest.len() < n {
             return Err(Unusable::Damaged("cut short"));
         }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
+        self.at += n;
+        Ok(&rest[..n])
     }
 
-    pub(super) fn value<T: Plain>(&mut self) -> Result<T, Unusable> {
-        Ok(T::get(self.take(T::SIZE)?))
+    pub(super) fn value<T: Pod>(&mut self) -> Result<T, Unusable> {
+        Ok(bytemuck::pod_read_unaligned(self.take(std::mem::size_of::<T>())?))
     }
 
-    pub(super) fn array<T: Plain>(&mut self) -> Result<Vec<T>, Unusable> {
+    /// An array as [`Out::array`] wrote it, left in the file.
+    pub(super) fn array<T: Pod>(&mut self) -> Result<Column<T>, Unusable> {
         let len = usize::try_from(self.value::<u64>()?).map_err(|_| Unusable::Damaged("length"))?;
-        let bytes = self.take(len.checked_mul(T::SIZE).ok_or(Unusable::Damaged("length"))?)?;
-        Ok(bytes.chunks_exact(T::SIZE).map(T::get).collect())
+        self.take(self.at.next_multiple_of(ALIGN) - self.at)?;
+        let at = self.at;
+        self.take(len.checked_mul(std::mem::size_of::<T>()).ok_or(Unusable::Damaged("length"))?)?;
+        Ok(Column::Saved { file: self.file.clone(), at, len })
     }
 }

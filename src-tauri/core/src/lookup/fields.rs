@@ -6,13 +6,14 @@ use memchr::memmem;
 /// Ends each field in the arena: fold drops it (whitespace), so no term matches across two.
 pub(super) const SEP: char = '\n';
 
-/// An entry's folded match fields, borrowed from the arena.
+/// An entry's folded match fields, borrowed from the arena as the UTF-8 bytes that terms are
+/// found in.
 pub(super) struct Fields<'a> {
     /// The distinctive name, the corporate part, the reading, the address with its prefecture.
-    pub(super) main: &'a str,
-    pub(super) corporate: &'a str,
-    pub(super) kana: &'a str,
-    pub(super) address: &'a str,
+    pub(super) main: &'a [u8],
+    pub(super) corporate: &'a [u8],
+    pub(super) kana: &'a [u8],
+    pub(super) address: &'a [u8],
 }
 
 /// Text match classes, best first; the order of `MatchReason`'s text variants.
@@ -21,13 +22,13 @@ pub(super) const TEXT_CLASSES: usize = 5;
 impl Fields<'_> {
     /// The best name class (0–3) in which `term` appears, if any.
     pub(super) fn name_class(&self, term: &memmem::Finder<'_>) -> Option<usize> {
-        if self.main.as_bytes().starts_with(term.needle()) {
+        if self.main.starts_with(term.needle()) {
             Some(0)
-        } else if term.find(self.main.as_bytes()).is_some() {
+        } else if term.find(self.main).is_some() {
             Some(1)
-        } else if term.find(self.kana.as_bytes()).is_some() {
+        } else if term.find(self.kana).is_some() {
             Some(2)
-        } else if term.find(self.corporate.as_bytes()).is_some() {
+        } else if term.find(self.corporate).is_some() {
             Some(3)
         } else {
             None
@@ -36,6 +37,6 @@ impl Fields<'_> {
 
     /// The best class in which `term` appears, the address (4) included.
     pub(super) fn class_of(&self, term: &memmem::Finder<'_>) -> Option<usize> {
-        self.name_class(term).or_else(|| term.find(self.address.as_bytes()).map(|_| 4))
+        self.name_class(term).or_else(|| term.find(self.address).map(|_| 4))
     }
 }

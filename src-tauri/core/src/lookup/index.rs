@@ -1,9 +1,9 @@
 //! 機関検索: finding an institution from whatever the caller has — a code with a slip, a name
 //! said aloud, a reading, an address, a postal code, a phone number.
 //!
-//! A compact in-memory index built from the store. It keeps only what a search compares —
-//! the folded match fields in one text arena, numeric keys as sorted arrays, pair postings
-//! compressed — and answers store ids; the rows shown are read from the store for the hits
+//! A compact index built from the store, then searched in place in the file it is saved to
+//! (`saved`). It keeps only what a search compares — the folded match fields in one text
+//! arena, numeric keys as sorted arrays, pair postings compressed — and answers store ids; the rows shown are read from the store for the hits
 //! alone. Entries are numbered in a fixed rank order (open before closed, the desk's own
 //! prefecture before others, shorter names first), so every posting list, and the arena
 //! itself, is already in rank order and a search can stop as soon as the best matches are
@@ -16,6 +16,7 @@ use madoguchi_domain::Prefecture;
 use madoguchi_registry::fold::fold;
 use memchr::memmem;
 
+use super::bytes::Column;
 use super::fields::{Fields, SEP, TEXT_CLASSES};
 use super::hit::{MatchReason, SearchContext};
 use super::keys::{digits_key, parse_digits, phone_key, Keyed};
@@ -51,11 +52,12 @@ pub struct LookupIndex {
     /// The desk's prefecture: its institutions rank first, and it completes 7-digit codes.
     pub(super) home: Option<Prefecture>,
     /// Per entry, in rank order: its id in the store, and its prefecture's number.
-    pub(super) ids: Vec<i64>,
-    pub(super) prefectures: Vec<u8>,
-    /// Every entry's fields, one entry after another; entry i is `text[starts[i]..starts[i+1]]`.
-    pub(super) text: String,
-    pub(super) starts: Vec<u32>,
+    pub(super) ids: Column<i64>,
+    pub(super) prefectures: Column<u8>,
+    /// Every entry's fields (UTF-8), one entry after another; entry i is
+    /// `text[starts[i]..starts[i+1]]`.
+    pub(super) text: Column<u8>,
+    pub(super) starts: Column<u32>,
     /// Keys: the 10-digit code, the 7 digits (郡市区+番号+検証), postal code, phone digits.
     pub(super) by_code: Keyed<u64>,
     pub(super) by_seven: Keyed<u32>,
@@ -68,7 +70,7 @@ pub struct LookupIndex {
     pub(super) others: Postings,
     pub(super) addresses: Postings,
     /// Entries in order of their distinctive name, for the name-start class.
-    pub(super) by_main: Vec<u32>,
+    pub(super) by_main: Column<u32>,
 }
 
 impl std::fmt::Debug for LookupIndex {
@@ -86,16 +88,16 @@ impl LookupIndex {
         self.ids.is_empty()
     }
 
-    fn entry_text(&self, entry: u32) -> &str {
+    fn entry_text(&self, entry: u32) -> &[u8] {
         &self.text[self.starts[entry as usize] as usize..self.starts[entry as usize + 1] as usize]
     }
 
-    pub(super) fn main(&self, entry: u32) -> &str {
-        self.entry_text(entry).split(SEP).next().unwrap_or_default()
+    pub(super) fn main(&self, entry: u32) -> &[u8] {
+        self.entry_text(entry).split(|&b| b == SEP as u8).next().unwrap_or_default()
     }
 
     fn fields(&self, entry: u32) -> Fields<'_> {
-        let mut f = self.entry_text(entry).split(SEP);
+        let mut f = self.entry_text(entry).split(|&b| b == SEP as u8);
         let mut next = || f.next().unwrap_or_default();
         Fields { main: next(), corporate: next(), kana: next(), address: next() }
     }
@@ -105,12 +107,13 @@ impl LookupIndex {
         (self.starts.partition_point(|&s| s as usize <= at) - 1) as u32
     }
 
-    /// Heap size of the index, in bytes (its arrays, as allocated).
+    /// Heap size of the index, in bytes (its arrays, as allocated; none when loaded, as its
+    /// arrays are then the saved file's).
     pub fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 8
-            + self.prefectures.capacity()
-            + self.text.capacity()
-            + self.starts.capacity() * 4
+        self.ids.heap_bytes()
+            + self.prefectures.heap_bytes()
+            + self.text.heap_bytes()
+            + self.starts.heap_bytes()
             + self.by_code.heap_bytes()
             + self.by_seven.heap_bytes()
             + self.by_postal.heap_bytes()
@@ -118,7 +121,7 @@ impl LookupIndex {
             + self.mains.heap_bytes()
             + self.others.heap_bytes()
             + self.addresses.heap_bytes()
-            + self.by_main.capacity() * 4
+            + self.by_main.heap_bytes()
     }
 
     /// The best `ctx.limit` matches of `query`, best first, as store ids.
@@ -209,7 +212,7 @@ impl LookupIndex {
             return Box::new(Intersection::new(postings.lists(text)));
         }
         let mut last = None;
-        Box::new(term.find_iter(self.text.as_bytes()).filter_map(move |at| {
+        Box::new(term.find_iter(&self.text).filter_map(move |at| {
             let entry = self.entry_at(at);
             (last.replace(entry) != Some(entry)).then_some(entry)
         }))
@@ -231,7 +234,7 @@ impl LookupIndex {
     /// One term, in class order, each class scanned in rank order and left as soon as the
     /// shown matches are certain.
     fn one_term(&self, term: &memmem::Finder<'_>, ctx: SearchContext) -> Vec<(u32, MatchReason)> {
-        let text = std::str::from_utf8(term.needle()).unwrap_or_default();
+        let text = term.needle();
         let limit = ctx.limit;
         let mut buckets: [Vec<u32>; TEXT_CLASSES] = Default::default();
 
@@ -291,9 +294,7 @@ impl LookupIndex {
         let mut shown: usize = buckets.iter().map(Vec::len).sum();
         if shown < limit {
             for entry in self.candidates(&self.addresses, term) {
-                if is_named(&named, entry)
-                    || term.find(self.fields(entry).address.as_bytes()).is_none()
-                {
+                if is_named(&named, entry) || term.find(self.fields(entry).address).is_none() {
                     continue;
                 }
                 buckets[4].push(entry);

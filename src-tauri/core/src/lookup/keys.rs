@@ -1,7 +1,9 @@
 //! Numeric keys of the lookup — insurance codes, postal codes, phone numbers — as integers,
 //! and the entries under each.
 
-use super::bytes::{In, Out, Plain, Unusable};
+use bytemuck::Pod;
+
+use super::bytes::{Column, In, Out, Unusable};
 
 pub(super) fn digits_key(digits: &[u8]) -> u64 {
     digits.iter().fold(0u64, |acc, &d| acc * 10 + u64::from(d))
@@ -19,15 +21,15 @@ pub(super) fn phone_key(digits: &[u8]) -> u64 {
 
 /// Entries by a numeric key: two sorted arrays instead of a table of small lists.
 pub(super) struct Keyed<K> {
-    keys: Vec<K>,
-    ids: Vec<u32>,
+    keys: Column<K>,
+    ids: Column<u32>,
 }
 
-impl<K: Ord + Plain> Keyed<K> {
+impl<K: Ord + Pod> Keyed<K> {
     pub(super) fn new(mut pairs: Vec<(K, u32)>) -> Self {
         pairs.sort_unstable();
-        let (keys, ids) = pairs.into_iter().unzip();
-        Self { keys, ids }
+        let (keys, ids): (Vec<K>, Vec<u32>) = pairs.into_iter().unzip();
+        Self { keys: keys.into(), ids: ids.into() }
     }
 
     /// The entries under `key`, in rank order.
@@ -38,7 +40,7 @@ impl<K: Ord + Plain> Keyed<K> {
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * std::mem::size_of::<K>() + self.ids.capacity() * 4
+        self.keys.heap_bytes() + self.ids.heap_bytes()
     }
 
     pub(super) fn write(&self, out: &mut Out) {
@@ -47,7 +49,7 @@ impl<K: Ord + Plain> Keyed<K> {
     }
 
     pub(super) fn read(file: &mut In<'_>) -> Result<Self, Unusable> {
-        let (keys, ids): (Vec<K>, Vec<u32>) = (file.array()?, file.array()?);
+        let (keys, ids): (Column<K>, Column<u32>) = (file.array()?, file.array()?);
         if keys.len() != ids.len() {
             return Err(Unusable::Damaged("keys"));
         }

@@ -178,22 +178,28 @@ impl Desk {
         Ok(IndexOpened::Built)
     }
 
-    /// Builds the lookup index from the store, saves it for the next start on a blocking
-    /// thread (a failure to save costs the next start a build, nothing else), and swaps it in.
+    /// Builds the lookup index from the store and swaps it in; then saves it for the next start
+    /// (a failure to save costs the next start a build, nothing else) and searches the saved
+    /// file in its place, so the built arrays' memory is given back.
     pub async fn rebuild_index(&self) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let stamp = self.store().lookup_stamp().await?;
         let index = Arc::new(self.store().build_lookup_index(stamp.home).await?);
         let seconds = started.elapsed().as_secs_f64();
         log::info!("lookup index: {} institutions built in {seconds:.2} s", index.len());
+        // The index it replaces lets go of its file first (Windows replaces no mapped file).
+        self.set_index(index.clone());
         if let Some(file) = self.index_file() {
-            let (file, index) = (file.to_owned(), index.clone());
-            let saved = tokio::task::spawn_blocking(move || index.save(&file, stamp)).await;
-            if let Err(e) = joined(saved) {
-                log::warn!("lookup index not saved: {e}");
+            let file = file.to_owned();
+            let saved = tokio::task::spawn_blocking(move || {
+                index.save(&file, stamp)?;
+                LookupIndex::load(&file, stamp).map_err(std::io::Error::other)
+            });
+            match joined(saved.await) {
+                Ok(saved) => self.set_index(Arc::new(saved)),
+                Err(e) => log::warn!("lookup index not saved: {e}"),
             }
         }
-        self.set_index(index);
         Ok(())
     }
 

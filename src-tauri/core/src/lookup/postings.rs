@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::bytes::{In, Out, Unusable};
+use bytemuck::{Pod, Zeroable};
+
+use super::bytes::{Column, In, Out, Unusable};
 
 /// Ids per block: the skip table costs 8 bytes per block, a seek decodes at most one block.
 const BLOCK: u32 = 128;
@@ -15,7 +17,8 @@ fn gram(a: char, b: char) -> u64 {
 }
 
 /// Where a block starts: its first id, and its gaps' offset in the list's bytes.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
 struct Skip {
     first: u32,
     at: u32,
@@ -99,29 +102,24 @@ impl PostingsBuilder {
     pub(super) fn finish(self) -> Postings {
         let mut lists: Vec<(u64, Growing)> = self.lists.into_iter().collect();
         lists.sort_unstable_by_key(|(k, _)| *k);
-        let mut out = Postings {
-            keys: Vec::with_capacity(lists.len()),
-            heads: Vec::with_capacity(lists.len() + 1),
-            gaps: Vec::with_capacity(lists.iter().map(|(_, l)| l.gaps.len()).sum()),
-            skips: Vec::with_capacity(lists.iter().map(|(_, l)| l.skips.len()).sum()),
-        };
+        let mut keys = Vec::with_capacity(lists.len());
+        let mut heads = Vec::with_capacity(lists.len() + 1);
+        let mut gaps = Vec::with_capacity(lists.iter().map(|(_, l)| l.gaps.len()).sum());
+        let mut skips = Vec::with_capacity(lists.iter().map(|(_, l)| l.skips.len()).sum());
         for (key, list) in lists {
-            out.keys.push(key);
-            out.heads.push(Head {
-                gaps: out.gaps.len() as u32,
-                skips: out.skips.len() as u32,
-                len: list.len,
-            });
-            out.gaps.extend_from_slice(&list.gaps);
-            out.skips.extend(list.skips);
+            keys.push(key);
+            heads.push(Head { gaps: gaps.len() as u32, skips: skips.len() as u32, len: list.len });
+            gaps.extend_from_slice(&list.gaps);
+            skips.extend(list.skips);
         }
-        out.heads.push(Head { gaps: out.gaps.len() as u32, skips: out.skips.len() as u32, len: 0 });
-        out
+        heads.push(Head { gaps: gaps.len() as u32, skips: skips.len() as u32, len: 0 });
+        Postings { keys: keys.into(), heads: heads.into(), gaps: gaps.into(), skips: skips.into() }
     }
 }
 
 /// Where a key's list starts in the flat arrays; it ends where the next key's starts.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
 struct Head {
     gaps: u32,
     skips: u32,
@@ -130,10 +128,10 @@ struct Head {
 
 /// The packed lists: sorted pair keys, and per key its gaps and skip table.
 pub(super) struct Postings {
-    keys: Vec<u64>,
-    heads: Vec<Head>,
-    gaps: Vec<u8>,
-    skips: Vec<Skip>,
+    keys: Column<u64>,
+    heads: Column<Head>,
+    gaps: Column<u8>,
+    skips: Column<Skip>,
 }
 
 impl Postings {
@@ -156,44 +154,41 @@ impl Postings {
 
     pub(super) fn write(&self, out: &mut Out) {
         out.array(&self.keys);
-        let heads: Vec<u32> = self.heads.iter().flat_map(|h| [h.gaps, h.skips, h.len]).collect();
-        out.array(&heads);
+        out.array(&self.heads);
         out.array(&self.gaps);
-        let skips: Vec<u32> = self.skips.iter().flat_map(|s| [s.first, s.at]).collect();
-        out.array(&skips);
+        out.array(&self.skips);
     }
 
-    /// The lists as [`Postings::write`] wrote them, their offsets checked against the arrays
-    /// (a damaged file must not send a search out of bounds).
+    /// The lists as [`Postings::write`] wrote them, left in the file.
     pub(super) fn read(file: &mut In<'_>) -> Result<Self, Unusable> {
-        let keys: Vec<u64> = file.array()?;
-        let heads: Vec<Head> = file
-            .array::<u32>()?
-            .chunks_exact(3)
-            .map(|h| Head { gaps: h[0], skips: h[1], len: h[2] })
-            .collect();
-        let gaps: Vec<u8> = file.array()?;
-        let skips: Vec<Skip> =
-            file.array::<u32>()?.chunks_exact(2).map(|s| Skip { first: s[0], at: s[1] }).collect();
-        let ordered = heads.len() == keys.len() + 1
-            && heads.windows(2).all(|w| {
-                let blocks = w[1].skips.checked_sub(w[0].skips);
-                w[0].gaps <= w[1].gaps && blocks == Some(w[0].len.div_ceil(BLOCK))
-            })
-            && heads
-                .last()
-                .is_some_and(|h| h.gaps as usize == gaps.len() && h.skips as usize == skips.len());
-        if !ordered {
+        let postings = Self {
+            keys: file.array()?,
+            heads: file.array()?,
+            gaps: file.array()?,
+            skips: file.array()?,
+        };
+        if postings.heads.len() != postings.keys.len() + 1 {
             return Err(Unusable::Damaged("postings"));
         }
-        Ok(Self { keys, heads, gaps, skips })
+        Ok(postings)
+    }
+
+    /// Whether the lists' offsets hold against the arrays (a damaged file must not send a
+    /// search out of bounds); reads every head.
+    pub(super) fn sound(&self) -> bool {
+        self.heads.windows(2).all(|w| {
+            let blocks = w[1].skips.checked_sub(w[0].skips);
+            w[0].gaps <= w[1].gaps && blocks == Some(w[0].len.div_ceil(BLOCK))
+        }) && self.heads.last().is_some_and(|h| {
+            h.gaps as usize == self.gaps.len() && h.skips as usize == self.skips.len()
+        })
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 8
-            + self.heads.capacity() * std::mem::size_of::<Head>()
-            + self.gaps.capacity()
-            + self.skips.capacity() * std::mem::size_of::<Skip>()
+        self.keys.heap_bytes()
+            + self.heads.heap_bytes()
+            + self.gaps.heap_bytes()
+            + self.skips.heap_bytes()
     }
 }
 

@@ -7,8 +7,10 @@
 
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use madoguchi_domain::Prefecture;
+use memmap2::Mmap;
 
 use super::bytes::{In, Out, Unusable};
 use super::index::LookupIndex;
@@ -16,8 +18,8 @@ use super::keys::Keyed;
 use super::postings::Postings;
 
 const MAGIC: &[u8; 16] = b"MADOGUCHI-LOOKUP";
-/// Raised whenever the index's layout changes.
-const FORMAT: u32 = 1;
+/// Raised whenever the index's layout changes (2: arrays aligned, read in place).
+const FORMAT: u32 = 2;
 
 /// What an index was built from: the registry's last import, its size, the desk's prefecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +30,18 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = Out::default();
+    fn write(&self, out: &mut Out) {
         out.value(FORMAT);
         out.value(self.last_import);
         out.value(self.institutions);
         out.value(self.home.map_or(0u8, Prefecture::number));
+        out.pad();
+    }
+
+    /// The file's first bytes when saved for this stamp.
+    fn header(&self) -> Vec<u8> {
+        let mut out = Out(MAGIC.to_vec());
+        self.write(&mut out);
         out.0
     }
 }
@@ -53,13 +61,47 @@ fn checksum(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Tries again for a while when Windows refuses to replace a file that is still mapped (a
+/// search finishing on the index being replaced holds it).
+fn replace(next: &Path, path: &Path) -> std::io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match std::fs::rename(next, path) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && tries < 40 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Tells Linux that searches read the mapping here and there: no read-ahead around a page,
+/// and no 2 MB huge pages (which would bring a search's every touch in 512 pages at a time).
+/// Windows maps a view's pages one by one as touched anyway.
+fn searched_at_random(map: &Mmap) {
+    #[cfg(unix)]
+    if let Err(e) = map.advise(memmap2::Advice::Random) {
+        log::debug!("lookup index: madvise(RANDOM): {e}");
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(e) = map.advise(memmap2::Advice::NoHugePage) {
+        log::debug!("lookup index: madvise(NOHUGEPAGE): {e}");
+    }
+    #[cfg(not(unix))]
+    let _ = map;
+}
+
 impl LookupIndex {
     /// Writes the index to `path` (through a temporary file, so a crash leaves the old one).
     pub(crate) fn save(&self, path: &Path, stamp: Stamp) -> std::io::Result<()> {
-        let mut out = Out::default();
+        let mut out = Out(stamp.header());
+        let sum_at = out.0.len();
+        out.value(0u64);
+        let payload_at = out.0.len();
         out.array(&self.ids);
         out.array(&self.prefectures);
-        out.array(self.text.as_bytes());
+        out.array(&self.text);
         out.array(&self.starts);
         self.by_code.write(&mut out);
         self.by_seven.write(&mut out);
@@ -69,35 +111,52 @@ impl LookupIndex {
         self.others.write(&mut out);
         self.addresses.write(&mut out);
         out.array(&self.by_main);
-        let payload = out.0;
+        let sum = checksum(&out.0[payload_at..]);
+        out.0[sum_at..payload_at].copy_from_slice(&sum.to_le_bytes());
 
         let next = path.with_extension("lookup-next");
         let mut file = std::fs::File::create(&next)?;
-        file.write_all(MAGIC)?;
-        file.write_all(&stamp.bytes())?;
-        file.write_all(&checksum(&payload).to_le_bytes())?;
-        file.write_all(&payload)?;
+        file.write_all(&out.0)?;
         file.sync_all()?;
         drop(file);
-        std::fs::rename(&next, path)
+        replace(&next, path)
     }
 
-    /// The index saved at `path` for `stamp`.
+    /// The index saved at `path` for `stamp`, searched in place. It is checked whole through
+    /// one mapping and then taken through a fresh one: every page the check read would stay
+    /// counted in the desk's memory while mapped, the fresh mapping holds only what searches
+    /// touch.
     pub(crate) fn load(path: &Path, stamp: Stamp) -> Result<Self, Unusable> {
-        let bytes = std::fs::read(path)?;
-        let mut file = In(&bytes);
-        if file.take(MAGIC.len())? != MAGIC || file.take(stamp.bytes().len())? != stamp.bytes() {
+        let file = std::fs::File::open(path)?;
+        Self::mapped(&file, stamp, true)?;
+        Self::mapped(&file, stamp, false)
+    }
+
+    /// The index laid out over `file` mapped, its lengths checked; its contents read and
+    /// checked too (checksum, the postings' offsets) when `whole`.
+    fn mapped(file: &std::fs::File, stamp: Stamp, whole: bool) -> Result<Self, Unusable> {
+        // SAFETY: the file is the desk's own, beside its store, and is only ever replaced
+        // whole by a rename (`save`), never written in place, so the mapped bytes do not
+        // change while the index reads them.
+        let map = unsafe { Mmap::map(file) }?;
+        if !whole {
+            searched_at_random(&map);
+        }
+        let map = Arc::new(map);
+        let mut file = In::new(&map);
+        let header = stamp.header();
+        if file.take(header.len())? != header {
             return Err(Unusable::Stale);
         }
         let sum: u64 = file.value()?;
-        if checksum(file.0) != sum {
+        if whole && checksum(file.rest()) != sum {
             return Err(Unusable::Damaged("checksum"));
         }
         let index = LookupIndex {
             home: stamp.home,
             ids: file.array()?,
             prefectures: file.array()?,
-            text: String::from_utf8(file.array()?).map_err(|_| Unusable::Damaged("text"))?,
+            text: file.array()?,
             starts: file.array()?,
             by_code: Keyed::read(&mut file)?,
             by_seven: Keyed::read(&mut file)?,
@@ -109,13 +168,17 @@ impl LookupIndex {
             by_main: file.array()?,
         };
         let n = index.ids.len();
-        let whole = index.prefectures.len() == n
+        let laid_out = index.prefectures.len() == n
             && index.by_main.len() == n
             && index.starts.len() == n + 1
             && index.starts.last().is_some_and(|&end| end as usize == index.text.len())
-            && file.0.is_empty();
-        if !whole {
+            && file.rest().is_empty();
+        if !laid_out {
             return Err(Unusable::Damaged("lengths"));
+        }
+        let sound = [&index.mains, &index.others, &index.addresses].iter().all(|p| p.sound());
+        if whole && !sound {
+            return Err(Unusable::Damaged("postings"));
         }
         Ok(index)
     }
