@@ -76,17 +76,13 @@ fn replace(next: &Path, path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Tells Linux that searches read the mapping here and there: no read-ahead around a page,
-/// and no 2 MB huge pages (which would bring a search's every touch in 512 pages at a time).
-/// Windows maps a view's pages one by one as touched anyway.
+/// Tells Unix that searches read the mapping here and there: no read-ahead around a touched
+/// page, so a file not yet in the system's cache comes in a page at a time. (Pages the cache
+/// already holds in larger runs — the file just written — are mapped a run at a time.)
 fn searched_at_random(map: &Mmap) {
     #[cfg(unix)]
     if let Err(e) = map.advise(memmap2::Advice::Random) {
         log::debug!("lookup index: madvise(RANDOM): {e}");
-    }
-    #[cfg(target_os = "linux")]
-    if let Err(e) = map.advise(memmap2::Advice::NoHugePage) {
-        log::debug!("lookup index: madvise(NOHUGEPAGE): {e}");
     }
     #[cfg(not(unix))]
     let _ = map;
