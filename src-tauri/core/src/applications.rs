@@ -87,61 +87,85 @@ fn held(payload: &str, local: Option<&str>) -> Result<HeldApplication, StoreErro
     Ok((serde_json::from_str(payload)?, local.map(status_from).transpose()?))
 }
 
-/// Takes the server's copy of an application; an older state never overwrites a newer one
-/// (a feed page and a decision's answer can cross).
+/// Takes the server's copies of applications, in a few statements however many; an older
+/// state never overwrites a newer one (a feed page and a decision's answer can cross).
 pub(crate) async fn upsert(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    app: &Application,
+    apps: &[&Application],
 ) -> Result<(), StoreError> {
+    if apps.is_empty() {
+        return Ok(());
+    }
+    let rows = apps
+        .iter()
+        .map(|app| {
+            Ok(serde_json::json!([
+                app.id,
+                app.prefecture.code(),
+                app.status.key(),
+                app.version,
+                serde_json::to_string(app)?,
+                app.received_at,
+                app.updated_at,
+            ]))
+        })
+        .collect::<Result<Vec<_>, serde_json::Error>>()?;
+    // (`WHERE true`: SQLite's parser needs it before an upsert's ON CONFLICT.)
     sqlx::query(
         "INSERT INTO applications (id, prefecture, status, version, payload, received_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
+         FROM json_each(?1) WHERE true
          ON CONFLICT (id) DO UPDATE SET prefecture = excluded.prefecture, status = excluded.status,
              version = excluded.version, payload = excluded.payload, updated_at = excluded.updated_at
          WHERE excluded.version >= applications.version",
     )
-    .bind(app.id)
-    .bind(app.prefecture.code())
-    .bind(app.status.key())
-    .bind(app.version)
-    .bind(serde_json::to_string(app)?)
-    .bind(&app.received_at)
-    .bind(&app.updated_at)
+    .bind(serde_json::Value::Array(rows).to_string())
     .execute(&mut **tx)
     .await?;
-    refresh_local_status(tx, app.id).await
+    let ids: Vec<i64> = apps.iter().map(|app| app.id).collect();
+    refresh_local_status(tx, &ids).await
 }
 
-/// The desk's view: the server's status with the still-pending actions applied in order.
+/// The desk's view of applications `ids`: the server's status with the still-pending actions
+/// applied in order (written only where it changes).
 pub(crate) async fn refresh_local_status(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    id: i64,
+    ids: &[i64],
 ) -> Result<(), StoreError> {
-    let Some(status): Option<String> =
-        sqlx::query_scalar("SELECT status FROM applications WHERE id = ?1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?
-    else {
-        return Ok(());
-    };
-    let pending: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM outbox WHERE application_id = ?1 AND state = 'pending' ORDER BY id",
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT a.id, a.status, a.local_status, o.action
+         FROM applications a
+         LEFT JOIN outbox o ON o.application_id = a.id AND o.state = 'pending'
+         WHERE a.id IN (SELECT value FROM json_each(?1))
+         ORDER BY a.id, o.id",
     )
-    .bind(id)
+    .bind(serde_json::to_string(ids)?)
     .fetch_all(&mut **tx)
     .await?;
-    let mut local = status_from(&status)?;
-    for action in &pending {
-        let action: Action = serde_json::from_str(action)?;
-        // A pending action the server state no longer allows will come back refused.
-        local = local.apply(action).unwrap_or(local);
+    let mut changed: Vec<(i64, Option<&'static str>)> = Vec::new();
+    for one in rows.chunk_by(|a, b| a.0 == b.0) {
+        let (id, status, before, _) = &one[0];
+        let mut local = status_from(status)?;
+        let mut pending = false;
+        for action in one.iter().filter_map(|row| row.3.as_deref()) {
+            let action: Action = serde_json::from_str(action)?;
+            // A pending action the server state no longer allows will come back refused.
+            local = local.apply(action).unwrap_or(local);
+            pending = true;
+        }
+        let local = pending.then(|| local.key());
+        if local != before.as_deref() {
+            changed.push((*id, local));
+        }
     }
-    let local = (!pending.is_empty()).then(|| local.key());
-    sqlx::query("UPDATE applications SET local_status = ?1 WHERE id = ?2")
-        .bind(local)
-        .bind(id)
+    if !changed.is_empty() {
+        sqlx::query(
+            "UPDATE applications SET local_status = j.value->>1
+             FROM json_each(?1) AS j WHERE applications.id = j.value->>0",
+        )
+        .bind(serde_json::to_string(&changed)?)
         .execute(&mut **tx)
         .await?;
+    }
     Ok(())
 }

@@ -148,7 +148,7 @@ impl Store {
         .bind(Utc::now().to_rfc3339())
         .fetch_one(&mut *tx)
         .await?;
-        applications::refresh_local_status(&mut tx, application_id).await?;
+        applications::refresh_local_status(&mut tx, &[application_id]).await?;
         tx.commit().await?;
         log::info!(
             "action {action:?} on application {application_id} queued as outbox {}",
@@ -186,12 +186,34 @@ impl Store {
         attempts: u32,
     ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let mut accepted = Vec::with_capacity(answered.len());
+        // The accepted (nearly all) in a few statements for the whole batch; each refused
+        // one on its own.
+        let mut sent = Vec::new();
+        let mut apps = Vec::new();
         for (entry, answer) in answered {
-            accepted.push(settle_one(&mut tx, entry, attempts, answer).await?);
+            match answer {
+                Answer::Accepted(answer) => {
+                    sent.push((entry.id, serde_json::to_string(answer)?));
+                    apps.push(&answer.application);
+                }
+                Answer::Refused(status, error) => {
+                    refuse(&mut tx, entry, attempts, *status, error).await?
+                }
+            }
+        }
+        if !sent.is_empty() {
+            sqlx::query(
+                "UPDATE outbox SET state = 'sent', answer = j.value->>1, attempts = attempts + ?2
+                 FROM json_each(?1) AS j WHERE outbox.id = j.value->>0",
+            )
+            .bind(serde_json::to_string(&sent)?)
+            .bind(i64::from(attempts))
+            .execute(&mut *tx)
+            .await?;
+            applications::upsert(&mut tx, &apps).await?;
         }
         tx.commit().await?;
-        Ok(accepted)
+        Ok(answered.iter().map(|(_, answer)| matches!(answer, Answer::Accepted(_))).collect())
     }
 
     /// Counts tries that ended without an answer (offline, 5xx); the entries stay pending.
@@ -276,67 +298,51 @@ impl Store {
 
 /// One answer of [`Store::settle`]: the entry sent or refused, the application as the server
 /// has it, and (refused) the later actions on the same application refused with it.
-async fn settle_one(
+/// An action the server refused, marked for 要確認 with the later ones on its application.
+async fn refuse(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     entry: &OutboxEntry,
     attempts: u32,
-    answer: &Answer,
-) -> Result<bool, StoreError> {
-    let accepted = match answer {
-        Answer::Accepted(answer) => {
-            sqlx::query(
-                "UPDATE outbox SET state = 'sent', answer = ?1, attempts = attempts + ?2 WHERE id = ?3",
-            )
-            .bind(serde_json::to_string(answer)?)
-            .bind(i64::from(attempts))
-            .bind(entry.id)
-            .execute(&mut **tx)
-            .await?;
-            applications::upsert(tx, &answer.application).await?;
-            true
-        }
-        Answer::Refused(status, error) => {
-            log::warn!(
-                "outbox {} refused by the server ({status} {}): {}",
-                entry.id,
-                error.code,
-                error.message
-            );
-            sqlx::query(
-                "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2,
-                     attempts = attempts + ?3
-                 WHERE id = ?4",
-            )
-            .bind(serde_json::to_string(error)?)
-            .bind(&error.code)
-            .bind(i64::from(attempts))
-            .bind(entry.id)
-            .execute(&mut **tx)
-            .await?;
-            // Later actions on the same application built on this one: they are not sent.
-            let dependent = ApiError {
-                code: Code::SyncDependent.to_string(),
-                message: Code::SyncDependent.message_ja().into(),
-                fields: Vec::new(),
-                current: error.current.clone(),
-                record: None,
-            };
-            sqlx::query(
-                "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2
-                 WHERE application_id = ?3 AND state = 'pending' AND id > ?4",
-            )
-            .bind(serde_json::to_string(&dependent)?)
-            .bind(&dependent.code)
-            .bind(entry.application_id)
-            .bind(entry.id)
-            .execute(&mut **tx)
-            .await?;
-            match &error.current {
-                Some(current) => applications::upsert(tx, current).await?,
-                None => applications::refresh_local_status(tx, entry.application_id).await?,
-            }
-            false
-        }
+    status: u16,
+    error: &ApiError,
+) -> Result<(), StoreError> {
+    log::warn!(
+        "outbox {} refused by the server ({status} {}): {}",
+        entry.id,
+        error.code,
+        error.message
+    );
+    sqlx::query(
+        "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2,
+             attempts = attempts + ?3
+         WHERE id = ?4",
+    )
+    .bind(serde_json::to_string(error)?)
+    .bind(&error.code)
+    .bind(i64::from(attempts))
+    .bind(entry.id)
+    .execute(&mut **tx)
+    .await?;
+    // Later actions on the same application built on this one: they are not sent.
+    let dependent = ApiError {
+        code: Code::SyncDependent.to_string(),
+        message: Code::SyncDependent.message_ja().into(),
+        fields: Vec::new(),
+        current: error.current.clone(),
+        record: None,
     };
-    Ok(accepted)
+    sqlx::query(
+        "UPDATE outbox SET state = 'rejected', answer = ?1, last_error = ?2
+         WHERE application_id = ?3 AND state = 'pending' AND id > ?4",
+    )
+    .bind(serde_json::to_string(&dependent)?)
+    .bind(&dependent.code)
+    .bind(entry.application_id)
+    .bind(entry.id)
+    .execute(&mut **tx)
+    .await?;
+    match &error.current {
+        Some(current) => applications::upsert(tx, &[current]).await,
+        None => applications::refresh_local_status(tx, &[entry.application_id]).await,
+    }
 }

@@ -64,14 +64,21 @@ async fn main() {
     }
     println!("bench: sync.nochange {:.1} ms", percentile(&mut nochange, 0.5));
 
-    for id in 1..=1000 {
-        d.store.queue_action(id, Action::StartReview, None).await.unwrap();
+    // Three pushes of 1,000 (each on applications of its own): the median and the slowest,
+    // as one push on two busy cores varies by a tenth of a second.
+    let mut pushes = Vec::new();
+    for round in 0..3 {
+        for id in round * 1000 + 1..=round * 1000 + 1000 {
+            d.store.queue_action(id, Action::StartReview, None).await.unwrap();
+        }
+        let started = Instant::now();
+        let pushed = d.store.push(&d.client).await.unwrap();
+        pushes.push(started.elapsed());
+        assert_eq!((pushed.sent, pushed.rejected), (1000, 0));
     }
-    let started = Instant::now();
-    let pushed = d.store.push(&d.client).await.unwrap();
-    let (sent, refused) = (pushed.sent, pushed.rejected);
-    println!("bench: sync.push_1000 {:.2} s", started.elapsed().as_secs_f64());
-    assert_eq!((sent, refused), (1000, 0));
+    pushes.sort();
+    println!("bench: sync.push_1000 {:.2} s", pushes[1].as_secs_f64());
+    println!("bench: sync.push_1000_slowest {:.2} s", pushes[2].as_secs_f64());
 
     // 200 desks at once, each with its own connection: polls with nothing new, and one
     // decision each, bounded in count.

@@ -12,9 +12,11 @@ use crate::store::{Store, StoreError};
 impl Store {
     async fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        // The page's applications together, in its order (a later version wins).
+        let mut apps = Vec::new();
         for change in &page.changes {
             match &change.entity {
-                Entity::Application(app) => applications::upsert(&mut tx, app).await?,
+                Entity::Application(app) => apps.push(app),
                 Entity::Notice(n) => {
                     sqlx::query(
                         "INSERT OR REPLACE INTO notices (id, application_id, payload) VALUES (?1, ?2, ?3)",
@@ -54,6 +56,7 @@ impl Store {
                 }
             }
         }
+        applications::upsert(&mut tx, &apps).await?;
         sqlx::query("UPDATE sync_state SET cursor = ?1 WHERE id = 1")
             .bind(page.next_cursor)
             .execute(&mut *tx)
