@@ -11,6 +11,7 @@ use madoguchi_core::registry::{ImportReport, RegistryError};
 use madoguchi_core::settings::DeskSettings;
 use madoguchi_core::Store;
 use madoguchi_domain::Coded;
+use madoguchi_registry::fold::{fold, split_name};
 
 fn snapshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -171,6 +172,19 @@ async fn names_readings_and_addresses_fold_for_matching() {
     let hits = store.search(&index, "平松記念", ctx).await.unwrap().hits;
     assert_eq!(hits[0].institution.name, "医療法人社団 慈藻会 平松記念病院");
     assert_eq!(hits[0].reason, MatchReason::NameStart);
+    // Starts shorter and longer than the eight bytes the name order is searched in.
+    for start in ["平松", "平松記", "平松記念病"] {
+        let hits = store.search(&index, start, ctx).await.unwrap().hits;
+        let name = "医療法人社団 慈藻会 平松記念病院";
+        assert!(
+            hits.iter().any(|h| h.institution.name == name && h.reason == MatchReason::NameStart),
+            "{start}: {hits:?}"
+        );
+    }
+    let hits = store.search(&index, "中央", ctx).await.unwrap().hits;
+    assert_eq!(hits.len(), 20);
+    assert!(hits.iter().all(|h| h.reason == MatchReason::NameStart
+        && fold(&split_name(&h.institution.name).distinctive).starts_with("中央")));
     // Full-width digits in the list, half-width in the query; katakana typed as hiragana.
     let hits = store.search(&index, "札幌市南区川沿13条", ctx).await.unwrap().hits;
     assert!(hits.iter().any(|h| h.institution.name == "医療法人 愛全病院"), "{hits:?}");

@@ -5,7 +5,7 @@ use madoguchi_domain::Prefecture;
 use madoguchi_registry::fold::{fold, split_name};
 
 use super::fields::SEP;
-use super::index::LookupIndex;
+use super::index::{name_head, LookupIndex};
 use super::keys::{digits_key, parse_digits, phone_key, Keyed};
 use super::postings::PostingsBuilder;
 
@@ -110,9 +110,12 @@ impl LookupIndex {
             others: others.finish(),
             addresses: addresses.finish(),
             by_main: Vec::new().into(),
+            main_heads: Vec::new().into(),
         };
         let mut by_main: Vec<u32> = (0..n as u32).collect();
         by_main.sort_unstable_by(|&a, &b| index.main(a).cmp(index.main(b)));
+        index.main_heads =
+            by_main.iter().map(|&e| name_head(index.main(e))).collect::<Vec<_>>().into();
         index.by_main = by_main.into();
         index
     }

@@ -1,6 +1,7 @@
-//! The saved index's encoding: arrays of plain values as little-endian bytes, each after its
-//! length and starting on an 8-byte boundary, so that a loaded index reads them in place
-//! from the mapped file ([`Column`]); and the reader that checks every length against what
+//! The saved index's encoding: a table of the arrays' lengths, then the arrays of plain values
+//! as little-endian bytes, each starting on an 8-byte boundary, so that a loaded index reads
+//! them in place from the mapped file ([`Column`]) — and lays itself out from the table
+//! alone, touching none of the arrays; and the reader that checks every length against what
 //! is left.
 
 use std::ops::Deref;
@@ -53,24 +54,37 @@ impl<T: Pod> Column<T> {
     }
 }
 
-/// The file being written.
+/// Plain values as they are written.
+pub(super) fn put<T: Pod>(out: &mut Vec<u8>, v: T) {
+    out.extend_from_slice(bytemuck::bytes_of(&v));
+}
+
+/// Zeros up to the next array boundary.
+pub(super) fn pad(out: &mut Vec<u8>) {
+    out.resize(out.len().next_multiple_of(ALIGN), 0);
+}
+
+/// The arrays being written, and their lengths.
 #[derive(Default)]
-pub(super) struct Out(pub(super) Vec<u8>);
+pub(super) struct Out {
+    lengths: Vec<u64>,
+    arrays: Vec<u8>,
+}
 
 impl Out {
-    pub(super) fn value<T: Pod>(&mut self, v: T) {
-        self.0.extend_from_slice(bytemuck::bytes_of(&v));
-    }
-
-    /// Zeros up to the next array boundary.
-    pub(super) fn pad(&mut self) {
-        self.0.resize(self.0.len().next_multiple_of(ALIGN), 0);
-    }
-
     pub(super) fn array<T: Pod>(&mut self, items: &[T]) {
-        self.value(items.len() as u64);
-        self.pad();
-        self.0.extend_from_slice(bytemuck::cast_slice(items));
+        self.lengths.push(items.len() as u64);
+        pad(&mut self.arrays);
+        self.arrays.extend_from_slice(bytemuck::cast_slice(items));
+    }
+
+    /// Appends the table and the arrays to `file` (so far a multiple of 8 bytes long).
+    pub(super) fn finish(self, file: &mut Vec<u8>) {
+        put(file, self.lengths.len() as u64);
+        for len in self.lengths {
+            put(file, len);
+        }
+        file.extend_from_slice(&self.arrays);
     }
 }
 
@@ -78,6 +92,8 @@ impl Out {
 pub(super) struct In<'a> {
     file: &'a Arc<Mmap>,
     at: usize,
+    /// The lengths of the arrays not yet read.
+    lengths: &'a [u8],
 }
 
 /// A saved index that cannot be taken as it is.
@@ -93,7 +109,15 @@ pub(crate) enum Unusable {
 
 impl<'a> In<'a> {
     pub(super) fn new(file: &'a Arc<Mmap>) -> Self {
-        In { file, at: 0 }
+        In { file, at: 0, lengths: &[] }
+    }
+
+    /// Reads the table of the arrays' lengths that comes before them.
+    pub(super) fn lengths(&mut self) -> Result<(), Unusable> {
+        let count =
+            usize::try_from(self.value::<u64>()?).map_err(|_| Unusable::Damaged("table"))?;
+        self.lengths = self.take(count.checked_mul(8).ok_or(Unusable::Damaged("table"))?)?;
+        Ok(())
     }
 
     /// What is left to read.
@@ -116,7 +140,10 @@ impl<'a> In<'a> {
 
     /// An array as [`Out::array`] wrote it, left in the file.
     pub(super) fn array<T: Pod>(&mut self) -> Result<Column<T>, Unusable> {
-        let len = usize::try_from(self.value::<u64>()?).map_err(|_| Unusable::Damaged("length"))?;
+        let (len, rest) = self.lengths.split_first_chunk().ok_or(Unusable::Damaged("table"))?;
+        self.lengths = rest;
+        let len =
+            usize::try_from(u64::from_le_bytes(*len)).map_err(|_| Unusable::Damaged("length"))?;
         self.take(self.at.next_multiple_of(ALIGN) - self.at)?;
         let at = self.at;
         self.take(len.checked_mul(std::mem::size_of::<T>()).ok_or(Unusable::Damaged("length"))?)?;

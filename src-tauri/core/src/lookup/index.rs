@@ -69,8 +69,20 @@ pub struct LookupIndex {
     pub(super) mains: Postings,
     pub(super) others: Postings,
     pub(super) addresses: Postings,
-    /// Entries in order of their distinctive name, for the name-start class.
+    /// Entries in order of their distinctive name, for the name-start class, and each one's
+    /// first eight bytes of it ([`name_head`]): the order is searched in these, the names
+    /// themselves read only where those tie.
     pub(super) by_main: Column<u32>,
+    pub(super) main_heads: Column<u64>,
+}
+
+/// A name's first eight bytes as a number that sorts as the names do (big-endian; padded
+/// with zeros, which UTF-8 text never holds).
+pub(super) fn name_head(name: &[u8]) -> u64 {
+    let mut head = [0u8; 8];
+    let n = name.len().min(8);
+    head[..n].copy_from_slice(&name[..n]);
+    u64::from_be_bytes(head)
 }
 
 impl std::fmt::Debug for LookupIndex {
@@ -102,6 +114,23 @@ impl LookupIndex {
         Fields { main: next(), corporate: next(), kana: next(), address: next() }
     }
 
+    /// The entries whose distinctive name starts with `text` (not empty), in name order.
+    fn starting_with(&self, text: &[u8]) -> &[u32] {
+        // Heads whose first bytes (up to eight) are the text's lie between these two.
+        let shown = text.len().min(8) as u32;
+        let rest = u64::MAX.checked_shr(8 * shown).unwrap_or(0);
+        let low = name_head(text) & !rest;
+        let from = self.main_heads.partition_point(|&h| h < low);
+        let to = from + self.main_heads[from..].partition_point(|&h| h <= low | rest);
+        let tied = &self.by_main[from..to];
+        if text.len() <= 8 {
+            return tied;
+        }
+        let from = tied.partition_point(|&e| self.main(e) < text);
+        let to = from + tied[from..].partition_point(|&e| self.main(e).starts_with(text));
+        &tied[from..to]
+    }
+
     /// The entry whose text holds arena offset `at`.
     fn entry_at(&self, at: usize) -> u32 {
         (self.starts.partition_point(|&s| s as usize <= at) - 1) as u32
@@ -122,6 +151,7 @@ impl LookupIndex {
             + self.others.heap_bytes()
             + self.addresses.heap_bytes()
             + self.by_main.heap_bytes()
+            + self.main_heads.heap_bytes()
     }
 
     /// The best `ctx.limit` matches of `query`, best first, as store ids.
@@ -239,12 +269,7 @@ impl LookupIndex {
         let mut buckets: [Vec<u32>; TEXT_CLASSES] = Default::default();
 
         // Name-start matches come from the sorted names, all of them: they outrank the rest.
-        let start = self.by_main.partition_point(|&e| self.main(e) < text);
-        let mut starting: Vec<u32> = self.by_main[start..]
-            .iter()
-            .take_while(|&&e| self.main(e).starts_with(text))
-            .copied()
-            .collect();
+        let mut starting: Vec<u32> = self.starting_with(text).to_vec();
         // The best `limit` of them (a common start such as 内科 has thousands), in rank order.
         if starting.len() > limit {
             starting.select_nth_unstable(limit);

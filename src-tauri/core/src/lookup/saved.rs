@@ -12,14 +12,15 @@ use std::sync::Arc;
 use madoguchi_domain::Prefecture;
 use memmap2::Mmap;
 
-use super::bytes::{In, Out, Unusable};
+use super::bytes::{pad, put, In, Out, Unusable};
 use super::index::LookupIndex;
 use super::keys::Keyed;
 use super::postings::Postings;
 
 const MAGIC: &[u8; 16] = b"MADOGUCHI-LOOKUP";
-/// Raised whenever the index's layout changes (2: arrays aligned, read in place).
-const FORMAT: u32 = 2;
+/// Raised whenever the index's layout changes (2: arrays aligned, read in place; 3: their
+/// lengths in one table, the names' heads).
+const FORMAT: u32 = 3;
 
 /// What an index was built from: the registry's last import, its size, the desk's prefecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,19 +31,15 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
-    fn write(&self, out: &mut Out) {
-        out.value(FORMAT);
-        out.value(self.last_import);
-        out.value(self.institutions);
-        out.value(self.home.map_or(0u8, Prefecture::number));
-        out.pad();
-    }
-
-    /// The file's first bytes when saved for this stamp.
+    /// The file's first bytes when saved for this stamp (a multiple of 8 long).
     fn header(&self) -> Vec<u8> {
-        let mut out = Out(MAGIC.to_vec());
-        self.write(&mut out);
-        out.0
+        let mut out = MAGIC.to_vec();
+        put(&mut out, FORMAT);
+        put(&mut out, self.last_import);
+        put(&mut out, self.institutions);
+        put(&mut out, self.home.map_or(0u8, Prefecture::number));
+        pad(&mut out);
+        out
     }
 }
 
@@ -91,10 +88,7 @@ fn searched_at_random(map: &Mmap) {
 impl LookupIndex {
     /// Writes the index to `path` (through a temporary file, so a crash leaves the old one).
     pub(crate) fn save(&self, path: &Path, stamp: Stamp) -> std::io::Result<()> {
-        let mut out = Out(stamp.header());
-        let sum_at = out.0.len();
-        out.value(0u64);
-        let payload_at = out.0.len();
+        let mut out = Out::default();
         out.array(&self.ids);
         out.array(&self.prefectures);
         out.array(&self.text);
@@ -107,12 +101,17 @@ impl LookupIndex {
         self.others.write(&mut out);
         self.addresses.write(&mut out);
         out.array(&self.by_main);
-        let sum = checksum(&out.0[payload_at..]);
-        out.0[sum_at..payload_at].copy_from_slice(&sum.to_le_bytes());
+        out.array(&self.main_heads);
+        let mut bytes = stamp.header();
+        let sum_at = bytes.len();
+        put(&mut bytes, 0u64);
+        out.finish(&mut bytes);
+        let sum = checksum(&bytes[sum_at + 8..]);
+        bytes[sum_at..sum_at + 8].copy_from_slice(&sum.to_le_bytes());
 
         let next = path.with_extension("lookup-next");
         let mut file = std::fs::File::create(&next)?;
-        file.write_all(&out.0)?;
+        file.write_all(&bytes)?;
         file.sync_all()?;
         drop(file);
         replace(&next, path)
@@ -148,6 +147,7 @@ impl LookupIndex {
         if whole && checksum(file.rest()) != sum {
             return Err(Unusable::Damaged("checksum"));
         }
+        file.lengths()?;
         let index = LookupIndex {
             home: stamp.home,
             ids: file.array()?,
@@ -162,19 +162,22 @@ impl LookupIndex {
             others: Postings::read(&mut file)?,
             addresses: Postings::read(&mut file)?,
             by_main: file.array()?,
+            main_heads: file.array()?,
         };
         let n = index.ids.len();
         let laid_out = index.prefectures.len() == n
             && index.by_main.len() == n
+            && index.main_heads.len() == n
             && index.starts.len() == n + 1
-            && index.starts.last().is_some_and(|&end| end as usize == index.text.len())
             && file.rest().is_empty();
         if !laid_out {
             return Err(Unusable::Damaged("lengths"));
         }
-        let sound = [&index.mains, &index.others, &index.addresses].iter().all(|p| p.sound());
+        // (Reads of the arrays, so only in the checking pass.)
+        let sound = index.starts.last().is_some_and(|&end| end as usize == index.text.len())
+            && [&index.mains, &index.others, &index.addresses].iter().all(|p| p.sound());
         if whole && !sound {
-            return Err(Unusable::Damaged("postings"));
+            return Err(Unusable::Damaged("arrays"));
         }
         Ok(index)
     }
