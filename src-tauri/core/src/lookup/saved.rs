@@ -173,10 +173,13 @@ impl LookupIndex {
         if !laid_out {
             return Err(Unusable::Damaged("lengths"));
         }
-        // (Reads of the arrays, so only in the checking pass.)
-        let sound = index.starts.last().is_some_and(|&end| end as usize == index.text.len())
-            && [&index.mains, &index.others, &index.addresses].iter().all(|p| p.sound());
-        if whole && !sound {
+        // Reads of the arrays (every posting head), so only in the checking pass: the pages
+        // read would stay mapped for the searching one.
+        let sound = || {
+            index.starts.last().is_some_and(|&end| end as usize == index.text.len())
+                && [&index.mains, &index.others, &index.addresses].iter().all(|p| p.sound())
+        };
+        if whole && !sound() {
             return Err(Unusable::Damaged("arrays"));
         }
         Ok(index)
