@@ -296,9 +296,8 @@ impl Store {
     }
 }
 
-/// One answer of [`Store::settle`]: the entry sent or refused, the application as the server
-/// has it, and (refused) the later actions on the same application refused with it.
-/// An action the server refused, marked for 要確認 with the later ones on its application.
+/// An action the server refused (one answer of [`Store::settle`]), marked for 要確認 with the
+/// later actions on its application, and the application taken as the server has it.
 async fn refuse(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     entry: &OutboxEntry,

@@ -3,13 +3,13 @@
 //!
 //! A compact index built from the store, then searched in place in the file it is saved to
 //! (`saved`). It keeps only what a search compares — the folded match fields in one text
-//! arena, numeric keys as sorted arrays, pair postings compressed — and answers store ids; the rows shown are read from the store for the hits
-//! alone. Entries are numbered in a fixed rank order (open before closed, the desk's own
-//! prefecture before others, shorter names first), so every posting list, and the arena
-//! itself, is already in rank order and a search can stop as soon as the best matches are
-//! certain: a common word such as クリニック matches tens of thousands of rows but needs only
-//! the first few dozen looked at. The desk's prefecture is fixed when the index is built; a
-//! change in 設定 rebuilds it.
+//! arena, numeric keys as sorted arrays, pair postings compressed — and answers store ids;
+//! the rows shown are read from the store for the hits alone. Entries are numbered in a
+//! fixed rank order (open before closed, the desk's own prefecture before others, shorter
+//! names first), so every posting list, and the arena itself, is already in rank order and a
+//! search can stop as soon as the best matches are certain: a common word such as クリニック
+//! matches tens of thousands of rows but needs only the first few dozen looked at. The desk's
+//! prefecture is fixed when the index is built; a change in 設定 rebuilds it.
 
 use madoguchi_domain::insurance_code::{one_slip_variants, Edit};
 use madoguchi_domain::Prefecture;
