@@ -64,6 +64,9 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
     if let Some(notice) = desk.store_notice() {
         log::warn!("store: {notice}");
     }
+    // Before the window asks for its settings: it opens on 申請キュー for a desk with a server.
+    #[cfg(debug_assertions)]
+    tauri::async_runtime::block_on(dev_server(&desk));
     app.manage(desk);
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
@@ -72,7 +75,7 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
             log::error!("lookup index not built: {e}");
         }
         #[cfg(debug_assertions)]
-        dev_server(&desk).await;
+        dev_registry(&desk).await;
         if let Err(e) = desk.connect().await {
             log::warn!("sync not connected: {e}");
         }
@@ -117,6 +120,26 @@ async fn dev_server(desk: &Desk) {
     match outcome.await {
         Ok(()) => log::info!("development server {url} configured"),
         Err(e) => log::error!("development server not configured: {e}"),
+    }
+}
+
+/// `cargo xtask run` also names a sample registry (MADOGUCHI_DEV_REGISTRY, a public code list):
+/// a development build imports it into a desk that has none yet, as the officer would with
+/// 台帳を取り込む, so a first run has something to search and check against.
+#[cfg(debug_assertions)]
+async fn dev_registry(desk: &Desk) {
+    let Ok(sample) = std::env::var("MADOGUCHI_DEV_REGISTRY") else {
+        return;
+    };
+    match desk.registry_status().await {
+        Ok(status) if status.last_import.is_none() => {
+            match desk.import_registry_file(std::path::Path::new(&sample), |_| {}).await {
+                Ok(report) => log::info!("sample registry imported: {} rows", report.imported),
+                Err(e) => log::error!("sample registry not imported: {e}"),
+            }
+        }
+        Ok(_) => {}
+        Err(e) => log::error!("registry status: {e}"),
     }
 }
 

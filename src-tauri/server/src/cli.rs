@@ -74,8 +74,10 @@ enum Command {
         command: AccountsCommand,
     },
     /// A server to try the desk against: a CA and localhost certificate made in DIR (once), an
-    /// officer of 東京都, and on an empty database demo applications of every kind. Prints
-    /// `ca=`, `cert=`, `key=` and `token=` lines (the token is shown this once only).
+    /// officer of 東京都, and on an empty database a sample registry (千代田区's public code
+    /// list) and demo applications of every kind. Prints
+    /// `ca=`, `cert=`, `key=`, `registry=` (the sample list as a file, for a desk to import)
+    /// and `token=` lines (the token is shown this once only).
     Demo {
         #[arg(long)]
         dir: PathBuf,
@@ -276,10 +278,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo { dir } => {
             let storage = storage::open(&config.database).await?;
             let demo = crate::demo::prepare(storage.as_ref(), &dir, new_token()).await?;
-            log::info!("demo: {} applications entered", demo.submitted);
+            log::info!(
+                "demo: {} applications entered, {} registry rows imported",
+                demo.submitted,
+                demo.registry_rows
+            );
             println!("ca={}", demo.certificates.ca_path.display());
             println!("cert={}", demo.certificates.cert_path.display());
             println!("key={}", demo.certificates.key_path.display());
+            println!("registry={}", demo.registry_path.display());
             println!("token={}", demo.token);
         }
         Command::Accounts { command: AccountsCommand::Import { file, prefecture, dry_run } } => {

@@ -1,7 +1,7 @@
 //! `madoguchi-server demo`: a server to try the desk against — a certificate authority and a
 //! localhost certificate made in a folder (once), an officer of 東京都 whose token is printed,
-//! and on an empty database eight 新規ユーザ登録申請 of every kind (one with a mistyped
-//! mail domain), entered as the intake enters them. `cargo xtask run` uses it.
+//! and on an empty database a sample registry (千代田区's public code list) and nine
+//! 新規ユーザ登録申請 of every kind, entered as the intake enters them. `cargo xtask run` uses it.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,10 @@ pub struct Demo {
     pub token: String,
     /// Applications entered now (none when the database already had some).
     pub submitted: usize,
+    /// Rows of the sample registry imported now (none but on the first run).
+    pub registry_rows: usize,
+    /// The sample registry as a file in the demo's folder, for a desk to import.
+    pub registry_path: PathBuf,
 }
 
 /// The demo's prefecture: its forms carry addresses and codes of 東京都.
@@ -65,7 +69,8 @@ fn certificates(dir: &Path) -> Result<Certificates, Error> {
     }
 }
 
-/// A valid code of 東京都 for table `table` and institution number `n`.
+/// A valid code of 東京都 for table `table` and institution number `n`: for the demo's
+/// institutions that the sample registry does not list.
 fn code(table: u8, n: u32) -> String {
     (0..10)
         .map(|c| format!("13{table}01{n:04}{c}"))
@@ -73,76 +78,135 @@ fn code(table: u8, n: u32) -> String {
         .expect("a check digit fits")
 }
 
+/// 東京都千代田区's rows of the 地方厚生局's コード内容別医療機関一覧表 (医科), August 2025:
+/// a public list, shipped so that a first run has a registry to search (demo/README.md).
+const SAMPLE_REGISTRY: &[u8] = include_bytes!("../demo/registry-13-chiyoda-2025-08.csv");
+const SAMPLE_REGISTRY_NAME: &str = "registry-13-chiyoda-2025-08.csv";
+
+/// The sample registry's rows, read by the importer the desks use.
+pub fn sample_registry() -> Result<Vec<madoguchi_registry::InstitutionRecord>, Error> {
+    let records = madoguchi_registry::Records::open(SAMPLE_REGISTRY, SAMPLE_REGISTRY_NAME)?;
+    Ok(records.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// One demo application: what the institution typed, in the order of the form.
+struct Typed {
+    kind: InstitutionKind,
+    insurance_code: Option<String>,
+    name: &'static str,
+    kana: &'static str,
+    postal_code: &'static str,
+    address: &'static str,
+    email: &'static str,
+}
+
+/// The demo's applications. Four are of institutions the sample registry lists, as they
+/// typed them (渡辺 for the list's 渡邊, one with a mistyped mail domain); one gives the code
+/// of a listed clinic under another name; one hospital's code is not listed (opened after the
+/// list); the dental clinic, the pharmacy and the 助産所 are of lists the sample lacks.
 pub fn forms() -> Vec<ApplicationForm> {
     use InstitutionKind::*;
-    let rows: [(InstitutionKind, Option<String>, &str, &str, &str); 8] = [
-        (
-            Hospital,
-            Some(code(1, 101)),
-            "医療法人社団 桜会 さくら中央病院",
-            "イリョウホウジンシャダン サクラカイ サクラチュウオウビョウイン",
-            "jimu@sakura-hp.example.jp",
-        ),
-        (
-            Clinic,
-            Some(code(1, 202)),
-            "丸の内内科クリニック",
-            "マルノウチナイカクリニック",
-            "info@marunouchi-naika.example.jp",
-        ),
-        (
-            Clinic,
-            Some(code(1, 303)),
-            "神田こどもクリニック",
-            "カンダコドモクリニック",
-            "kanda.kodomo@gmial.com",
-        ),
-        (
-            DentalClinic,
-            Some(code(3, 404)),
-            "日本橋デンタルオフィス",
-            "ニホンバシデンタルオフィス",
-            "desk@nihonbashi-dental.example.jp",
-        ),
-        (
-            Pharmacy,
-            Some(code(4, 505)),
-            "有限会社 ひかり薬局 八重洲店",
-            "ユウゲンガイシャ ヒカリヤッキョク ヤエステン",
-            "yaesu@hikari-ph.example.jp",
-        ),
-        (MaternityHome, None, "みどり助産院", "ミドリジョサンイン", "midori.josan@example.jp"),
-        (
-            Hospital,
-            Some(code(1, 606)),
-            "東京臨海総合病院",
-            "トウキョウリンカイソウゴウビョウイン",
-            "soumu@rinkai-hp.example.jp",
-        ),
-        (
-            Clinic,
-            Some(code(1, 707)),
-            "髙橋眼科医院",
-            "タカハシガンカイイン",
-            "takahashi.ganka@example.jp",
-        ),
+    let listed = |seven: &str| Some(format!("131{seven}"));
+    let typed = [
+        Typed {
+            kind: Hospital,
+            insurance_code: listed("0110049"),
+            name: "医療法人財団 小畑会 浜田病院",
+            kana: "イリョウホウジンザイダン オバタカイ ハマダビョウイン",
+            postal_code: "101-0062",
+            address: "東京都千代田区神田駿河台二丁目５番地",
+            email: "jimu@hamada-hp.example.jp",
+        },
+        Typed {
+            kind: Clinic,
+            insurance_code: listed("0125799"),
+            name: "有楽町電気ビルクリニック",
+            kana: "ユウラクチョウデンキビルクリニック",
+            postal_code: "100-0006",
+            address: "東京都千代田区有楽町一丁目７番１号",
+            email: "info@yurakucho-denki-cl.example.jp",
+        },
+        Typed {
+            kind: Clinic,
+            insurance_code: listed("0127175"),
+            name: "広川眼科",
+            kana: "ヒロカワガンカ",
+            postal_code: "101-0044",
+            address: "東京都千代田区鍛冶町二丁目２番９号",
+            email: "hirokawa.ganka@gmial.com",
+        },
+        Typed {
+            kind: Clinic,
+            insurance_code: listed("0132639"),
+            name: "医療法人社団 渡辺内科",
+            kana: "イリョウホウジンシャダン ワタナベナイカ",
+            postal_code: "100-0004",
+            address: "東京都千代田区大手町一丁目７番２号",
+            email: "uketsuke@watanabe-naika.example.jp",
+        },
+        Typed {
+            kind: Clinic,
+            insurance_code: listed("0128140"),
+            name: "淡路町ファミリークリニック",
+            kana: "アワジチョウファミリークリニック",
+            postal_code: "101-0063",
+            address: "東京都千代田区神田淡路町一丁目９番地１",
+            email: "awajicho-fc@example.jp",
+        },
+        Typed {
+            kind: Hospital,
+            insurance_code: Some(code(1, 606)),
+            name: "東京臨海総合病院",
+            kana: "トウキョウリンカイソウゴウビョウイン",
+            postal_code: "100-0005",
+            address: "東京都千代田区丸の内一丁目６番",
+            email: "soumu@rinkai-hp.example.jp",
+        },
+        Typed {
+            kind: DentalClinic,
+            insurance_code: Some(code(3, 404)),
+            name: "日本橋デンタルオフィス",
+            kana: "ニホンバシデンタルオフィス",
+            postal_code: "103-0027",
+            address: "東京都中央区日本橋二丁目４番",
+            email: "desk@nihonbashi-dental.example.jp",
+        },
+        Typed {
+            kind: Pharmacy,
+            insurance_code: Some(code(4, 505)),
+            name: "有限会社 ひかり薬局 八重洲店",
+            kana: "ユウゲンガイシャ ヒカリヤッキョク ヤエステン",
+            postal_code: "104-0028",
+            address: "東京都中央区八重洲二丁目５番",
+            email: "yaesu@hikari-ph.example.jp",
+        },
+        Typed {
+            kind: MaternityHome,
+            insurance_code: None,
+            name: "みどり助産院",
+            kana: "ミドリジョサンイン",
+            postal_code: "102-0083",
+            address: "東京都千代田区麹町四丁目８番",
+            email: "midori.josan@example.jp",
+        },
     ];
-    rows.into_iter()
+    typed
+        .into_iter()
         .enumerate()
-        .map(|(i, (kind, insurance_code, name, kana, email))| ApplicationForm {
-            kind,
+        .map(|(i, t)| ApplicationForm {
+            kind: t.kind,
             institution_code: format!("13{:05}", 1000 + i),
-            insurance_code,
-            name: name.into(),
-            kana: kana.into(),
-            postal_code: "100-0005".into(),
-            address: format!("東京都千代田区丸の内{}丁目{}番", 1 + i % 3, 1 + i),
+            insurance_code: t.insurance_code,
+            name: t.name.into(),
+            kana: t.kana.into(),
+            postal_code: t.postal_code.into(),
+            address: t.address.into(),
             building: String::new(),
             phone: format!("03-3211-{:04}", 1000 + i),
             department: "事務部".into(),
             department_number: String::new(),
             contact_name: "窓口 花子".into(),
-            email: email.into(),
+            email: t.email.into(),
         })
         .collect()
 }
@@ -152,12 +216,14 @@ pub fn forms() -> Vec<ApplicationForm> {
 pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result<Demo, Error> {
     std::fs::create_dir_all(dir)?;
     let certificates = certificates(dir)?;
+    let registry_path = dir.join(SAMPLE_REGISTRY_NAME);
+    std::fs::write(&registry_path, SAMPLE_REGISTRY)?;
     let prefecture: Prefecture = PREFECTURE.parse()?;
     let expires = crate::http::token_expiry(crate::http::TOKEN_DAYS);
     storage
         .create_officer(prefecture, "デモ担当", &crate::http::token_hash(&token), &expires)
         .await?;
-    let mut submitted = 0;
+    let (mut submitted, mut registry_rows) = (0, 0);
     if storage.changes(prefecture, 0, 1).await?.changes.is_empty() {
         for form in forms() {
             let valid = form.validate().map_err(|e| format!("demo form refused: {e:?}"))?;
@@ -165,6 +231,9 @@ pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result
             storage.submit(&form, &valid, SubmittedBy::Institution, &now).await?;
             submitted += 1;
         }
+        let sample = sample_registry()?;
+        storage.import_registry(&sample).await?;
+        registry_rows = sample.len();
     }
-    Ok(Demo { certificates, token, submitted })
+    Ok(Demo { certificates, token, submitted, registry_rows, registry_path })
 }

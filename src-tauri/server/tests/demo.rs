@@ -13,14 +13,18 @@ async fn the_demo_makes_a_server_a_desk_can_use_and_enters_its_applications_once
             .await
             .unwrap();
     assert_eq!(first.submitted, madoguchi_server::demo::forms().len());
+    assert_eq!(first.registry_rows, 438, "千代田区's rows of the sample list");
     assert!(first.certificates.ca_pem.contains("BEGIN CERTIFICATE"));
     assert!(first.certificates.cert_path.exists() && first.certificates.key_path.exists());
+    let sample = std::fs::read(&first.registry_path).unwrap();
+    let rows = madoguchi_registry::Records::open(&sample[..], "sample.csv").unwrap();
+    assert_eq!(rows.filter(Result::is_ok).count(), 438, "the file a desk imports");
     // A second run keeps the certificates and the applications; it adds an officer.
     let again =
         madoguchi_server::demo::prepare(server.storage.as_ref(), &dir, "demo-token-2".into())
             .await
             .unwrap();
-    assert_eq!(again.submitted, 0);
+    assert_eq!((again.submitted, again.registry_rows), (0, 0));
     assert_eq!(again.certificates.ca_pem, first.certificates.ca_pem);
     // The demo officer's token reads 東京都's feed through the real API.
     let page: ChangesPage = server
@@ -38,5 +42,32 @@ async fn the_demo_makes_a_server_a_desk_can_use_and_enters_its_applications_once
         .iter()
         .filter(|c| matches!(c.entity, madoguchi_domain::api::Entity::Application(_)))
         .count();
-    assert_eq!(applications, 8);
+    assert_eq!(applications, 9);
+    let institutions = page
+        .changes
+        .iter()
+        .filter(|c| matches!(c.entity, madoguchi_domain::api::Entity::Institution(_)))
+        .count();
+    assert!(institutions > 0, "the sample registry reaches the desk through the feed");
+}
+
+/// The database's folder is made when missing, as on a fresh clone (`cargo xtask run` after
+/// `target/` was deleted); where it cannot be made, the error names the path.
+#[tokio::test]
+async fn a_missing_database_folder_is_made_or_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("not/yet/central.db");
+    madoguchi_server::storage::open(&format!("sqlite://{}", db.display())).await.unwrap();
+    assert!(db.exists());
+
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let under_a_file = blocker.join("central.db");
+    let error = madoguchi_server::storage::open(&format!("sqlite://{}", under_a_file.display()))
+        .await
+        .err()
+        .expect("a file where the folder should be");
+    let said = error.to_string();
+    assert!(said.contains("データベースのフォルダ") && said.contains("a-file"), "{said}");
+    assert!(!said.contains("code: 14"), "{said}");
 }

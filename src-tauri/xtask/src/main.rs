@@ -264,74 +264,165 @@ fn in_keychain(keyrings: &Path, command: &[&str], env: &[(&str, &str)]) -> Resul
     sh_in(&root(), "dbus-run-session", &args, &[env, &[("XDG_DATA_HOME", data_home)]].concat())
 }
 
-fn run() -> Result {
-    setup(false)?;
+/// What `cargo xtask run` builds and starts before the window: the UI and both programs, and
+/// a local central server on the SQLite database in `central` (folder made when missing).
+/// Returns the server (stopped when dropped) and the app's environment, which hands it the
+/// server's address, CA, a demo officer's token (never through a file) and the sample
+/// registry to import on the first run.
+fn start_for_window(
+    central: &Path,
+) -> Result<(dev_server::DevServer, Vec<(&'static str, String)>)> {
     build_ui()?;
     sh(&cargo(), &["build", "--package", "madoguchi-server", "--package", "madoguchi-app"])?;
-    let server = dev_server::DevServer::start(&root())?;
-    let ca = server.ca.to_str().ok_or("non-UTF-8 path")?.to_owned();
-    // The token goes to the app through its environment, into the keychain; never to a file.
+    let server = dev_server::DevServer::start_in(&root(), central, &[])?;
+    let utf8 = |p: &Path| p.to_str().map(str::to_owned).ok_or("non-UTF-8 path");
+    let env = vec![
+        ("MADOGUCHI_DEV_SERVER_URL", server.url.clone()),
+        ("MADOGUCHI_DEV_CA_CERT", utf8(&server.ca)?),
+        ("MADOGUCHI_DEV_TOKEN", server.token.clone()),
+        ("MADOGUCHI_DEV_PREFECTURE", dev_server::PREFECTURE.to_owned()),
+        ("MADOGUCHI_DEV_REGISTRY", utf8(&server.registry)?),
+    ];
+    Ok((server, env))
+}
+
+fn run() -> Result {
+    setup(false)?;
+    let (server, mut env) = start_for_window(&root().join("target/dev-central"))?;
     let app = root().join("target/debug/madoguchi");
     let app = app.to_str().ok_or("non-UTF-8 path")?;
-    let env = [
-        ("MADOGUCHI_DEV_SERVER_URL", server.url.as_str()),
-        ("MADOGUCHI_DEV_CA_CERT", &ca),
-        ("MADOGUCHI_DEV_TOKEN", &server.token),
-        ("MADOGUCHI_DEV_PREFECTURE", "13"),
-    ];
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-        // A desktop session: its own keychain holds the token and the store's key.
-        sh_in(&root(), app, &[], &env)
+    let outcome = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        // A desktop session: its own keychain holds the token and the store's key. The desk's
+        // data stays under target/ beside the server's, so deleting target/ starts both anew
+        // (a desk kept beside a new server would wait for changes it already has).
+        let desk = root().join("target/dev-desk");
+        env.push(("XDG_CONFIG_HOME", desk.join("config").display().to_string()));
+        env.push(("XDG_DATA_HOME", desk.join("data").display().to_string()));
+        sh_in(&root(), app, &[], &pairs(&env))
     } else {
         // No desktop session (a server, a container): a private Secret Service whose
         // keyring, and the app's data, stay under target/dev-keychain between runs.
         apt_install(&["gnome-keyring", "dbus", "dbus-x11"])?;
-        in_keychain(&root().join("target/dev-keychain"), &[app], &env)
+        in_keychain(&root().join("target/dev-keychain"), &[app], &pairs(&env))
+    };
+    // The window is closed: the server stops with it.
+    server.stop()?;
+    outcome
+}
+
+/// `(name, value)` pairs as `sh_in` takes them.
+fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The README's `cargo xtask run` as a newcomer meets it, from nothing: the same build and
+/// local server (on an empty database folder that does not exist yet), the window under Xvfb
+/// on a fresh data folder, driven by the e2e crate's `first_run` test (the demo applications
+/// in 申請キュー, a sample institution found), then the server stopped with the window.
+fn first_run() -> Result {
+    let dir = root().join("target/first-run");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (server, env) = start_for_window(&dir.join("dev-central"))?;
+    let mut env = pairs(&env);
+    env.push(("MADOGUCHI_FIRST_RUN", "1"));
+    let cargo = cargo();
+    let outcome = driving_window_with(
+        &root().join("target/debug/madoguchi"),
+        &[&cargo, "test", "--package", "madoguchi-e2e", "--test", "first_run"],
+        &env,
+    );
+    server.stop()?;
+    outcome
+}
+
+/// The test command's phases and how long each took, printed as a table at the end (also
+/// when a phase fails), so a new suite's cost is seen.
+#[derive(Default)]
+struct Phases(Vec<(&'static str, std::time::Duration, bool)>);
+
+impl Phases {
+    fn run<T>(&mut self, name: &'static str, phase: impl FnOnce() -> Result<T>) -> Result<T> {
+        let started = std::time::Instant::now();
+        let outcome = phase();
+        self.0.push((name, started.elapsed(), outcome.is_ok()));
+        outcome
+    }
+
+    fn print(&self) {
+        let minutes = |d: std::time::Duration| {
+            let s = d.as_secs();
+            format!("{:>3}:{:02}", s / 60, s % 60)
+        };
+        eprintln!("\nxtask: where the time went (m:ss)");
+        for (name, took, ok) in &self.0 {
+            eprintln!("  {name:<44} {}{}", minutes(*took), if *ok { "" } else { "  FAILED" });
+        }
+        let total = self.0.iter().map(|(_, d, _)| *d).sum();
+        eprintln!("  {:<44} {}", "total", minutes(total));
     }
 }
 
 fn test() -> Result {
-    setup(true)?;
+    let mut phases = Phases::default();
+    let outcome = test_in_phases(&mut phases);
+    phases.print();
+    outcome
+}
+
+fn test_in_phases(p: &mut Phases) -> Result {
+    p.run("setup (apt, npm, tauri-driver)", || setup(true))?;
     let cargo = cargo();
-    sh(&cargo, &["fmt", "--all", "--check"])?;
+    p.run("cargo fmt --check", || sh(&cargo, &["fmt", "--all", "--check"]))?;
     let ui = root().join("ui");
-    sh_in(&ui, "npm", &["run", "check"], &[])?;
-    build_ui()?;
+    p.run("UI type check and build", || {
+        sh_in(&ui, "npm", &["run", "check"], &[])?;
+        build_ui()
+    })?;
     // The app crate embeds the built UI, so clippy comes after it.
-    sh(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    p.run("clippy", || {
+        sh(&cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+    })?;
     // Domain, core (keychain included), command tests (Tauri's mock runtime), the server on
     // both databases, and the desk-server stories.
-    let pg = postgres()?;
-    with_keychain(
-        &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
-        &[("MADOGUCHI_TEST_POSTGRES", pg)],
-    )?;
-    api_contract()?;
+    let pg = p.run("PostgreSQL started", postgres)?;
+    p.run("cargo test (every crate but the window's)", || {
+        with_keychain(
+            &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
+            &[("MADOGUCHI_TEST_POSTGRES", pg)],
+        )
+    })?;
+    p.run("API contract (schemathesis)", api_contract)?;
+    // The README's other command, as a newcomer runs it first.
+    p.run("first run (cargo xtask run's path, window)", first_run)?;
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver, and the
     // public application page in Chromium.
-    sh(&cargo, &["build", "--package", "madoguchi-app"])?;
-    driving_window(
-        &root().join("target/debug/madoguchi"),
-        &[&cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
-    )?;
+    p.run("end-to-end (window, public page)", || {
+        sh(&cargo, &["build", "--package", "madoguchi-app"])?;
+        driving_window(
+            &root().join("target/debug/madoguchi"),
+            &[&cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
+        )
+    })?;
     // Windows, where the officers are: the suites cross-built and run under Wine, the
     // installer made, installed silently, and its server run.
-    windows::test(pg)
+    p.run("Windows (cross-build, Wine suites, installer)", || windows::test(pg))
 }
 
 /// Runs `command` (the e2e crate's tests or window bench) under Xvfb, in a Secret Service of
 /// its own, with the app at `app` for tauri-driver to start.
 fn driving_window(app: &Path, command: &[&str]) -> Result {
+    driving_window_with(app, command, &[])
+}
+
+/// As [`driving_window`], with more environment for `command` (and the app it starts).
+fn driving_window_with(app: &Path, command: &[&str], env: &[(&str, &str)]) -> Result {
     let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
     let mut under_xvfb = vec!["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"];
     under_xvfb.extend_from_slice(command);
-    with_keychain(
-        &under_xvfb,
-        &[
-            ("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?),
-            ("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?),
-        ],
-    )
+    let mut env = env.to_vec();
+    env.push(("MADOGUCHI_APP_BIN", app.to_str().ok_or("non-UTF-8 path")?));
+    env.push(("TAURI_DRIVER_BIN", driver.to_str().ok_or("non-UTF-8 path")?));
+    with_keychain(&under_xvfb, &env)
 }
 
 /// `cargo xtask bench window`: the UI and the app built for release, then the e2e crate's

@@ -49,7 +49,19 @@ impl SqliteStorage {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        // A new deployment (or `cargo xtask run` after `target/` was deleted) names a file in
+        // a folder that does not exist yet: the folder is made, as the file itself is.
+        // (An in-memory database's name has no folder.)
+        let path = options.get_filename().to_owned();
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .map_err(|source| StorageError::Folder { path: folder.to_owned(), source })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| StorageError::File { path, source })?;
         sqlx::migrate!("../../migrations/server-sqlite").run(&pool).await?;
         Ok(Self { pool, writer: Default::default() })
     }
