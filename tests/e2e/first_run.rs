@@ -33,15 +33,22 @@ async fn the_first_run_opens_on_the_demo_queue_and_finds_a_sample_institution() 
     // is in — with the flags' registry checks made against the sample registry.
     until_text(&w, "nav [aria-current=page]", "申請キュー").await;
     until_text(&w, "footer.status [data-field=sync-state]", "オンライン").await;
-    until_text(&w, "#queue-list", "浜田病院").await;
-    until_text(&w, "#queue-list", RENAMED).await;
-    let rows = w.client.find_all(Locator::Css("#queue-list [data-application]")).await.unwrap();
-    assert_eq!(rows.len(), 9, "the demo's nine applications");
-    for row in rows {
-        if row.text().await.unwrap().contains(RENAMED) {
-            row.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = w.client.find_all(Locator::Css("#queue-list [data-application]")).await.unwrap();
+        if rows.len() == 9 {
+            break;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let mut names = Vec::new();
+    for row in &rows {
+        names.push(row.find(Locator::Css(".name")).await.unwrap().html(true).await.unwrap());
+    }
+    assert_eq!(names.len(), 9, "the demo's nine applications: {names:?}");
+    assert!(names.iter().any(|n| n.contains("浜田病院")), "{names:?}");
+    let renamed = names.iter().position(|n| n == RENAMED).expect(RENAMED);
+    rows[renamed].find(Locator::Css("button")).await.unwrap().click().await.unwrap();
     until_text(&w, "#queue-detail [data-flag=FLAG-NAME-MISMATCH]", "河内クリニック").await;
     let shot = w.screenshot("first_run_queue").await;
     eprintln!("screenshot: {}", shot.display());

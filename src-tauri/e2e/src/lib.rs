@@ -57,6 +57,11 @@ async fn text(client: &Client, css: &str) -> String {
 
 /// Saves a PNG of what `client` shows under `tests/e2e/artifacts/` and returns its path.
 pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    // After the page has painted what the test just waited for: WebKit's snapshot is of the
+    // last painted frame, which can be older than the DOM (a query typed half-way).
+    let painted = "const done = arguments[0]; \
+                   requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+    client.execute_async(painted, vec![]).await.expect("two animation frames");
     let png = client.screenshot().await.expect("screenshot");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/artifacts");
     std::fs::create_dir_all(&dir).unwrap();

@@ -68,16 +68,18 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("setup") => setup(true),
+        Some("first-run") => setup(true).and_then(|()| first_run()),
         Some("windows") => windows::build(windows::Build::Release).map(|installer| {
             eprintln!("xtask: installer {}", installer.display());
         }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run | test | bench [NAME] | setup | windows>\n\
+                "usage: cargo xtask <run | test | bench [NAME] | setup | first-run | windows>\n\
                  \n  run    install what is missing, build the UI and open the Madoguchi window\
                  \n  test   install what is missing and run every test suite, the window's included\
                  \n  bench  run the benchmarks (all, or those whose name starts with NAME)\
                  \n  setup  only install what is missing (apt packages, npm packages, tauri-driver)\
+                 \n  first-run  the test command's first-run check alone (run's path, its window driven)\
                  \n  windows  cross-build the desk and the server for Windows and make the installer"
             );
             return ExitCode::from(2);
