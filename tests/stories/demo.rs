@@ -58,8 +58,15 @@ async fn the_demo_desk_checks_its_applications_against_the_sample_registry() {
     // The sample lists only 医科: the dental clinic and the pharmacy are not in it.
     assert_eq!(registry_flags["日本橋デンタルオフィス"], ["FLAG-CODE-UNKNOWN"]);
     assert_eq!(registry_flags["有限会社 ひかり薬局 八重洲店"], ["FLAG-CODE-UNKNOWN"]);
-    let hirokawa = view.rows.iter().find(|r| r.application.form.name == "広川眼科").unwrap();
-    assert!(hirokawa.flags.iter().any(|f| f.code.as_str() == "FLAG-EMAIL-TYPO"));
+    let all_flags = |name: &str| -> Vec<&str> {
+        let row = view.rows.iter().find(|r| r.application.form.name == name).unwrap();
+        row.flags.iter().map(|f| f.code.as_str()).collect()
+    };
+    // Entered as the public page enters them (address confirmed): the listed ones are clean,
+    // ready for 一括承認; the 助産所 was entered by the prefecture (代理申請), so unverified.
+    assert_eq!(all_flags("医療法人財団 小畑会 浜田病院"), Vec::<&str>::new());
+    assert_eq!(all_flags("広川眼科"), ["FLAG-EMAIL-TYPO"]);
+    assert!(all_flags("みどり助産院").contains(&"FLAG-EMAIL-UNVERIFIED"));
 
     // 機関検索 and the code checker answer from the sample.
     let found = desk.search("三井記念", 20).await.unwrap();

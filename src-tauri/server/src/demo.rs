@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use madoguchi_domain::api::SubmittedBy;
-use madoguchi_domain::{ApplicationForm, InstitutionKind, InsuranceCode, Prefecture};
+use madoguchi_domain::{ApplicationForm, InstitutionKind, InsuranceCode, Prefecture, ValidForm};
 
-use crate::storage::Storage;
+use crate::storage::{AddressCheck, Storage};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -103,7 +103,8 @@ struct Typed {
 /// The demo's applications. Four are of institutions the sample registry lists, as they
 /// typed them (渡辺 for the list's 渡邊, one with a mistyped mail domain); one gives the code
 /// of a listed clinic under another name; one hospital's code is not listed (opened after the
-/// list); the dental clinic, the pharmacy and the 助産所 are of lists the sample lacks.
+/// list); the dental clinic, the pharmacy and the 助産所 are of lists the sample lacks. All but
+/// the 助産所's confirmed their address (疎通確認).
 pub fn forms() -> Vec<ApplicationForm> {
     use InstitutionKind::*;
     let listed = |seven: &str| Some(format!("131{seven}"));
@@ -211,6 +212,33 @@ pub fn forms() -> Vec<ApplicationForm> {
         .collect()
 }
 
+/// Enters a demo application as the public page does — unconfirmed, then its 疎通確認 link
+/// opened — except the 助産所's, entered by the prefecture for it (代理申請, so unverified).
+async fn enter(
+    storage: &dyn Storage,
+    form: &ApplicationForm,
+    valid: &ValidForm,
+) -> Result<(), Error> {
+    let now = crate::http::now();
+    if form.kind == InstitutionKind::MaternityHome {
+        storage.submit(form, valid, SubmittedBy::Prefecture, &now).await?;
+        return Ok(());
+    }
+    let token = crate::http::random_token();
+    let (subject, body) = madoguchi_domain::notice::address_check(&format!(
+        "https://localhost/apply/confirm?t={token}"
+    ));
+    let expires = crate::http::stamp(chrono::Utc::now() + chrono::Duration::hours(1));
+    let token_hash = crate::http::token_hash(&token);
+    let check = AddressCheck { token_hash: token_hash.clone(), expires_at: expires, subject, body };
+    storage
+        .submit_unconfirmed(form, valid, &check, None, &now)
+        .await?
+        .ok_or("demo form entered twice")?;
+    storage.confirm_address(&token_hash, &now).await?;
+    Ok(())
+}
+
 /// Makes the certificates in `dir`, an officer of 東京都, and (on an empty database) the
 /// demo applications, validated as the intake validates them.
 pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result<Demo, Error> {
@@ -227,8 +255,7 @@ pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result
     if storage.changes(prefecture, 0, 1).await?.changes.is_empty() {
         for form in forms() {
             let valid = form.validate().map_err(|e| format!("demo form refused: {e:?}"))?;
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            storage.submit(&form, &valid, SubmittedBy::Institution, &now).await?;
+            enter(storage, &form, &valid).await?;
             submitted += 1;
         }
         let sample = sample_registry()?;
