@@ -152,7 +152,10 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
         )),
         (None, _) if form.kind != InstitutionKind::MaternityHome => out.push(flag(
             Code::FlagCodeMissing,
-            format!("{code_name}がありません。自由診療の診療所か、入力漏れかを確かめてから承認してください。"),
+            match form.kind {
+                InstitutionKind::Pharmacy => format!("{code_name}がありません。保険薬局の指定を受けていない薬局か、入力漏れかを確かめてから承認してください。"),
+                _ => format!("{code_name}がありません。保険診療を行わない（自由診療の）{}か、入力漏れかを確かめてから承認してください。", form.kind.name_ja()),
+            },
             Some(ReturnReason::InsuranceCodeWrong),
         )),
         _ => {}

@@ -120,6 +120,20 @@ async fn each_flag_on_crafted_applications() {
     let all = flags(&application(1, f), &none);
     assert_eq!(all[0].code, "FLAG-CODE-MISSING");
     assert!(all[0].message.starts_with("保険薬局コードがありません"), "{}", all[0].message);
+    assert!(all[0].message.contains("保険薬局の指定を受けていない"), "{}", all[0].message);
+
+    // A pharmacy of 東京都 typing its 7 digits: the check digit fits every 点数表 there, and
+    // the code is read as 調剤, the pharmacy's, never flagged as a 医科 code of the wrong kind.
+    let short = ApplicationForm {
+        kind: InstitutionKind::Pharmacy,
+        insurance_code: Some("0132274".into()),
+        postal_code: "101-0044".into(),
+        address: "東京都千代田区鍛冶町一丁目９番１号".into(),
+        phone: "03-3251-0000".into(),
+        ..aizen()
+    };
+    let got = codes(&application(1, short), &none);
+    assert!(!got.contains(&"FLAG-KIND-TABLE"), "{got:?}");
 
     let mut f = aizen();
     f.institution_code = "01-12489".into();

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::institution::InstitutionKind;
-use crate::insurance_code::{CodeContext, InsuranceCode};
+use crate::insurance_code::InsuranceCode;
 use crate::postal::PostalCode;
 use crate::prefecture::Prefecture;
 use crate::{Code, Coded};
@@ -216,33 +216,19 @@ impl ApplicationForm {
             errors.push(fixed("address", Code::FormAddressPref));
         }
         // A code whose 検証番号 does not match is taken and flagged for the officer, not refused:
-        // some published codes fail their own check. A clinic without an insurance
-        // designation (自由診療) may leave it empty, flagged as well; a 助産所 has none.
-        let insurance_code = match (self.kind, self.insurance_code.as_deref().map(str::trim)) {
-            (
-                InstitutionKind::MaternityHome
-                | InstitutionKind::Clinic
-                | InstitutionKind::DentalClinic,
-                None | Some(""),
-            ) => None,
-            (_, None | Some("")) => {
-                errors.push(error(
-                    "insurance_code",
-                    Code::FormRequired,
-                    "保険医療機関コードを入力してください。",
-                ));
-                None
-            }
-            (_, Some(code)) => {
-                match InsuranceCode::parse(code, CodeContext { prefecture, table: None }) {
-                    Ok(c) => Some(c),
-                    Err(crate::insurance_code::CodeError::CheckDigit { .. }) => None,
-                    Err(e) => {
-                        errors.push(error("insurance_code", e.code(), e.message_ja()));
-                        None
-                    }
+        // some published codes fail their own check. An empty one is taken and flagged too: a
+        // 助産所 has none, nor has a 薬局 without a 保険薬局 designation or a hospital or clinic
+        // that does no 保険診療 (自由診療).
+        let insurance_code = match self.insurance_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => match InsuranceCode::parse_for(code, self.kind, prefecture) {
+                Ok(c) => Some(c),
+                Err(crate::insurance_code::CodeError::CheckDigit { .. }) => None,
+                Err(e) => {
+                    errors.push(error("insurance_code", e.code(), e.message_ja()));
+                    None
                 }
-            }
+            },
         };
         if let (Some(code), Some(pref)) = (insurance_code, prefecture) {
             if code.prefecture() != pref {
@@ -267,6 +253,7 @@ impl ApplicationForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::institution::ScoreTable;
 
     pub(crate) fn sample() -> ApplicationForm {
         ApplicationForm {
@@ -314,15 +301,11 @@ mod tests {
     fn who_may_leave_the_code_empty_and_a_check_digit_slip_is_taken() {
         let mut f = sample();
         f.insurance_code = None;
-        for kind in
-            [InstitutionKind::MaternityHome, InstitutionKind::Clinic, InstitutionKind::DentalClinic]
-        {
+        // A 助産所; a 薬局 without a 保険薬局 designation; a hospital or clinic of 自由診療:
+        // taken, and flagged on the desk.
+        for kind in InstitutionKind::ALL {
             f.kind = kind;
-            assert!(f.validate().is_ok(), "{kind:?} (自由診療 clinics too)");
-        }
-        for kind in [InstitutionKind::Hospital, InstitutionKind::Pharmacy] {
-            f.kind = kind;
-            assert_eq!(f.validate().unwrap_err()[0].field, "insurance_code", "{kind:?}");
+            assert_eq!(f.validate().unwrap().insurance_code, None, "{kind:?}");
         }
         let mut f = sample();
         f.insurance_code = Some("0110112488".into()); // 0110112489 with its last digit slipped
@@ -373,5 +356,41 @@ mod tests {
         assert!(phone_shape_ok("03-1234-5678"));
         assert!(phone_shape_ok("０９０（１２３４）５６７８"));
         assert!(!phone_shape_ok("3-1234-5678"));
+    }
+
+    /// A short code is completed with the 点数表 of the kind chosen on the form.
+    #[test]
+    fn a_short_code_takes_the_table_of_the_kind() {
+        let in_tokyo = |kind, code: &str| ApplicationForm {
+            kind,
+            insurance_code: Some(code.into()),
+            postal_code: "101-0044".into(),
+            address: "東京都千代田区鍛冶町一丁目９番１号".into(),
+            ..sample()
+        };
+        // The 7 digits of 二宮内科クリニック (13 1 01 3227 4, the 関東信越厚生局's list of
+        // August 2025): in 東京都 the 検証番号 covers the six digits only, so 医科, 歯科 and
+        // 調剤 all fit, and the kind decides.
+        for (kind, table) in [
+            (InstitutionKind::Clinic, ScoreTable::Medical),
+            (InstitutionKind::Hospital, ScoreTable::Medical),
+            (InstitutionKind::DentalClinic, ScoreTable::Dental),
+            (InstitutionKind::Pharmacy, ScoreTable::Pharmacy),
+        ] {
+            let code = in_tokyo(kind, "0132274").validate().unwrap().insurance_code.unwrap();
+            assert_eq!(code.table(), table, "{kind:?}");
+            assert_eq!(code.seven(), "0132274");
+        }
+        // Eight digits carry their own 点数表, whatever the kind.
+        let eight = in_tokyo(InstitutionKind::Pharmacy, "10132274").validate().unwrap();
+        assert_eq!(eight.insurance_code.unwrap().table(), ScoreTable::Medical);
+        // Outside the four, the check digit tells: からさわ薬局本店's 01 4 01 4207 6
+        // (北海道厚生局's list) is 調剤 for a pharmacy and for any kind.
+        let f = ApplicationForm {
+            kind: InstitutionKind::Pharmacy,
+            insurance_code: Some("0142076".into()),
+            ..sample()
+        };
+        assert_eq!(f.validate().unwrap().insurance_code.unwrap().digits(), "0140142076");
     }
 }

@@ -12,7 +12,7 @@ use crate::Code;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
-use crate::institution::ScoreTable;
+use crate::institution::{InstitutionKind, ScoreTable};
 use crate::prefecture::Prefecture;
 
 /// A valid 10-digit insurance code. Construction checks the prefecture, the 点数表番号 and
@@ -206,6 +206,21 @@ impl InsuranceCode {
             expected: expected_check(&typed),
             suggestions,
         })
+    }
+
+    /// Reads the code an institution of `kind` typed on its form. A form without its 点数表番号
+    /// (7 or 9 digits) takes the kind's own 点数表 first (調剤 for a 薬局, 歯科 for a 歯科診療所),
+    /// then any whose check digit fits: in 埼玉・千葉・東京・神奈川 the 検証番号 covers only the
+    /// six digits, so every 点数表 fits and the check alone would make a pharmacy's code 医科.
+    pub fn parse_for(
+        input: &str,
+        kind: InstitutionKind,
+        prefecture: Option<Prefecture>,
+    ) -> Result<Self, CodeError> {
+        kind.expected_tables()
+            .iter()
+            .find_map(|t| Self::parse(input, CodeContext { prefecture, table: Some(*t) }).ok())
+            .map_or_else(|| Self::parse(input, CodeContext { prefecture, table: None }), Ok)
     }
 
     pub fn prefecture(&self) -> Prefecture {

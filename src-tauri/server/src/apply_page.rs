@@ -30,7 +30,7 @@ const FIELDS: [(&str, &str, bool, &str, &str); 12] = [
         "insurance_code",
         "保険医療機関コード／保険薬局コード",
         false,
-        "10桁の数字です（例: 13 1 01 0008 1）。助産所と、保険診療をしていない（自由診療の）診療所は空欄のままにしてください。",
+        "10桁の数字です（例: 13 1 01 0008 1。7桁でも、機関区分の点数表で補います）。助産所、保険薬局の指定を受けていない薬局、保険診療をしていない（自由診療の）病院・診療所は空欄のままにしてください。",
         "off",
     ),
     (
@@ -167,9 +167,7 @@ fn form_page(
         let described =
             if error.is_some() { format!("h-{name} e-{name}") } else { format!("h-{name}") };
         let mark = match (*name, *required) {
-            ("insurance_code", _) => {
-                "<span class=\"req\">必須（助産所・自由診療の診療所は空欄）</span>"
-            }
+            ("insurance_code", _) => "<span class=\"req\">保険の指定を受けた機関は必須</span>",
             (_, true) => "<span class=\"req\">必須</span>",
             (_, false) => "<span class=\"opt\">任意</span>",
         };

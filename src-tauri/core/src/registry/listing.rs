@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use madoguchi_domain::api::Application;
-use madoguchi_domain::{CodeContext, InstitutionKind, InsuranceCode, Prefecture};
+use madoguchi_domain::{InstitutionKind, InsuranceCode, Prefecture};
 use madoguchi_registry::fold::split_name;
 
 use crate::lookup::hit::InstitutionRow;
@@ -47,11 +47,11 @@ impl Listing {
     }
 }
 
-/// The application's insurance code, when it has one whose check digit holds.
+/// The application's insurance code, when it has one whose check digit holds, read as its
+/// form was (a short code takes the 点数表 of the institution's kind).
 pub(crate) fn checked_code(app: &Application) -> Option<InsuranceCode> {
     let text = app.form.insurance_code.as_deref().map(str::trim).filter(|c| !c.is_empty())?;
-    let ctx = CodeContext { prefecture: Some(app.prefecture), table: None };
-    InsuranceCode::parse(text, ctx).ok()
+    InsuranceCode::parse_for(text, app.form.kind, Some(app.prefecture)).ok()
 }
 
 impl Store {
