@@ -135,12 +135,15 @@ fn encrypting(path: &Path) -> PathBuf {
     beside(path, ".encrypting")
 }
 
-/// Moves the store and its WAL files to `<name>.unreadable-<time>`, never deleting them.
-fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
+/// Moves the store and its WAL files to `<name>.unreadable-<time>`, never deleting them. On
+/// Windows the connection that just failed to open it may still hold the file as it closes on
+/// its own thread: each move waits for the file to be let go (seen under Wine as a sharing
+/// violation that left the desk unable to start).
+async fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
     let kept = beside(path, &format!(".unreadable-{}", Utc::now().format("%Y%m%d%H%M%S")));
     for (from, to) in companions(path).iter().zip(companions(&kept)) {
         if from.exists() {
-            std::fs::rename(from, to)?;
+            until_released(|| std::fs::rename(from, &to)).await?;
         }
     }
     Ok(kept)
@@ -227,7 +230,7 @@ impl Store {
             Ok(pool) => pool,
             Err(e) if path.exists() && opened == Opened::Ready => {
                 log::error!("the store does not open with its key ({e}); setting it aside");
-                let kept = set_aside(path).map_err(|e| open_err(sqlx::Error::Io(e)))?;
+                let kept = set_aside(path).await.map_err(|e| open_err(sqlx::Error::Io(e)))?;
                 opened = Opened::SetAside { kept };
                 pool(path, Some(&key)).await.map_err(open_err)?
             }
