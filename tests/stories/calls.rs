@@ -33,10 +33,11 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
         .unwrap();
     assert_eq!(call.ending.as_deref(), Some("spam_done"));
     let window = ReportingWindow::new("2027-01-04".parse().unwrap(), "2027-03-31".parse().unwrap());
-    a.store
-        .save_prefecture_settings(window, Overrides::default(), None, None, "desk-a", now)
-        .await
-        .unwrap();
+    // The prefecture's mails also come from its own address: every answer naming the senders
+    // says it on every desk.
+    let mut ours = Overrides::default();
+    ours.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
+    a.store.save_prefecture_settings(window, ours, None, None, "desk-a", now).await.unwrap();
 
     assert!(a.store.sync(&offline).await.is_err(), "offline");
     assert_eq!(a.store.sync_status().await.unwrap().pending, 2, "the call and the settings wait");
@@ -60,6 +61,9 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     assert_eq!(seen, std::slice::from_ref(&call));
     let settings = b.store.prefecture_settings().await.unwrap().unwrap();
     assert_eq!(settings.reporting_window, window);
+    let said = tree.clone().with_overrides("13", &settings.triage_overrides).unwrap();
+    let said = said.for_caller(madoguchi_domain::triage::Caller::Medical);
+    assert!(said.nodes["mail_spam"].say.contains("madoguchi@pref.example.lg.jp"));
     let answer = ReportingAnswer::of(settings.reporting_window, "2027-02-01".parse().unwrap());
     assert_eq!(answer.suggested_choice(), Some(1));
     // A call finished on A cannot be changed on B either.

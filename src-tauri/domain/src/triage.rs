@@ -127,6 +127,13 @@ pub struct Tree {
     pub version: String,
     pub start: String,
     pub nodes: BTreeMap<String, Node>,
+    /// What G-MIS decides and changes — the senders to allow, the labels of its screens — by
+    /// name, each said in one place: a node names one as `{name}` ([`Tree::for_caller`]).
+    #[serde(default)]
+    pub facts: BTreeMap<String, String>,
+    /// The national value of each fact the prefecture set its own for.
+    #[serde(default, skip_deserializing)]
+    pub national_facts: BTreeMap<String, String>,
     /// The prefecture whose wording is laid over the national one, if any.
     #[serde(default, skip_deserializing)]
     pub prefecture: Option<String>,
@@ -137,6 +144,9 @@ pub struct Tree {
 pub struct Overrides {
     /// Node id → the text to read instead of the national one.
     pub say: BTreeMap<String, String>,
+    /// Fact name → the prefecture's value (its mails come from another sender as well).
+    #[serde(default)]
+    pub facts: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -247,8 +257,19 @@ impl Tree {
             if node.say.trim().is_empty() || node.title.trim().is_empty() {
                 problems.push(format!("{id} has no title or text"));
             }
-            if let Some(word) = unknown_placeholder(&node.say) {
-                problems.push(format!("{id} says unknown placeholder {word}"));
+            for text in [&node.say, &node.title] {
+                if let Some(word) = self.unknown_placeholder(text) {
+                    problems.push(format!("{id} says unknown placeholder {word}"));
+                }
+            }
+        }
+        for (name, value) in &self.facts {
+            if value.trim().is_empty() || value.contains('{') {
+                problems.push(format!("fact {name} is empty or names a placeholder"));
+            }
+            let named = format!("{{{name}}}");
+            if !self.nodes.values().any(|n| n.say.contains(&named) || n.title.contains(&named)) {
+                problems.push(format!("fact {name} is named by no node"));
             }
         }
         let mut entered = BTreeMap::new();
@@ -302,12 +323,18 @@ impl Tree {
             let node = self.nodes.get_mut(id).expect("checked above");
             node.national_say = Some(std::mem::replace(&mut node.say, say.clone()));
         }
+        for (name, value) in overrides.facts.iter().filter(|(_, v)| !v.trim().is_empty()) {
+            if let Some(national) = self.facts.insert(name.clone(), value.clone()) {
+                self.national_facts.insert(name.clone(), national);
+            }
+        }
         self.prefecture = Some(prefecture.to_owned());
         Ok(self)
     }
 
     /// The tree as said to one caller: {貴院} and {制度} filled in for the kind of
-    /// institution on the line, or words that fit any while it is not known.
+    /// institution on the line (or words that fit any while it is not known), and every fact
+    /// a node names.
     pub fn for_caller(mut self, caller: Caller) -> Self {
         let (you, scheme) = caller.words();
         for node in self.nodes.values_mut() {
@@ -316,6 +343,9 @@ impl Tree {
             {
                 if text.contains('{') {
                     *text = text.replace("{貴院}", you).replace("{制度}", scheme);
+                    for (name, value) in &self.facts {
+                        *text = text.replace(&format!("{{{name}}}"), value);
+                    }
                 }
             }
         }
@@ -324,17 +354,25 @@ impl Tree {
 
     /// A prefecture's wording may only replace nodes this tree has.
     pub fn check_overrides(&self, overrides: &Overrides) -> Result<(), TreeError> {
-        let unknown: Vec<String> = overrides
+        let mut unknown: Vec<String> = overrides
             .say
             .iter()
             .filter_map(|(id, say)| {
                 if !self.nodes.contains_key(id) {
                     Some(format!("override for unknown node {id:?}"))
                 } else {
-                    unknown_placeholder(say).map(|w| format!("{id} says unknown placeholder {w}"))
+                    self.unknown_placeholder(say)
+                        .map(|w| format!("{id} says unknown placeholder {w}"))
                 }
             })
             .collect();
+        for (name, value) in &overrides.facts {
+            if !self.facts.contains_key(name) {
+                unknown.push(format!("override for unknown fact {name:?}"));
+            } else if value.contains('{') {
+                unknown.push(format!("fact {name} names a placeholder"));
+            }
+        }
         if unknown.is_empty() {
             Ok(())
         } else {
@@ -386,18 +424,24 @@ impl Caller {
     }
 }
 
-/// The first `{…}` in `text` that [`Tree::for_caller`] does not fill, if any.
-fn unknown_placeholder(text: &str) -> Option<String> {
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
-        let word = &rest[start..end];
-        if word != "{貴院}" && word != "{制度}" {
-            return Some(word.to_owned());
+impl Tree {
+    /// The first `{…}` in `text` that [`Tree::for_caller`] does not fill, if any.
+    fn unknown_placeholder(&self, text: &str) -> Option<String> {
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+            let word = &rest[start..end];
+            let fact = word.strip_prefix('{').and_then(|w| w.strip_suffix('}'));
+            if word != "{貴院}"
+                && word != "{制度}"
+                && !fact.is_some_and(|f| self.facts.contains_key(f))
+            {
+                return Some(word.to_owned());
+            }
+            rest = &rest[end..];
         }
-        rest = &rest[end..];
+        None
     }
-    None
 }
 
 /// Japan's time, for the dates the office counts by (no daylight saving).
@@ -627,8 +671,9 @@ mod tests {
         let tree = Tree::national().clone().for_caller(Caller::Pharmacy);
         assert!(tree.nodes["report_after"].say.contains("貴局の情報"));
         assert!(tree.nodes.values().all(|n| !n.say.contains('{')), "every word filled");
-        assert_eq!(unknown_placeholder("{貴院}と{制度}"), None);
-        assert_eq!(unknown_placeholder("{貴院}と{貴機関}").as_deref(), Some("{貴機関}"));
+        let national = Tree::national();
+        assert_eq!(national.unknown_placeholder("{貴院}と{制度}と{送信元}"), None);
+        assert_eq!(national.unknown_placeholder("{貴院}と{貴機関}").as_deref(), Some("{貴機関}"));
         let code: crate::InsuranceCode = "1341000017".parse().unwrap();
         assert_eq!(Caller::of_code(&code), Caller::Pharmacy);
     }
@@ -687,5 +732,42 @@ mod tests {
         assert!(ReportingAnswer::of(Some(w), d("2026-11-25"))
             .message_ja()
             .contains("令和9年1月4日から"));
+    }
+
+    /// G-MIS's senders and screen labels are said from the tree's facts, never spelled in a
+    /// node: every sentence that names a sender names both G-MIS sends from, the reset link
+    /// has the label G-MIS's login screen shows, and a prefecture's own value reaches every
+    /// node that names the fact.
+    #[test]
+    fn gmis_facts_are_said_from_one_place() {
+        let raw = Tree::national();
+        for (id, node) in &raw.nodes {
+            for spelled in ["info@g-mis.net", "helpdesk@gmis.mhlw.go.jp", "パスワードを忘れた場合"]
+            {
+                assert!(!node.say.contains(spelled), "{id} spells {spelled} instead of a fact");
+            }
+        }
+        let said = raw.clone().for_caller(Caller::Medical);
+        let mut senders = 0;
+        for (id, node) in &said.nodes {
+            if node.say.contains("g-mis.net") {
+                senders += 1;
+                assert!(
+                    node.say.contains("gmis.mhlw.go.jp"),
+                    "{id} names one sender: {}",
+                    node.say
+                );
+            }
+        }
+        assert!(senders >= 5, "the spam folder, safe senders, refused, waiting, 疎通確認");
+        assert!(said.nodes["password_reset"].say.contains("「パスワードをお忘れですか？」"));
+
+        let mut o = Overrides::default();
+        o.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
+        let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(Caller::Medical);
+        assert!(ours.nodes["mail_spam"].say.contains("madoguchi@pref.example.lg.jp"));
+        assert_eq!(ours.national_facts["送信元"], raw.facts["送信元"], "kept beside, for 設定");
+        o.facts.insert("no_such_fact".into(), "x".into());
+        assert!(raw.clone().with_overrides("13", &o).is_err(), "only facts the tree has");
     }
 }

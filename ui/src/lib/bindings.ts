@@ -370,7 +370,11 @@ export type Overrides = {
 /**
  * Node id → the text to read instead of the national one.
  */
-say: { [key in string]: string }, };
+say: { [key in string]: string }, 
+/**
+ * Fact name → the prefecture's value (its mails come from another sender as well).
+ */
+facts: { [key in string]: string }, };
 
 export type Prefecture = string;
 
@@ -483,6 +487,15 @@ store_notice: string | null, pending: number, rejected: number, };
 export type SyncReport = { sent: number, rejected: number, pulled: number, };
 
 export type Tree = { version: string, start: string, nodes: { [key in string]: Node }, 
+/**
+ * What G-MIS decides and changes — the senders to allow, the labels of its screens — by
+ * name, each said in one place: a node names one as `{name}` ([`Tree::for_caller`]).
+ */
+facts: { [key in string]: string }, 
+/**
+ * The national value of each fact the prefecture set its own for.
+ */
+national_facts: { [key in string]: string }, 
 /**
  * The prefecture whose wording is laid over the national one, if any.
  */
