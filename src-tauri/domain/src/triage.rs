@@ -127,8 +127,9 @@ pub struct Tree {
     pub version: String,
     pub start: String,
     pub nodes: BTreeMap<String, Node>,
-    /// What G-MIS decides and changes — the senders to allow, the labels of its screens — by
-    /// name, each said in one place: a node names one as `{name}` ([`Tree::for_caller`]).
+    /// What G-MIS or the prefecture decides and may change — the senders to allow, the labels
+    /// of G-MIS's screens, the time issuance takes — by name, each said in one place: a node
+    /// names one as `{name}` ([`Tree::for_caller`]).
     #[serde(default)]
     pub facts: BTreeMap<String, String>,
     /// The national value of each fact the prefecture set its own for.
@@ -761,11 +762,16 @@ mod tests {
         }
         assert!(senders >= 5, "the spam folder, safe senders, refused, waiting, 疎通確認");
         assert!(said.nodes["password_reset"].say.contains("「パスワードをお忘れですか？」"));
+        assert!(said.nodes["wait_issuance"].say.contains("目安は、1〜2週間でございます"), "seed");
 
         let mut o = Overrides::default();
         o.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
+        o.facts.insert("発行までの期間".into(), "承認から1か月以内".into());
         let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(Caller::Medical);
         assert!(ours.nodes["mail_spam"].say.contains("madoguchi@pref.example.lg.jp"));
+        for id in ["wait_issuance", "not_applied"] {
+            assert!(ours.nodes[id].say.contains("目安は、承認から1か月以内でございます"), "{id}");
+        }
         assert_eq!(ours.national_facts["送信元"], raw.facts["送信元"], "kept beside, for 設定");
         o.facts.insert("no_such_fact".into(), "x".into());
         assert!(raw.clone().with_overrides("13", &o).is_err(), "only facts the tree has");
