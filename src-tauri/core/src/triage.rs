@@ -96,18 +96,19 @@ impl From<madoguchi_domain::triage::ReportingAnswer> for ReportingView {
 }
 
 impl crate::desk::Desk {
-    /// The tree this desk walks: national, with the prefecture's wording if it set any.
+    /// The tree this desk walks: national, with the prefecture's wording and facts if it set
+    /// any, the facts said.
     pub async fn triage_tree(&self) -> Result<Tree, crate::store::StoreError> {
         let national = Tree::national();
         let Some(settings) = self.store().prefecture_settings().await? else {
-            return Ok(national.clone());
+            return Ok(national.clone().with_facts_said());
         };
         let prefecture = settings.prefecture.code();
         match national.clone().with_overrides(&prefecture, &settings.triage_overrides) {
-            Ok(tree) => Ok(tree),
+            Ok(tree) => Ok(tree.with_facts_said()),
             Err(e) => {
                 log::warn!("prefecture wording not applied: {e}");
-                Ok(national.clone())
+                Ok(national.clone().with_facts_said())
             }
         }
     }

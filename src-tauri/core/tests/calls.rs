@@ -272,3 +272,25 @@ async fn a_desk_without_a_prefecture_cannot_start_a_call() {
         "E-CALL-PREFECTURE"
     );
 }
+
+/// The call's log keeps the answers as the officer read them: the tree's facts said (the
+/// prefecture's own value where it set one), never a `{…}` name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_records_its_answers_with_the_facts_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = madoguchi_core::Desk::open(&dir.path().join("madoguchi.db"), false).await.unwrap();
+    let settings = DeskSettings { prefecture: Some("13".parse().unwrap()), ..Default::default() };
+    desk.save_settings(&settings).await.unwrap();
+    let call = desk.start_call().await.unwrap();
+    desk.choose(&call.id, 0).await.unwrap(); // アカウント発行通知メールが届かない
+    let call = desk.choose(&call.id, 1).await.unwrap(); // 申請して…たっていない
+    assert_eq!(call.steps[1].answer.as_deref(), Some("申請して2週間たっていない"));
+
+    let mut ours = madoguchi_domain::triage::Overrides::default();
+    ours.facts.insert("確認を始める目安".into(), "1か月".into());
+    desk.save_prefecture_settings(None, ours, None, None).await.unwrap();
+    let call = desk.start_call().await.unwrap();
+    desk.choose(&call.id, 0).await.unwrap();
+    let call = desk.choose(&call.id, 2).await.unwrap();
+    assert_eq!(call.steps[1].answer.as_deref(), Some("申請して1か月以上たつ"));
+}

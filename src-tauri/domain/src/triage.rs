@@ -111,6 +111,23 @@ pub struct Node {
 }
 
 impl Node {
+    /// Every text of the node that names words filled in for the caller: what is read out,
+    /// the title, the officer's note and the answers' labels.
+    fn texts_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        [&mut self.say, &mut self.title]
+            .into_iter()
+            .chain(self.national_say.as_mut())
+            .chain(self.note.as_mut())
+            .chain(self.choices.iter_mut().map(|c| &mut c.label))
+    }
+
+    fn texts(&self) -> impl Iterator<Item = &String> {
+        [&self.say, &self.title]
+            .into_iter()
+            .chain(self.note.as_ref())
+            .chain(self.choices.iter().map(|c| &c.label))
+    }
+
     /// Where each numbered answer leads (an instruction has one: 次へ).
     pub fn exits(&self) -> Vec<&str> {
         match self.kind {
@@ -258,7 +275,7 @@ impl Tree {
             if node.say.trim().is_empty() || node.title.trim().is_empty() {
                 problems.push(format!("{id} has no title or text"));
             }
-            for text in [&node.say, &node.title] {
+            for text in node.texts() {
                 if let Some(word) = self.unknown_placeholder(text) {
                     problems.push(format!("{id} says unknown placeholder {word}"));
                 }
@@ -269,7 +286,7 @@ impl Tree {
                 problems.push(format!("fact {name} is empty or names a placeholder"));
             }
             let named = format!("{{{name}}}");
-            if !self.nodes.values().any(|n| n.say.contains(&named) || n.title.contains(&named)) {
+            if !self.nodes.values().any(|n| n.texts().any(|t| t.contains(&named))) {
                 problems.push(format!("fact {name} is named by no node"));
             }
         }
@@ -336,17 +353,24 @@ impl Tree {
     /// The tree as said to one caller: {貴院} and {制度} filled in for the kind of
     /// institution on the line (or words that fit any while it is not known), and every fact
     /// a node names.
-    pub fn for_caller(mut self, caller: Caller) -> Self {
+    pub fn for_caller(self, caller: Caller) -> Self {
         let (you, scheme) = caller.words();
+        let mut tree = self.with_facts_said();
+        for node in tree.nodes.values_mut() {
+            for text in node.texts_mut().filter(|t| t.contains('{')) {
+                *text = text.replace("{貴院}", you).replace("{制度}", scheme);
+            }
+        }
+        tree
+    }
+
+    /// Every fact a node names filled in, whoever calls: what a call's log records (the
+    /// answers' labels) reads as the officer saw it.
+    pub fn with_facts_said(mut self) -> Self {
         for node in self.nodes.values_mut() {
-            for text in
-                [&mut node.say, &mut node.title].into_iter().chain(node.national_say.as_mut())
-            {
-                if text.contains('{') {
-                    *text = text.replace("{貴院}", you).replace("{制度}", scheme);
-                    for (name, value) in &self.facts {
-                        *text = text.replace(&format!("{{{name}}}"), value);
-                    }
+            for text in node.texts_mut().filter(|t| t.contains('{')) {
+                for (name, value) in &self.facts {
+                    *text = text.replace(&format!("{{{name}}}"), value);
                 }
             }
         }
@@ -763,6 +787,8 @@ mod tests {
         assert!(senders >= 5, "the spam folder, safe senders, refused, waiting, 疎通確認");
         assert!(said.nodes["password_reset"].say.contains("「パスワードをお忘れですか？」"));
         assert!(said.nodes["wait_issuance"].say.contains("目安は、1〜2週間でございます"), "seed");
+        let asked = &said.nodes["mail_applied"].choices;
+        assert!(asked.iter().any(|c| c.label == "申請して2週間たっていない"), "{asked:?}");
 
         let mut o = Overrides::default();
         o.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
@@ -772,6 +798,11 @@ mod tests {
         for id in ["wait_issuance", "not_applied"] {
             assert!(ours.nodes[id].say.contains("目安は、承認から1か月以内でございます"), "{id}");
         }
+        o.facts.insert("確認を始める目安".into(), "1か月".into());
+        let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(Caller::Medical);
+        let asked = &ours.nodes["mail_applied"].choices;
+        assert!(asked.iter().any(|c| c.label == "申請して1か月以上たつ"), "{asked:?}");
+        assert!(ours.nodes["wait_review"].note.as_deref().unwrap().starts_with("1か月を超えて"));
         assert_eq!(ours.national_facts["送信元"], raw.facts["送信元"], "kept beside, for 設定");
         o.facts.insert("no_such_fact".into(), "x".into());
         assert!(raw.clone().with_overrides("13", &o).is_err(), "only facts the tree has");
