@@ -539,8 +539,9 @@ impl ReportingAnswer {
             Self::Open { ends, days_left } => {
                 format!("今日は定期報告期間内です（{}まで、残り{days_left}日）。", d(ends))
             }
+            // The deadline is the prefecture's own (2月10日, 3月21日 …), not the seed's 3月末.
             Self::After { ended } => format!(
-                "定期報告期間は{}に終わりました。3月末までに報告が無いと、4月1日から医療情報ネットで公表されません。",
+                "定期報告期間は{}に終わりました。報告の無い機関は、医療情報ネットで最新の情報が公表されません。期間後の報告の扱いは、この都道府県の運用に従ってご案内ください。",
                 d(ended)
             ),
         }
@@ -694,7 +695,7 @@ mod tests {
         assert!(said(Caller::Medical).contains("「医療機能情報提供制度ホーム画面」"));
         assert!(said(Caller::Unknown).contains("薬局の方は"));
         let tree = Tree::national().clone().for_caller(Caller::Pharmacy);
-        assert!(tree.nodes["report_after"].say.contains("貴局の情報"));
+        assert!(tree.nodes["report_after"].say.contains("貴局の最新の情報"));
         assert!(tree.nodes.values().all(|n| !n.say.contains('{')), "every word filled");
         let national = Tree::national();
         assert_eq!(national.unknown_placeholder("{貴院}と{制度}と{送信元}"), None);
@@ -757,6 +758,16 @@ mod tests {
         assert!(ReportingAnswer::of(Some(w), d("2026-11-25"))
             .message_ja()
             .contains("令和9年1月4日から"));
+        // A prefecture whose period ends on 2月10日: that is the deadline said, never 3月末.
+        let early = ReportingWindow::new(d("2027-01-04"), d("2027-02-10")).unwrap();
+        let after = ReportingAnswer::of(Some(early), d("2027-02-15")).message_ja();
+        assert!(
+            after.contains("令和9年2月10日に終わりました") && !after.contains("3月末"),
+            "{after}"
+        );
+        for (id, node) in &Tree::national().nodes {
+            assert!(!node.say.contains("3月末"), "{id} names the seed's deadline: {}", node.say);
+        }
     }
 
     /// G-MIS's senders and screen labels are said from the tree's facts, never spelled in a
