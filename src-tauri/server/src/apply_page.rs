@@ -65,7 +65,7 @@ const EMAIL: (&str, &str, bool, &str, &str) = (
     "email",
     "メールアドレス",
     true,
-    "確認のメールと審査結果のメールが届くアドレスです。info@g-mis.net からのメールを受け取れるようにしてください。",
+    "確認のメールと審査結果のメールが届くアドレスです。{送信元} からのメールを受け取れるようにしてください。",
     "email",
 );
 
@@ -121,6 +121,7 @@ pub(crate) async fn style() -> Response {
 /// The form, filled with `values`, each error beside its field and all in a summary; for a
 /// resubmission, why it came back and its link's token, carried in the form.
 fn form_page(
+    state: &AppState,
     status: StatusCode,
     values: &HashMap<String, String>,
     errors: &[FieldError],
@@ -173,7 +174,7 @@ fn form_page(
         };
         main.push_str(&format!(
             "<div class=\"field\">\n<label for=\"f-{name}\">{label}{mark}</label>\n<p class=\"help\" id=\"h-{name}\">{}</p>\n",
-            escape(help)
+            escape(&help.replace("{送信元}", &state.sender))
         ));
         if let Some(e) = error {
             main.push_str(&format!(
@@ -247,12 +248,12 @@ pub(crate) async fn show(
     query: Result<Query<ShowQuery>, QueryRejection>,
 ) -> Response {
     let Some(token) = query.ok().and_then(|Query(q)| q.r) else {
-        return form_page(StatusCode::OK, &HashMap::new(), &[], None);
+        return form_page(&state, StatusCode::OK, &HashMap::new(), &[], None);
     };
     match returned(&state, &token).await {
         Ok(Some(app)) => {
             let resubmitting = Resubmitting { token: &token, returned: &app };
-            form_page(StatusCode::OK, &values_of(&app.form), &[], Some(&resubmitting))
+            form_page(&state, StatusCode::OK, &values_of(&app.form), &[], Some(&resubmitting))
         }
         Ok(None) => unusable_link(),
         Err(f) => failure_page(f),
@@ -336,7 +337,13 @@ pub(crate) async fn submit(
     let application = match form_of(&values) {
         Ok(a) => a,
         Err(errors) => {
-            return form_page(StatusCode::UNPROCESSABLE_ENTITY, &values, &errors, resubmitting)
+            return form_page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &values,
+                &errors,
+                resubmitting,
+            )
         }
     };
     match crate::apply::take(&state, &application, resubmitting).await {
@@ -362,18 +369,19 @@ pub(crate) async fn submit(
             );
             let address = application.email.trim();
             let sent = format!("{address} に確認のメールを送りました。");
+            let spam = format!("メールが届かないときは：迷惑メールフォルダをご確認ください。{} からのメールを受け取れるよう設定してください。メールアドレスに誤りがあれば、正しいアドレスでもう一度申請してください。", state.sender);
             page(
                 StatusCode::OK,
                 "確認のメールを送りました",
                 &paragraphs(&[
                     &sent,
                     "メールに書かれたURLを24時間以内に開いてください。開くと申請が管轄の都道府県の窓口に届き、審査が始まります。開かなければ申請は届かず、24時間後に削除されます。",
-                    "メールが届かないときは：迷惑メールフォルダをご確認ください。info@g-mis.net（ドメイン g-mis.net）からのメールを受け取れるよう設定してください。メールアドレスに誤りがあれば、正しいアドレスでもう一度申請してください。",
+                    &spam,
                 ]),
             )
         }
         Err(Failure(status, body, _)) if body.code == Code::Form => {
-            form_page(status, &values, &body.fields, resubmitting)
+            form_page(&state, status, &values, &body.fields, resubmitting)
         }
         Err(f) => failure_page(f),
     }

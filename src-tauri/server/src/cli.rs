@@ -261,11 +261,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let (cert, key) = config.tls()?;
             let tls = crate::tls_config(cert, key).await?;
             let mail = config.mail()?;
+            let options = crate::Options {
+                public_url: config.public_url.clone(),
+                limits: config.limits,
+                sender: Some(mail.from.email.to_string()),
+            };
             let storage = storage::open(&config.database).await?;
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
-            let options =
-                crate::Options { public_url: config.public_url.clone(), limits: config.limits };
             let running = crate::start(storage, listener, tls, &options).await?;
             println!("madoguchi-server: https://{}", running.addr);
             if let Some(inbound) = &mail.inbound {

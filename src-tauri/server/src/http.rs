@@ -34,6 +34,8 @@ pub struct AppState {
     pub prefecture_rate: Arc<crate::limits::PrefectureLimiter>,
     /// `https://host[:port]` as applicants reach this server: the 疎通確認 links start with it.
     pub public_url: String,
+    /// The address notices come from, which the public pages ask applicants to accept.
+    pub sender: String,
 }
 
 /// An error answer: status, the [`ApiError`] body, and headers it needs (Retry-After).

@@ -31,6 +31,9 @@ pub struct Options {
     /// `https://host[:port]` as applicants reach the server (the 疎通確認 links start with
     /// it); by default the address it listens on.
     pub public_url: Option<String>,
+    /// The address the prefecture's mails come from (`MADOGUCHI_MAIL_FROM`'s): the public pages
+    /// ask applicants to accept mail from it. By default the default From's, info@g-mis.net.
+    pub sender: Option<String>,
 }
 
 /// A server accepting connections; dropping it does not stop it, [`Running::shutdown`] does.
@@ -81,6 +84,10 @@ pub async fn start(
         storage,
         prefecture_rate,
         public_url: public_url.trim_end_matches('/').into(),
+        sender: options
+            .sender
+            .clone()
+            .unwrap_or_else(|| mail::Settings::default().from.email.to_string()),
     };
     let app = http::router(state, limits);
     let mut server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());

@@ -236,3 +236,45 @@ async fn the_page_takes_an_application_without_javascript_and_shows_errors_by_th
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("すでに受け付けています"));
 }
+
+/// The public pages ask applicants to accept mail from the address the prefecture's notices
+/// really come from (MADOGUCHI_MAIL_FROM), not always G-MIS事務局's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_pages_name_the_sender_the_mails_come_from() {
+    let s = TestServer::start(madoguchi_server::testing::Backend::Sqlite).await;
+    let client = s.client();
+    let page = client.get(format!("{}/apply", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("info@g-mis.net からのメール"), "the default From's address");
+
+    let tls = madoguchi_server::tls_config(&s.certs.cert_path, &s.certs.key_path).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let options = madoguchi_server::Options {
+        limits: madoguchi_server::testing::roomy_limits(),
+        sender: Some("madoguchi@pref.example.lg.jp".into()),
+        ..Default::default()
+    };
+    let ours = madoguchi_server::start(s.storage.clone(), listener, tls, &options).await.unwrap();
+    let url = format!("https://localhost:{}", ours.addr.port());
+    let page = client.get(format!("{url}/apply")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("madoguchi@pref.example.lg.jp からのメール"), "{page}");
+    assert!(!page.contains("info@g-mis.net"));
+    let f = form("13", 7);
+    let fields = [
+        ("kind", f.kind.key().to_owned()),
+        ("institution_code", f.institution_code.clone()),
+        ("insurance_code", f.insurance_code.clone().unwrap_or_default()),
+        ("name", f.name.clone()),
+        ("kana", f.kana.clone()),
+        ("postal_code", f.postal_code.clone()),
+        ("address", f.address.clone()),
+        ("phone", f.phone.clone()),
+        ("department", f.department.clone()),
+        ("contact_name", f.contact_name.clone()),
+        ("email", f.email.clone()),
+    ];
+    let sent = client.post(format!("{url}/apply")).form(&fields).send().await.unwrap();
+    let sent = sent.text().await.unwrap();
+    assert!(sent.contains("確認のメールを送りました"), "{sent}");
+    assert!(sent.contains("madoguchi@pref.example.lg.jp からのメール"), "{sent}");
+    ours.shutdown(std::time::Duration::from_secs(1)).await;
+}

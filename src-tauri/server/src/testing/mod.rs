@@ -71,7 +71,7 @@ async fn serve(
 ) -> Running {
     let tls = crate::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let options = crate::Options { limits: *limits, public_url: None };
+    let options = crate::Options { limits: *limits, public_url: None, sender: None };
     crate::start(storage, listener, tls, &options).await.unwrap()
 }
 
