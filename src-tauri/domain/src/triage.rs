@@ -624,6 +624,15 @@ mod tests {
         ("REPORT-DEADLINE", "3月末までに定期報告をしないと公表されない"),
         ("REPORT-AFTER", "定期報告期間が過ぎた"),
         ("PHARMACY-SCREENS", "薬局は薬局機能情報提供制度ホーム画面"),
+        // Beyond the seed: what prefectures' and 保健所's own pages answer (issue 25).
+        ("PRACTICE-REPORT-ON-PC", "申請はスマートフォンでも、定期報告はパソコンで"),
+        ("PRACTICE-HAS-ID", "G-MISのIDがあっても原則として申請が必要"),
+        ("PRACTICE-OLD-ID", "旧都道府県システムのIDは使えない：G-MISのIDで"),
+        ("PRACTICE-TWO-ACCOUNTS", "報告は機関のアカウントで、法人のIDは事務局へ"),
+        ("PRACTICE-ANY-ACCOUNT", "アカウントがあるかどうか分からない"),
+        ("PRACTICE-PHARMACY-RELICENSED", "薬局の開設者変更・移転は新規の報告と申請（30日以内）"),
+        ("PRACTICE-SHARED-ADDRESS", "複数薬局で同じ住所・メール可、アカウントは薬局ごと"),
+        ("PRACTICE-PRESS-REPORT", "入力後に「報告」を押すまで報告済みにならない"),
     ];
 
     #[test]
@@ -786,7 +795,7 @@ mod tests {
         let said = raw.clone().for_caller(Caller::Medical);
         let mut senders = 0;
         for (id, node) in &said.nodes {
-            if node.say.contains("g-mis.net") {
+            if node.say.contains("info@g-mis.net") {
                 senders += 1;
                 assert!(
                     node.say.contains("gmis.mhlw.go.jp"),
@@ -800,6 +809,13 @@ mod tests {
         assert!(said.nodes["wait_issuance"].say.contains("目安は、1〜2週間でございます"), "seed");
         let asked = &said.nodes["mail_applied"].choices;
         assert!(asked.iter().any(|c| c.label == "申請して2週間たっていない"), "{asked:?}");
+        // A 医療法人's own login ID is the 事務局's to tell; a report is filed by 「報告」.
+        assert!(said.nodes["two_accounts"].say.contains("G-MIS事務局（password@g-mis.net）"));
+        assert!(said.nodes["press_report"].say.contains("「報告」を押していただくまで"));
+        // Applying works from a phone; reporting needs a PC: no answer sends a caller to a
+        // device that cannot report.
+        let mobile = &said.nodes["faq_mobile"].say;
+        assert!(mobile.contains("定期報告はパソコンから"), "{mobile}");
 
         let mut o = Overrides::default();
         o.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
