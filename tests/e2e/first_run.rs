@@ -33,8 +33,9 @@ async fn the_first_run_opens_on_the_demo_queue_and_finds_a_sample_institution() 
     // is in — with the flags' registry checks made against the sample registry.
     until_text(&w, "nav [aria-current=page]", "申請キュー").await;
     until_text(&w, "footer.status [data-field=sync-state]", "オンライン").await;
+    // The list follows the first sync within the status bar's 5-second refresh; 30 s at most.
     let mut rows = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..300 {
         rows = w.client.find_all(Locator::Css("#queue-list [data-application]")).await.unwrap();
         if rows.len() == 9 {
             break;
