@@ -115,15 +115,26 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     type_into(&w, "#contact-name", "東京都保健医療局 医療政策課").await;
     type_into(&w, "#contact-phone", "03-5320-4448").await;
     type_into(&w, "#contact-hours", "平日 9時〜17時").await;
+    // The prefecture's own waiting point, read out in the answers the officer chooses from.
+    type_into(&w, "[data-fact='確認を始める目安']", "3週間").await;
     let save = Locator::XPath("//button[contains(., '都道府県の設定を保存')]");
     w.client.find(save).await.unwrap().click().await.unwrap();
     until_text(&w, "#prefecture-settings", "保存しました").await;
     w.screenshot("settings_contact").await;
+    let facts = "document.getElementById('prefecture-facts').scrollIntoView()";
+    w.client.execute(facts, vec![]).await.unwrap();
+    w.screenshot("settings_facts").await;
     body.send_keys(&ctrl("n")).await.unwrap();
     until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
     body.send_keys("1").await.unwrap(); // メールが届かない
     until_text(&w, "#triage-node h2", "申請の有無と時期").await;
-    body.send_keys("3").await.unwrap(); // 2週間以上
+    let labels = w
+        .client
+        .execute("return document.querySelector('#triage-node .choices').textContent", vec![])
+        .await
+        .unwrap();
+    assert!(labels.as_str().unwrap().contains("申請して3週間以上たつ"), "{labels}");
+    body.send_keys("3").await.unwrap(); // 3週間以上
     until_text(&w, "#triage-node h2", "申請の状況を確認").await;
     until_text(&w, "#triage-say", "そちら様のご名称").await; // no institution linked yet
     body.send_keys("4").await.unwrap(); // 却下
