@@ -100,6 +100,7 @@ codes! {
     StoreCorrupt = "E-STORE-CORRUPT", "ローカルデータベースの内容を読み取れませんでした。「最初から同期し直す」を試し、直らなければサポートへご連絡ください。";
     ImportRead = "E-IMPORT-READ", "ファイルを読み込めませんでした。ファイルが開かれていないか、場所が正しいか確認してください。";
     ImportFormat = "E-IMPORT-FORMAT", "このファイルの形式が分かりません。厚生局のコード内容別医療機関一覧（5列・見出しなし）か、医療情報ネットの施設情報CSVを選んでください。";
+    ImportNaviiKind = "E-IMPORT-NAVII-KIND", "医療情報ネットの施設情報CSVですが、病院・診療所・歯科診療所・助産所・薬局のどのファイルか分かりません。ダウンロードしたときのファイル名（01-1_hospital_facility_info_… など）に戻すか、ファイル名に「病院」「診療所」「歯科」「助産所」「薬局」のどれかを入れてから取り込んでください。";
     ImportEmpty = "E-IMPORT-EMPTY", "取り込める行が1行もありませんでした。台帳は変更していません。";
     ImportCancelled = "E-IMPORT-CANCELLED", "取り込みを中止しました。台帳は変更していません。";
     ImportNotCsv = "E-IMPORT-NOT-CSV", "CSVファイル（拡張子 .csv）を選んでください。";

@@ -118,6 +118,10 @@ pub enum ImportError {
     Io(#[from] std::io::Error),
     #[error("unrecognised file: {0}")]
     UnknownFormat(String),
+    /// A 医療情報ネット file whose kind neither its name nor its header tells (renamed after
+    /// download): the officer is told how to name it.
+    #[error("a ナビイ file whose kind is not told by its name {0:?} or its header")]
+    NaviiKind(String),
     #[error("no valid row in the file")]
     NoValidRows,
 }
@@ -127,6 +131,7 @@ impl Coded for ImportError {
         match self {
             Self::Io(_) => Code::ImportRead,
             Self::UnknownFormat(_) => Code::ImportFormat,
+            Self::NaviiKind(_) => Code::ImportNaviiKind,
             Self::NoValidRows => Code::ImportEmpty,
         }
     }
@@ -140,6 +145,35 @@ const NAVII_FILES: &[(&str, InstitutionKind)] = &[
     ("04_maternity", InstitutionKind::MaternityHome),
     ("05_pharmacy", InstitutionKind::Pharmacy),
 ];
+
+/// Words an officer leaves in a file's name when renaming a download, and the kind each
+/// names (歯科 before 診療所: a 歯科診療所's file names both).
+const KIND_WORDS: &[(&str, InstitutionKind)] = &[
+    ("hospital", InstitutionKind::Hospital),
+    ("dental", InstitutionKind::DentalClinic),
+    ("clinic", InstitutionKind::Clinic),
+    ("maternity", InstitutionKind::MaternityHome),
+    ("pharmacy", InstitutionKind::Pharmacy),
+    ("病院", InstitutionKind::Hospital),
+    ("歯科", InstitutionKind::DentalClinic),
+    ("診療所", InstitutionKind::Clinic),
+    ("助産", InstitutionKind::MaternityHome),
+    ("薬局", InstitutionKind::Pharmacy),
+];
+
+/// The kind a ナビイ file lists: by its downloaded name, then by a word left in a renamed one,
+/// then by its header — only the pharmacy file heads its names 名称 (not 正式名称).
+fn navii_kind(base: &str, header: &csv::StringRecord) -> Option<InstitutionKind> {
+    let lower = base.to_lowercase();
+    let heading =
+        |name: &str| header.iter().any(|h| h.trim().trim_start_matches('\u{feff}') == name);
+    NAVII_FILES
+        .iter()
+        .find(|(prefix, _)| base.starts_with(prefix))
+        .or_else(|| KIND_WORDS.iter().find(|(word, _)| lower.contains(word)))
+        .map(|(_, k)| *k)
+        .or_else(|| (heading("名称") && !heading("正式名称")).then_some(InstitutionKind::Pharmacy))
+}
 
 /// Column positions in a ナビイ header, found by name (the pharmacy file says 名称/フリガナ).
 #[derive(Debug, Clone, Copy)]
@@ -274,11 +308,8 @@ impl<R: Read> Records<R> {
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or(file_name);
-                let kind = NAVII_FILES
-                    .iter()
-                    .find(|(prefix, _)| base.starts_with(prefix))
-                    .map(|(_, k)| *k)
-                    .ok_or_else(|| unknown(format!("ナビイ file name {base:?} names no kind")))?;
+                let kind = navii_kind(base, &first)
+                    .ok_or_else(|| ImportError::NaviiKind(base.to_owned()))?;
                 let columns = NaviiColumns::from_header(&first).ok_or_else(|| {
                     unknown("ナビイ header lacks ID/名称/都道府県コード/所在地".into())
                 })?;

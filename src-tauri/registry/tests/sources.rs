@@ -134,9 +134,35 @@ fn files_that_are_not_lists_are_refused_whole() {
     for (bytes, name) in [
         (&b""[..], "x.csv"),
         ("氏名,年齢\r\n山田,30\r\n".as_bytes(), "x.csv"),
-        (NAVII_HEADER.as_bytes(), "facilities.csv"),
     ] {
         let err = Records::open(bytes, name).unwrap_err();
         assert!(matches!(err, ImportError::UnknownFormat(_)), "{name}: {err:?}");
     }
+    // A ナビイ file that says nothing of its kind is refused with how to name it.
+    let err = Records::open(NAVII_HEADER.as_bytes(), "facilities.csv").unwrap_err();
+    assert!(matches!(err, ImportError::NaviiKind(_)), "{err:?}");
+}
+
+/// A 医療情報ネット file renamed after download: a word left in its name, or its header,
+/// tells its kind; when neither does, the officer is told how to name it — never refused
+/// half in English.
+#[test]
+fn a_renamed_navii_file_is_read_by_what_its_name_and_header_still_say() {
+    let hospital = format!(
+        "{NAVII_HEADER}\"0113000001\",\"医療法人 さくら病院\",\"イリョウホウジン サクラビョウイン\",\"さくら\",\"01\",\"011002\",\"札幌市中央区北１条西２丁目\",\"43.06\",\"141.35\"\r\n"
+    );
+    let kind_of = |file: &str, name: &str| {
+        Records::open(file.as_bytes(), name).map(|mut r| r.next().unwrap().unwrap().kind)
+    };
+    assert_eq!(kind_of(&hospital, "札幌の病院一覧.csv").unwrap(), Some(InstitutionKind::Hospital));
+    assert_eq!(
+        kind_of(&hospital, "Dental_Clinic (1).csv").unwrap(),
+        Some(InstitutionKind::DentalClinic)
+    );
+    let pharmacy = "\"ID\",\"名称\",\"フリガナ\",\"都道府県コード\",\"所在地\"\n\"P1\",\"ひまわり薬局\",\"ヒマワリヤッキョク\",\"13\",\"千代田区\"\n";
+    assert_eq!(kind_of(pharmacy, "download.csv").unwrap(), Some(InstitutionKind::Pharmacy));
+    let unknown = kind_of(&hospital, "download.csv").unwrap_err();
+    assert_eq!(madoguchi_domain::Coded::code(&unknown), "E-IMPORT-NAVII-KIND");
+    let said = madoguchi_domain::Coded::message_ja(&unknown);
+    assert!(said.contains("ファイル名") && said.contains("01-1_hospital_facility_info"), "{said}");
 }
