@@ -633,6 +633,7 @@ mod tests {
         ("PRACTICE-PHARMACY-RELICENSED", "薬局の開設者変更・移転は新規の報告と申請（30日以内）"),
         ("PRACTICE-SHARED-ADDRESS", "複数薬局で同じ住所・メール可、アカウントは薬局ごと"),
         ("PRACTICE-PRESS-REPORT", "入力後に「報告」を押すまで報告済みにならない"),
+        ("PRACTICE-KAKARITSUKE", "かかりつけ医機能報告は同じアカウントで、権限は同じ画面から"),
     ];
 
     #[test]
