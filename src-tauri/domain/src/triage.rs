@@ -835,4 +835,55 @@ mod tests {
         o.facts.insert("no_such_fact".into(), "x".into());
         assert!(raw.clone().with_overrides("13", &o).is_err(), "only facts the tree has");
     }
+
+    /// Every sentence the tree can say, read as three differently configured prefectures
+    /// would have it said: the national defaults; one whose mails also come from its own
+    /// server, whose issuance takes longer and whose desk looks later; a pharmacy-only window.
+    /// None contradicts its settings: no fixed 3月末, no sentence naming one sender where
+    /// several are allowed, no device that cannot report, no 保健所 where none is set, no
+    /// `{…}` left unsaid.
+    #[test]
+    fn every_sentence_agrees_with_the_prefectures_settings() {
+        let mut own = Overrides::default();
+        own.facts.insert(
+            "送信元".into(),
+            "info@g-mis.net・helpdesk@gmis.mhlw.go.jp・gmis@pref.example.lg.jp".into(),
+        );
+        own.facts.insert("発行までの期間".into(), "承認から2〜3週間".into());
+        own.facts.insert("確認を始める目安".into(), "3週間".into());
+        let configured = [
+            ("defaults", Tree::national().clone(), Caller::Unknown),
+            (
+                "own sender",
+                Tree::national().clone().with_overrides("34", &own).unwrap(),
+                Caller::Medical,
+            ),
+            ("pharmacies", Tree::national().clone(), Caller::Pharmacy),
+        ];
+        for (what, tree, caller) in configured {
+            let senders = tree.facts["送信元"].clone();
+            let said = tree.for_caller(caller);
+            for (id, node) in &said.nodes {
+                let mut texts: Vec<&str> = vec![&node.say, &node.title];
+                texts.extend(node.note.as_deref());
+                texts.extend(node.choices.iter().map(|c| c.label.as_str()));
+                for text in texts {
+                    let at = format!("{what}: {id}: {text}");
+                    assert!(!text.contains('{'), "unsaid: {at}");
+                    assert!(!text.contains("3月末"), "a fixed deadline: {at}");
+                    assert!(!text.contains("保健所"), "a 保健所 none set: {at}");
+                    if text.contains("info@g-mis.net") {
+                        assert!(text.contains(&senders), "one sender of several: {at}");
+                    }
+                    let on_a_phone = text.contains("スマートフォン") || text.contains("タブレット");
+                    if on_a_phone && text.contains("報告") {
+                        assert!(
+                            text.contains("報告はパソコン"),
+                            "a device that cannot report: {at}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
