@@ -10,8 +10,8 @@ use madoguchi_core::sync::SyncClient;
 use madoguchi_core::Store;
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::{Action, ApplicationStatus, Prefecture};
-use madoguchi_server::http::{token_expiry, token_hash, TOKEN_DAYS};
 use madoguchi_server::testing::{form, Backend, TestServer};
+use madoguchi_server::tokens::{token_expiry, token_hash, TOKEN_DAYS};
 use madoguchi_stories::{server_process, wait_until_up};
 
 const PER_PREFECTURE: usize = 60;

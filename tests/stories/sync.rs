@@ -193,8 +193,8 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
         .create_officer(
             "13".parse().unwrap(),
             "窓口 太郎",
-            &madoguchi_server::http::token_hash(token),
-            &madoguchi_server::http::token_expiry(madoguchi_server::http::TOKEN_DAYS),
+            &madoguchi_server::tokens::token_hash(token),
+            &madoguchi_server::tokens::token_expiry(madoguchi_server::tokens::TOKEN_DAYS),
         )
         .await
         .unwrap();

@@ -161,6 +161,7 @@ pub struct Tree {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Overrides {
     /// Node id → the text to read instead of the national one.
+    #[serde(default)]
     pub say: BTreeMap<String, String>,
     /// Fact name → the prefecture's value (its mails come from another sender as well).
     #[serde(default)]

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use madoguchi_domain::api::{DecisionRequest, SubmittedBy};
 use madoguchi_domain::{Action, ApplicationForm, DeliveryState};
-use madoguchi_server::http::token_hash;
 use madoguchi_server::storage::Decision;
 use madoguchi_server::testing::postfix::{free_port, to, Postfix, BOUNCE_DOMAIN};
 use madoguchi_server::testing::{form, Backend, TestServer};
+use madoguchi_server::tokens::token_hash;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const NOTICES: usize = 1000;

@@ -13,8 +13,10 @@ use madoguchi_domain::{ApplicationForm, Code};
 use serde::Deserialize;
 
 use crate::apply_page::{page, paragraphs};
-use crate::http::{now, random_token, stamp, token_hash, validated, AppState, Failure};
+use crate::clock::{now, stamp};
+use crate::http::{validated, AppState, Failure};
 use crate::storage::{AddressCheck, Confirmation};
+use crate::tokens::{random_token, token_hash};
 
 /// What taking an application came to.
 pub(crate) struct Taken {

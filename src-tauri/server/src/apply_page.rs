@@ -14,7 +14,9 @@ use madoguchi_domain::{ApplicationForm, Code, InstitutionKind};
 use serde::Deserialize;
 
 use crate::apply::{Resubmitting, Taken};
-use crate::http::{now, token_hash, AppState, Failure};
+use crate::clock::now;
+use crate::http::{AppState, Failure};
+use crate::tokens::token_hash;
 
 /// (name, label, required, help, autocomplete)
 const FIELDS: [(&str, &str, bool, &str, &str); 12] = [

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::{config::Config, http::token_hash, storage};
+use crate::{config::Config, storage, tokens::token_hash};
 use clap::{Parser, Subcommand};
 use madoguchi_domain::Prefecture;
 use rand::Rng;
@@ -128,7 +128,7 @@ enum OfficerCommand {
         #[arg(long)]
         name: String,
         /// Days the token is valid.
-        #[arg(long, default_value_t = crate::http::TOKEN_DAYS)]
+        #[arg(long, default_value_t = crate::tokens::TOKEN_DAYS)]
         valid_days: i64,
     },
     /// List officers and their tokens' dates (never the tokens).
@@ -142,7 +142,7 @@ enum OfficerCommand {
     /// Give an officer a new token (printed once); the old one stops working at once.
     Rotate {
         id: i64,
-        #[arg(long, default_value_t = crate::http::TOKEN_DAYS)]
+        #[arg(long, default_value_t = crate::tokens::TOKEN_DAYS)]
         valid_days: i64,
     },
 }
@@ -200,7 +200,7 @@ async fn officer(
         OfficerCommand::Add { prefecture, name, valid_days } => {
             let prefecture: Prefecture = prefecture.parse()?;
             let token = new_token();
-            let expires = crate::http::token_expiry(valid_days);
+            let expires = crate::tokens::token_expiry(valid_days);
             let officer =
                 storage.create_officer(prefecture, &name, &token_hash(&token), &expires).await?;
             log::info!(
@@ -235,7 +235,7 @@ async fn officer(
         }
         OfficerCommand::Rotate { id, valid_days } => {
             let token = new_token();
-            let expires = crate::http::token_expiry(valid_days);
+            let expires = crate::tokens::token_expiry(valid_days);
             if !storage.rotate_officer(id, &token_hash(&token), &expires).await? {
                 return Err(format!("no officer {id}, or revoked").into());
             }

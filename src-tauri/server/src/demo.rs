@@ -219,17 +219,17 @@ async fn enter(
     form: &ApplicationForm,
     valid: &ValidForm,
 ) -> Result<(), Error> {
-    let now = crate::http::now();
+    let now = crate::clock::now();
     if form.kind == InstitutionKind::MaternityHome {
         storage.submit(form, valid, SubmittedBy::Prefecture, &now).await?;
         return Ok(());
     }
-    let token = crate::http::random_token();
+    let token = crate::tokens::random_token();
     let (subject, body) = madoguchi_domain::notice::address_check(&format!(
         "https://localhost/apply/confirm?t={token}"
     ));
-    let expires = crate::http::stamp(chrono::Utc::now() + chrono::Duration::hours(1));
-    let token_hash = crate::http::token_hash(&token);
+    let expires = crate::clock::stamp(chrono::Utc::now() + chrono::Duration::hours(1));
+    let token_hash = crate::tokens::token_hash(&token);
     let check = AddressCheck { token_hash: token_hash.clone(), expires_at: expires, subject, body };
     storage
         .submit_unconfirmed(form, valid, &check, None, &now)
@@ -247,9 +247,9 @@ pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result
     let registry_path = dir.join(SAMPLE_REGISTRY_NAME);
     std::fs::write(&registry_path, SAMPLE_REGISTRY)?;
     let prefecture: Prefecture = PREFECTURE.parse()?;
-    let expires = crate::http::token_expiry(crate::http::TOKEN_DAYS);
+    let expires = crate::tokens::token_expiry(crate::tokens::TOKEN_DAYS);
     storage
-        .create_officer(prefecture, "デモ担当", &crate::http::token_hash(&token), &expires)
+        .create_officer(prefecture, "デモ担当", &crate::tokens::token_hash(&token), &expires)
         .await?;
     let (mut submitted, mut registry_rows) = (0, 0);
     if storage.changes(prefecture, 0, 1).await?.changes.is_empty() {

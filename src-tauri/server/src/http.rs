@@ -18,11 +18,12 @@ use madoguchi_domain::api::{
 };
 use madoguchi_domain::{ApplicationForm, Code, Coded};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
+use crate::clock::now;
 use crate::decisions::DecisionError;
 use crate::storage::{Answer, Decision, Officer, PutRecord, Record, Storage, StorageError};
+use crate::tokens::token_hash;
 
 /// Larger bodies are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -130,21 +131,6 @@ fn bad_json(e: JsonRejection) -> Failure {
     f
 }
 
-/// A one-time link token (疎通確認, 再申請): 43 letters and digits, about 256 bits.
-pub(crate) fn random_token() -> String {
-    use rand::Rng;
-    rand::thread_rng()
-        .sample_iter(&rand::distributions::Alphanumeric)
-        .take(43)
-        .map(char::from)
-        .collect()
-}
-
-/// SHA-256 of a bearer token, hex: what the officers table stores.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The officer a request's bearer token belongs to.
 pub struct Authenticated(pub Officer);
 
@@ -167,23 +153,6 @@ impl FromRequestParts<AppState> for Authenticated {
             None => Err(unauthorised()),
         }
     }
-}
-
-/// How long a new officer token is valid unless said otherwise.
-pub const TOKEN_DAYS: i64 = 365;
-
-/// The expiry of a token made now, valid for `days`.
-pub fn token_expiry(days: i64) -> String {
-    stamp(chrono::Utc::now() + chrono::Duration::days(days))
-}
-
-pub(crate) fn now() -> String {
-    stamp(chrono::Utc::now())
-}
-
-/// Stored times: microseconds, UTC, so they compare as text.
-pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

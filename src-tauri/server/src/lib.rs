@@ -5,6 +5,7 @@ pub mod account_import;
 pub mod apply;
 mod apply_page;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod decisions;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -109,12 +111,12 @@ pub const IDEMPOTENCY_DAYS: i64 = 7;
 
 async fn housekeeping(storage: Arc<dyn Storage>) {
     loop {
-        match storage.purge_unconfirmed(&http::now()).await {
+        match storage.purge_unconfirmed(&clock::now()).await {
             Ok(0) => {}
             Ok(n) => log::info!("{n} unconfirmed applications purged (address check expired)"),
             Err(e) => log::error!("purging unconfirmed applications: {e}"),
         }
-        let before = http::stamp(chrono::Utc::now() - chrono::Duration::days(IDEMPOTENCY_DAYS));
+        let before = clock::stamp(chrono::Utc::now() - chrono::Duration::days(IDEMPOTENCY_DAYS));
         match storage.prune_idempotency(&before).await {
             Ok(0) => {}
             Ok(n) => log::info!(

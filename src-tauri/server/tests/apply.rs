@@ -83,7 +83,7 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         assert_eq!(
             s.storage
                 .confirm_address(
-                    &madoguchi_server::http::token_hash(secret),
+                    &madoguchi_server::tokens::token_hash(secret),
                     "9999-01-01T00:00:00Z"
                 )
                 .await

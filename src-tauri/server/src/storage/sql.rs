@@ -359,7 +359,7 @@ macro_rules! sql_storage {
                     let issue = Issue {
                         login_id: &random_login_id,
                         password_link: &random_password_link,
-                        resubmit_token: &crate::http::random_token,
+                        resubmit_token: &crate::tokens::random_token,
                     };
                     decisions::plan(&current, request, &context, &issue, now).map(|plan| (current, plan))
                 }
@@ -397,8 +397,8 @@ macro_rules! sql_storage {
                     .map_err(|e| StorageError::Corrupt(format!("decision time {now}: {e}")))?
                     + chrono::Duration::days(notice::RESUBMIT_DAYS);
                 sqlx::query("UPDATE applications SET resubmit_token_hash = $1, resubmit_expires_at = $2 WHERE id = $3")
-                    .bind(crate::http::token_hash(token))
-                    .bind(crate::http::stamp(expires.with_timezone(&chrono::Utc)))
+                    .bind(crate::tokens::token_hash(token))
+                    .bind(crate::clock::stamp(expires.with_timezone(&chrono::Utc)))
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
@@ -663,7 +663,7 @@ macro_rules! sql_storage {
                 .bind(prefecture.code())
                 .bind(name)
                 .bind(token_hash)
-                .bind(crate::http::now())
+                .bind(crate::clock::now())
                 .bind(expires_at)
                 .fetch_one(&self.pool)
                 .await?;
@@ -671,7 +671,7 @@ macro_rules! sql_storage {
             }
 
             async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>> {
-                let now = crate::http::now();
+                let now = crate::clock::now();
                 let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
                     "SELECT id, prefecture, name, last_used_at FROM officers
                      WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
@@ -682,7 +682,7 @@ macro_rules! sql_storage {
                 .await?;
                 let Some((id, pref, name, last_used)) = row else { return Ok(None) };
                 // Noted to the five minutes: not a write on every request.
-                let stale = crate::http::stamp(chrono::Utc::now() - chrono::Duration::minutes(5));
+                let stale = crate::clock::stamp(chrono::Utc::now() - chrono::Duration::minutes(5));
                 if last_used.is_none_or(|at| at < stale) {
                     let (_writer, mut tx) = self.write().await?;
                     sqlx::query("UPDATE officers SET last_used_at = $1 WHERE id = $2")
@@ -706,7 +706,7 @@ macro_rules! sql_storage {
                 let mut outcome = Outcome::default();
                 let registry: Option<i64> =
                     sqlx::query_scalar("SELECT 1 FROM institutions LIMIT 1").fetch_optional(&mut *tx).await?;
-                let now = crate::http::now();
+                let now = crate::clock::now();
                 for row in rows {
                     let mut conflict = |message: String| outcome.conflicts.push(Conflict { line: row.line, message });
                     let held: Option<(String, String, Option<String>)> = sqlx::query_as(
@@ -787,7 +787,7 @@ macro_rules! sql_storage {
             async fn revoke_officer(&self, id: i64) -> Result<bool> {
                 let (_writer, mut tx) = self.write().await?;
                 let done = sqlx::query("UPDATE officers SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2")
-                    .bind(crate::http::now())
+                    .bind(crate::clock::now())
                     .bind(id)
                     .execute(&mut *tx)
                     .await?
@@ -1091,7 +1091,7 @@ macro_rules! sql_storage {
                 .bind(&record.id)
                 .bind(prefecture.code())
                 .bind(to_json(&entity))
-                .bind(crate::http::now())
+                .bind(crate::clock::now())
                 .bind(version)
                 .execute(&mut *tx)
                 .await?;

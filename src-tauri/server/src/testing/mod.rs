@@ -10,7 +10,7 @@ use madoguchi_domain::{InstitutionKind, Prefecture};
 
 pub mod postfix;
 
-use crate::http::token_hash;
+use crate::tokens::token_hash;
 use crate::{storage, Running, Storage};
 
 /// The databases every test runs against.
@@ -195,7 +195,7 @@ impl TestServer {
     pub async fn officer(&self, prefecture: &str) -> String {
         let token = format!("token-{}", uuid_like());
         let p: Prefecture = prefecture.parse().unwrap();
-        let expires = crate::http::token_expiry(crate::http::TOKEN_DAYS);
+        let expires = crate::tokens::token_expiry(crate::tokens::TOKEN_DAYS);
         self.storage.create_officer(p, "窓口 太郎", &token_hash(&token), &expires).await.unwrap();
         token
     }
