@@ -7,6 +7,8 @@ use crate::application::{Action, ApplicationStatus, RejectReason, ReturnReason};
 use crate::form::ApplicationForm;
 pub use crate::form::FieldError;
 use crate::notice::NoticeKind;
+// Named in the prefecture settings the API carries; its own module, as the notices name it too.
+pub use crate::contact::WindowContact;
 use crate::prefecture::Prefecture;
 
 /// Who entered an application: the institution itself, or the prefecture (代理申請).
@@ -267,36 +269,6 @@ pub struct PrefectureSettings {
     /// As [`CallRecord::version`].
     #[serde(default)]
     pub version: i64,
-}
-
-/// 窓口の連絡先: how an institution reaches the prefecture's window of the schemes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WindowContact {
-    /// 窓口名, e.g. 東京都保健医療局 医療政策部 医療政策課.
-    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
-    pub name: String,
-    #[cfg_attr(feature = "openapi", schema(max_length = 20))]
-    pub phone: String,
-    /// 受付時間, as the window words it (平日 9時〜17時).
-    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
-    pub hours: String,
-    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
-    pub email: String,
-}
-
-impl WindowContact {
-    /// A name, and a phone number or a mail address an institution can use; nothing overlong.
-    pub fn is_usable(&self) -> bool {
-        let within = |s: &str, n: usize| s.chars().count() <= n && !s.chars().any(char::is_control);
-        let (phone, email) = (self.phone.trim(), self.email.trim());
-        !self.name.trim().is_empty()
-            && within(&self.name, 100)
-            && within(&self.hours, 100)
-            && (!phone.is_empty() || !email.is_empty())
-            && (phone.is_empty() || crate::form::phone_shape_ok(phone))
-            && (email.is_empty() || crate::form::email_shape_ok(email))
-    }
 }
 
 /// Days desks keep a decided application's personal data unless the prefecture sets otherwise.

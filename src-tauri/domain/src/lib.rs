@@ -6,6 +6,7 @@
 pub mod api;
 pub mod application;
 pub mod call;
+pub mod contact;
 pub mod delivery;
 pub mod era;
 pub mod error;

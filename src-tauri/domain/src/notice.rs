@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::WindowContact;
 use crate::application::{RejectReason, ReturnReason};
+use crate::contact::WindowContact;
 use crate::form::ApplicationForm;
 use crate::Prefecture;
 
