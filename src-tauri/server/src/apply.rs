@@ -3,19 +3,16 @@
 //! hashed, 24 hours, once); only then does it reach the prefecture's queue, marked
 //! address-verified. Unconfirmed ones are purged when their link expires.
 
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Utc;
 use madoguchi_domain::api::{Application, FieldError, Receipt};
 use madoguchi_domain::notice::{address_check, ADDRESS_CHECK_HOURS};
 use madoguchi_domain::{ApplicationForm, Code};
-use serde::Deserialize;
 
-use crate::apply_page::{page, paragraphs};
 use crate::clock::{now, stamp};
-use crate::http::{validated, AppState, Failure};
-use crate::storage::{AddressCheck, Confirmation};
+use crate::http::failure::Failure;
+use crate::http::state::AppState;
+use crate::storage::AddressCheck;
 use crate::tokens::{random_token, token_hash};
 
 /// What taking an application came to.
@@ -76,50 +73,11 @@ fn same_address(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct ConfirmQuery {
-    t: Option<String>,
-}
-
-/// The page the 疎通確認 link opens.
-pub(crate) async fn confirm(
-    State(state): State<AppState>,
-    query: Result<Query<ConfirmQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let token = query.ok().and_then(|Query(q)| q.t).unwrap_or_default();
-    let outcome = if token.is_empty() || token.len() > 128 {
-        Ok(Confirmation::Unusable)
-    } else {
-        state.storage.confirm_address(&token_hash(&token), &now()).await
-    };
-    match outcome {
-        Ok(Confirmation::Confirmed(r)) => {
-            log::info!("application {} confirmed its address", r.id);
-            page(
-                StatusCode::OK,
-                "メールアドレスを確認しました",
-                &paragraphs(&[
-                    &format!("新規ユーザ登録申請（受付番号 {}）は、{}の窓口に届きました。", r.id, r.prefecture.name_ja()),
-                    "審査の結果は、このメールアドレスにお知らせします。通常1〜2週間かかります。",
-                    &format!("結果のメールが届かないときは、迷惑メールフォルダをご確認のうえ、{} からのメールを受け取れるよう設定してください。", state.sender),
-                ]),
-            )
-        }
-        Ok(Confirmation::Unusable) => page(
-            StatusCode::GONE,
-            "このURLは使えません",
-            &paragraphs(&[
-                &format!("確認のURLは、申請から{ADDRESS_CHECK_HOURS}時間以内に一度だけ使えます。"),
-                "すでに確認した場合は、審査の結果をお待ちください。期限が過ぎた場合は、もう一度申請してください。",
-            ]),
-        ),
-        Err(e) => {
-            log::error!("address check: {e}");
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ただいま確認できません",
-                &paragraphs(&["しばらくしてから、もう一度このURLを開いてください。"]),
-            )
-        }
-    }
+/// The form checked field by field, as the desk checks it (422 with every field's error).
+pub(crate) fn validated(form: &ApplicationForm) -> Result<madoguchi_domain::ValidForm, Failure> {
+    form.validate().map_err(|fields| {
+        let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
+        f.1.fields = fields;
+        f
+    })
 }

@@ -20,7 +20,7 @@ use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::PeerIpKeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 
-use crate::http::{AppState, Failure};
+use crate::http::failure::Failure;
 
 /// The limits; the defaults suit one prefecture's traffic with room for a registration drive.
 /// A deployment sets its own in the `[limits]` table of the server's TOML (durations in
@@ -92,8 +92,9 @@ fn too_many(wait: Duration) -> Failure {
         .with_header("retry-after", wait.as_secs().max(1).to_string())
 }
 
-/// `routes` (the public intake) behind the address rate and the concurrency limit.
-pub fn public(routes: Router<AppState>, limits: &Limits) -> Router<AppState> {
+/// `routes` (the public intake) behind the address rate and the concurrency limit, whatever
+/// state they take (so the limits need not know the handlers' state, which holds a limiter).
+pub fn public<S: Clone + Send + Sync + 'static>(routes: Router<S>, limits: &Limits) -> Router<S> {
     let config = GovernorConfigBuilder::default()
         .period(limits.address_every)
         .burst_size(limits.address_burst.max(1))

@@ -2,8 +2,6 @@
 //! authenticated by a bearer token, and every read and write is limited to the officer's
 //! prefecture here, on the server.
 
-use std::sync::Arc;
-
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -16,83 +14,25 @@ use madoguchi_domain::api::{
     DecisionBatchAnswer, DecisionRequest, DecisionResponse, FieldError, Notice, PrefectureSettings,
     Receipt, Stored, SubmittedBy, MAX_BATCH,
 };
-use madoguchi_domain::{ApplicationForm, Code, Coded};
+use madoguchi_domain::{ApplicationForm, Code};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
+use crate::apply::validated;
 use crate::clock::now;
 use crate::decisions::DecisionError;
-use crate::storage::{Answer, Decision, Officer, PutRecord, Record, Storage, StorageError};
+
+pub mod failure;
+pub mod state;
+
+use crate::storage::{Answer, Decision, Officer, PutRecord, Record, StorageError};
 use crate::tokens::token_hash;
+pub use failure::Failure;
+pub use state::AppState;
 
 /// Larger bodies are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 const MAX_PAGE: i64 = 1000;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub storage: Arc<dyn Storage>,
-    pub prefecture_rate: Arc<crate::limits::PrefectureLimiter>,
-    /// `https://host[:port]` as applicants reach this server: the 疎通確認 links start with it.
-    pub public_url: String,
-    /// The address notices come from, which the public pages ask applicants to accept.
-    pub sender: String,
-}
-
-/// An error answer: status, the [`ApiError`] body, and headers it needs (Retry-After).
-pub struct Failure(
-    pub(crate) StatusCode,
-    pub(crate) ApiError,
-    pub(crate) Vec<(&'static str, String)>,
-);
-
-impl Failure {
-    /// A refusal that carries the error's code and its Japanese sentence; the detail is logged.
-    pub(crate) fn coded(status: StatusCode, e: &impl Coded) -> Self {
-        log::info!("refused with {}: {e}", e.code());
-        Self::with_message(status, e.code(), &e.message_ja())
-    }
-
-    /// A refusal that says its code's own sentence.
-    pub(crate) fn new(status: StatusCode, code: Code) -> Self {
-        Self::with_message(status, code, code.message_ja())
-    }
-
-    fn with_message(status: StatusCode, code: Code, message: &str) -> Self {
-        let body = ApiError {
-            code: code.to_string(),
-            message: message.into(),
-            fields: Vec::new(),
-            current: None,
-            record: None,
-        };
-        Self(status, body, Vec::new())
-    }
-
-    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
-        self.2.push((name, value));
-        self
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        let mut response = (self.0, Json(self.1)).into_response();
-        for (name, value) in self.2 {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
-                response.headers_mut().insert(name, value);
-            }
-        }
-        response
-    }
-}
-
-impl From<StorageError> for Failure {
-    fn from(e: StorageError) -> Self {
-        log::error!("storage: {e}");
-        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, Code::ServerStorage)
-    }
-}
 
 /// An application number from the path: a JSON refusal, not axum's plain-text one.
 fn application_id(path: Result<Path<i64>, PathRejection>) -> Result<i64, Failure> {
@@ -163,15 +103,6 @@ pub struct Health {
 #[utoipa::path(get, path = "/v1/health", responses((status = 200, body = Health)))]
 async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
-}
-
-/// The form checked field by field, as the desk checks it (422 with every field's error).
-pub(crate) fn validated(form: &ApplicationForm) -> Result<madoguchi_domain::ValidForm, Failure> {
-    form.validate().map_err(|fields| {
-        let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
-        f.1.fields = fields;
-        f
-    })
 }
 
 /// 新規ユーザ登録申請: what the registration form posts. Validated field by field; nothing is
@@ -567,7 +498,7 @@ pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
     let public = Router::new()
         .route("/v1/applications", post(intake))
         .route("/apply", get(crate::apply_page::show).post(crate::apply_page::submit))
-        .route("/apply/confirm", get(crate::apply::confirm));
+        .route("/apply/confirm", get(crate::apply_page::confirm));
     let public = crate::limits::public(public, limits);
     let router = Router::new()
         .merge(public)

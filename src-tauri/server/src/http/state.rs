@@ -1,0 +1,16 @@
+//! What every handler is given: the storage, the intake's per-prefecture limiter, and how the
+//! public pages name this server and its mails.
+
+use std::sync::Arc;
+
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub prefecture_rate: Arc<crate::limits::PrefectureLimiter>,
+    /// `https://host[:port]` as applicants reach this server: the 疎通確認 links start with it.
+    pub public_url: String,
+    /// The address notices come from, which the public pages ask applicants to accept.
+    pub sender: String,
+}
