@@ -258,21 +258,8 @@ async fn the_public_pages_name_the_sender_the_mails_come_from() {
     let page = client.get(format!("{url}/apply")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("madoguchi@pref.example.lg.jp からのメール"), "{page}");
     assert!(!page.contains("info@g-mis.net"));
-    let f = form("13", 7);
-    let fields = [
-        ("kind", f.kind.key().to_owned()),
-        ("institution_code", f.institution_code.clone()),
-        ("insurance_code", f.insurance_code.clone().unwrap_or_default()),
-        ("name", f.name.clone()),
-        ("kana", f.kana.clone()),
-        ("postal_code", f.postal_code.clone()),
-        ("address", f.address.clone()),
-        ("phone", f.phone.clone()),
-        ("department", f.department.clone()),
-        ("contact_name", f.contact_name.clone()),
-        ("email", f.email.clone()),
-    ];
-    let sent = client.post(format!("{url}/apply")).form(&fields).send().await.unwrap();
+    let sent =
+        client.post(format!("{url}/apply")).form(&posted(&form("13", 7))).send().await.unwrap();
     let sent = sent.text().await.unwrap();
     assert!(sent.contains("確認のメールを送りました"), "{sent}");
     assert!(sent.contains("madoguchi@pref.example.lg.jp からのメール"), "{sent}");
