@@ -67,6 +67,11 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
     // Before the window asks for its settings: it opens on 申請キュー for a desk with a server.
     #[cfg(debug_assertions)]
     tauri::async_runtime::block_on(dev_server(&desk));
+    // The sync client too (settings, CA file, keychain; no network), so the status bar's first
+    // reading knows the desk has a server instead of saying 「サーバー未設定」 until the next.
+    if let Err(e) = tauri::async_runtime::block_on(desk.connect()) {
+        log::warn!("sync not connected: {e}");
+    }
     app.manage(desk);
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
@@ -76,9 +81,6 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
         }
         #[cfg(debug_assertions)]
         dev_registry(&desk).await;
-        if let Err(e) = desk.connect().await {
-            log::warn!("sync not connected: {e}");
-        }
         loop {
             if desk.sync_overview().await.is_ok_and(|s| s.configured) {
                 if let Err(e) = desk.sync_now().await {
