@@ -4,16 +4,14 @@
 //! address-verified. Unconfirmed ones are purged when their link expires.
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use madoguchi_domain::api::{Application, FieldError, Receipt};
-use madoguchi_domain::notice::{address_check, ADDRESS_CHECK_HOURS};
 use madoguchi_domain::{ApplicationForm, Code};
 
-use crate::clock::{now, stamp};
+use crate::clock::now;
 use crate::http::failure::Failure;
 use crate::http::state::AppState;
 use crate::storage::AddressCheck;
-use crate::tokens::{random_token, token_hash};
+use crate::tokens::token_hash;
 
 /// What taking an application came to.
 pub(crate) struct Taken {
@@ -57,11 +55,7 @@ pub(crate) async fn take(
             };
         }
     }
-    let token = random_token();
-    let (subject, body) = address_check(&format!("{}/apply/confirm?t={token}", state.public_url));
-    let expires = Utc::now() + chrono::Duration::hours(ADDRESS_CHECK_HOURS);
-    let check =
-        AddressCheck { token_hash: token_hash(&token), expires_at: stamp(expires), subject, body };
+    let check = AddressCheck::new(&state.public_url);
     let of = resubmitting.map(|r| r.returned.id);
     match state.storage.submit_unconfirmed(form, &valid, &check, of, &now()).await? {
         Some(receipt) => Ok(Taken { receipt, entered: false }),

@@ -224,18 +224,12 @@ async fn enter(
         storage.submit(form, valid, SubmittedBy::Prefecture, &now).await?;
         return Ok(());
     }
-    let token = crate::tokens::random_token();
-    let (subject, body) = madoguchi_domain::notice::address_check(&format!(
-        "https://localhost/apply/confirm?t={token}"
-    ));
-    let expires = crate::clock::stamp(chrono::Utc::now() + chrono::Duration::hours(1));
-    let token_hash = crate::tokens::token_hash(&token);
-    let check = AddressCheck { token_hash: token_hash.clone(), expires_at: expires, subject, body };
+    let check = AddressCheck::new("https://localhost");
     storage
         .submit_unconfirmed(form, valid, &check, None, &now)
         .await?
         .ok_or("demo form entered twice")?;
-    storage.confirm_address(&token_hash, &now).await?;
+    storage.confirm_address(&check.token_hash, &now).await?;
     Ok(())
 }
 

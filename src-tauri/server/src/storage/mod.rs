@@ -218,6 +218,23 @@ pub struct AddressCheck {
     pub body: String,
 }
 
+impl AddressCheck {
+    /// A new 疎通確認: a fresh one-time token (only its hash kept), valid for
+    /// `ADDRESS_CHECK_HOURS`, and the mail whose link opens `public_url`'s confirmation page.
+    pub fn new(public_url: &str) -> Self {
+        use madoguchi_domain::notice::{address_check, ADDRESS_CHECK_HOURS};
+        let token = crate::tokens::random_token();
+        let (subject, body) = address_check(&format!("{public_url}/apply/confirm?t={token}"));
+        let expires = chrono::Utc::now() + chrono::Duration::hours(ADDRESS_CHECK_HOURS);
+        Self {
+            token_hash: crate::tokens::token_hash(&token),
+            expires_at: crate::clock::stamp(expires),
+            subject,
+            body,
+        }
+    }
+}
+
 /// What opening a 疎通確認 link came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
