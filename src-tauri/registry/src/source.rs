@@ -137,17 +137,9 @@ impl Coded for ImportError {
     }
 }
 
-/// The ナビイ files by their name prefix, and the kind each lists.
-const NAVII_FILES: &[(&str, InstitutionKind)] = &[
-    ("01-1_hospital", InstitutionKind::Hospital),
-    ("02-1_clinic", InstitutionKind::Clinic),
-    ("03-1_dental", InstitutionKind::DentalClinic),
-    ("04_maternity", InstitutionKind::MaternityHome),
-    ("05_pharmacy", InstitutionKind::Pharmacy),
-];
-
-/// Words an officer leaves in a file's name when renaming a download, and the kind each
-/// names (歯科 before 診療所: a 歯科診療所's file names both).
+/// Words in a ナビイ file's name and the kind each names: the downloaded names
+/// (`01-1_hospital_…`, `03-1_dental_…`) and what an officer leaves when renaming one (歯科
+/// before 診療所, dental before clinic: a 歯科診療所's file names both).
 const KIND_WORDS: &[(&str, InstitutionKind)] = &[
     ("hospital", InstitutionKind::Hospital),
     ("dental", InstitutionKind::DentalClinic),
@@ -161,16 +153,15 @@ const KIND_WORDS: &[(&str, InstitutionKind)] = &[
     ("薬局", InstitutionKind::Pharmacy),
 ];
 
-/// The kind a ナビイ file lists: by its downloaded name, then by a word left in a renamed one,
-/// then by its header — only the pharmacy file heads its names 名称 (not 正式名称).
+/// The kind a ナビイ file lists: by a word in its name, else by its header — only the
+/// pharmacy file heads its names 名称 (not 正式名称).
 fn navii_kind(base: &str, header: &csv::StringRecord) -> Option<InstitutionKind> {
     let lower = base.to_lowercase();
     let heading =
         |name: &str| header.iter().any(|h| h.trim().trim_start_matches('\u{feff}') == name);
-    NAVII_FILES
+    KIND_WORDS
         .iter()
-        .find(|(prefix, _)| base.starts_with(prefix))
-        .or_else(|| KIND_WORDS.iter().find(|(word, _)| lower.contains(word)))
+        .find(|(word, _)| lower.contains(word))
         .map(|(_, k)| *k)
         .or_else(|| (heading("名称") && !heading("正式名称")).then_some(InstitutionKind::Pharmacy))
 }
