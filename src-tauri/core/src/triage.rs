@@ -100,17 +100,20 @@ impl crate::desk::Desk {
     /// any, the facts said.
     pub async fn triage_tree(&self) -> Result<Tree, crate::store::StoreError> {
         let national = Tree::national();
-        let Some(settings) = self.store().prefecture_settings().await? else {
-            return Ok(national.clone().with_facts_said());
-        };
-        let prefecture = settings.prefecture.code();
-        match national.clone().with_overrides(&prefecture, &settings.triage_overrides) {
-            Ok(tree) => Ok(tree.with_facts_said()),
-            Err(e) => {
-                log::warn!("prefecture wording not applied: {e}");
-                Ok(national.clone().with_facts_said())
+        let tree = match self.store().prefecture_settings().await? {
+            None => national.clone(),
+            Some(settings) => {
+                let prefecture = settings.prefecture.code();
+                national
+                    .clone()
+                    .with_overrides(&prefecture, &settings.triage_overrides)
+                    .unwrap_or_else(|e| {
+                        log::warn!("prefecture wording not applied: {e}");
+                        national.clone()
+                    })
             }
-        }
+        };
+        Ok(tree.with_facts_said())
     }
 
     /// The tree as said to the caller of `call`: {貴院} and {制度} for the institution linked

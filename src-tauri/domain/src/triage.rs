@@ -865,10 +865,7 @@ mod tests {
             let senders = tree.facts["送信元"].clone();
             let said = tree.for_caller(caller);
             for (id, node) in &said.nodes {
-                let mut texts: Vec<&str> = vec![&node.say, &node.title];
-                texts.extend(node.note.as_deref());
-                texts.extend(node.choices.iter().map(|c| c.label.as_str()));
-                for text in texts {
+                for text in node.texts() {
                     let at = format!("{what}: {id}: {text}");
                     assert!(!text.contains('{'), "unsaid: {at}");
                     assert!(!text.contains("3月末"), "a fixed deadline: {at}");
