@@ -328,7 +328,7 @@ fn first_run() -> Result {
     let mut env = pairs(&env);
     env.push(("MADOGUCHI_FIRST_RUN", "1"));
     let cargo = cargo();
-    let outcome = driving_window_with(
+    let outcome = driving_window(
         &root().join("target/debug/madoguchi"),
         &[&cargo, "test", "--package", "madoguchi-e2e", "--test", "first_run"],
         &env,
@@ -403,6 +403,7 @@ fn test_in_phases(p: &mut Phases) -> Result {
         driving_window(
             &root().join("target/debug/madoguchi"),
             &[&cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
+            &[],
         )
     })?;
     // Windows, where the officers are: the suites cross-built and run under Wine, the
@@ -411,13 +412,8 @@ fn test_in_phases(p: &mut Phases) -> Result {
 }
 
 /// Runs `command` (the e2e crate's tests or window bench) under Xvfb, in a Secret Service of
-/// its own, with the app at `app` for tauri-driver to start.
-fn driving_window(app: &Path, command: &[&str]) -> Result {
-    driving_window_with(app, command, &[])
-}
-
-/// As [`driving_window`], with more environment for `command` (and the app it starts).
-fn driving_window_with(app: &Path, command: &[&str], env: &[(&str, &str)]) -> Result {
+/// its own, with the app at `app` for tauri-driver to start and `env` for both.
+fn driving_window(app: &Path, command: &[&str], env: &[(&str, &str)]) -> Result {
     let driver = cargo_bin("tauri-driver").ok_or("tauri-driver is not installed")?;
     let mut under_xvfb = vec!["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"];
     under_xvfb.extend_from_slice(command);
@@ -437,6 +433,7 @@ fn window_bench() -> Result {
     driving_window(
         &root().join("target/release/madoguchi"),
         &[&cargo, "bench", "--quiet", "--package", "madoguchi-e2e", "--bench", "window"],
+        &[],
     )
 }
 

@@ -2,6 +2,9 @@
 //! authenticated by a bearer token, and every read and write is limited to the officer's
 //! prefecture here, on the server.
 
+pub mod failure;
+pub mod state;
+
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -21,10 +24,6 @@ use utoipa::OpenApi;
 use crate::apply::validated;
 use crate::clock::now;
 use crate::decisions::DecisionError;
-
-pub mod failure;
-pub mod state;
-
 use crate::storage::{Answer, Decision, Officer, PutRecord, Record, StorageError};
 use crate::tokens::token_hash;
 pub use failure::Failure;
