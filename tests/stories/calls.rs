@@ -2,8 +2,13 @@
 //! prefecture's 定期報告 window set on one desk answers on another.
 
 use chrono::{Duration, Utc};
+use madoguchi_core::prefecture::PrefectureDraft;
 use madoguchi_domain::api::Entity;
-use madoguchi_domain::triage::{Overrides, ReportingAnswer, ReportingWindow, Tree};
+use madoguchi_domain::contact::WindowContact;
+use madoguchi_domain::practice::{
+    Caller, HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Topic,
+};
+use madoguchi_domain::triage::{Overrides, Tree};
 use madoguchi_server::testing::{Backend, TestServer};
 use madoguchi_stories::{client_at, tokyo_desk};
 
@@ -37,7 +42,29 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     // says it on every desk.
     let mut ours = Overrides::default();
     ours.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
-    a.store.save_prefecture_settings(window, ours, None, None, "desk-a", now).await.unwrap();
+    // Its 保健所 answer login questions, and pharmacies report until 3月21日.
+    let practice = Practice {
+        health_centres: vec![HealthCentre {
+            contact: WindowContact {
+                name: "千代田保健所".into(),
+                phone: "0352111234".into(),
+                ..Default::default()
+            },
+            municipalities: vec!["千代田区".into()],
+        }],
+        routed: vec![Topic::Login],
+        periods: vec![SchemePeriod {
+            scheme: Scheme::Pharmacy,
+            window: ReportingWindow::new(
+                "2027-01-04".parse().unwrap(),
+                "2027-03-21".parse().unwrap(),
+            )
+            .unwrap(),
+        }],
+        ..Practice::default()
+    };
+    let draft = PrefectureDraft { window, overrides: ours, practice, ..Default::default() };
+    a.store.save_prefecture_settings(draft, "desk-a", now).await.unwrap();
 
     assert!(a.store.sync(&offline).await.is_err(), "offline");
     assert_eq!(a.store.sync_status().await.unwrap().pending, 2, "the call and the settings wait");
@@ -61,11 +88,21 @@ async fn a_call_made_offline_reaches_the_server_once_and_every_desk() {
     assert_eq!(seen, std::slice::from_ref(&call));
     let settings = b.store.prefecture_settings().await.unwrap().unwrap();
     assert_eq!(settings.reporting_window, window);
+    let practice = settings.practice_in_force();
     let said = tree.clone().with_overrides("13", &settings.triage_overrides).unwrap();
-    let said = said.for_caller(madoguchi_domain::triage::Caller::Medical);
+    let said = said.for_prefecture(&practice).for_caller(
+        &practice,
+        Caller::Medical,
+        Some("東京都千代田区神田駿河台１－８－１３"),
+    );
     assert!(said.nodes["mail_spam"].say.contains("madoguchi@pref.example.lg.jp"));
-    let answer = ReportingAnswer::of(settings.reporting_window, "2027-02-01".parse().unwrap());
-    assert_eq!(answer.suggested_choice(), Some(1));
+    let centre = &said.nodes["login_health_centre"].say;
+    assert!(centre.contains("千代田保健所（電話 0352111234）"), "{centre}");
+    let day = "2027-03-25".parse().unwrap();
+    let (_, medical) = practice.reporting_answer(Caller::Medical, day);
+    assert_eq!(medical.suggested_choice(), Some(1), "the common window, to 3月31日");
+    let (_, pharmacy) = practice.reporting_answer(Caller::Pharmacy, day);
+    assert_eq!(pharmacy, ReportingAnswer::After { ended: "2027-03-21".parse().unwrap() });
     // A call finished on A cannot be changed on B either.
     assert_eq!(
         madoguchi_domain::Coded::code(&b.store.back(&call.id, Utc::now()).await.unwrap_err()),

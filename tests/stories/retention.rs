@@ -3,7 +3,7 @@
 //! keep theirs; the period is the prefecture's, synced from another desk.
 
 use chrono::{Duration, Utc};
-use madoguchi_domain::triage::Overrides;
+use madoguchi_core::prefecture::PrefectureDraft;
 use madoguchi_domain::{Action, ApplicationForm};
 use madoguchi_server::testing::{form, Backend, TestServer};
 use madoguchi_stories::connected_desk;
@@ -25,7 +25,8 @@ async fn personal_data_goes_after_the_prefectures_period_and_is_counted() {
     a.finish_call(&call.id, "折り返しは担当の携帯へ", None).await.unwrap();
     // Desk B sets the prefecture's period to 30 days; desk A receives it.
     b.sync_now().await.unwrap();
-    b.save_prefecture_settings(None, Overrides::default(), Some(30), None).await.unwrap();
+    let thirty = PrefectureDraft { retention_days: Some(30), ..Default::default() };
+    b.save_prefecture_settings(thirty).await.unwrap();
     b.sync_now().await.unwrap();
     a.sync_now().await.unwrap();
     assert_eq!(a.retention().await.unwrap().days, 30);
@@ -55,7 +56,7 @@ async fn personal_data_goes_after_the_prefectures_period_and_is_counted() {
     assert_eq!((view.applications_purged, view.calls_purged), (1, 1));
     assert!(view.last_run_at.is_some());
     // Out of bounds: refused on the desk (and by the server).
-    let refused =
-        b.save_prefecture_settings(None, Overrides::default(), Some(0), None).await.unwrap_err();
+    let zero = PrefectureDraft { retention_days: Some(0), ..Default::default() };
+    let refused = b.save_prefecture_settings(zero).await.unwrap_err();
     assert_eq!(madoguchi_domain::Coded::code(&refused), "E-RETENTION-DAYS");
 }

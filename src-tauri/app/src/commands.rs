@@ -9,6 +9,7 @@ use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::history::History;
 use madoguchi_core::lookup::SearchResult;
 use madoguchi_core::mail::MailFacts;
+use madoguchi_core::prefecture::PrefectureDraft;
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
     BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView,
@@ -21,8 +22,8 @@ use madoguchi_core::sync::{DiagnosisStep, SyncOverview, SyncReport};
 use madoguchi_core::triage::{FaqHit, ReportingView};
 use madoguchi_core::vocabulary::PrefectureView;
 use madoguchi_core::{Desk, UiError};
-use madoguchi_domain::api::{CallRecord, PrefectureSettings, WindowContact};
-use madoguchi_domain::triage::{Outcome, Overrides, ReportingWindow, Tree};
+use madoguchi_domain::api::{CallRecord, PrefectureSettings};
+use madoguchi_domain::triage::{Outcome, Tree};
 use madoguchi_domain::{Action, ApplicationForm};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -258,10 +259,13 @@ pub async fn triage_tree(desk: State<'_, Desk>, call: Option<String>) -> Result<
     Ok(desk.triage_tree_for(call.as_deref()).await?)
 }
 
-/// The 定期報告 window against today (JST).
+/// The 定期報告 window of the caller's scheme against today (JST).
 #[tauri::command]
-pub async fn reporting_answer(desk: State<'_, Desk>) -> Result<ReportingView, UiError> {
-    Ok(desk.reporting_answer().await?.into())
+pub async fn reporting_answer(
+    desk: State<'_, Desk>,
+    call: Option<String>,
+) -> Result<ReportingView, UiError> {
+    Ok(desk.reporting_answer(call.as_deref()).await?)
 }
 
 /// よくある質問: nodes whose text holds every word typed.
@@ -277,17 +281,14 @@ pub async fn prefecture_settings(
     Ok(desk.prefecture_settings().await?)
 }
 
-/// 定期報告期間, 都道府県版の案内, 保存期間 and 窓口の連絡先, for every desk of the
-/// prefecture (synced).
+/// 定期報告期間, 都道府県版の案内, 保存期間, 窓口の連絡先 and 都道府県の運用, for every
+/// desk of the prefecture (synced).
 #[tauri::command]
 pub async fn save_prefecture_settings(
     desk: State<'_, Desk>,
-    window: Option<ReportingWindow>,
-    overrides: Overrides,
-    retention_days: Option<u32>,
-    contact: Option<WindowContact>,
+    draft: PrefectureDraft,
 ) -> Result<PrefectureSettings, UiError> {
-    Ok(desk.save_prefecture_settings(window, overrides, retention_days, contact).await?)
+    Ok(desk.save_prefecture_settings(draft).await?)
 }
 
 /// 保存期間: the period in force and what this desk has purged.

@@ -15,6 +15,7 @@ use madoguchi_core::history::History;
 use madoguchi_core::lookup::{Hit, InstitutionRow, MatchReason, SearchResult};
 use madoguchi_core::mail::{DeliveryStep, MailFacts, NoticeView};
 use madoguchi_core::outbox::OutboxEntry;
+use madoguchi_core::prefecture::PrefectureDraft;
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
     AgeBucket, BulkOutcome, BulkRefusal, NoticePreview, QueueFilter, QueueItem, QueueList,
@@ -34,9 +35,10 @@ use madoguchi_domain::api::{
     FieldError, PrefectureSettings, Receipt, SubmittedBy, WindowContact,
 };
 use madoguchi_domain::delivery::MailFact;
-use madoguchi_domain::triage::{
-    Choice, Link, Node, NodeKind, Outcome, Overrides, ReportingAnswer, ReportingWindow, Tree,
+use madoguchi_domain::practice::{
+    HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Topic, When,
 };
+use madoguchi_domain::triage::{Choice, Link, Node, NodeKind, Outcome, Overrides, Tree};
 use madoguchi_domain::{
     Action, ApplicationForm, ApplicationStatus, Code, InstitutionKind, Prefecture, RejectReason,
     ReturnReason,
@@ -78,7 +80,8 @@ fn generate() -> (String, Vec<String>) {
         FieldError, Receipt, ProxyOutcome, AuditEntry, OutboxEntry, History,
         NoticeView, DeliveryStep, DeliveryState, NoticeKind, MailFacts,
         Tree, Node, NodeKind, Choice, Link, MailFact, Outcome, Overrides, ReportingWindow, ReportingAnswer,
-        ReportingView, FaqHit, PrefectureSettings, WindowContact,
+        ReportingView, FaqHit, PrefectureSettings, WindowContact, PrefectureDraft, Practice,
+        HealthCentre, SchemePeriod, Scheme, Topic, When,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,
         Disclosed, CallsOverview, CallStats, RetentionView,
     ];

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use madoguchi_domain::api::{Application, CallRecord, Notice};
 use madoguchi_domain::delivery::MailFact;
-use madoguchi_domain::triage::JST;
+use madoguchi_domain::practice::JST;
 use madoguchi_domain::{Code, DeliveryState, InsuranceCode, NoticeKind};
 use serde::Serialize;
 

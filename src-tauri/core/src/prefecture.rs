@@ -1,15 +1,15 @@
-//! 都道府県の設定: what a prefecture sets for all its desks — the 定期報告 window and its own
-//! wording of the troubleshooting tree (都道府県版) — kept as a synced record; and the
-//! 定期報告 answer for today.
+//! 都道府県の設定: what a prefecture sets for all its desks — the 定期報告 window, its own
+//! wording of the troubleshooting tree (都道府県版), its practice (都道府県の運用) — kept as a
+//! synced record.
 
 use chrono::{DateTime, Utc};
 use madoguchi_domain::api::{PrefectureSettings, WindowContact};
 use madoguchi_domain::call::stamp;
-use madoguchi_domain::triage::{
-    Overrides, ReportingAnswer, ReportingWindow, ReportingWindowError, Tree, TreeError, JST,
-};
+use madoguchi_domain::practice::{Practice, PracticeError, ReportingWindow, ReportingWindowError};
+use madoguchi_domain::triage::{Overrides, Tree, TreeError};
 use madoguchi_domain::Code;
 use madoguchi_domain::Coded;
+use serde::Deserialize;
 
 use crate::desk::Desk;
 use crate::records::RecordKind;
@@ -29,6 +29,21 @@ pub enum PrefectureError {
     Retention(u32),
     #[error("the window's contact lacks a name, or a usable phone number or address")]
     Contact,
+    #[error(transparent)]
+    Practice(#[from] PracticeError),
+}
+
+/// What an officer saves in 都道府県の設定.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ts_rs::TS)]
+pub struct PrefectureDraft {
+    /// The 定期報告 window of every scheme without its own in `practice`.
+    pub window: Option<ReportingWindow>,
+    pub overrides: Overrides,
+    pub retention_days: Option<u32>,
+    /// A contact left all blank is none.
+    pub contact: Option<WindowContact>,
+    #[serde(default)]
+    pub practice: Practice,
 }
 
 impl Coded for PrefectureError {
@@ -40,6 +55,7 @@ impl Coded for PrefectureError {
             Self::Wording(e) => e.code(),
             Self::Retention(_) => Code::RetentionDays,
             Self::Contact => Code::PrefContact,
+            Self::Practice(e) => e.code(),
         }
     }
     fn message_ja(&self) -> String {
@@ -47,6 +63,7 @@ impl Coded for PrefectureError {
             Self::Store(e) => e.message_ja(),
             Self::Window(e) => e.message_ja(),
             Self::Wording(e) => e.message_ja(),
+            Self::Practice(e) => e.message_ja(),
             Self::NoPrefecture | Self::Retention(_) | Self::Contact => {
                 self.code().message_ja().into()
             }
@@ -65,18 +82,15 @@ impl Store {
         Ok(Some(serde_json::from_str(&payload)?))
     }
 
-    /// Sets the prefecture's settings for every desk (synced). A contact left all blank is none.
-    #[allow(clippy::too_many_arguments)]
+    /// Sets the prefecture's settings for every desk (synced).
     pub async fn save_prefecture_settings(
         &self,
-        window: Option<ReportingWindow>,
-        overrides: Overrides,
-        retention_days: Option<u32>,
-        contact: Option<WindowContact>,
+        draft: PrefectureDraft,
         desk: &str,
         now: DateTime<Utc>,
     ) -> Result<PrefectureSettings, PrefectureError> {
-        let window = window.map(ReportingWindow::check).transpose()?;
+        let window = draft.window.map(ReportingWindow::check).transpose()?;
+        draft.practice.check()?;
         let prefecture =
             self.desk_settings().await?.prefecture.ok_or(PrefectureError::NoPrefecture)?;
         // Made on the version this desk holds: the server refuses it if another desk's came first.
@@ -84,17 +98,18 @@ impl Store {
         let settings = PrefectureSettings {
             prefecture,
             reporting_window: window,
-            triage_overrides: overrides,
+            triage_overrides: draft.overrides,
             updated_at: stamp(now),
             updated_by: desk.to_owned(),
-            retention_days,
-            contact: contact.filter(|c| {
+            retention_days: draft.retention_days,
+            contact: draft.contact.filter(|c| {
                 [&c.name, &c.phone, &c.hours, &c.email].iter().any(|f| !f.trim().is_empty())
             }),
+            practice: draft.practice,
             version,
         };
         if !settings.retention_ok() {
-            return Err(PrefectureError::Retention(retention_days.unwrap_or_default()));
+            return Err(PrefectureError::Retention(draft.retention_days.unwrap_or_default()));
         }
         if !settings.contact_ok() {
             return Err(PrefectureError::Contact);
@@ -110,25 +125,14 @@ impl Desk {
         self.store().prefecture_settings().await
     }
 
-    /// Sets the 定期報告 window, 都道府県版 wording, 保存期間 and 窓口の連絡先 for every desk
-    /// of the prefecture.
+    /// Sets the 定期報告 window, 都道府県版 wording, 保存期間, 窓口の連絡先 and 都道府県の
+    /// 運用 for every desk of the prefecture.
     pub async fn save_prefecture_settings(
         &self,
-        window: Option<ReportingWindow>,
-        overrides: Overrides,
-        retention_days: Option<u32>,
-        contact: Option<WindowContact>,
+        draft: PrefectureDraft,
     ) -> Result<PrefectureSettings, PrefectureError> {
-        Tree::national().check_overrides(&overrides)?;
+        Tree::national().check_overrides(&draft.overrides)?;
         let desk = self.desk_name().await?;
-        self.store()
-            .save_prefecture_settings(window, overrides, retention_days, contact, &desk, Utc::now())
-            .await
-    }
-
-    /// The 定期報告 window against today's date in Japan.
-    pub async fn reporting_answer(&self) -> Result<ReportingAnswer, StoreError> {
-        let window = self.store().prefecture_settings().await?.and_then(|s| s.reporting_window);
-        Ok(ReportingAnswer::of(window, Utc::now().with_timezone(&JST).date_naive()))
+        self.store().save_prefecture_settings(draft, &desk, Utc::now()).await
     }
 }

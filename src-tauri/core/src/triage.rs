@@ -2,7 +2,8 @@
 //! prefecture's wording laid over it — and よくある質問 search across every node's text,
 //! folded like the registry's lookup (width, kana, variants).
 
-use madoguchi_domain::triage::{Caller, NodeKind, Tree};
+use madoguchi_domain::practice::{Caller, Practice, ReportingAnswer, Scheme, JST};
+use madoguchi_domain::triage::{NodeKind, Tree};
 use madoguchi_domain::{InstitutionKind, InsuranceCode};
 use madoguchi_registry::fold::fold;
 use serde::Serialize;
@@ -80,67 +81,110 @@ mod tests {
     }
 }
 
-/// The 定期報告 answer as the screen shows it: the state, the sentence, and which answer of
-/// the window question the data points to.
+/// The 定期報告 answer as the screen shows it: the scheme it is for, the state, the
+/// sentence, and which answer of the window question the data points to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReportingView {
-    pub answer: madoguchi_domain::triage::ReportingAnswer,
+    pub scheme: Option<Scheme>,
+    pub answer: ReportingAnswer,
     pub message: String,
     pub suggested_choice: Option<usize>,
 }
 
-impl From<madoguchi_domain::triage::ReportingAnswer> for ReportingView {
-    fn from(answer: madoguchi_domain::triage::ReportingAnswer) -> Self {
-        Self { message: answer.message_ja(), suggested_choice: answer.suggested_choice(), answer }
-    }
+/// Who is on the line of a call, as far as the desk knows: their scheme's caller and the
+/// address of the institution linked (for its 保健所).
+struct Hearer {
+    caller: Caller,
+    address: Option<String>,
 }
 
 impl crate::desk::Desk {
-    /// The tree this desk walks: national, with the prefecture's wording and facts if it set
-    /// any, the facts said.
-    pub async fn triage_tree(&self) -> Result<Tree, crate::store::StoreError> {
+    /// The tree as this desk's prefecture has it, with the practice it runs: the national
+    /// file, its wording and facts, the answers its practice gives.
+    async fn prefecture_tree(&self) -> Result<(Tree, Practice), crate::store::StoreError> {
         let national = Tree::national();
-        let tree = match self.store().prefecture_settings().await? {
-            None => national.clone(),
-            Some(settings) => {
-                let prefecture = settings.prefecture.code();
-                national
-                    .clone()
-                    .with_overrides(&prefecture, &settings.triage_overrides)
-                    .unwrap_or_else(|e| {
-                        log::warn!("prefecture wording not applied: {e}");
-                        national.clone()
-                    })
-            }
+        let Some(settings) = self.store().prefecture_settings().await? else {
+            let practice = Practice::default();
+            return Ok((national.clone().for_prefecture(&practice), practice));
         };
-        Ok(tree.with_facts_said())
+        let practice = settings.practice_in_force();
+        let prefecture = settings.prefecture.code();
+        let tree = national
+            .clone()
+            .with_overrides(&prefecture, &settings.triage_overrides)
+            .unwrap_or_else(|e| {
+                log::warn!("prefecture wording not applied: {e}");
+                national.clone()
+            });
+        Ok((tree.for_prefecture(&practice), practice))
+    }
+
+    /// The tree this desk walks (a call's answers are counted on it): the prefecture's, the
+    /// tree's facts said.
+    pub async fn triage_tree(&self) -> Result<Tree, crate::store::StoreError> {
+        Ok(self.prefecture_tree().await?.0.with_facts_said())
     }
 
     /// The tree as said to the caller of `call`: {貴院} and {制度} for the institution linked
-    /// to it (its insurance code's 点数表, or the linked application's kind); words that fit
-    /// any caller while none is linked, and without a call.
+    /// to it (its insurance code's 点数表, or the linked application's kind), their deadline
+    /// and 保健所; words that fit any caller the window serves while none is linked.
     pub async fn triage_tree_for(
         &self,
         call: Option<&str>,
     ) -> Result<Tree, crate::store::StoreError> {
-        let tree = self.triage_tree().await?;
-        let Some(call) = call else { return Ok(tree.for_caller(Caller::Unknown)) };
-        let Ok(call) = self.store().call(call).await else {
-            return Ok(tree.for_caller(Caller::Unknown));
+        let (tree, practice) = self.prefecture_tree().await?;
+        let hearer = self.hearer(call).await?;
+        Ok(tree.for_caller(&practice, hearer.caller, hearer.address.as_deref()))
+    }
+
+    /// The 定期報告 window of the caller's scheme (any the window serves without a call)
+    /// against today's date in Japan.
+    pub async fn reporting_answer(
+        &self,
+        call: Option<&str>,
+    ) -> Result<ReportingView, crate::store::StoreError> {
+        let practice = match self.store().prefecture_settings().await? {
+            Some(settings) => settings.practice_in_force(),
+            None => Practice::default(),
         };
+        let caller = self.hearer(call).await?.caller;
+        let today = chrono::Utc::now().with_timezone(&JST).date_naive();
+        let (scheme, answer) = practice.reporting_answer(caller, today);
+        let several = practice.schemes().len() > 1;
+        let message = match scheme.filter(|_| several && answer != ReportingAnswer::NotSet) {
+            Some(scheme) => format!("【{}】{}", scheme.report_ja(), answer.message_ja()),
+            None => answer.message_ja(),
+        };
+        Ok(ReportingView { scheme, message, suggested_choice: answer.suggested_choice(), answer })
+    }
+
+    /// The caller of `call`: from the insurance code linked, else the application's kind;
+    /// the address from the application, else the registry's row for the code.
+    async fn hearer(&self, call: Option<&str>) -> Result<Hearer, crate::store::StoreError> {
+        let unknown = Hearer { caller: Caller::Unknown, address: None };
+        let Some(call) = call else { return Ok(unknown) };
+        let Ok(call) = self.store().call(call).await else { return Ok(unknown) };
         let code = call.institution.as_ref().and_then(|i| i.insurance_code.as_deref());
-        let mut caller = code
-            .and_then(|c| c.parse::<InsuranceCode>().ok())
-            .map_or(Caller::Unknown, |c| Caller::of_code(&c));
-        if let (Caller::Unknown, Some(id)) = (caller, call.application_id) {
+        let code = code.and_then(|c| c.parse::<InsuranceCode>().ok());
+        let mut hearer = Hearer {
+            caller: code.as_ref().map_or(Caller::Unknown, Caller::of_code),
+            address: None,
+        };
+        if let Some(id) = call.application_id {
             if let Some((app, _)) = self.store().application(id).await? {
-                caller = match app.form.kind {
-                    InstitutionKind::Pharmacy => Caller::Pharmacy,
-                    _ => Caller::Medical,
-                };
+                if hearer.caller == Caller::Unknown {
+                    hearer.caller = match app.form.kind {
+                        InstitutionKind::Pharmacy => Caller::Pharmacy,
+                        _ => Caller::Medical,
+                    };
+                }
+                hearer.address = Some(app.form.address);
             }
         }
-        Ok(tree.for_caller(caller))
+        if let (None, Some(code)) = (&hearer.address, code) {
+            hearer.address = self.store().registry_address(&code.digits()).await?;
+        }
+        Ok(hearer)
     }
 
     /// よくある質問 over the tree this desk walks.

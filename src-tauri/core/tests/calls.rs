@@ -288,7 +288,9 @@ async fn a_call_records_its_answers_with_the_facts_said() {
 
     let mut ours = madoguchi_domain::triage::Overrides::default();
     ours.facts.insert("確認を始める目安".into(), "1か月".into());
-    desk.save_prefecture_settings(None, ours, None, None).await.unwrap();
+    let draft =
+        madoguchi_core::prefecture::PrefectureDraft { overrides: ours, ..Default::default() };
+    desk.save_prefecture_settings(draft).await.unwrap();
     let call = desk.start_call().await.unwrap();
     desk.choose(&call.id, 0).await.unwrap();
     let call = desk.choose(&call.id, 2).await.unwrap();

@@ -253,7 +253,8 @@ pub struct CallRecord {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrefectureSettings {
     pub prefecture: Prefecture,
-    pub reporting_window: Option<crate::triage::ReportingWindow>,
+    /// The 定期報告 window of every scheme without its own in `practice`.
+    pub reporting_window: Option<crate::practice::ReportingWindow>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub triage_overrides: crate::triage::Overrides,
     pub updated_at: String,
@@ -266,6 +267,9 @@ pub struct PrefectureSettings {
     /// 窓口の連絡先, named in the prefecture's mails and at the tree's call-back endings.
     #[serde(default)]
     pub contact: Option<WindowContact>,
+    /// 都道府県の運用: schemes, periods per scheme, paper reports, 保健所 and their topics.
+    #[serde(default)]
+    pub practice: crate::practice::Practice,
     /// As [`CallRecord::version`].
     #[serde(default)]
     pub version: i64,
@@ -277,6 +281,11 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 impl PrefectureSettings {
+    /// The practice in force: periods per scheme, the common window for the rest.
+    pub fn practice_in_force(&self) -> crate::practice::Practice {
+        self.practice.clone().in_force(self.reporting_window)
+    }
+
     /// The retention period in force.
     pub fn retention_days(&self) -> u32 {
         self.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)

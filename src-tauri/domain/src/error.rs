@@ -137,6 +137,7 @@ codes! {
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
     PrefContact = "E-PREF-CONTACT", "窓口の連絡先は、窓口名と、電話番号（0から始まる10桁または11桁）またはメールアドレスを入力してください。";
+    PrefPractice = "E-PREF-PRACTICE", "都道府県の運用の設定に誤りがあります。";
     RetentionDays = "E-RETENTION-DAYS", "保存期間は1日から3650日の間で指定してください。";
     RecordStale = "E-RECORD-STALE", "ほかの窓口が先にこの記録を更新しました。";
     ApiNotFound = "E-API-NOT-FOUND", "そのAPIはありません。";

@@ -17,6 +17,7 @@ pub mod municipality;
 pub mod notice;
 pub mod postal;
 pub mod postal_region;
+pub mod practice;
 pub mod prefecture;
 mod text;
 pub mod triage;

@@ -2,6 +2,7 @@
 //! with an outcome — as content in `data/triage.toml`, checked whole before use, with a
 //! prefecture's own wording of some nodes laid over it (都道府県版).
 
+use crate::practice::{Caller, Practice, When, PRACTICE_FACTS};
 use crate::Code;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -73,9 +74,14 @@ pub enum Link {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
 pub struct Choice {
     pub label: String,
     pub next: String,
+    /// Offered only where the prefecture's practice holds this ([`Tree::for_prefecture`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub when: Option<When>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -262,6 +268,9 @@ impl Tree {
                 NodeKind::Ask if node.choices.len() > MAX_CHOICES => {
                     problems.push(format!("{id} has more than {MAX_CHOICES} choices"))
                 }
+                NodeKind::Ask if node.choices.iter().all(|c| c.when.is_some()) => {
+                    problems.push(format!("{id} offers nothing in some prefectures"))
+                }
                 NodeKind::Instruct if node.next.is_none() => {
                     problems.push(format!("{id} instructs with no next node"))
                 }
@@ -279,6 +288,12 @@ impl Tree {
             for text in node.texts() {
                 if let Some(word) = self.unknown_placeholder(text) {
                     problems.push(format!("{id} says unknown placeholder {word}"));
+                }
+            }
+            for choice in &node.choices {
+                let named = |f: &&&str| choice.label.contains(&format!("{{{f}}}"));
+                if let Some(fact) = PRACTICE_FACTS.iter().find(named) {
+                    problems.push(format!("{id} names {fact} in an answer's label"));
                 }
             }
         }
@@ -351,18 +366,42 @@ impl Tree {
         Ok(self)
     }
 
+    /// The tree as a prefecture runs it: the answers its practice does not give are dropped,
+    /// with the nodes only they led to. The practice's facts are said per caller
+    /// ([`Tree::for_caller`]); no answer's label names one, so a call's log reads as shown.
+    pub fn for_prefecture(mut self, practice: &Practice) -> Self {
+        for node in self.nodes.values_mut() {
+            node.choices.retain(|c| c.when.is_none_or(|w| practice.holds(w)));
+        }
+        let reachable: BTreeSet<String> = self.reachable().into_iter().map(str::to_owned).collect();
+        self.nodes.retain(|id, _| reachable.contains(id));
+        self
+    }
+
     /// The tree as said to one caller: {貴院} and {制度} filled in for the kind of
-    /// institution on the line (or words that fit any while it is not known), and every fact
-    /// a node names.
-    pub fn for_caller(self, caller: Caller) -> Self {
-        let (you, scheme) = caller.words();
-        let mut tree = self.with_facts_said();
+    /// institution on the line (or words that fit any the window serves while it is not
+    /// known), their deadline and 保健所 from the practice, and every fact a node names.
+    pub fn for_caller(self, practice: &Practice, caller: Caller, address: Option<&str>) -> Self {
+        let (you, scheme) = practice.words(caller);
+        let mut tree = self.with_practice_facts(practice, caller, address).with_facts_said();
         for node in tree.nodes.values_mut() {
             for text in node.texts_mut().filter(|t| t.contains('{')) {
                 *text = text.replace("{貴院}", you).replace("{制度}", scheme);
             }
         }
         tree
+    }
+
+    fn with_practice_facts(
+        mut self,
+        practice: &Practice,
+        caller: Caller,
+        address: Option<&str>,
+    ) -> Self {
+        for (name, value) in practice.facts(caller, address) {
+            self.facts.insert(name.to_owned(), value);
+        }
+        self
     }
 
     /// Every fact a node names filled in, whoever calls: what a call's log records (the
@@ -418,38 +457,6 @@ impl Tree {
     }
 }
 
-/// Who is on the line, as far as the desk knows: it chooses {貴院} and {制度}.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Caller {
-    /// No institution linked yet: words that fit any.
-    #[default]
-    Unknown,
-    /// A hospital, clinic or midwifery home (医療機能情報提供制度).
-    Medical,
-    /// A pharmacy (薬局機能情報提供制度).
-    Pharmacy,
-}
-
-impl Caller {
-    /// The caller's 貴院 and their scheme's name.
-    fn words(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Unknown => ("そちら様", "医療機能情報提供制度（薬局の方は薬局機能情報提供制度）"),
-            Self::Medical => ("貴院", "医療機能情報提供制度"),
-            Self::Pharmacy => ("貴局", "薬局機能情報提供制度"),
-        }
-    }
-
-    /// The caller an insurance code points to (its 点数表: 4 is 調剤, a pharmacy).
-    pub fn of_code(code: &crate::InsuranceCode) -> Self {
-        match code.table() {
-            crate::ScoreTable::Pharmacy => Self::Pharmacy,
-            _ => Self::Medical,
-        }
-    }
-}
-
 impl Tree {
     /// The first `{…}` in `text` that [`Tree::for_caller`] does not fill, if any.
     fn unknown_placeholder(&self, text: &str) -> Option<String> {
@@ -460,115 +467,13 @@ impl Tree {
             let fact = word.strip_prefix('{').and_then(|w| w.strip_suffix('}'));
             if word != "{貴院}"
                 && word != "{制度}"
-                && !fact.is_some_and(|f| self.facts.contains_key(f))
+                && !fact.is_some_and(|f| self.facts.contains_key(f) || PRACTICE_FACTS.contains(&f))
             {
                 return Some(word.to_owned());
             }
             rest = &rest[end..];
         }
         None
-    }
-}
-
-/// Japan's time, for the dates the office counts by (no daylight saving).
-pub const JST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(9 * 3600) {
-    Some(offset) => offset,
-    None => panic!("a valid offset"),
-};
-
-/// The 定期報告 window a prefecture sets (dates inclusive, in JST).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ReportingWindow {
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-01-04"))]
-    pub starts: chrono::NaiveDate,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-03-31"))]
-    pub ends: chrono::NaiveDate,
-}
-
-/// What the 定期報告 branch answers from the window and today's date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ReportingAnswer {
-    /// The prefecture has not set a window in 設定.
-    NotSet,
-    Before {
-        starts: chrono::NaiveDate,
-        days: i64,
-    },
-    Open {
-        ends: chrono::NaiveDate,
-        days_left: i64,
-    },
-    After {
-        ended: chrono::NaiveDate,
-    },
-}
-
-impl ReportingAnswer {
-    pub fn of(window: Option<ReportingWindow>, today: chrono::NaiveDate) -> Self {
-        match window {
-            None => Self::NotSet,
-            Some(w) if today < w.starts => {
-                Self::Before { starts: w.starts, days: (w.starts - today).num_days() }
-            }
-            Some(w) if today > w.ends => Self::After { ended: w.ends },
-            Some(w) => Self::Open { ends: w.ends, days_left: (w.ends - today).num_days() },
-        }
-    }
-
-    /// The answer of the window question (1: 期間の前, 2: 期間内, 3: 過ぎた) the data points to.
-    pub fn suggested_choice(self) -> Option<usize> {
-        match self {
-            Self::NotSet => None,
-            Self::Before { .. } => Some(0),
-            Self::Open { .. } => Some(1),
-            Self::After { .. } => Some(2),
-        }
-    }
-
-    /// What the officer tells the caller, dates in 令和 as the caller hears them.
-    pub fn message_ja(self) -> String {
-        let d = crate::era::wareki;
-        match self {
-            Self::NotSet => {
-                "この都道府県の定期報告期間が設定されていません（設定で登録できます）。".into()
-            }
-            Self::Before { starts, days } => {
-                format!("定期報告期間の前です。{}から報告できます（あと{days}日）。", d(starts))
-            }
-            Self::Open { ends, days_left } => {
-                format!("今日は定期報告期間内です（{}まで、残り{days_left}日）。", d(ends))
-            }
-            // The deadline is the prefecture's own (2月10日, 3月21日 …), not the seed's 3月末.
-            Self::After { ended } => format!(
-                "定期報告期間は{}に終わりました。報告の無い機関は、医療情報ネットで最新の情報が公表されません。期間後の報告の扱いは、この都道府県の運用に従ってご案内ください。",
-                d(ended)
-            ),
-        }
-    }
-}
-
-impl ReportingWindow {
-    /// A window must start on or before it ends.
-    pub fn new(starts: chrono::NaiveDate, ends: chrono::NaiveDate) -> Option<Self> {
-        (starts <= ends).then_some(Self { starts, ends })
-    }
-
-    /// The same rule for a window that arrived whole (from the window or a desk's upload).
-    pub fn check(self) -> Result<Self, ReportingWindowError> {
-        Self::new(self.starts, self.ends).ok_or(ReportingWindowError)
-    }
-}
-
-/// A 定期報告 window that ends before it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the reporting window starts after it ends")]
-pub struct ReportingWindowError;
-
-impl crate::Coded for ReportingWindowError {
-    fn code(&self) -> Code {
-        Code::ReportingWindow
     }
 }
 
@@ -635,6 +540,10 @@ mod tests {
         ("PRACTICE-SHARED-ADDRESS", "複数薬局で同じ住所・メール可、アカウントは薬局ごと"),
         ("PRACTICE-PRESS-REPORT", "入力後に「報告」を押すまで報告済みにならない"),
         ("PRACTICE-KAKARITSUKE", "かかりつけ医機能報告は同じアカウントで、権限は同じ画面から"),
+        ("PRACTICE-HEALTH-CENTRE-LOGIN", "ログインIDの確認は管轄の保健所で（都道府県の運用）"),
+        ("PRACTICE-HEALTH-CENTRE-CODES", "機関コードの一覧は保健所から（都道府県の運用）"),
+        ("PRACTICE-PAPER", "ネット環境の無い機関は紙の調査票で（都道府県の運用）"),
+        ("PRACTICE-SELF-CHECK", "都道府県のセルフチェックシートを先に（都道府県の運用）"),
     ];
 
     #[test]
@@ -700,12 +609,16 @@ mod tests {
     #[test]
     fn the_caller_fills_in_who_they_are() {
         let said = |caller| {
-            Tree::national().clone().for_caller(caller).nodes["report_earlier"].say.clone()
+            Tree::national().clone().for_caller(&Practice::default(), caller, None).nodes
+                ["report_earlier"]
+                .say
+                .clone()
         };
         assert!(said(Caller::Pharmacy).contains("「薬局機能情報提供制度ホーム画面」"));
         assert!(said(Caller::Medical).contains("「医療機能情報提供制度ホーム画面」"));
         assert!(said(Caller::Unknown).contains("薬局の方は"));
-        let tree = Tree::national().clone().for_caller(Caller::Pharmacy);
+        let tree =
+            Tree::national().clone().for_caller(&Practice::default(), Caller::Pharmacy, None);
         assert!(tree.nodes["report_after"].say.contains("貴局の最新の情報"));
         assert!(tree.nodes.values().all(|n| !n.say.contains('{')), "every word filled");
         let national = Tree::national();
@@ -745,42 +658,6 @@ mod tests {
         assert!(Tree::national().clone().with_overrides("13", &o).is_err());
     }
 
-    #[test]
-    fn the_reporting_window_against_today() {
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        let w = ReportingWindow::new(d("2027-01-04"), d("2027-03-31")).unwrap();
-        assert!(ReportingWindow::new(d("2027-03-31"), d("2027-01-04")).is_none());
-        assert_eq!(
-            ReportingAnswer::of(Some(w), d("2026-11-25")),
-            ReportingAnswer::Before { starts: w.starts, days: 40 }
-        );
-        assert_eq!(
-            ReportingAnswer::of(Some(w), d("2027-01-04")).suggested_choice(),
-            Some(1),
-            "the first day is inside"
-        );
-        assert_eq!(
-            ReportingAnswer::of(Some(w), d("2027-03-31")),
-            ReportingAnswer::Open { ends: w.ends, days_left: 0 }
-        );
-        assert_eq!(ReportingAnswer::of(Some(w), d("2027-04-01")).suggested_choice(), Some(2));
-        assert_eq!(ReportingAnswer::of(Some(w), d("2026-12-01")).suggested_choice(), Some(0));
-        assert_eq!(ReportingAnswer::of(None, d("2027-01-10")).suggested_choice(), None);
-        assert!(ReportingAnswer::of(Some(w), d("2026-11-25"))
-            .message_ja()
-            .contains("令和9年1月4日から"));
-        // A prefecture whose period ends on 2月10日: that is the deadline said, never 3月末.
-        let early = ReportingWindow::new(d("2027-01-04"), d("2027-02-10")).unwrap();
-        let after = ReportingAnswer::of(Some(early), d("2027-02-15")).message_ja();
-        assert!(
-            after.contains("令和9年2月10日に終わりました") && !after.contains("3月末"),
-            "{after}"
-        );
-        for (id, node) in &Tree::national().nodes {
-            assert!(!node.say.contains("3月末"), "{id} names the seed's deadline: {}", node.say);
-        }
-    }
-
     /// G-MIS's senders and screen labels are said from the tree's facts, never spelled in a
     /// node: every sentence that names a sender names both G-MIS sends from, the reset link
     /// has the label G-MIS's login screen shows, and a prefecture's own value reaches every
@@ -794,7 +671,7 @@ mod tests {
                 assert!(!node.say.contains(spelled), "{id} spells {spelled} instead of a fact");
             }
         }
-        let said = raw.clone().for_caller(Caller::Medical);
+        let said = raw.clone().for_caller(&Practice::default(), Caller::Medical, None);
         let mut senders = 0;
         for (id, node) in &said.nodes {
             if node.say.contains("info@g-mis.net") {
@@ -822,66 +699,26 @@ mod tests {
         let mut o = Overrides::default();
         o.facts.insert("送信元".into(), "info@g-mis.net・madoguchi@pref.example.lg.jp".into());
         o.facts.insert("発行までの期間".into(), "承認から1か月以内".into());
-        let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(Caller::Medical);
+        let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(
+            &Practice::default(),
+            Caller::Medical,
+            None,
+        );
         assert!(ours.nodes["mail_spam"].say.contains("madoguchi@pref.example.lg.jp"));
         for id in ["wait_issuance", "not_applied"] {
             assert!(ours.nodes[id].say.contains("目安は、承認から1か月以内でございます"), "{id}");
         }
         o.facts.insert("確認を始める目安".into(), "1か月".into());
-        let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(Caller::Medical);
+        let ours = raw.clone().with_overrides("13", &o).unwrap().for_caller(
+            &Practice::default(),
+            Caller::Medical,
+            None,
+        );
         let asked = &ours.nodes["mail_applied"].choices;
         assert!(asked.iter().any(|c| c.label == "申請して1か月以上たつ"), "{asked:?}");
         assert!(ours.nodes["wait_review"].note.as_deref().unwrap().starts_with("1か月を超えて"));
         assert_eq!(ours.national_facts["送信元"], raw.facts["送信元"], "kept beside, for 設定");
         o.facts.insert("no_such_fact".into(), "x".into());
         assert!(raw.clone().with_overrides("13", &o).is_err(), "only facts the tree has");
-    }
-
-    /// Every sentence the tree can say, read as three differently configured prefectures
-    /// would have it said: the national defaults; one whose mails also come from its own
-    /// server, whose issuance takes longer and whose desk looks later; a pharmacy-only window.
-    /// None contradicts its settings: no fixed 3月末, no sentence naming one sender where
-    /// several are allowed, no device that cannot report, no 保健所 where none is set, no
-    /// `{…}` left unsaid.
-    #[test]
-    fn every_sentence_agrees_with_the_prefectures_settings() {
-        let mut own = Overrides::default();
-        own.facts.insert(
-            "送信元".into(),
-            "info@g-mis.net・helpdesk@gmis.mhlw.go.jp・gmis@pref.example.lg.jp".into(),
-        );
-        own.facts.insert("発行までの期間".into(), "承認から2〜3週間".into());
-        own.facts.insert("確認を始める目安".into(), "3週間".into());
-        let configured = [
-            ("defaults", Tree::national().clone(), Caller::Unknown),
-            (
-                "own sender",
-                Tree::national().clone().with_overrides("34", &own).unwrap(),
-                Caller::Medical,
-            ),
-            ("pharmacies", Tree::national().clone(), Caller::Pharmacy),
-        ];
-        for (what, tree, caller) in configured {
-            let senders = tree.facts["送信元"].clone();
-            let said = tree.for_caller(caller);
-            for (id, node) in &said.nodes {
-                for text in node.texts() {
-                    let at = format!("{what}: {id}: {text}");
-                    assert!(!text.contains('{'), "unsaid: {at}");
-                    assert!(!text.contains("3月末"), "a fixed deadline: {at}");
-                    assert!(!text.contains("保健所"), "a 保健所 none set: {at}");
-                    if text.contains("info@g-mis.net") {
-                        assert!(text.contains(&senders), "one sender of several: {at}");
-                    }
-                    let on_a_phone = text.contains("スマートフォン") || text.contains("タブレット");
-                    if on_a_phone && text.contains("報告") {
-                        assert!(
-                            text.contains("報告はパソコン"),
-                            "a device that cannot report: {at}"
-                        );
-                    }
-                }
-            }
-        }
     }
 }

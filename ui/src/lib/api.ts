@@ -24,7 +24,7 @@ import type {
   MailFacts,
   NoticePreview,
   Outcome,
-  Overrides,
+  PrefectureDraft,
   PrefectureSettings,
   PrefectureView,
   ProxyOutcome,
@@ -33,7 +33,6 @@ import type {
   QueueRow,
   RegistryStatus,
   ReportingView,
-  ReportingWindow,
   RetentionView,
   SavedView,
   SearchResult,
@@ -42,7 +41,6 @@ import type {
   Tree,
   UiError,
   Vocabulary,
-  WindowContact,
 } from './bindings';
 
 export type * from './bindings';
@@ -92,15 +90,10 @@ export const api = {
   proxyApply: (form: ApplicationForm) => invoke<ProxyOutcome>('proxy_apply', { form }),
   history: (id: number) => invoke<History>('application_history', { id }),
   triageTree: (call: string | null = null) => invoke<Tree>('triage_tree', { call }),
-  reportingAnswer: () => invoke<ReportingView>('reporting_answer'),
+  reportingAnswer: (call: string | null = null) => invoke<ReportingView>('reporting_answer', { call }),
   faqSearch: (query: string) => invoke<FaqHit[]>('faq_search', { query }),
   prefectureSettings: () => invoke<PrefectureSettings | null>('prefecture_settings'),
-  savePrefectureSettings: (
-    window: ReportingWindow | null,
-    overrides: Overrides,
-    retentionDays: number | null,
-    contact: WindowContact | null,
-  ) => invoke<PrefectureSettings>('save_prefecture_settings', { window, overrides, retentionDays, contact }),
+  savePrefectureSettings: (draft: PrefectureDraft) => invoke<PrefectureSettings>('save_prefecture_settings', { draft }),
   retention: () => invoke<RetentionView>('retention'),
   startCall: () => invoke<CallRecord>('start_call'),
   chooseAnswer: (call: string, choice: number) => invoke<CallRecord>('choose_answer', { call, choice }),

@@ -172,7 +172,11 @@ export type Change = { key: string, name: string, } & ({ "kind": "opened" } | { 
 
 export type ChangeKind = { "kind": "opened" } | { "kind": "closed" } | { "kind": "renamed", from: string, } | { "kind": "moved", from: string, };
 
-export type Choice = { label: string, next: string, };
+export type Choice = { label: string, next: string, 
+/**
+ * Offered only where the prefecture's practice holds this ([`Tree::for_prefecture`]).
+ */
+when?: When, };
 
 export type CodeCheck = { "status": "valid", code: CodeView, } | { "status": "invalid", error: UiError, suggestions: Array<SuggestionView>, };
 
@@ -224,7 +228,7 @@ export type Disclosed = { login_id: string, call: CallRecord, };
 
 export type Disclosure = { at: string, desk: string, account_institution_code: string, checked_phone: boolean, checked_email: boolean, checked_contact_name: boolean, };
 
-export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-PREF-CONTACT' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED';
+export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-PREF-CONTACT' | 'E-PREF-PRACTICE' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED';
 
 export type ExportReport = { path: string, rows: number, 
 /**
@@ -249,6 +253,8 @@ fix: string | null,
  * The 差戻し reason that fits, if the officer returns the application for this.
  */
 return_reason: ReturnReason | null, };
+
+export type HealthCentre = { contact: WindowContact, municipalities: Array<string>, };
 
 export type History = { audit: Array<AuditEntry>, 
 /**
@@ -376,9 +382,57 @@ say: { [key in string]: string },
  */
 facts: { [key in string]: string }, };
 
+export type Practice = { 
+/**
+ * The schemes its window serves; none listed is all three.
+ */
+schemes: Array<Scheme>, 
+/**
+ * A scheme's own 定期報告期間 (医療機能情報 and 薬局機能情報 often differ).
+ */
+periods: Array<SchemePeriod>, 
+/**
+ * What the window says follows its deadline (延長の有無・督促・公表), read out after it.
+ */
+after_deadline: string, 
+/**
+ * Whether an institution with no internet may report on paper (書面・紙の調査票).
+ */
+paper_accepted: boolean, 
+/**
+ * How the paper form is obtained (窓口から郵送, the prefecture's page …).
+ */
+paper_how: string, 
+/**
+ * 保健所, with the municipalities each covers.
+ */
+health_centres: Array<HealthCentre>, 
+/**
+ * The questions sent to the 保健所 first.
+ */
+routed: Array<Topic>, 
+/**
+ * The prefecture's self-check sheet or flowchart (https://…), offered first.
+ */
+self_check_url: string, };
+
 export type Prefecture = string;
 
-export type PrefectureSettings = { prefecture: Prefecture, reporting_window: ReportingWindow | null, triage_overrides: Overrides, updated_at: string, updated_by: string, 
+export type PrefectureDraft = { 
+/**
+ * The 定期報告 window of every scheme without its own in `practice`.
+ */
+window: ReportingWindow | null, overrides: Overrides, retention_days: number | null, 
+/**
+ * A contact left all blank is none.
+ */
+contact: WindowContact | null, practice: Practice, };
+
+export type PrefectureSettings = { prefecture: Prefecture, 
+/**
+ * The 定期報告 window of every scheme without its own in `practice`.
+ */
+reporting_window: ReportingWindow | null, triage_overrides: Overrides, updated_at: string, updated_by: string, 
 /**
  * 保存期間: days after a decision (or a call's end) that desks keep its personal data;
  * none set is [`DEFAULT_RETENTION_DAYS`].
@@ -388,6 +442,10 @@ retention_days: number | null,
  * 窓口の連絡先, named in the prefecture's mails and at the tree's call-back endings.
  */
 contact: WindowContact | null, 
+/**
+ * 都道府県の運用: schemes, periods per scheme, paper reports, 保健所 and their topics.
+ */
+practice: Practice, 
 /**
  * As [`CallRecord::version`].
  */
@@ -439,7 +497,7 @@ export type RejectReason = "duplicate" | "not_covered" | "closed" | "not_confirm
 
 export type ReportingAnswer = { "state": "not_set" } | { "state": "before", starts: string, days: number, } | { "state": "open", ends: string, days_left: number, } | { "state": "after", ended: string, };
 
-export type ReportingView = { answer: ReportingAnswer, message: string, suggested_choice: number | null, };
+export type ReportingView = { scheme: Scheme | null, answer: ReportingAnswer, message: string, suggested_choice: number | null, };
 
 export type ReportingWindow = { starts: string, ends: string, };
 
@@ -452,6 +510,10 @@ applications_purged: number, calls_purged: number, last_run_at: string | null, }
 export type ReturnReason = "institution_code_wrong" | "insurance_code_wrong" | "kind_mismatch" | "name_mismatch" | "address_wrong" | "email_wrong" | "phone_wrong" | "contact_incomplete" | "other";
 
 export type SavedView = { name: string, filter: QueueFilter, };
+
+export type Scheme = "medical" | "pharmacy" | "kakaritsuke";
+
+export type SchemePeriod = { scheme: Scheme, window: ReportingWindow, };
 
 export type SearchResult = { hits: Array<Hit>, 
 /**
@@ -485,6 +547,8 @@ last_error: string | null, last_error_code: ErrorCode | null,
 store_notice: string | null, pending: number, rejected: number, };
 
 export type SyncReport = { sent: number, rejected: number, pulled: number, };
+
+export type Topic = "login" | "codes";
 
 export type Tree = { version: string, start: string, nodes: { [key in string]: Node }, 
 /**
@@ -521,6 +585,8 @@ pharmacy_return_reasons: Array<[ReturnReason, string]>, reject_reasons: Array<[R
  * How a call ended: 解決, 再申請案内 …
  */
 outcomes: Array<[Outcome, string]>, };
+
+export type When = "medical" | "pharmacy" | "kakaritsuke" | "login_at_health_centre" | "codes_at_health_centre" | "codes_at_window" | "paper_accepted" | "paper_refused" | "self_check";
 
 export type WindowContact = { 
 /**

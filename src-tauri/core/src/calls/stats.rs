@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use madoguchi_domain::api::CallRecord;
 use madoguchi_domain::call::parse_stamp;
-use madoguchi_domain::triage::{Outcome, JST};
+use madoguchi_domain::practice::JST;
+use madoguchi_domain::triage::Outcome;
 use serde::Serialize;
 
 use crate::export::Table;

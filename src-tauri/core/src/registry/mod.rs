@@ -56,6 +56,18 @@ impl Store {
         .await?)
     }
 
+    /// The address the registry lists under an insurance code (an open row first), for the
+    /// 保健所 that covers it.
+    pub async fn registry_address(&self, digits: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT address FROM institutions WHERE insurance_code = ?1
+             ORDER BY closed_import_id IS NOT NULL, id LIMIT 1",
+        )
+        .bind(digits)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     pub async fn institution(&self, id: i64) -> Result<Option<InstitutionDetail>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT i.id, i.source, i.source_key, i.insurance_code, i.kind, i.name, i.kana, i.prefecture,

@@ -387,7 +387,8 @@ async fn put_call(
     stored(state.storage.put_record(officer.prefecture, &Record::call(call)).await?)
 }
 
-/// The prefecture's settings for every desk: 定期報告期間 and 都道府県版の案内.
+/// The prefecture's settings for every desk: 定期報告期間, 都道府県版の案内, 保存期間,
+/// 窓口の連絡先 and 都道府県の運用.
 #[utoipa::path(put, path = "/v1/prefecture-settings", request_body = PrefectureSettings, security(("bearer" = [])),
     responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
 async fn put_prefecture_settings(
@@ -411,6 +412,7 @@ async fn put_prefecture_settings(
     if !settings.contact_ok() {
         return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::PrefContact));
     }
+    settings.practice.check().map_err(|e| Failure::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     let record = Record::prefecture_settings(settings);
     stored(state.storage.put_record(officer.prefecture, &record).await?)
 }

@@ -7,7 +7,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Body, Mailbox};
 use lettre::Message;
 
-use madoguchi_domain::triage::JST;
+use madoguchi_domain::practice::JST;
 
 use super::MailConfigError;
 use crate::storage::Outgoing;
