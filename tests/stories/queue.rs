@@ -319,3 +319,57 @@ async fn an_imported_account_is_recognised_approved_as_existing_and_disclosed() 
     assert_eq!(disclosed.login_id, "GM80000011");
     assert_eq!(disclosed.call.disclosures.len(), 1);
 }
+
+/// A 保健所's desk opens its queue on its own area: the municipalities its prefecture's
+/// practice lists for it, set on another desk and synced.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_health_centre_desk_sees_its_own_area() {
+    use madoguchi_core::prefecture::PrefectureDraft;
+    use madoguchi_domain::contact::WindowContact;
+    use madoguchi_domain::practice::{HealthCentre, Practice, Topic};
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let (window_dir, centre_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let window = connected_desk(&server, &token, &window_dir, "医療政策課-1").await;
+    let centre = connected_desk(&server, &token, &centre_dir, "南多摩保健所-1").await;
+    let marunouchi = server.submit(&form("13", 1)).await.id;
+    let hachioji = ApplicationForm {
+        address: "東京都八王子市元本郷町３丁目２４－１".into(),
+        ..form("13", 2)
+    };
+    let hachioji = server.submit(&hachioji).await.id;
+
+    let practice = Practice {
+        health_centres: vec![HealthCentre {
+            contact: WindowContact {
+                name: "八王子市保健所".into(),
+                phone: "0426451111".into(),
+                ..Default::default()
+            },
+            municipalities: vec!["八王子市".into()],
+        }],
+        routed: vec![Topic::Login],
+        ..Practice::default()
+    };
+    window
+        .save_prefecture_settings(PrefectureDraft { practice, ..Default::default() })
+        .await
+        .unwrap();
+    window.sync_now().await.unwrap();
+    centre.sync_now().await.unwrap();
+    assert_eq!(centre.home_area().await.unwrap(), None, "no 保健所 chosen: the whole prefecture");
+    let mut settings = centre.settings().await.unwrap();
+    settings.health_centre = Some("八王子市保健所".into());
+    centre.save_settings(&settings).await.unwrap();
+    let home = centre.home_area().await.unwrap().expect("its area");
+    assert_eq!(home.municipalities, ["八王子市"]);
+
+    let ids = |view: madoguchi_core::queue::QueueView| -> Vec<i64> {
+        view.rows.iter().map(|r| r.application.id).collect()
+    };
+    let own = QueueFilter { area: home.municipalities, ..Default::default() };
+    assert_eq!(ids(centre.queue(&own).await.unwrap()), [hachioji]);
+    let all = centre.queue(&QueueFilter::default()).await.unwrap();
+    assert_eq!(ids(all), [marunouchi, hachioji], "filterable off");
+}

@@ -34,6 +34,7 @@ commands! {
     faq_search,
     prefecture_settings,
     save_prefecture_settings,
+    home_area,
     retention,
     start_call,
     choose_answer,

@@ -9,7 +9,7 @@ use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::history::History;
 use madoguchi_core::lookup::SearchResult;
 use madoguchi_core::mail::MailFacts;
-use madoguchi_core::prefecture::PrefectureDraft;
+use madoguchi_core::prefecture::{HomeArea, PrefectureDraft};
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
     BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView,
@@ -279,6 +279,12 @@ pub async fn prefecture_settings(
     desk: State<'_, Desk>,
 ) -> Result<Option<PrefectureSettings>, UiError> {
     Ok(desk.prefecture_settings().await?)
+}
+
+/// 管轄: the area of the 保健所 this desk belongs to, where the queue opens.
+#[tauri::command]
+pub async fn home_area(desk: State<'_, Desk>) -> Result<Option<HomeArea>, UiError> {
+    Ok(desk.home_area().await?)
 }
 
 /// 定期報告期間, 都道府県版の案内, 保存期間, 窓口の連絡先 and 都道府県の運用, for every

@@ -15,7 +15,7 @@ use madoguchi_core::history::History;
 use madoguchi_core::lookup::{Hit, InstitutionRow, MatchReason, SearchResult};
 use madoguchi_core::mail::{DeliveryStep, MailFacts, NoticeView};
 use madoguchi_core::outbox::OutboxEntry;
-use madoguchi_core::prefecture::PrefectureDraft;
+use madoguchi_core::prefecture::{HomeArea, PrefectureDraft};
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
     AgeBucket, BulkOutcome, BulkRefusal, NoticePreview, QueueFilter, QueueItem, QueueList,
@@ -80,7 +80,7 @@ fn generate() -> (String, Vec<String>) {
         FieldError, Receipt, ProxyOutcome, AuditEntry, OutboxEntry, History,
         NoticeView, DeliveryStep, DeliveryState, NoticeKind, MailFacts,
         Tree, Node, NodeKind, Choice, Link, MailFact, Outcome, Overrides, ReportingWindow, ReportingAnswer,
-        ReportingView, FaqHit, PrefectureSettings, WindowContact, PrefectureDraft, Practice,
+        ReportingView, FaqHit, PrefectureSettings, WindowContact, PrefectureDraft, HomeArea, Practice,
         HealthCentre, SchemePeriod, Scheme, Topic, When,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,
         Disclosed, CallsOverview, CallStats, RetentionView,

@@ -33,6 +33,13 @@ pub enum PrefectureError {
     Practice(#[from] PracticeError),
 }
 
+/// 管轄: the 保健所 a desk belongs to and the municipalities it covers, where the queue opens.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct HomeArea {
+    pub name: String,
+    pub municipalities: Vec<String>,
+}
+
 /// What an officer saves in 都道府県の設定.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ts_rs::TS)]
 pub struct PrefectureDraft {
@@ -123,6 +130,18 @@ impl Store {
 impl Desk {
     pub async fn prefecture_settings(&self) -> Result<Option<PrefectureSettings>, StoreError> {
         self.store().prefecture_settings().await
+    }
+
+    /// The area of the 保健所 this desk belongs to, when it names one the prefecture's
+    /// practice lists; None for the prefecture's own window (or a 保健所 since removed).
+    pub async fn home_area(&self) -> Result<Option<HomeArea>, StoreError> {
+        let Some(name) = self.store().desk_settings().await?.health_centre else { return Ok(None) };
+        let settings = self.store().prefecture_settings().await?;
+        let centres = settings.map(|s| s.practice.health_centres).unwrap_or_default();
+        Ok(centres.into_iter().find(|c| c.contact.name.trim() == name.trim()).map(|c| HomeArea {
+            name: c.contact.name.trim().to_owned(),
+            municipalities: c.municipalities,
+        }))
     }
 
     /// Sets the 定期報告 window, 都道府県版 wording, 保存期間, 窓口の連絡先 and 都道府県の

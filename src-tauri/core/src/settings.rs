@@ -20,9 +20,19 @@ pub struct DeskSettings {
     pub proxy_url: Option<String>,
     /// This PC's name in the audit trail (e.g. 医療政策課-3).
     pub desk_name: Option<String>,
+    /// The 保健所 this desk belongs to, by its name in the prefecture's practice: the queue
+    /// opens on the municipalities it covers.
+    pub health_centre: Option<String>,
 }
 
-type Row = (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+type Row = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 fn blank_to_none(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -31,31 +41,43 @@ fn blank_to_none(s: &Option<String>) -> Option<&str> {
 impl Store {
     pub async fn desk_settings(&self) -> Result<DeskSettings, StoreError> {
         let row: Option<Row> = sqlx::query_as(
-            "SELECT prefecture, server_url, ca_cert_path, proxy_url, desk_name FROM desk_settings WHERE id = 1",
+            "SELECT prefecture, server_url, ca_cert_path, proxy_url, desk_name, health_centre
+             FROM desk_settings WHERE id = 1",
         )
         .fetch_optional(self.pool())
         .await?;
-        let Some((prefecture, server_url, ca_cert_path, proxy_url, desk_name)) = row else {
+        let Some((prefecture, server_url, ca_cert_path, proxy_url, desk_name, health_centre)) = row
+        else {
             return Ok(DeskSettings::default());
         };
         // The CHECK constraint keeps the column to 01..47, so parsing cannot fail on our own data.
         let prefecture = prefecture.and_then(|p| p.parse().ok());
-        Ok(DeskSettings { prefecture, server_url, ca_cert_path, proxy_url, desk_name })
+        Ok(DeskSettings {
+            prefecture,
+            server_url,
+            ca_cert_path,
+            proxy_url,
+            desk_name,
+            health_centre,
+        })
     }
 
     pub async fn save_desk_settings(&self, s: &DeskSettings) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO desk_settings (id, prefecture, server_url, ca_cert_path, proxy_url, desk_name, updated_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO desk_settings (id, prefecture, server_url, ca_cert_path, proxy_url, desk_name,
+                 health_centre, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET prefecture = excluded.prefecture, server_url = excluded.server_url,
                  ca_cert_path = excluded.ca_cert_path, proxy_url = excluded.proxy_url,
-                 desk_name = excluded.desk_name, updated_at = excluded.updated_at",
+                 desk_name = excluded.desk_name, health_centre = excluded.health_centre,
+                 updated_at = excluded.updated_at",
         )
         .bind(s.prefecture.map(|p| p.code()))
         .bind(blank_to_none(&s.server_url))
         .bind(blank_to_none(&s.ca_cert_path))
         .bind(blank_to_none(&s.proxy_url))
         .bind(blank_to_none(&s.desk_name))
+        .bind(blank_to_none(&s.health_centre))
         .bind(Utc::now().to_rfc3339())
         .execute(self.pool())
         .await?;

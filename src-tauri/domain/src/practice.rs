@@ -101,17 +101,28 @@ impl HealthCentre {
     /// How many characters of `address` (after its prefecture) a municipality of this
     /// 保健所 matches, the longest: 横浜市鶴見区 is matched by 横浜市鶴見区 before 横浜市.
     fn covers(&self, address: &str) -> Option<usize> {
-        let address = address.trim();
-        let place = crate::prefecture::Prefecture::from_address_prefix(address)
-            .and_then(|p| address.strip_prefix(p.name_ja()))
-            .unwrap_or(address);
-        self.municipalities
-            .iter()
-            .map(|m| m.trim())
-            .filter(|m| !m.is_empty() && place.starts_with(m))
-            .map(str::len)
-            .max()
+        area_match(&self.municipalities, address)
     }
+}
+
+/// Whether `address` lies in one of `municipalities` (a 保健所's area, as its names are set).
+pub fn in_area(municipalities: &[String], address: &str) -> bool {
+    area_match(municipalities, address).is_some()
+}
+
+/// The length of the longest of `municipalities` that `address` (after its prefecture) starts
+/// with, if any.
+fn area_match(municipalities: &[String], address: &str) -> Option<usize> {
+    let address = address.trim();
+    let place = crate::prefecture::Prefecture::from_address_prefix(address)
+        .and_then(|p| address.strip_prefix(p.name_ja()))
+        .unwrap_or(address);
+    municipalities
+        .iter()
+        .map(|m| m.trim())
+        .filter(|m| !m.is_empty() && place.starts_with(m))
+        .map(str::len)
+        .max()
 }
 
 /// One scheme's 定期報告期間, where it differs from the prefecture's common one.

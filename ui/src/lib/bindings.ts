@@ -2,7 +2,7 @@
 // `cargo test -p madoguchi-app --test bindings` rewrites it after a Rust change.
 
 /** Every command the window may call. */
-export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
+export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'home_area' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
 
 export type Action = { "action": "start_review" } | { "action": "approve_new_account" } | { "action": "approve_existing_account" } | { "action": "return_for_correction", reason: ReturnReason, } | { "action": "reject", reason: RejectReason, } | { "action": "resubmit" };
 
@@ -220,7 +220,12 @@ proxy_url: string | null,
 /**
  * This PC's name in the audit trail (e.g. 医療政策課-3).
  */
-desk_name: string | null, };
+desk_name: string | null, 
+/**
+ * The 保健所 this desk belongs to, by its name in the prefecture's practice: the queue
+ * opens on the municipalities it covers.
+ */
+health_centre: string | null, };
 
 export type DiagnosisStep = { step: string, ok: boolean, detail: string, };
 
@@ -271,6 +276,8 @@ export type Hit = { institution: InstitutionRow,
  * 病院・診療所 … for the stored kind.
  */
 kind_ja: string | null, reason: MatchReason, reason_ja: string, };
+
+export type HomeArea = { name: string, municipalities: Array<string>, };
 
 export type IdentityChecks = { phone: boolean, email: boolean, contact_name: boolean, };
 
@@ -467,7 +474,12 @@ flagged: boolean | null, min_age_days: number | null,
 /**
  * Name, reading, codes, email or phone, folded like the registry's lookup.
  */
-text: string | null, sort: QueueSort, };
+text: string | null, 
+/**
+ * 管轄: only institutions whose address lies in these municipalities (a 保健所's area);
+ * empty: the whole prefecture.
+ */
+area: Array<string>, sort: QueueSort, };
 
 export type QueueItem = { id: number, name: string, kind: InstitutionKind, status: ApplicationStatus, pending_sync: boolean, flags: number, age_minutes: number, submitted_by: SubmittedBy, 
 /**

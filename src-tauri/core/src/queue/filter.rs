@@ -32,6 +32,9 @@ pub struct QueueFilter {
     pub min_age_days: Option<i64>,
     /// Name, reading, codes, email or phone, folded like the registry's lookup.
     pub text: Option<String>,
+    /// 管轄: only institutions whose address lies in these municipalities (a 保健所's area);
+    /// empty: the whole prefecture.
+    pub area: Vec<String>,
     pub sort: QueueSort,
 }
 

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use madoguchi_domain::api::{Application, SubmittedBy};
+use madoguchi_domain::practice::in_area;
 use madoguchi_domain::{Action, ApplicationStatus, Coded, InstitutionKind};
 use madoguchi_registry::fold::fold;
 use serde::Serialize;
@@ -147,6 +148,7 @@ fn select<'a>(
             || text.as_deref().is_some_and(|t| !p.matches_text(t))
             || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
             || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
+            || (!filter.area.is_empty() && !in_area(&filter.area, &application.form.address))
         {
             continue;
         }
