@@ -358,28 +358,52 @@ mod tests {
         assert!(!phone_shape_ok("3-1234-5678"));
     }
 
-    /// A short code is completed with the 点数表 of the kind chosen on the form.
+    /// A short code is completed with the 点数表 of the kind chosen on the form; a blank one
+    /// is accepted for every kind (flagged in the queue, not refused).
     #[test]
     fn a_short_code_takes_the_table_of_the_kind() {
-        let in_tokyo = |kind, code: &str| ApplicationForm {
+        let at = |kind, code: &str, postal: &str, address: &str| ApplicationForm {
             kind,
             insurance_code: Some(code.into()),
-            postal_code: "101-0044".into(),
-            address: "東京都千代田区鍛冶町一丁目９番１号".into(),
+            postal_code: postal.into(),
+            address: address.into(),
             ..sample()
         };
-        // The 7 digits of 二宮内科クリニック (13 1 01 3227 4, the 関東信越厚生局's list of
-        // August 2025): in 東京都 the 検証番号 covers the six digits only, so 医科, 歯科 and
-        // 調剤 all fit, and the kind decides.
-        for (kind, table) in [
-            (InstitutionKind::Clinic, ScoreTable::Medical),
-            (InstitutionKind::Hospital, ScoreTable::Medical),
-            (InstitutionKind::DentalClinic, ScoreTable::Dental),
-            (InstitutionKind::Pharmacy, ScoreTable::Pharmacy),
-        ] {
-            let code = in_tokyo(kind, "0132274").validate().unwrap().insurance_code.unwrap();
-            assert_eq!(code.table(), table, "{kind:?}");
-            assert_eq!(code.seven(), "0132274");
+        let in_tokyo =
+            |kind, code: &str| at(kind, code, "101-0044", "東京都千代田区鍛冶町一丁目９番１号");
+        // Real 7-digit codes of three of the four prefectures whose 検証番号 covers the six
+        // digits only (関東信越厚生局's lists of August 2025; 千葉県's were not in the copy at
+        // hand): 二宮内科クリニック 13 1 01 3227 4, 友愛日進クリニック 11 6 50 6067 …, 恵愛内科
+        // クリニック 14 0 11 0080 …. Every 点数表 fits them, so the kind decides.
+        let places = [
+            ("0132274", "101-0044", "東京都千代田区鍛冶町一丁目９番１号"),
+            ("6506067", "331-0823", "埼玉県さいたま市北区日進町二丁目１９１４番地６"),
+            ("0110080", "230-0071", "神奈川県横浜市鶴見区駒岡３－１８－５"),
+        ];
+        for (seven, postal, address) in places {
+            for (kind, table) in [
+                (InstitutionKind::Clinic, ScoreTable::Medical),
+                (InstitutionKind::Hospital, ScoreTable::Medical),
+                (InstitutionKind::DentalClinic, ScoreTable::Dental),
+                (InstitutionKind::Pharmacy, ScoreTable::Pharmacy),
+            ] {
+                let form = at(kind, seven, postal, address).validate().unwrap();
+                let code = form.insurance_code.unwrap();
+                assert_eq!(
+                    (code.table(), code.seven().as_str()),
+                    (table, seven),
+                    "{address} {kind:?}"
+                );
+                assert_eq!(code.prefecture(), form.prefecture);
+                // Eight digits carry their 点数表: the kind's own is taken as typed.
+                let eight = format!("{}{seven}", table.digit());
+                let typed = at(kind, &eight, postal, address).validate().unwrap();
+                assert_eq!(typed.insurance_code.unwrap(), code, "{eight}");
+                // No code at all (no 保険診療, no 保険薬局 designation): accepted.
+                let mut blank = at(kind, "", postal, address);
+                blank.insurance_code = None;
+                assert!(blank.validate().unwrap().insurance_code.is_none(), "{kind:?} blank");
+            }
         }
         // Eight digits carry their own 点数表, whatever the kind.
         let eight = in_tokyo(InstitutionKind::Pharmacy, "10132274").validate().unwrap();

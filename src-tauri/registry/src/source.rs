@@ -153,17 +153,47 @@ const KIND_WORDS: &[(&str, InstitutionKind)] = &[
     ("薬局", InstitutionKind::Pharmacy),
 ];
 
-/// The kind a ナビイ file lists: by a word in its name, else by its header — only the
-/// pharmacy file heads its names 名称 (not 正式名称).
+/// The kind a ナビイ file lists: by its header where the header tells, else by a word in its
+/// name (the name is a hint an officer may have changed; the header is the file's own).
 fn navii_kind(base: &str, header: &csv::StringRecord) -> Option<InstitutionKind> {
     let lower = base.to_lowercase();
-    let heading =
-        |name: &str| header.iter().any(|h| h.trim().trim_start_matches('\u{feff}') == name);
-    KIND_WORDS
-        .iter()
-        .find(|(word, _)| lower.contains(word))
-        .map(|(_, k)| *k)
-        .or_else(|| (heading("名称") && !heading("正式名称")).then_some(InstitutionKind::Pharmacy))
+    kind_by_header(header)
+        .or_else(|| KIND_WORDS.iter().find(|(word, _)| lower.contains(word)).map(|(_, k)| *k))
+}
+
+/// Beds only a hospital may have (医療法: 精神・結核・感染症病床); a clinic's file lists
+/// 一般・療養 beds and their total.
+const HOSPITAL_BEDS: [&str; 3] = ["精神病床", "結核病床", "感染症病床"];
+const ANY_BEDS: [&str; 2] = ["一般病床", "合計病床数"];
+/// The facility header's columns up to 「その他の休診日」: ID … 案内用ホームページアドレス (13),
+/// the closing days by weekday (7) and by week (35), holidays and others (2). A 歯科診療所's
+/// file ends there; a 助産所's goes on with its working and reception hours.
+const FACILITY_COLUMNS: usize = 57;
+
+/// The kind the header of a downloaded ナビイ file tells: the pharmacy file heads its names
+/// 名称 (the others 正式名称); a hospital's lists 精神・結核・感染症病床, a clinic's only
+/// 一般・療養; of the files without beds, the 歯科診療所's ends with the closing days and the
+/// 助産所's goes on with its hours. None for a header cut short (only the name can tell).
+fn kind_by_header(header: &csv::StringRecord) -> Option<InstitutionKind> {
+    let names: Vec<&str> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+    let has = |name: &str| names.contains(&name);
+    if has("名称") && !has("正式名称") {
+        return Some(InstitutionKind::Pharmacy);
+    }
+    if HOSPITAL_BEDS.iter().any(|b| has(b)) {
+        return Some(InstitutionKind::Hospital);
+    }
+    if ANY_BEDS.iter().any(|b| has(b)) {
+        return Some(InstitutionKind::Clinic);
+    }
+    // Only a header whole to its closing days says what it lacks.
+    if !has("正式名称") || !has("祝日に休診") {
+        return None;
+    }
+    match names.len() > FACILITY_COLUMNS {
+        true => Some(InstitutionKind::MaternityHome),
+        false => Some(InstitutionKind::DentalClinic),
+    }
 }
 
 /// Column positions in a ナビイ header, found by name (the pharmacy file says 名称/フリガナ).

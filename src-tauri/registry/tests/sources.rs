@@ -164,3 +164,71 @@ fn a_renamed_navii_file_is_read_by_what_its_name_and_header_still_say() {
     let said = madoguchi_domain::Coded::message_ja(&unknown);
     assert!(said.contains("ファイル名") && said.contains("01-1_hospital_facility_info"), "{said}");
 }
+
+/// A 医療情報ネット facility header as downloaded (the open data's 定義書, 2025–2026): the 13
+/// columns from ID to the home page, the closing days by weekday and by week, holidays and
+/// others; then `more`.
+fn facility_header(more: &[&str]) -> String {
+    let days = ["月", "火", "水", "木", "金", "土", "日"];
+    let mut names: Vec<String> = [
+        "ID",
+        "正式名称",
+        "正式名称（フリガナ）",
+        "略称",
+        "略称（フリガナ）",
+        "英語表記（ローマ字表記）",
+        "機関区分",
+        "都道府県コード",
+        "市区町村コード",
+        "所在地",
+        "所在地座標（緯度）",
+        "所在地座標（経度）",
+        "案内用ホームページアドレス",
+    ]
+    .map(String::from)
+    .to_vec();
+    names.extend(days.iter().map(|d| format!("毎週決まった曜日に休診（{d}）")));
+    for week in 1..=5 {
+        names.extend(days.iter().map(|d| format!("決まった週に休診（定期週）第{week}週（{d}）")));
+    }
+    names.extend(["祝日に休診", "その他の休診日（gw、お盆等）"].map(String::from));
+    names.extend(more.iter().map(|m| m.to_string()));
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("\u{feff}{}\r\n", quoted.join(","))
+}
+
+/// A file renamed to say nothing (or the wrong thing) is read by its header: beds a hospital
+/// alone has, a clinic's beds, a dental clinic's header ending at the closing days, a
+/// midwifery home's going on with its hours.
+#[test]
+fn a_renamed_navii_file_is_read_by_its_header() {
+    let width = facility_header(&[]).split(',').count();
+    assert_eq!(width, 57, "the facility columns");
+    let row = |width: usize| {
+        let mut cells = vec![String::new(); width];
+        cells[0] = "0113000001".into();
+        cells[1] = "さくら".into();
+        cells[7] = "01".into();
+        cells[9] = "札幌市中央区北１条西２丁目".into();
+        cells.join(",")
+    };
+    let beds = ["一般病床", "療養病床", "療養病床のうち医療保険適用", "療養病床のうち介護保険適用"];
+    let hospital: Vec<&str> =
+        beds.iter().copied().chain(["精神病床", "結核病床", "感染症病床", "合計病床数"]).collect();
+    let clinic: Vec<&str> = beds.iter().copied().chain(["合計病床数"]).collect();
+    let hours: Vec<String> = (1..=96).map(|i| format!("就業時間帯{i}")).collect();
+    let hours: Vec<&str> = hours.iter().map(String::as_str).collect();
+    for (more, kind) in [
+        (&hospital[..], InstitutionKind::Hospital),
+        (&clinic[..], InstitutionKind::Clinic),
+        (&[][..], InstitutionKind::DentalClinic),
+        (&hours[..], InstitutionKind::MaternityHome),
+    ] {
+        let header = facility_header(more);
+        let file = format!("{header}{}\r\n", row(57 + more.len()));
+        for name in ["download.csv", "病院.csv"] {
+            let r = Records::open(file.as_bytes(), name).unwrap().next().unwrap().unwrap();
+            assert_eq!(r.kind, Some(kind), "{name}: the header, not the name");
+        }
+    }
+}
