@@ -363,7 +363,7 @@ pub(crate) async fn submit(
                         receipt.id,
                         receipt.prefecture.name_ja()
                     ),
-                    "審査の結果は、このメールアドレスにお知らせします。通常1〜2週間かかります。",
+                    &result_within(&state, receipt.prefecture).await,
                 ]),
             )
         }
@@ -390,6 +390,22 @@ pub(crate) async fn submit(
         }
         Err(f) => failure_page(f),
     }
+}
+
+/// When the result comes, as the applicant's prefecture says it (発行までの期間 in its
+/// settings; the national tree's value, the seed's 1〜2週間, where it set none).
+async fn result_within(state: &AppState, prefecture: madoguchi_domain::Prefecture) -> String {
+    const ISSUANCE: &str = "発行までの期間";
+    let own = match state.storage.prefecture_settings(prefecture).await {
+        Ok(settings) => settings.and_then(|s| s.triage_overrides.facts.get(ISSUANCE).cloned()),
+        Err(e) => {
+            log::warn!("prefecture settings unreadable for the result page: {e}");
+            None
+        }
+    };
+    let national = || madoguchi_domain::triage::Tree::national().facts[ISSUANCE].clone();
+    let within = own.filter(|v| !v.trim().is_empty()).unwrap_or_else(national);
+    format!("審査の結果は、このメールアドレスにお知らせします。目安は{within}です。")
 }
 
 /// A refusal as a page, with its headers (Retry-After).
@@ -427,7 +443,7 @@ pub(crate) async fn confirm(
                 "メールアドレスを確認しました",
                 &paragraphs(&[
                     &format!("新規ユーザ登録申請（受付番号 {}）は、{}の窓口に届きました。", r.id, r.prefecture.name_ja()),
-                    "審査の結果は、このメールアドレスにお知らせします。通常1〜2週間かかります。",
+                    &result_within(&state, r.prefecture).await,
                     &format!("結果のメールが届かないときは、迷惑メールフォルダをご確認のうえ、{} からのメールを受け取れるよう設定してください。", state.sender),
                 ]),
             )

@@ -408,6 +408,13 @@ async fn records_are_versioned_by_the_server_and_stay_in_their_prefecture() {
                 .unwrap();
         assert_eq!(r.status(), 422);
         assert_eq!(r.json::<ApiError>().await.unwrap().code, "E-TRIAGE-INVALID");
+        // 都道府県の運用 that routes questions to 保健所 it does not list: refused.
+        let mut routed = settings("13", json!({}));
+        routed["version"] = json!(1);
+        routed["practice"] = json!({ "routed": ["login"] });
+        let r = put("/v1/prefecture-settings", &tokyo, routed).await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<ApiError>().await.unwrap().code, "E-PREF-PRACTICE");
         let last = s.changes(&tokyo, 0).await.changes.pop().unwrap();
         let Entity::PrefectureSettings(p) = last.entity else { panic!("{last:?}") };
         assert_eq!(p.reporting_window.unwrap().starts.to_string(), "2027-01-04");

@@ -54,7 +54,9 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         assert_eq!(page.status(), 200);
         let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
         assert!(csp.contains("default-src 'none'"), "{csp}");
-        assert!(page.text().await.unwrap().contains("メールアドレスを確認しました"));
+        let text = page.text().await.unwrap();
+        assert!(text.contains("メールアドレスを確認しました"), "{text}");
+        assert!(text.contains("目安は1〜2週間です"), "the national time where none is set: {text}");
         let feed = s.changes(&token, 0).await;
         let Entity::Application(app) = &feed.changes[0].entity else { panic!("{feed:?}") };
         assert!(app.address_verified && app.id == id, "{backend:?}");

@@ -42,7 +42,8 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
         // The window's contact, as the prefecture set it; a contact no one can use is refused.
         let settings = |contact: serde_json::Value| {
             serde_json::json!({
-                "prefecture": "13", "reporting_window": null, "triage_overrides": { "say": {} },
+                "prefecture": "13", "reporting_window": null,
+                "triage_overrides": { "say": {}, "facts": { "発行までの期間": "承認から2〜3週間" } },
                 "updated_at": "2026-11-29T00:00:00Z", "updated_by": "desk-1",
                 "retention_days": null, "contact": contact, "version": 0
             })
@@ -93,7 +94,9 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
         corrected.name = format!("医療法人 {}", first.name);
         let r = s.post_page(&corrected, &t).await;
         assert_eq!(r.status(), 200);
-        assert!(r.text().await.unwrap().contains("再申請を受け付けました"));
+        let text = r.text().await.unwrap();
+        assert!(text.contains("再申請を受け付けました"), "{text}");
+        assert!(text.contains("目安は承認から2〜3週間です"), "the prefecture's own time: {text}");
         let feed = s.changes(&token, 0).await.changes;
         let old = latest(&feed, a);
         let b = old.resubmitted_as.expect("the returned one names its successor");

@@ -186,6 +186,12 @@ pub trait Storage: Send + Sync {
     /// record and a change made on an older version change nothing.
     async fn put_record(&self, prefecture: Prefecture, record: &Record) -> Result<PutRecord>;
 
+    /// The prefecture's settings as its desks last stored them, if any.
+    async fn prefecture_settings(
+        &self,
+        prefecture: Prefecture,
+    ) -> Result<Option<madoguchi_domain::api::PrefectureSettings>>;
+
     /// Upserts registry rows (from the shared importer); each changed one enters the feed.
     async fn import_registry(&self, records: &[InstitutionRecord]) -> Result<usize>;
 

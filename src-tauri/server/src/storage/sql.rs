@@ -1231,6 +1231,22 @@ macro_rules! sql_storage {
                     .await?)
             }
 
+            async fn prefecture_settings(
+                &self,
+                prefecture: Prefecture,
+            ) -> Result<Option<madoguchi_domain::api::PrefectureSettings>> {
+                let payload: Option<String> = sqlx::query_scalar(
+                    "SELECT payload FROM records WHERE kind = 'prefecture_settings' AND id = $1",
+                )
+                .bind(prefecture.code())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match payload.as_deref().map(from_json::<Entity>).transpose()? {
+                    Some(Entity::PrefectureSettings(p)) => Some(p),
+                    _ => None,
+                })
+            }
+
             async fn notice_message_id(&self, id: i64) -> Result<Option<String>> {
                 Ok(sqlx::query_scalar::<_, Option<String>>("SELECT message_id FROM notices WHERE id = $1")
                     .bind(id)
