@@ -151,3 +151,101 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     until_text(&w, "#faq-hits", "キャッシュのクリア").await;
     w.close().await;
 }
+
+/// 都道府県の運用 set in 設定 changes what the desk says: login questions routed to the
+/// linked clinic's 保健所 (named with its phone), paper reports accepted with the prefecture's
+/// own way to get the form, and the かかりつけ医機能報告 branch.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prefectures_practice_sends_a_login_call_to_its_health_centre() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let w = connected_window(&server, &token).await;
+    let body = w.client.find(Locator::Css("body")).await.unwrap();
+    let ctrl = |k: &str| format!("{}{k}", char::from(Key::Control));
+    let click = |css: &'static str| {
+        let client = w.client.clone();
+        async move { client.find(Locator::Css(css)).await.unwrap().click().await.unwrap() }
+    };
+
+    body.send_keys(&ctrl("5")).await.unwrap();
+    until_text(&w, "#practice", "都道府県の運用").await;
+    click("#add-centre").await;
+    type_into(&w, "[data-centre='0'] [data-field='name']", "千代田保健所").await;
+    type_into(&w, "[data-centre='0'] [data-field='phone']", "03-5211-8000").await;
+    type_into(&w, "[data-centre='0'] [data-field='hours']", "平日 8時30分〜17時15分").await;
+    type_into(&w, "[data-centre='0'] [data-field='area']", "千代田区").await;
+    click("[data-topic='login']").await;
+    click("#paper-accepted").await;
+    type_into(&w, "#paper-how", "都のホームページから調査票を印刷し、郵送してください。").await;
+    let save = Locator::XPath("//button[contains(., '都道府県の設定を保存')]");
+    w.client.find(save).await.unwrap().click().await.unwrap();
+    until_text(&w, "#prefecture-settings", "保存しました").await;
+    let practice = "document.getElementById('practice').scrollIntoView()";
+    w.client.execute(practice, vec![]).await.unwrap();
+    w.screenshot("settings_practice").await;
+
+    // A clinic in 千代田区 calls: it cannot find its login ID.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "130132274,0132274,二宮内科クリニック,1010044,千代田区鍛冶町一丁目９番１号\r\n",
+    )
+    .unwrap();
+    let report = w
+        .invoke("import_registry", serde_json::json!({ "path": list }), Some("onProgress"))
+        .await
+        .unwrap();
+    assert_eq!(report["imported"], 1, "{report}");
+    body.send_keys(&ctrl("n")).await.unwrap();
+    until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
+    body.send_keys(&ctrl("2")).await.unwrap();
+    type_into(&w, "#lookup-input", "二宮内科").await;
+    until_text(&w, "#lookup-results", "二宮内科クリニック").await;
+    w.client
+        .find(Locator::Css("#lookup-input"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    until_text(&w, "#on-call", "二宮内科クリニック").await;
+    body.send_keys(&ctrl("3")).await.unwrap();
+    until_text(&w, "#call-links", "二宮内科クリニック").await;
+    body.send_keys("3").await.unwrap(); // ログインID・パスワードが分からない
+    until_text(&w, "#triage-node h2", "分からないもの").await;
+    body.send_keys("3").await.unwrap(); // 管轄の保健所で
+    until_text(&w, "#triage-say", "千代田保健所（電話 03-5211-8000、受付 平日 8時30分〜17時15分）")
+        .await;
+    w.screenshot("triage_health_centre").await;
+    body.send_keys(&Key::Escape.to_string()).await.unwrap();
+    w.client.find(Locator::Css("#confirm-finish")).await.unwrap().click().await.unwrap();
+    until_text(&w, "#start-call", "対応を開始").await;
+
+    // No internet: the paper form, as this prefecture hands it out.
+    body.send_keys(&ctrl("n")).await.unwrap();
+    until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
+    body.send_keys("8").await.unwrap(); // パソコン・ネット環境・メールアドレス
+    until_text(&w, "#triage-node h2", "環境についてのご質問").await;
+    body.send_keys("1").await.unwrap(); // インターネット環境がない
+    until_text(&w, "#triage-say", "都のホームページから調査票を印刷").await;
+    body.send_keys(&Key::Backspace.to_string()).await.unwrap();
+    body.send_keys(&Key::Backspace.to_string()).await.unwrap();
+    until_text(&w, "#triage-node h2", "お問い合わせの内容").await;
+
+    // かかりつけ医機能報告: the same account.
+    body.send_keys("7").await.unwrap(); // 申請の方法
+    until_text(&w, "#triage-node h2", "申請についてのご質問").await;
+    // The choices shown depend on the practice (one 機関コード choice here): pick by words.
+    let choose = |label: &'static str| {
+        let client = w.client.clone();
+        let xpath = format!("//ol[contains(@class,'choices')]//button[contains(., '{label}')]");
+        async move { client.find(Locator::XPath(&xpath)).await.unwrap().click().await.unwrap() }
+    };
+    choose("アカウントの有無・使い分け").await;
+    until_text(&w, "#triage-node h2", "アカウントと報告の手続き").await;
+    choose("かかりつけ医機能報告").await;
+    until_text(&w, "#triage-say", "同じG-MISのアカウント").await;
+    w.screenshot("triage_kakaritsuke").await;
+    w.close().await;
+}

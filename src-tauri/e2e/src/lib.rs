@@ -183,6 +183,12 @@ impl Window {
 /// Replaces the text of the input at `css` with `text`, as typed.
 pub async fn type_into(w: &Window, css: &str, text: &str) {
     let input = w.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    // WebKitWebDriver refuses to clear a field scrolled out of view (a new row low on a long page).
+    let element = serde_json::to_value(&input).unwrap();
+    w.client
+        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![element])
+        .await
+        .unwrap();
     input.clear().await.unwrap();
     input.send_keys(text).await.unwrap();
 }
