@@ -128,3 +128,28 @@ async fn a_bounce_reaches_every_desk_and_the_call_starts_from_it() {
     );
     server.mail.take().unwrap().shutdown().await;
 }
+
+/// The senders callers are told to allow include the address this server's notices really
+/// come from (its `MADOGUCHI_MAIL_FROM`, here the default info@g-mis.net), even where the
+/// prefecture's own list left it out: the feed says it, the desk adds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_servers_own_sender_is_among_those_callers_allow() {
+    use madoguchi_core::prefecture::PrefectureDraft;
+    use madoguchi_domain::triage::Overrides;
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = connected_desk(&server, &token, &dir, "窓口A").await;
+    let mut overrides = Overrides::default();
+    overrides.facts.insert("送信元".into(), "helpdesk@gmis.mhlw.go.jp".into());
+    overrides.facts.insert("受信許可ドメイン".into(), "gmis.mhlw.go.jp".into());
+    let draft = PrefectureDraft { overrides, ..Default::default() };
+    desk.save_prefecture_settings(draft).await.unwrap();
+    desk.sync_now().await.unwrap();
+    assert_eq!(desk.store().server_sender().await.unwrap().as_deref(), Some("info@g-mis.net"));
+    let tree = desk.triage_tree().await.unwrap();
+    let spam = &tree.nodes["spam_safe_sender"].say;
+    assert!(spam.contains("送信元 helpdesk@gmis.mhlw.go.jp・info@g-mis.net を"), "{spam}");
+    assert!(spam.contains("gmis.mhlw.go.jp・g-mis.net からのメール"), "{spam}");
+}

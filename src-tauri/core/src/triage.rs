@@ -103,19 +103,25 @@ impl crate::desk::Desk {
     /// file, its wording and facts, the answers its practice gives.
     async fn prefecture_tree(&self) -> Result<(Tree, Practice), crate::store::StoreError> {
         let national = Tree::national();
-        let Some(settings) = self.store().prefecture_settings().await? else {
-            let practice = Practice::default();
-            return Ok((national.clone().for_prefecture(&practice), practice));
+        let (tree, practice) = match self.store().prefecture_settings().await? {
+            None => (national.clone(), Practice::default()),
+            Some(settings) => {
+                let prefecture = settings.prefecture.code();
+                let tree = national
+                    .clone()
+                    .with_overrides(&prefecture, &settings.triage_overrides)
+                    .unwrap_or_else(|e| {
+                        log::warn!("prefecture wording not applied: {e}");
+                        national.clone()
+                    });
+                (tree, settings.practice_in_force())
+            }
         };
-        let practice = settings.practice_in_force();
-        let prefecture = settings.prefecture.code();
-        let tree = national
-            .clone()
-            .with_overrides(&prefecture, &settings.triage_overrides)
-            .unwrap_or_else(|e| {
-                log::warn!("prefecture wording not applied: {e}");
-                national.clone()
-            });
+        // The server's own sender joins the list, whichever wording the prefecture keeps.
+        let tree = match self.store().server_sender().await? {
+            Some(sender) => tree.with_sender(&sender),
+            None => tree,
+        };
         Ok((tree.for_prefecture(&practice), practice))
     }
 

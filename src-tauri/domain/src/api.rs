@@ -326,6 +326,10 @@ pub struct ChangesPage {
     /// Pass as `since` for the next page.
     pub next_cursor: i64,
     pub has_more: bool,
+    /// The address the server sends its notices from (its `MADOGUCHI_MAIL_FROM`): the desk
+    /// adds it to the senders it asks callers to allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
 }
 
 /// Every error body the server sends: a stable code, a Japanese sentence, and for 409 the

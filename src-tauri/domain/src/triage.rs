@@ -392,6 +392,22 @@ impl Tree {
         tree
     }
 
+    /// The address this deployment's notices really come from (the server's
+    /// `MADOGUCHI_MAIL_FROM`, sent with its changes) joins the senders and domains callers are
+    /// told to allow, unless the prefecture's own list names it already.
+    pub fn with_sender(mut self, address: &str) -> Self {
+        let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
+        for (fact, value) in [("送信元", address), ("受信許可ドメイン", domain)] {
+            if let Some(said) = self.facts.get_mut(fact) {
+                if !said.split('・').any(|s| s.trim() == value) {
+                    said.push('・');
+                    said.push_str(value);
+                }
+            }
+        }
+        self
+    }
+
     fn with_practice_facts(
         mut self,
         practice: &Practice,
@@ -718,6 +734,12 @@ mod tests {
         assert!(asked.iter().any(|c| c.label == "申請して1か月以上たつ"), "{asked:?}");
         assert!(ours.nodes["wait_review"].note.as_deref().unwrap().starts_with("1か月を超えて"));
         assert_eq!(ours.national_facts["送信元"], raw.facts["送信元"], "kept beside, for 設定");
+        // The server's own sender joins the list once, and its domain the domains.
+        let joined = ours.clone().with_sender("madoguchi@pref.example.lg.jp");
+        assert_eq!(joined.facts["送信元"], ours.facts["送信元"], "named already");
+        let joined = raw.clone().with_sender("gmis@pref.example.lg.jp");
+        assert!(joined.facts["送信元"].ends_with("・gmis@pref.example.lg.jp"));
+        assert!(joined.facts["受信許可ドメイン"].ends_with("gmis.mhlw.go.jp・pref.example.lg.jp"));
         o.facts.insert("no_such_fact".into(), "x".into());
         assert!(raw.clone().with_overrides("13", &o).is_err(), "only facts the tree has");
     }

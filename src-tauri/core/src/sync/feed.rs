@@ -57,12 +57,22 @@ impl Store {
             }
         }
         applications::upsert(&mut tx, &apps).await?;
-        sqlx::query("UPDATE sync_state SET cursor = ?1 WHERE id = 1")
-            .bind(page.next_cursor)
+        sqlx::query(
+            "UPDATE sync_state SET cursor = ?1, server_sender = COALESCE(?2, server_sender) WHERE id = 1",
+        )
+        .bind(page.next_cursor)
+        .bind(&page.sender)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The address the server said its notices come from, once a page has said it.
+    pub async fn server_sender(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT server_sender FROM sync_state WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?)
     }
 
     async fn cursor(&self) -> Result<i64, StoreError> {

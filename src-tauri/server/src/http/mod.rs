@@ -321,7 +321,8 @@ async fn changes(
     q: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<ChangesPage>, Failure> {
     let (since, limit) = page(q)?;
-    Ok(Json(state.storage.changes(officer.prefecture, since, limit).await?))
+    let page = state.storage.changes(officer.prefecture, since, limit).await?;
+    Ok(Json(ChangesPage { sender: Some(state.sender.clone()), ..page }))
 }
 
 /// 通知メール: the notices of the officer's prefecture, each with its delivery (配信状況).

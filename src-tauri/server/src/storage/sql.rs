@@ -1030,7 +1030,7 @@ macro_rules! sql_storage {
                     .into_iter()
                     .map(|(seq, payload)| Ok(Change { seq, entity: from_json(&payload)? }))
                     .collect::<Result<Vec<_>>>()?;
-                Ok(ChangesPage { changes, next_cursor, has_more })
+                Ok(ChangesPage { changes, next_cursor, has_more, sender: None })
             }
 
             async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>> {
