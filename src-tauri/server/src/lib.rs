@@ -2,8 +2,6 @@
 //! outbox, and the changes feed the desks sync from — over HTTPS only.
 
 pub mod account_import;
-pub mod apply;
-mod apply_page;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -9,7 +9,7 @@ use lettre::Message;
 
 use madoguchi_domain::practice::JST;
 
-use super::MailConfigError;
+use super::error::MailConfigError;
 use crate::storage::Outgoing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -14,8 +14,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
+use super::bounce::parse_report;
+use super::recorder::Recorder;
 use super::send::stamp;
-use super::{parse_report, Recorder, Settings};
+use super::settings::Settings;
 use crate::storage::{InboundMail, MailRecord, Storage};
 
 /// A command line longer than this ends the session (RFC 5321 allows 512 octets).

@@ -13,7 +13,9 @@ use lettre::Address;
 use madoguchi_domain::{BounceCategory, DeliveryEvent, DeliveryState};
 use tokio::sync::{watch, Mutex};
 
-use super::{compose, Recorder, Relay, Security, Settings};
+use super::compose::compose;
+use super::recorder::Recorder;
+use super::settings::{Relay, Security, Settings};
 use crate::storage::{MailRecord, Outgoing, Storage};
 
 /// The sending loop; stops with [`Sender::shutdown`].

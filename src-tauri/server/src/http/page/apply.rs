@@ -1,0 +1,218 @@
+//! The public pages' doors: the form (empty, or filled again through a 差戻し mail's link),
+//! what it posts, and the page the 疎通確認 link opens.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use madoguchi_domain::api::Application;
+use madoguchi_domain::notice::ADDRESS_CHECK_HOURS;
+use madoguchi_domain::Code;
+use serde::Deserialize;
+
+use super::form::{form_of, form_page, values_of};
+use super::html::{page, paragraphs};
+use crate::clock::now;
+use crate::http::failure::Failure;
+use crate::http::intake::{take, Resubmitting, Taken};
+use crate::http::state::AppState;
+use crate::storage::Confirmation;
+use crate::tokens::token_hash;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ShowQuery {
+    /// A 差戻し mail's resubmission token.
+    r: Option<String>,
+}
+
+/// The returned application a resubmission token opens, while its link is good.
+async fn returned(state: &AppState, token: &str) -> Result<Option<Application>, Failure> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    Ok(state.storage.returned_by_token(&token_hash(token), &now()).await?)
+}
+
+fn unusable_link() -> Response {
+    page(
+        StatusCode::GONE,
+        "このURLは使えません",
+        &paragraphs(&[
+            Code::AppResubmitLink.message_ja(),
+            "新規ユーザ登録申請の画面から、もう一度申請してください。ご不明な点は、管轄の都道府県の窓口までお問い合わせください。",
+        ]),
+    )
+}
+
+/// The form: empty, or for a 差戻し mail's link, filled with what was sent.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    query: Result<Query<ShowQuery>, QueryRejection>,
+) -> Response {
+    let Some(token) = query.ok().and_then(|Query(q)| q.r) else {
+        return form_page(&state, StatusCode::OK, &HashMap::new(), &[], None);
+    };
+    match returned(&state, &token).await {
+        Ok(Some(app)) => {
+            let resubmitting = Resubmitting { token: &token, returned: &app };
+            form_page(&state, StatusCode::OK, &values_of(&app.form), &[], Some(&resubmitting))
+        }
+        Ok(None) => unusable_link(),
+        Err(f) => failure_page(f),
+    }
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(values)) = form else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "送信内容を読み取れませんでした",
+            &paragraphs(&["もう一度入力してください。"]),
+        );
+    };
+    let token = values.get("r").cloned().filter(|t| !t.is_empty());
+    let returned_app = match &token {
+        None => None,
+        Some(t) => match returned(&state, t).await {
+            Ok(Some(app)) => Some(app),
+            Ok(None) => return unusable_link(),
+            Err(f) => return failure_page(f),
+        },
+    };
+    let resubmitting = token
+        .as_deref()
+        .zip(returned_app.as_ref())
+        .map(|(token, returned)| Resubmitting { token, returned });
+    let resubmitting = resubmitting.as_ref();
+    let application = match form_of(&values) {
+        Ok(a) => a,
+        Err(errors) => {
+            return form_page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &values,
+                &errors,
+                resubmitting,
+            )
+        }
+    };
+    match take(&state, &application, resubmitting).await {
+        Ok(Taken { receipt, entered: true }) => {
+            log::info!("application {} entered on the page as a resubmission", receipt.id);
+            page(
+                StatusCode::OK,
+                "再申請を受け付けました",
+                &paragraphs(&[
+                    &format!(
+                        "再申請（受付番号 {}）は、{}の窓口に届きました。差し戻された申請は、この再申請に置き換わります。",
+                        receipt.id,
+                        receipt.prefecture.name_ja()
+                    ),
+                    &result_within(&state, receipt.prefecture).await,
+                ]),
+            )
+        }
+        Ok(Taken { receipt, entered: false }) => {
+            log::info!(
+                "application {} entered on the page, awaiting its address check",
+                receipt.id
+            );
+            let address = application.email.trim();
+            let sent = format!("{address} に確認のメールを送りました。");
+            let spam = format!("メールが届かないときは：迷惑メールフォルダをご確認ください。{} からのメールを受け取れるよう設定してください。メールアドレスに誤りがあれば、正しいアドレスでもう一度申請してください。", state.sender);
+            page(
+                StatusCode::OK,
+                "確認のメールを送りました",
+                &paragraphs(&[
+                    &sent,
+                    "メールに書かれたURLを24時間以内に開いてください。開くと申請が管轄の都道府県の窓口に届き、審査が始まります。開かなければ申請は届かず、24時間後に削除されます。",
+                    &spam,
+                ]),
+            )
+        }
+        Err(Failure(status, body, _)) if body.code == Code::Form => {
+            form_page(&state, status, &values, &body.fields, resubmitting)
+        }
+        Err(f) => failure_page(f),
+    }
+}
+
+/// When the result comes, as the applicant's prefecture says it (発行までの期間 in its
+/// settings; the national tree's value, the seed's 1〜2週間, where it set none).
+async fn result_within(state: &AppState, prefecture: madoguchi_domain::Prefecture) -> String {
+    const ISSUANCE: &str = "発行までの期間";
+    let own = match state.storage.prefecture_settings(prefecture).await {
+        Ok(settings) => settings.and_then(|s| s.triage_overrides.facts.get(ISSUANCE).cloned()),
+        Err(e) => {
+            log::warn!("prefecture settings unreadable for the result page: {e}");
+            None
+        }
+    };
+    let national = || madoguchi_domain::triage::Tree::national().facts[ISSUANCE].clone();
+    let within = own.filter(|v| !v.trim().is_empty()).unwrap_or_else(national);
+    format!("審査の結果は、このメールアドレスにお知らせします。目安は{within}です。")
+}
+
+/// A refusal as a page, with its headers (Retry-After).
+fn failure_page(Failure(status, body, headers): Failure) -> Response {
+    let mut r = page(status, "申請を受け付けられませんでした", &paragraphs(&[&body.message]));
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert(name, v);
+        }
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ConfirmQuery {
+    t: Option<String>,
+}
+
+/// The page the 疎通確認 link opens.
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    query: Result<Query<ConfirmQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let token = query.ok().and_then(|Query(q)| q.t).unwrap_or_default();
+    let outcome = if token.is_empty() || token.len() > 128 {
+        Ok(Confirmation::Unusable)
+    } else {
+        state.storage.confirm_address(&token_hash(&token), &now()).await
+    };
+    match outcome {
+        Ok(Confirmation::Confirmed(r)) => {
+            log::info!("application {} confirmed its address", r.id);
+            page(
+                StatusCode::OK,
+                "メールアドレスを確認しました",
+                &paragraphs(&[
+                    &format!("新規ユーザ登録申請（受付番号 {}）は、{}の窓口に届きました。", r.id, r.prefecture.name_ja()),
+                    &result_within(&state, r.prefecture).await,
+                    &format!("結果のメールが届かないときは、迷惑メールフォルダをご確認のうえ、{} からのメールを受け取れるよう設定してください。", state.sender),
+                ]),
+            )
+        }
+        Ok(Confirmation::Unusable) => page(
+            StatusCode::GONE,
+            "このURLは使えません",
+            &paragraphs(&[
+                &format!("確認のURLは、申請から{ADDRESS_CHECK_HOURS}時間以内に一度だけ使えます。"),
+                "すでに確認した場合は、審査の結果をお待ちください。期限が過ぎた場合は、もう一度申請してください。",
+            ]),
+        ),
+        Err(e) => {
+            log::error!("address check: {e}");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ただいま確認できません",
+                &paragraphs(&["しばらくしてから、もう一度このURLを開いてください。"]),
+            )
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! 配信の設定: the prefecture's relay and everything else mail needs, read from the settings
+//! file, the environment or the command line.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::compose::Charset;
+use super::error::MailConfigError;
+
+/// How the relay is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// `smtps://`: TLS from the first byte.
+    Implicit,
+    /// `smtp://` (the default): STARTTLS, required.
+    StartTls,
+    /// `smtp://…?tls=opportunistic`: STARTTLS where the relay offers it.
+    Opportunistic,
+    /// `smtp://…?tls=none`: plain text, for a relay on the same host only.
+    None,
+}
+
+/// The prefecture's mail relay.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Relay {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// PEM of a CA to trust besides the system's (a prefecture's own CA).
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Relay {
+    // Never the password, not even in a debug log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}://{}:{} (user {:?})", self.security, self.host, self.port, self.user)
+    }
+}
+
+impl Relay {
+    /// `smtp://[user[:password]@]host[:port][?tls=opportunistic|none]` or `smtps://…`;
+    /// credentials given separately win over those in the URL.
+    pub fn parse(url: &str) -> Result<Self, MailConfigError> {
+        let bad = || MailConfigError::RelayUrl(redact(url));
+        let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (credentials, hostport) = match rest.rsplit_once('@') {
+            Some((c, h)) => (Some(c), h),
+            None => (None, rest),
+        };
+        let (user, password) = match credentials {
+            Some(c) => {
+                let (u, p) = c.split_once(':').map_or((c, None), |(u, p)| (u, Some(p)));
+                (Some(percent_decode(u)), p.map(percent_decode))
+            }
+            None => (None, None),
+        };
+        let (mut security, default_port) = match scheme {
+            "smtps" => (Security::Implicit, 465),
+            "smtp" => (Security::StartTls, 25),
+            _ => return Err(bad()),
+        };
+        match (scheme, query) {
+            (_, "") => {}
+            ("smtp", "tls=opportunistic") => security = Security::Opportunistic,
+            ("smtp", "tls=none") => security = Security::None,
+            _ => return Err(bad()),
+        }
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
+                (h, p.parse().map_err(|_| bad())?)
+            }
+            _ => (hostport, default_port),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || hostport.ends_with('/') {
+            return Err(bad());
+        }
+        Ok(Self { host: host.into(), port, security, user, password, ca_pem: None })
+    }
+}
+
+/// A URL as it may be logged: the password replaced.
+fn redact(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => {
+            let (creds, host) = rest.rsplit_once('@').expect("has @");
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Everything mail needs, from the settings file, the environment or the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// None: notices are kept (送信待ち) and nothing is sent.
+    pub relay: Option<Relay>,
+    /// The From of every notice: `G-MIS事務局 <info@g-mis.net>` by default.
+    pub from: lettre::message::Mailbox,
+    /// Envelope senders are `bounce+<notice id>@` this domain; reports come back to it.
+    pub bounce_domain: Option<String>,
+    /// Where bounces are received (SMTP, for the bounce domain only).
+    pub bounce_listen: Option<SocketAddr>,
+    pub charset: Charset,
+    /// Connections to the relay kept open, and so notices sent at once.
+    pub connections: usize,
+    /// 4xx answers and lost connections are retried for this long, then 送信失敗.
+    pub retry_for: Duration,
+    /// How often the outbox is looked at for new or due notices.
+    pub poll: Duration,
+    /// Larger inbound mail is refused (552) and counted.
+    pub max_inbound_bytes: usize,
+    /// Each SMTP command's answer is awaited this long, both ways.
+    pub timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            relay: None,
+            from: madoguchi_domain::notice::SENDER.parse().expect("the sender parses"),
+            bounce_domain: None,
+            bounce_listen: None,
+            charset: Charset::Utf8,
+            connections: 4,
+            retry_for: Duration::from_secs(24 * 3600),
+            poll: Duration::from_millis(500),
+            max_inbound_bytes: 2 * 1024 * 1024,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls() {
+        let r = Relay::parse("smtp://relay.pref.example.lg.jp:587").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.port, r.security),
+            ("relay.pref.example.lg.jp", 587, Security::StartTls)
+        );
+        let r = Relay::parse("smtps://madoguchi:p%40ss@relay.example").unwrap();
+        assert_eq!((r.port, r.security), (465, Security::Implicit));
+        assert_eq!((r.user.as_deref(), r.password.as_deref()), (Some("madoguchi"), Some("p@ss")));
+        assert!(!format!("{r:?}").contains("p@ss"), "the password never reaches a log");
+        let r = Relay::parse("smtp://127.0.0.1:2525?tls=none").unwrap();
+        assert_eq!(r.security, Security::None);
+        assert_eq!(Relay::parse("smtp://[::1]:25").unwrap().host, "::1");
+        for bad in ["relay:25", "http://relay", "smtp://", "smtp://h:x", "smtps://h?tls=none"] {
+            assert!(Relay::parse(bad).is_err(), "{bad}");
+        }
+        let e = Relay::parse("ftp://u:secret@h").unwrap_err().to_string();
+        assert!(!e.contains("secret"), "{e}");
+    }
+}

@@ -1,0 +1,226 @@
+//! 通知の配信: notices waiting for the relay, claimed for one attempt, what became of them
+//! (the relay's answers, bounce reports) and the mail received.
+
+use async_trait::async_trait;
+use madoguchi_domain::api::Notice;
+use madoguchi_domain::{DeliveryEvent, NoticeKind, Prefecture};
+
+use super::error::Result;
+
+/// A notice as the sender hands it to the relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub id: i64,
+    pub application_id: i64,
+    pub prefecture: Prefecture,
+    pub kind: NoticeKind,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: String,
+    /// Attempts made so far (retries back off by it).
+    pub attempts: u32,
+}
+
+/// One thing [`Notices::record_mail`] writes.
+#[derive(Debug, Clone)]
+pub enum MailRecord {
+    /// A delivery event of notice `id`; a `Queued` event is a retry at `retry_at`.
+    Settle { id: i64, event: DeliveryEvent, retry_at: Option<String> },
+    /// A received mail, kept, with the events it reports.
+    Keep { mail: InboundMail, events: Vec<(i64, DeliveryEvent)> },
+}
+
+/// A mail that came to the bounce listener.
+#[derive(Debug, Clone)]
+pub struct InboundMail {
+    pub received_at: String,
+    pub envelope_from: String,
+    pub envelope_to: String,
+    pub verdict: &'static str,
+    pub notice_id: Option<i64>,
+    pub size: i64,
+    /// As received, up to the size limit.
+    pub raw: Vec<u8>,
+}
+
+#[async_trait]
+pub trait Notices: Send + Sync {
+    async fn notices(
+        &self,
+        prefecture: Prefecture,
+        since_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Notice>>;
+    /// Notices waiting for the relay whose (next) attempt is due at `now`, oldest first.
+    async fn due_notices(&self, now: &str, limit: i64) -> Result<Vec<Outgoing>>;
+    /// Every mail of application `id` as composed, whatever became of it, the 疎通確認 one
+    /// included (for support staff and tests; desks get theirs through the feed).
+    async fn mail_of(&self, application_id: i64) -> Result<Vec<Outgoing>>;
+    /// Claims a due notice for one attempt (`sending`) under `message_id`, until
+    /// `lease_until`; `false` if another process has it or it is no longer due.
+    async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool>;
+    /// Records what became of notices (the relay's answers, reports) and the mail received,
+    /// all in one transaction: each delivery event with the audit and the feed. An event that
+    /// cannot follow its notice's state (a late or repeated report) changes nothing.
+    async fn record_mail(&self, batch: &[MailRecord]) -> Result<()>;
+    /// Claims whose lease ran out before an answer was recorded (a process stopped mid-send).
+    async fn expired_claims(&self, now: &str) -> Result<Vec<i64>>;
+    /// The Message-ID a notice was sent under, if it was.
+    async fn notice_message_id(&self, id: i64) -> Result<Option<String>>;
+    /// Received mail by verdict (`matched`, `unmatched`, `not_report`, `too_large`).
+    async fn inbound_counts(&self) -> Result<Vec<(String, i64)>>;
+}
+
+/// [`Notices`] for both databases (see `sql`).
+macro_rules! notices_sql {
+    ($storage:ty, $db:ty) => {
+        /// Applies a delivery event to notice `id` inside `tx`: its delivery, the audit, the
+        /// feed; nothing when the event cannot follow the notice's state.
+        async fn settle(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            id: i64,
+            event: &DeliveryEvent,
+            retry_at: Option<&str>,
+        ) -> Result<()> {
+            let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id = $1");
+            let Some(row) = sqlx::query_as::<_, NoticeRow>(&sql).bind(id).fetch_optional(&mut **tx).await? else {
+                return Ok(());
+            };
+            let mut notice = row.into_notice()?;
+            if let Err(e) = notice.delivery.apply(event.clone()) {
+                log::info!("notice {id}: {e}; kept as it was");
+                return Ok(());
+            }
+            let state = name_of(&event.state);
+            sqlx::query(
+                "UPDATE notices SET delivery = $1, delivery_state = $2, next_attempt_at = $3, lease_until = NULL WHERE id = $4",
+            )
+            .bind(to_json(&notice.delivery))
+            .bind(&state)
+            .bind(retry_at.unwrap_or(""))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("INSERT INTO delivery_audit (notice_id, prefecture, at, state, event) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(notice.prefecture.code())
+                .bind(&event.at)
+                .bind(&state)
+                .bind(to_json(event))
+                .execute(&mut **tx)
+                .await?;
+            // The 疎通確認 mail, and any mail of an application not yet confirmed, stay here.
+            let confirmed: Option<String> =
+                sqlx::query_scalar("SELECT confirmed_at FROM applications WHERE id = $1")
+                    .bind(notice.application_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .flatten();
+            if confirmed.is_some() && notice.kind != madoguchi_domain::NoticeKind::AddressCheck {
+                change(tx, notice.prefecture, &Entity::Notice(notice)).await?;
+            }
+            Ok(())
+        }
+
+        #[async_trait]
+        impl Notices for $storage {
+            async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>> {
+                let sql = format!(
+                    "SELECT {NOTICE_COLUMNS} FROM notices WHERE prefecture = $1 AND id > $2 AND kind <> 'address_check'
+                     AND application_id IN (SELECT id FROM applications WHERE confirmed_at IS NOT NULL) ORDER BY id LIMIT $3"
+                );
+                let rows: Vec<NoticeRow> = sqlx::query_as(&sql)
+                .bind(prefecture.code())
+                .bind(since_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(NoticeRow::into_notice).collect()
+            }
+
+            async fn due_notices(&self, now: &str, limit: i64) -> Result<Vec<Outgoing>> {
+                let sql = format!(
+                    "SELECT {NOTICE_COLUMNS} FROM notices WHERE delivery_state = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+                );
+                let rows: Vec<NoticeRow> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(outgoing).collect()
+            }
+
+            async fn mail_of(&self, application_id: i64) -> Result<Vec<Outgoing>> {
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE application_id = $1 ORDER BY id");
+                let rows: Vec<NoticeRow> = sqlx::query_as(&sql).bind(application_id).fetch_all(&self.pool).await?;
+                rows.into_iter().map(outgoing).collect()
+            }
+
+            async fn claim_notice(&self, id: i64, message_id: &str, lease_until: &str) -> Result<bool> {
+                let _turn = self.writer.lock().await;
+                let claimed = sqlx::query(
+                    "UPDATE notices SET delivery_state = 'sending', lease_until = $1, message_id = $2
+                     WHERE id = $3 AND delivery_state = 'queued'",
+                )
+                .bind(lease_until)
+                .bind(message_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn record_mail(&self, batch: &[MailRecord]) -> Result<()> {
+                let (_writer, mut tx) = self.write().await?;
+                for record in batch {
+                    match record {
+                        MailRecord::Settle { id, event, retry_at } => {
+                            settle(&mut tx, *id, event, retry_at.as_deref()).await?;
+                        }
+                        MailRecord::Keep { mail, events } => {
+                            for (id, event) in events {
+                                settle(&mut tx, *id, event, None).await?;
+                            }
+                            sqlx::query(
+                                "INSERT INTO inbound_mail (received_at, envelope_from, envelope_to, verdict, notice_id, size, raw)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(&mail.received_at)
+                            .bind(&mail.envelope_from)
+                            .bind(&mail.envelope_to)
+                            .bind(mail.verdict)
+                            .bind(mail.notice_id)
+                            .bind(mail.size)
+                            .bind(&mail.raw)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn expired_claims(&self, now: &str) -> Result<Vec<i64>> {
+                Ok(sqlx::query_scalar("SELECT id FROM notices WHERE delivery_state = 'sending' AND lease_until < $1 ORDER BY id")
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn notice_message_id(&self, id: i64) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar::<_, Option<String>>("SELECT message_id FROM notices WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten())
+            }
+
+            async fn inbound_counts(&self) -> Result<Vec<(String, i64)>> {
+                Ok(sqlx::query_as("SELECT verdict, COUNT(*) FROM inbound_mail GROUP BY verdict ORDER BY verdict")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+pub(super) use notices_sql;
