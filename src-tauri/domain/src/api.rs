@@ -222,6 +222,7 @@ pub struct Disclosure {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRecord {
     /// Made by the desk (UUID), so a call is the same record wherever it is sent from.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub id: String,
     pub prefecture: Prefecture,
     pub desk: String,
@@ -232,10 +233,10 @@ pub struct CallRecord {
     pub state: CallState,
     pub institution: Option<CallInstitution>,
     pub application_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
     pub steps: Vec<CallStep>,
     /// The ending's node and outcome, once finished there.
     pub ending: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub outcome: Option<crate::triage::Outcome>,
     pub note: String,
     pub disclosures: Vec<Disclosure>,
@@ -255,7 +256,6 @@ pub struct PrefectureSettings {
     pub prefecture: Prefecture,
     /// The 定期報告 window of every scheme without its own in `practice`.
     pub reporting_window: Option<crate::practice::ReportingWindow>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub triage_overrides: crate::triage::Overrides,
     pub updated_at: String,
     pub updated_by: String,

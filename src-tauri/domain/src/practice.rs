@@ -427,9 +427,9 @@ pub const JST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(9 * 360
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportingWindow {
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-01-04"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2027-01-04"))]
     pub starts: chrono::NaiveDate,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-03-31"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2027-03-31"))]
     pub ends: chrono::NaiveDate,
 }
 

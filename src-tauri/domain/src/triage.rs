@@ -25,6 +25,7 @@ pub enum NodeKind {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// 解決
@@ -165,6 +166,7 @@ pub struct Tree {
 
 /// A prefecture's wording of some nodes, kept apart from the national file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overrides {
     /// Node id → the text to read instead of the national one.
     #[serde(default)]

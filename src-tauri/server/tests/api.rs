@@ -308,6 +308,17 @@ async fn plain_http_is_not_spoken_and_the_api_is_described() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ApplicationForm"].is_object());
+    // The document states the server's own types: a call's outcome is one of four words,
+    // the prefecture's wording has its `say` and `facts`, a window's dates are dates.
+    let schemas = &doc["components"]["schemas"];
+    let outcomes = schemas["Outcome"]["enum"].as_array().expect("Outcome is an enum");
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert!(outcomes.contains(&json!("prefecture_contacts")));
+    for field in ["say", "facts"] {
+        assert!(schemas["Overrides"]["properties"][field].is_object(), "Overrides.{field}");
+    }
+    assert_eq!(schemas["ReportingWindow"]["properties"]["starts"]["format"], "date");
+    assert_eq!(schemas["CallRecord"]["properties"]["steps"]["minItems"], 1);
 }
 
 fn call(id: &str, prefecture: &str, version: i64, note: &str) -> Value {
