@@ -293,6 +293,13 @@ async fn plain_http_is_not_spoken_and_the_api_is_described() {
         .send()
         .await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    // Every answer, the public pages' too, keeps browsers on HTTPS and to the type it says.
+    for path in ["/v1/health", "/apply", "/no-such-path"] {
+        let r = s.client().get(format!("{}{path}", s.url)).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["strict-transport-security"], "max-age=31536000", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+    }
     let doc: Value = s
         .client()
         .get(format!("{}/openapi.json", s.url))

@@ -16,7 +16,9 @@ mod records;
 pub mod state;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
 use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use failure::Failure;
 pub use state::AppState;
@@ -37,6 +39,16 @@ pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
         .merge(records::router())
         .fallback(ops::fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // HTTPS only, for a year (the server never speaks plain HTTP); no answer is read as
+        // another type than it says.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state);
     crate::limits::timed(router, limits)
 }
