@@ -139,12 +139,31 @@ pub struct Delivery {
     pub history: Vec<DeliveryEvent>,
 }
 
-/// Why an event cannot follow the notice's current state.
+/// Reports kept per notice: a real receiving side sends a delay or two and then a final
+/// word; anything past this is someone replaying the notice's tag.
+pub const MAX_REPORTS: usize = 8;
+/// Events kept in a notice's history: the first (queued) and the latest.
+pub const MAX_HISTORY: usize = 32;
+
+/// Why an event does not change the notice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("delivery {from:?} cannot become {to:?}")]
-pub struct DeliveryTransitionError {
-    pub from: DeliveryState,
-    pub to: DeliveryState,
+pub enum DeliveryTransitionError {
+    /// No mail system makes this step (a bounce undone, a refused send reported delivered).
+    #[error("delivery {from:?} cannot become {to:?}")]
+    Transition { from: DeliveryState, to: DeliveryState },
+    /// The same word again (a report sent twice, a replay).
+    #[error("delivery {0:?} repeated")]
+    Repeat(DeliveryState),
+    /// The notice already holds [`MAX_REPORTS`] reports.
+    #[error("delivery already has {MAX_REPORTS} reports")]
+    TooManyReports,
+}
+
+impl DeliveryState {
+    /// A state only a report that came back can bring.
+    pub fn is_reported(self) -> bool {
+        matches!(self, Self::Deferred | Self::Bounced | Self::Delivered)
+    }
 }
 
 impl Delivery {
@@ -155,18 +174,34 @@ impl Delivery {
     }
 
     /// Applies `event`: the relay's answer to an attempt (`Sent`, `Failed`, or `Queued` again
-    /// for a retry) or a report that came back. Nothing undoes a bounce.
+    /// for a retry) or a report that came back. Only steps a real mail system makes count:
+    /// nothing undoes a bounce, a send the relay refused can only be confirmed as bounced
+    /// (never reported delivered), a repeated word and reports past [`MAX_REPORTS`] change
+    /// nothing — a notice's tag is in every mail it sent, so anyone who got one can forge.
     pub fn apply(&mut self, event: DeliveryEvent) -> Result<(), DeliveryTransitionError> {
         use DeliveryState::*;
-        let allowed = match (self.state, event.state) {
-            (Queued, Queued | Sent | Failed) => true,
-            // A failure mid-DATA is uncertain: a report that comes back settles it.
-            (Sent | Deferred | Failed, Deferred | Bounced | Delivered) => true,
-            (Delivered, Bounced) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (self.state, event.state),
+            (Queued, Queued | Sent | Failed)
+                | (Sent | Deferred, Deferred | Bounced | Delivered)
+                | (Failed | Delivered, Bounced)
+        );
         if !allowed {
-            return Err(DeliveryTransitionError { from: self.state, to: event.state });
+            return Err(DeliveryTransitionError::Transition { from: self.state, to: event.state });
+        }
+        if event.state.is_reported() {
+            let same = |e: &DeliveryEvent| {
+                e.state == event.state
+                    && e.enhanced_status == event.enhanced_status
+                    && e.smtp_code == event.smtp_code
+                    && e.diagnostic == event.diagnostic
+            };
+            if self.history.iter().any(same) {
+                return Err(DeliveryTransitionError::Repeat(event.state));
+            }
+            if self.history.iter().filter(|e| e.state.is_reported()).count() >= MAX_REPORTS {
+                return Err(DeliveryTransitionError::TooManyReports);
+            }
         }
         if self.state == Queued {
             self.attempts += 1;
@@ -178,6 +213,9 @@ impl Delivery {
         self.diagnostic = event.diagnostic.clone();
         self.at = event.at.clone();
         self.history.push(event);
+        if self.history.len() > MAX_HISTORY {
+            self.history.remove(1);
+        }
         Ok(())
     }
 }
@@ -290,5 +328,41 @@ mod tests {
         assert!(d.apply(ev(DeliveryState::Sent)).is_err());
         assert_eq!(d.history.len(), 5);
         assert!(d.state.is_trouble());
+    }
+
+    #[test]
+    fn forged_reports_are_bounded_and_cannot_clear_a_failure() {
+        let ev = |state, text: &str| DeliveryEvent {
+            state,
+            at: "t".into(),
+            diagnostic: Some(text.into()),
+            ..Default::default()
+        };
+        let mut failed = Delivery::queued("t0");
+        failed.apply(ev(DeliveryState::Failed, "550 no")).unwrap();
+        let err = failed.apply(ev(DeliveryState::Delivered, "ok")).unwrap_err();
+        assert!(matches!(err, DeliveryTransitionError::Transition { .. }), "{err}");
+        assert!(failed.apply(ev(DeliveryState::Deferred, "later")).is_err());
+        failed.apply(ev(DeliveryState::Bounced, "550 5.1.1")).unwrap();
+
+        let mut d = Delivery::queued("t0");
+        d.apply(ev(DeliveryState::Sent, "250")).unwrap();
+        d.apply(ev(DeliveryState::Deferred, "try 1")).unwrap();
+        let again = d.apply(ev(DeliveryState::Deferred, "try 1"));
+        assert_eq!(again, Err(DeliveryTransitionError::Repeat(DeliveryState::Deferred)));
+        for n in 2..=MAX_REPORTS {
+            d.apply(ev(DeliveryState::Deferred, &format!("try {n}"))).unwrap();
+        }
+        let more = d.apply(ev(DeliveryState::Bounced, "550"));
+        assert_eq!(more, Err(DeliveryTransitionError::TooManyReports));
+        assert_eq!(d.history.len(), 2 + MAX_REPORTS);
+
+        let mut retried = Delivery::queued("t0");
+        for n in 0..100 {
+            retried.apply(ev(DeliveryState::Queued, &format!("451 busy {n}"))).unwrap();
+        }
+        assert_eq!(retried.history.len(), MAX_HISTORY, "retries keep the first and the latest");
+        assert_eq!(retried.history[0].diagnostic, None);
+        assert_eq!(retried.attempts, 100);
     }
 }

@@ -47,6 +47,9 @@ pub struct Config {
     /// The public intake's limits (`[limits]`; each value defaults on its own).
     #[serde(default)]
     pub limits: crate::limits::Limits,
+    /// The bounce listener's limits (`[inbound]`; each value defaults on its own).
+    #[serde(default)]
+    pub inbound: crate::mail::InboundLimits,
 }
 
 fn default_listen() -> SocketAddr {
@@ -84,6 +87,7 @@ impl Default for Config {
             bounce_listen: None,
             mail_charset: None,
             limits: Default::default(),
+            inbound: Default::default(),
         }
     }
 }
@@ -129,6 +133,7 @@ impl Config {
         }
         settings.bounce_domain = self.bounce_domain.clone();
         settings.bounce_listen = self.bounce_listen;
+        settings.inbound = self.inbound;
         if let Some(charset) = &self.mail_charset {
             settings.charset = charset.parse()?;
         }

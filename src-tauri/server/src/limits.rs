@@ -44,7 +44,7 @@ pub struct Limits {
 }
 
 /// A positive number of seconds, fractions allowed.
-fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = f64::deserialize(d)?;
     Duration::try_from_secs_f64(s)
         .ok()

@@ -9,6 +9,7 @@ use madoguchi_domain::api::{Entity, Notice};
 use madoguchi_domain::{BounceCategory, DeliveryState};
 use madoguchi_server::mail::{Relay, Settings};
 use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
+use madoguchi_server::testing::smtp::send_to_listener;
 use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -249,6 +250,37 @@ async fn a_relay_that_drops_or_hangs_mid_data_gets_each_notice_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_relays_password_never_goes_without_tls() {
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let (addr, mut received) = bad_relay(true).await;
+    let mut settings = s.mail_settings(addr);
+    settings.bounce_listen = None;
+    let plain = format!("smtp://madoguchi:secret@127.0.0.1:{}?tls=none", addr.port());
+    settings.relay = Some(Relay::parse(&plain).unwrap());
+    let refused = madoguchi_server::mail::Service::start(s.storage.clone(), settings.clone()).await;
+    assert_eq!(refused.err(), Some(madoguchi_server::mail::MailConfigError::AuthWithoutTls));
+    // Opportunistic, and the relay offers no STARTTLS: the notice waits, the password stays.
+    let maybe = format!("smtp://madoguchi:secret@127.0.0.1:{}?tls=opportunistic", addr.port());
+    settings.relay = Some(Relay::parse(&maybe).unwrap());
+    s.start_mail(settings).await;
+    let token = s.officer("13").await;
+    let notice = s.approve(&token, &with_email("13", 1, "jimu@hospital.example.jp")).await;
+    let mut said = String::new();
+    for _ in 0..100 {
+        let n = s.notices(&token).await.into_iter().find(|n| n.id == notice.id).unwrap();
+        if let Some(d) = n.delivery.diagnostic {
+            assert_eq!(n.delivery.state, DeliveryState::Queued, "tried again later");
+            said = d;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("パスワードを送っていません"), "{said:?}");
+    assert!(received.try_recv().is_err(), "nothing was sent");
+    s.mail.take().unwrap().shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_send_cut_short_by_a_stopped_server_is_not_repeated_and_no_relay_holds_mail() {
     let mut s = TestServer::start(Backend::Sqlite).await;
     let token = s.officer("13").await;
@@ -274,48 +306,6 @@ async fn a_send_cut_short_by_a_stopped_server_is_not_repeated_and_no_relay_holds
         "not sent after the stop"
     );
     s.mail.take().unwrap().shutdown().await;
-}
-
-/// Sends `raw` to the bounce listener as an MTA would; the listener's last reply.
-async fn send_to_listener(addr: std::net::SocketAddr, rcpt: &str, raw: &[u8]) -> String {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (r, mut w) = stream.into_split();
-    let mut r = BufReader::new(r);
-    let mut line = String::new();
-    let mut expect = async |r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>| loop {
-        line.clear();
-        r.read_line(&mut line).await.unwrap();
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return line.clone();
-        }
-    };
-    expect(&mut r).await;
-    for cmd in [
-        "EHLO mta.example.jp".to_owned(),
-        "MAIL FROM:<>".into(),
-        format!("RCPT TO:<{rcpt}>"),
-        "DATA".into(),
-    ] {
-        w.write_all(format!("{cmd}\r\n").as_bytes()).await.unwrap();
-        let reply = expect(&mut r).await;
-        if !reply.starts_with('2') && !reply.starts_with('3') {
-            return reply;
-        }
-    }
-    let mut data = Vec::new();
-    for l in raw.split(|b| *b == b'\n') {
-        let l = l.strip_suffix(b"\r").unwrap_or(l);
-        if l.starts_with(b".") {
-            data.push(b'.');
-        }
-        data.extend_from_slice(l);
-        data.extend_from_slice(b"\r\n");
-    }
-    data.extend_from_slice(b".\r\n");
-    w.write_all(&data).await.unwrap();
-    let reply = expect(&mut r).await;
-    w.write_all(b"QUIT\r\n").await.unwrap();
-    reply
 }
 
 /// The report fixtures (`tests/bounces/*.eml`) with the notice's addresses filled in.

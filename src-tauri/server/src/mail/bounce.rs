@@ -25,6 +25,9 @@ pub struct Report {
     pub envelope_id: Option<String>,
     pub original_message_id: Option<String>,
     pub recipients: Vec<ReportedRecipient>,
+    /// The report's own words — the delivery-status fields, or a plain bounce's diagnostic
+    /// line — which is what is kept of it (never the returned notice, which holds links).
+    pub part: String,
 }
 
 /// Reads `raw` as a delivery report; `None` if it is not one.
@@ -55,7 +58,9 @@ pub fn parse_report(raw: &[u8]) -> Option<Report> {
     let original_message_id =
         original_headers.as_deref().or(Some(text.as_str())).and_then(header_message_id);
     if let Some(fields) = status_fields {
-        return Some(rfc3464(&fields, original_message_id));
+        let mut report = rfc3464(&fields, original_message_id);
+        report.part = fields;
+        return Some(report);
     }
     let subject = message.subject().unwrap_or_default();
     let from = message.from().and_then(|f| f.first()).and_then(|a| a.address()).unwrap_or_default();
@@ -116,7 +121,7 @@ fn rfc3464(fields: &str, original_message_id: Option<String>) -> Report {
             }
         })
         .collect();
-    Report { format: "rfc3464", envelope_id, original_message_id, recipients }
+    Report { format: "rfc3464", envelope_id, original_message_id, recipients, part: String::new() }
 }
 
 /// Bounces without a report part, recognised by their sender and subject.
@@ -181,6 +186,7 @@ fn plain(
         format,
         envelope_id: None,
         original_message_id,
+        part: diagnostic.clone(),
         recipients: vec![ReportedRecipient {
             address,
             state,

@@ -14,6 +14,10 @@ pub enum MailConfigError {
     Charset(String),
     #[error("cannot read the relay's CA {0}")]
     Ca(String),
+    #[error(
+        "the relay's password goes only over TLS: use smtps:// or smtp:// (STARTTLS), not tls=none"
+    )]
+    AuthWithoutTls,
     #[error("cannot take bounces on {0}")]
     Listen(String),
 }

@@ -1,29 +1,35 @@
-//! 返送メールの受信: a small SMTP listener for the bounce domain only. Each message is read
-//! up to a size limit, kept, and — if it is a report about one of our notices — recorded on
-//! that notice. Nothing a sender writes can make it crash or act on another notice.
+//! 返送メールの受信: a small SMTP listener for the bounce domain only. It faces the
+//! internet, so every sender is bounded ([`InboundLimits`]): sessions in all and per address,
+//! a session's lifetime, the wait for a command and for a reply to be read, recipients per
+//! message, refused commands; an address closed for misbehaving a few times is refused for
+//! a while. What a message comes to is `receive`'s.
 //!
 //! Hand-written rather than taken from a crate: the SMTP server crates at hand refuse the
 //! null reverse-path `MAIL FROM:<>` that every bounce is sent with (RFC 5321 §4.5.5).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use madoguchi_domain::{BounceCategory, DeliveryEvent, DeliveryState};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
-use super::bounce::parse_report;
+use super::receive::{receive, Received};
 use super::recorder::Recorder;
-use super::send::stamp;
-use super::settings::Settings;
-use crate::storage::{InboundMail, MailRecord, Storage};
+use super::settings::{InboundLimits, Settings};
+use crate::storage::Storage;
 
 /// A command line longer than this ends the session (RFC 5321 allows 512 octets).
-const MAX_LINE: usize = 4096;
-/// Sessions served at once; more wait for a slot.
-const MAX_SESSIONS: usize = 64;
+const MAX_LINE: usize = 1024;
+/// A path longer than this is refused (RFC 5321 §4.5.3.1.3: 256 octets).
+const MAX_PATH: usize = 256;
+/// Commands in one session: a real MTA sends a handful per message.
+const MAX_COMMANDS: usize = 500;
+/// Received mail older than `keep` is deleted this often.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 pub struct Inbound {
     pub addr: SocketAddr,
@@ -42,23 +48,42 @@ impl Inbound {
         let addr = listener.local_addr()?;
         log::info!("mail: receiving bounces on smtp://{addr}");
         let (stop, mut stopped) = watch::channel(false);
-        let slots = Arc::new(Semaphore::new(MAX_SESSIONS));
+        let door = Arc::new(Door::new(settings.inbound));
         let task = tokio::spawn(async move {
+            let mut prune = tokio::time::interval(PRUNE_EVERY);
             loop {
                 let accepted = tokio::select! {
                     a = listener.accept() => a,
+                    _ = prune.tick() => {
+                        prune_old(storage.as_ref(), &settings.inbound).await;
+                        continue;
+                    }
                     _ = stopped.changed() => break,
                 };
                 let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                let Ok(permit) = slots.clone().acquire_owned().await else { break };
                 let (storage, recorder, settings) =
                     (storage.clone(), recorder.clone(), settings.clone());
+                let door = door.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = session(stream, storage.as_ref(), &recorder, &settings).await {
-                        log::info!("mail: bounce session from {peer} ended: {e}");
+                    let ticket = match door.admit(peer.ip()) {
+                        Ok(ticket) => ticket,
+                        Err(why) => return turn_away(stream, peer, why, &settings.inbound).await,
+                    };
+                    let limits = settings.inbound;
+                    let served = serve(stream, storage.as_ref(), &recorder, &settings);
+                    let ended = tokio::time::timeout(limits.session, served)
+                        .await
+                        .unwrap_or(Ended::Misbehaved("held the session past its lifetime"));
+                    match ended {
+                        Ended::Misbehaved(why) => {
+                            log::warn!("mail: bounce session from {peer} closed: {why}");
+                            door.strike(ticket.key);
+                        }
+                        Ended::Gone(e) => log::info!("mail: bounce session from {peer}: {e}"),
+                        Ended::Done => {}
                     }
-                    drop(permit);
+                    drop(ticket);
                 });
             }
         });
@@ -71,241 +96,280 @@ impl Inbound {
     }
 }
 
-/// Reads one line (CRLF or LF), at most `limit` bytes; `None` at end of stream.
-async fn read_line(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-    buf: &mut Vec<u8>,
-    limit: usize,
-) -> std::io::Result<Option<()>> {
-    buf.clear();
-    let n = AsyncReadExt::take(&mut *reader, limit as u64 + 1).read_until(b'\n', buf).await?;
-    if n == 0 {
-        return Ok(None);
+/// Deletes received mail past its keeping time; its count stays in the tally.
+async fn prune_old(storage: &dyn Storage, limits: &InboundLimits) {
+    let keep = chrono::Duration::from_std(limits.keep).unwrap_or(chrono::Duration::days(30));
+    let before = super::send::stamp(chrono::Utc::now() - keep);
+    match storage.prune_inbound(&before).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("mail: {n} received mails past their keeping time deleted"),
+        Err(e) => log::error!("mail: received mail could not be pruned: {e}"),
     }
-    if buf.len() > limit && !buf.ends_with(b"\n") {
-        return Err(std::io::Error::other("line too long"));
+}
+
+/// `421` and close, without waiting on a sender that does not read.
+async fn turn_away(mut stream: TcpStream, peer: SocketAddr, why: &str, limits: &InboundLimits) {
+    log::warn!("mail: bounce session from {peer} refused: {why}");
+    let line = format!("421 4.7.0 {why}, try again later\r\n");
+    let _ = tokio::time::timeout(limits.write, stream.write_all(line.as_bytes())).await;
+}
+
+/// An IPv6 sender is one /64: a host holds that many addresses.
+pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        IpAddr::V6(v6) => IpAddr::V4(v6.to_ipv4_mapped().expect("checked")),
+        v4 => v4,
     }
-    Ok(Some(()))
+}
+
+/// Who is in: sessions by address, and addresses closed for misbehaving lately.
+struct Door {
+    limits: InboundLimits,
+    slots: Arc<Semaphore>,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    open: HashMap<IpAddr, usize>,
+    strikes: HashMap<IpAddr, (u32, Instant)>,
+}
+
+/// A session let in; gives its place back when dropped.
+struct Ticket {
+    door: Arc<Door>,
+    key: IpAddr,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let mut seen = self.door.seen.lock().expect("not poisoned");
+        if let Some(n) = seen.open.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                seen.open.remove(&self.key);
+            }
+        }
+    }
+}
+
+impl Door {
+    fn new(limits: InboundLimits) -> Self {
+        let slots = Arc::new(Semaphore::new(limits.sessions.max(1)));
+        Self { limits, slots, seen: Mutex::default() }
+    }
+
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, &'static str> {
+        let key = address_key(ip);
+        let mut seen = self.seen.lock().expect("not poisoned");
+        let now = Instant::now();
+        seen.strikes.retain(|_, (_, at)| now.duration_since(*at) < self.limits.penalty);
+        if seen.strikes.get(&key).is_some_and(|(n, _)| *n >= self.limits.strikes) {
+            return Err("closed for misbehaving");
+        }
+        if seen.open.get(&key).copied().unwrap_or(0) >= self.limits.per_address {
+            return Err("too many sessions from your address");
+        }
+        let slot = self.slots.clone().try_acquire_owned().map_err(|_| "too many sessions")?;
+        *seen.open.entry(key).or_default() += 1;
+        Ok(Ticket { door: self.clone(), key, _slot: slot })
+    }
+
+    fn strike(&self, key: IpAddr) {
+        let mut seen = self.seen.lock().expect("not poisoned");
+        let strike = seen.strikes.entry(key).or_insert((0, Instant::now()));
+        strike.0 += 1;
+        strike.1 = Instant::now();
+    }
+}
+
+/// How a session ended.
+enum Ended {
+    /// QUIT, or the sender went quiet and was told so.
+    Done,
+    /// The connection went.
+    Gone(String),
+    /// The sender broke a limit: counted against its address.
+    Misbehaved(&'static str),
+}
+
+/// One sender's connection, its replies bounded in time and its refusals counted.
+struct Session<'a> {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    limits: &'a InboundLimits,
+    refused: usize,
+}
+
+impl Session<'_> {
+    async fn say(&mut self, text: &str) -> Result<(), Ended> {
+        let line = format!("{text}\r\n");
+        match tokio::time::timeout(self.limits.write, self.writer.write_all(line.as_bytes())).await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Ended::Gone(e.to_string())),
+            Err(_) => Err(Ended::Misbehaved("does not read its replies")),
+        }
+    }
+
+    /// A 4xx/5xx reply; past `max_errors` of them the session is closed.
+    async fn refuse(&mut self, text: &str) -> Result<(), Ended> {
+        self.refused += 1;
+        if self.refused > self.limits.max_errors {
+            let _ = self.say("421 4.7.0 too many errors, closing").await;
+            return Err(Ended::Misbehaved("too many refused commands"));
+        }
+        self.say(text).await
+    }
+
+    /// One line (CRLF or LF), at most `limit` bytes, within the idle time.
+    async fn line(&mut self, buf: &mut Vec<u8>, limit: usize) -> Result<(), Ended> {
+        buf.clear();
+        let got = {
+            let mut bounded = AsyncReadExt::take(&mut self.reader, limit as u64 + 1);
+            tokio::time::timeout(self.limits.idle, bounded.read_until(b'\n', buf)).await
+        };
+        match got {
+            Err(_) => {
+                let _ = self.say("421 4.4.2 idle too long, closing").await;
+                Err(Ended::Done)
+            }
+            Ok(Err(e)) => Err(Ended::Gone(e.to_string())),
+            Ok(Ok(0)) => Err(Ended::Gone("closed by the sender".into())),
+            Ok(Ok(_)) if buf.len() > limit && !buf.ends_with(b"\n") => {
+                let _ = self.say("500 5.5.2 line too long, closing").await;
+                Err(Ended::Misbehaved("sent a line past the limit"))
+            }
+            Ok(Ok(_)) => Ok(()),
+        }
+    }
+
+    /// The message up to the lone dot, dot-unstuffed, at most `limit` bytes kept (the rest
+    /// is read and counted).
+    async fn data(&mut self, limit: usize) -> Result<(Vec<u8>, usize), Ended> {
+        let mut raw = Vec::new();
+        let mut size = 0usize;
+        let mut line = Vec::new();
+        loop {
+            self.line(&mut line, 64 * 1024).await?;
+            if line == b".\r\n" || line == b".\n" {
+                return Ok((raw, size));
+            }
+            let content = if line.starts_with(b"..") { &line[1..] } else { &line[..] };
+            size += content.len();
+            if size <= limit {
+                raw.extend_from_slice(content);
+            }
+        }
+    }
 }
 
 /// The address between `<` and `>` after `FROM:` / `TO:`; empty for the null path.
 fn path(arg: &str) -> Option<String> {
     let start = arg.find('<')?;
     let end = arg[start..].find('>')? + start;
-    Some(arg[start + 1..end].trim().to_owned())
+    Some(arg[start + 1..end].trim().to_owned()).filter(|p| p.len() <= MAX_PATH)
 }
 
-async fn session(
+async fn serve(
     stream: TcpStream,
     storage: &dyn Storage,
     recorder: &Recorder,
     settings: &Settings,
-) -> std::io::Result<()> {
+) -> Ended {
+    let (read, writer) = stream.into_split();
+    let limits = &settings.inbound;
+    let mut s = Session { reader: BufReader::new(read), writer, limits, refused: 0 };
+    match dialogue(&mut s, storage, recorder, settings).await {
+        Ok(()) => Ended::Done,
+        Err(ended) => ended,
+    }
+}
+
+async fn dialogue(
+    s: &mut Session<'_>,
+    storage: &dyn Storage,
+    recorder: &Recorder,
+    settings: &Settings,
+) -> Result<(), Ended> {
     let domain = settings.bounce_domain.clone().unwrap_or_else(|| "localhost".into());
-    let (read, mut write) = stream.into_split();
-    let mut reader = BufReader::new(read);
-    let timeout = settings.timeout;
-    let say = async |w: &mut tokio::net::tcp::OwnedWriteHalf, text: &str| {
-        w.write_all(format!("{text}\r\n").as_bytes()).await
-    };
-    say(&mut write, &format!("220 {domain} Madoguchi bounce receiver")).await?;
+    let limits = settings.inbound;
+    s.say(&format!("220 {domain} Madoguchi bounce receiver")).await?;
     let mut line = Vec::new();
     let mut from: Option<String> = None;
     let mut rcpts: Vec<String> = Vec::new();
-    loop {
-        let got = tokio::time::timeout(timeout, read_line(&mut reader, &mut line, MAX_LINE)).await;
-        let Ok(Ok(Some(()))) = got else {
-            let _ = say(&mut write, "421 4.4.2 closing").await;
-            return Ok(());
-        };
+    for _ in 0..MAX_COMMANDS {
+        s.line(&mut line, MAX_LINE).await?;
         let text = String::from_utf8_lossy(&line).trim_end().to_owned();
         let (verb, arg) = text.split_once(' ').unwrap_or((text.as_str(), ""));
-        let verb = verb.to_ascii_uppercase();
-        match verb.as_str() {
+        let ours =
+            |to: &str| to.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(&domain));
+        match verb.to_ascii_uppercase().as_str() {
             "EHLO" => {
-                let size = settings.max_inbound_bytes;
-                say(&mut write, &format!("250-{domain}\r\n250-8BITMIME\r\n250-SIZE {size}\r\n250 ENHANCEDSTATUSCODES")).await?
+                let size = limits.max_bytes;
+                s.say(&format!(
+                    "250-{domain}\r\n250-8BITMIME\r\n250-SIZE {size}\r\n250 ENHANCEDSTATUSCODES"
+                ))
+                .await?
             }
-            "HELO" => say(&mut write, &format!("250 {domain}")).await?,
+            "HELO" => s.say(&format!("250 {domain}")).await?,
             "MAIL" => match path(arg) {
                 Some(p) if arg.to_ascii_uppercase().starts_with("FROM:") => {
                     from = Some(p);
                     rcpts.clear();
-                    say(&mut write, "250 2.1.0 ok").await?
+                    s.say("250 2.1.0 ok").await?
                 }
-                _ => say(&mut write, "501 5.5.4 syntax: MAIL FROM:<address>").await?,
+                _ => s.refuse("501 5.5.4 syntax: MAIL FROM:<address>").await?,
             },
             "RCPT" => match (&from, path(arg)) {
-                (None, _) => say(&mut write, "503 5.5.1 MAIL first").await?,
-                (Some(_), Some(to))
-                    if to
-                        .rsplit_once('@')
-                        .is_some_and(|(_, d)| d.eq_ignore_ascii_case(&domain)) =>
-                {
+                (None, _) => s.refuse("503 5.5.1 MAIL first").await?,
+                (Some(_), Some(_)) if rcpts.len() >= limits.max_recipients => {
+                    s.refuse("452 4.5.3 too many recipients").await?
+                }
+                (Some(_), Some(to)) if ours(&to) => {
                     rcpts.push(to);
-                    say(&mut write, "250 2.1.5 ok").await?
+                    s.say("250 2.1.5 ok").await?
                 }
-                (Some(_), Some(_)) => {
-                    say(&mut write, "550 5.7.1 relaying denied: bounces only").await?
-                }
-                (Some(_), None) => say(&mut write, "501 5.5.4 syntax: RCPT TO:<address>").await?,
+                (Some(_), Some(_)) => s.refuse("550 5.7.1 relaying denied: bounces only").await?,
+                (Some(_), None) => s.refuse("501 5.5.4 syntax: RCPT TO:<address>").await?,
             },
+            "DATA" if rcpts.is_empty() => s.refuse("503 5.5.1 RCPT first").await?,
             "DATA" => {
-                if rcpts.is_empty() {
-                    say(&mut write, "503 5.5.1 RCPT first").await?;
-                    continue;
-                }
-                say(&mut write, "354 end with <CRLF>.<CRLF>").await?;
-                let (raw, size) = match tokio::time::timeout(
-                    timeout * 5,
-                    data(&mut reader, settings.max_inbound_bytes),
-                )
-                .await
-                {
-                    Ok(Ok(Some(d))) => d,
-                    _ => return Ok(()), // dropped or stalled mid-DATA: nothing kept, nothing acted on
-                };
+                s.say("354 end with <CRLF>.<CRLF>").await?;
+                // Dropped or stalled mid-DATA: nothing kept, nothing acted on.
+                let (raw, size) = s.data(limits.max_bytes).await?;
                 let sender = from.take().unwrap_or_default();
-                let too_large = size > settings.max_inbound_bytes;
-                let kept = receive(storage, recorder, &sender, &rcpts, raw, size, too_large).await;
+                let too_large = size > limits.max_bytes;
+                let mail = Received { sender: &sender, rcpts: &rcpts, raw, size, too_large };
+                let kept = receive(storage, recorder, &limits, mail).await;
                 rcpts.clear();
                 match (too_large, kept) {
-                    (true, _) => say(&mut write, "552 5.3.4 message too big").await?,
-                    (false, Ok(())) => say(&mut write, "250 2.0.0 received").await?,
+                    (true, _) => s.refuse("552 5.3.4 message too big").await?,
+                    (false, Ok(())) => s.say("250 2.0.0 received").await?,
                     (false, Err(e)) => {
                         log::error!("mail: a received report could not be stored: {e}");
-                        say(&mut write, "451 4.3.0 try again later").await?
+                        s.say("451 4.3.0 try again later").await?
                     }
                 }
             }
             "RSET" => {
                 from = None;
                 rcpts.clear();
-                say(&mut write, "250 2.0.0 ok").await?
+                s.say("250 2.0.0 ok").await?
             }
-            "NOOP" => say(&mut write, "250 2.0.0 ok").await?,
+            "NOOP" => s.say("250 2.0.0 ok").await?,
             "QUIT" => {
-                say(&mut write, "221 2.0.0 bye").await?;
+                s.say("221 2.0.0 bye").await?;
                 return Ok(());
             }
-            _ => say(&mut write, "502 5.5.2 command not implemented").await?,
+            _ => s.refuse("502 5.5.2 command not implemented").await?,
         }
     }
-}
-
-/// The message up to the lone dot, dot-unstuffed, at most `limit` bytes kept (the rest is
-/// read and counted). `None`: the stream ended first.
-async fn data(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-    limit: usize,
-) -> std::io::Result<Option<(Vec<u8>, usize)>> {
-    let mut raw = Vec::new();
-    let mut size = 0usize;
-    let mut line = Vec::new();
-    loop {
-        if read_line(reader, &mut line, 64 * 1024).await?.is_none() {
-            return Ok(None);
-        }
-        if line == b".\r\n" || line == b".\n" {
-            return Ok(Some((raw, size)));
-        }
-        let content = if line.starts_with(b"..") { &line[1..] } else { &line[..] };
-        size += content.len();
-        if size <= limit {
-            raw.extend_from_slice(content);
-        }
-    }
-}
-
-/// Keeps the mail and, if it reports on one of our notices, records that on the notice.
-async fn receive(
-    storage: &dyn Storage,
-    recorder: &Recorder,
-    sender: &str,
-    rcpts: &[String],
-    raw: Vec<u8>,
-    size: usize,
-    too_large: bool,
-) -> crate::storage::Result<()> {
-    let at = stamp(Utc::now());
-    let mut events = Vec::new();
-    let (verdict, notice_id) = if too_large {
-        ("too_large", None)
-    } else {
-        match parse_report(&raw) {
-            None => ("not_report", None),
-            Some(report) => {
-                let tags = rcpts
-                    .iter()
-                    .map(String::as_str)
-                    .chain(report.envelope_id.as_deref())
-                    .chain(report.original_message_id.as_deref());
-                match matched(storage, tags).await? {
-                    None => ("unmatched", None),
-                    Some(id) => {
-                        for r in &report.recipients {
-                            let category = (r.state != DeliveryState::Delivered).then(|| {
-                                BounceCategory::classify(
-                                    r.enhanced_status.as_deref(),
-                                    r.smtp_code,
-                                    &r.diagnostic,
-                                )
-                            });
-                            let event = DeliveryEvent {
-                                state: r.state,
-                                at: at.clone(),
-                                category,
-                                smtp_code: r.smtp_code,
-                                enhanced_status: r.enhanced_status.clone(),
-                                diagnostic: Some(r.diagnostic.clone()).filter(|d| !d.is_empty()),
-                            };
-                            events.push((id, event));
-                        }
-                        log::info!("mail: {} report for notice {id}", report.format);
-                        ("matched", Some(id))
-                    }
-                }
-            }
-        }
-    };
-    if verdict != "matched" {
-        log::warn!("mail: received mail kept aside ({verdict}, {size} bytes)");
-    }
-    let mail = InboundMail {
-        received_at: at,
-        envelope_from: sender.to_owned(),
-        envelope_to: rcpts.join(","),
-        verdict,
-        notice_id,
-        size: size as i64,
-        raw,
-    };
-    recorder.record(MailRecord::Keep { mail, events }).await
-}
-
-/// The notice a bounce address, envelope id or Message-ID names — `<id>.<tag>` in each —
-/// if the tag is the one that notice was sent with.
-async fn matched<'a>(
-    storage: &dyn Storage,
-    tags: impl Iterator<Item = &'a str>,
-) -> crate::storage::Result<Option<i64>> {
-    for tag in tags {
-        let Some((id, nonce)) = notice_tag(tag) else { continue };
-        let sent_as = storage.notice_message_id(id).await?;
-        if sent_as.is_some_and(|m| m.contains(&format!("notice-{id}.{nonce}@"))) {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
-}
-
-/// `(id, tag)` from `bounce+12.ab34@…`, `<notice-12.ab34@…>` or `12.ab34`.
-pub(super) fn notice_tag(text: &str) -> Option<(i64, String)> {
-    let t = text.trim().trim_start_matches('<');
-    let t = t.strip_prefix("bounce+").or_else(|| t.strip_prefix("notice-")).unwrap_or(t);
-    let t = t.split('@').next()?;
-    let (id, nonce) = t.split_once('.')?;
-    let nonce = nonce.trim_end_matches('>');
-    let ok = !nonce.is_empty() && nonce.len() <= 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
-    Some((id.parse().ok()?, nonce.to_owned())).filter(|_| ok)
+    let _ = s.say("421 4.7.0 too many commands, closing").await;
+    Err(Ended::Misbehaved("too many commands"))
 }

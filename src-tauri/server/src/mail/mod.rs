@@ -10,8 +10,11 @@
 
 mod bounce;
 mod compose;
+mod connect;
 mod error;
 mod inbound;
+mod outcome;
+mod receive;
 mod recorder;
 mod send;
 mod service;
@@ -24,4 +27,4 @@ pub use inbound::Inbound;
 pub use recorder::Recorder;
 pub use send::{bounce_address, Sender};
 pub use service::Service;
-pub use settings::{Relay, Security, Settings};
+pub use settings::{InboundLimits, Relay, Security, Settings};

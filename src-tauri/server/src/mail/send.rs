@@ -5,51 +5,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
-use lettre::transport::smtp::extension::{ClientId, MailParameter, RcptParameter};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{MailParameter, RcptParameter};
 use lettre::Address;
 use madoguchi_domain::{BounceCategory, DeliveryEvent, DeliveryState};
 use tokio::sync::{watch, Mutex};
 
 use super::compose::compose;
+use super::connect::{connect, Connection};
+use super::outcome::{refused, retry, Outcome};
 use super::recorder::Recorder;
-use super::settings::{Relay, Security, Settings};
+use super::settings::{Relay, Settings};
 use crate::storage::{MailRecord, Outgoing, Storage};
 
 /// The sending loop; stops with [`Sender::shutdown`].
 pub struct Sender {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
-}
-
-/// One kept-open connection to the relay.
-struct Connection {
-    smtp: AsyncSmtpConnection,
-    dsn: bool,
-    last_used: Instant,
-}
-
-/// What one attempt came to.
-enum Outcome {
-    Sent {
-        reply: String,
-    },
-    /// Refused for good (5xx), or the address cannot be used.
-    Refused {
-        code: Option<u16>,
-        text: String,
-    },
-    /// Try again later (4xx, connection trouble before the end of DATA).
-    Retry {
-        code: Option<u16>,
-        text: String,
-    },
-    /// The connection went after the whole message was written: the relay may have it.
-    Uncertain {
-        text: String,
-    },
 }
 
 pub(super) fn stamp(t: DateTime<Utc>) -> String {
@@ -346,90 +318,6 @@ async fn attempt(
 fn reply_text<'a>(code: u16, lines: impl Iterator<Item = &'a str>) -> String {
     let text: Vec<&str> = lines.collect();
     format!("{code} {}", text.join(" "))
-}
-
-/// The relay's words for a refusal: its code and text.
-fn words(e: &lettre::transport::smtp::Error) -> (Option<u16>, String) {
-    let code = e.status().map(u16::from);
-    let text = std::error::Error::source(e).map_or_else(|| e.to_string(), |s| s.to_string());
-    let text = match code {
-        Some(c) if !text.starts_with(&c.to_string()) => format!("{c} {text}"),
-        _ => text,
-    };
-    (code, text)
-}
-
-fn refused(e: &lettre::transport::smtp::Error) -> Outcome {
-    let (code, text) = words(e);
-    Outcome::Refused { code, text }
-}
-
-fn retry(e: &lettre::transport::smtp::Error) -> Outcome {
-    let (code, text) = words(e);
-    Outcome::Retry { code, text }
-}
-
-/// Trouble reaching the relay: tried again later.
-impl From<lettre::transport::smtp::Error> for Outcome {
-    fn from(e: lettre::transport::smtp::Error) -> Self {
-        retry(&e)
-    }
-}
-
-async fn connect(relay: &Relay, settings: &Settings, domain: &str) -> Result<Connection, Outcome> {
-    let hello = ClientId::Domain(domain.to_owned());
-    let tls = || {
-        let mut builder = TlsParameters::builder(relay.host.clone());
-        if let Some(pem) = &relay.ca_pem {
-            builder = builder.add_root_certificate(Certificate::from_pem(pem)?);
-        }
-        builder.build_rustls()
-    };
-    let implicit = match relay.security {
-        Security::Implicit => Some(tls()?),
-        _ => None,
-    };
-    let address = (relay.host.as_str(), relay.port);
-    let mut smtp = match implicit {
-        Some(tls) => {
-            let timeout = Some(settings.timeout);
-            AsyncSmtpConnection::connect_tokio1(address, timeout, &hello, Some(tls), None).await?
-        }
-        None => {
-            // Commands are small writes answered one by one: without TCP_NODELAY each one
-            // waits out the peer's delayed ACK (40 ms a notice on loopback).
-            let connecting = tokio::net::TcpStream::connect(address);
-            let tcp = match tokio::time::timeout(settings.timeout, connecting).await {
-                Ok(Ok(tcp)) => tcp,
-                Ok(Err(e)) => {
-                    return Err(Outcome::Retry {
-                        code: None, text: format!("接続できません: {e}")
-                    })
-                }
-                Err(_) => {
-                    return Err(Outcome::Retry {
-                        code: None,
-                        text: "接続がタイムアウトしました".into(),
-                    })
-                }
-            };
-            let _ = tcp.set_nodelay(true);
-            AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await?
-        }
-    };
-    match relay.security {
-        Security::StartTls => smtp.starttls(tls()?, &hello).await?,
-        Security::Opportunistic if smtp.can_starttls() => smtp.starttls(tls()?, &hello).await?,
-        _ => {}
-    }
-    if let (Some(user), Some(password)) = (&relay.user, &relay.password) {
-        let credentials = Credentials::new(user.clone(), password.clone());
-        smtp.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).await?;
-    }
-    // lettre keeps only the extensions it uses; DSN is read from a second EHLO.
-    let ehlo = smtp.command(Ehlo::new(hello)).await?;
-    let dsn = ehlo.message().any(|l| l.trim().eq_ignore_ascii_case("DSN"));
-    Ok(Connection { smtp, dsn, last_used: Instant::now() })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::error::MailConfigError;
 use super::inbound::Inbound;
 use super::recorder::Recorder;
 use super::send::Sender;
-use super::settings::Settings;
+use super::settings::{Security, Settings};
 use crate::storage::Storage;
 
 pub struct Service {
@@ -23,6 +23,9 @@ impl Service {
         let settings = Arc::new(settings);
         let recorder = Recorder::start(storage.clone());
         let sender = match (&settings.relay, &settings.bounce_domain) {
+            (Some(relay), _) if relay.security == Security::None && relay.password.is_some() => {
+                return Err(MailConfigError::AuthWithoutTls)
+            }
             (Some(relay), Some(_)) => {
                 log::info!("mail: notices go out through {relay:?}");
                 Some(Sender::start(storage.clone(), recorder.clone(), settings.clone()))

@@ -132,10 +132,70 @@ pub struct Settings {
     pub retry_for: Duration,
     /// How often the outbox is looked at for new or due notices.
     pub poll: Duration,
-    /// Larger inbound mail is refused (552) and counted.
-    pub max_inbound_bytes: usize,
-    /// Each SMTP command's answer is awaited this long, both ways.
+    /// Each SMTP command's answer from the relay is awaited this long, both ways.
     pub timeout: Duration,
+    /// The bounce listener's limits: it faces the internet.
+    pub inbound: InboundLimits,
+}
+
+/// What one sender, or all of them, can take of the bounce listener (`[inbound]` in the
+/// server's TOML; durations in seconds). A real reporting MTA sends one small report per
+/// message, a recipient or two, and reads every reply; anything past these is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboundLimits {
+    /// Larger mail is refused (552) and counted; held in memory while it is read.
+    pub max_bytes: usize,
+    /// Recipients per message; more are refused (452).
+    pub max_recipients: usize,
+    /// Sessions at once, all senders; more are told 421 and closed.
+    pub sessions: usize,
+    /// Sessions at once from one address (an IPv6 /64 counts as one).
+    pub per_address: usize,
+    /// A session ends after this, whatever it is doing.
+    #[serde(rename = "session_seconds", deserialize_with = "crate::limits::seconds")]
+    pub session: Duration,
+    /// A command (or a DATA line) not sent within this ends the session.
+    #[serde(rename = "idle_seconds", deserialize_with = "crate::limits::seconds")]
+    pub idle: Duration,
+    /// A reply the sender does not read within this ends the session.
+    #[serde(rename = "write_seconds", deserialize_with = "crate::limits::seconds")]
+    pub write: Duration,
+    /// Refused commands in one session before it is closed.
+    pub max_errors: usize,
+    /// An address closed for misbehaving this often is refused for `penalty`.
+    pub strikes: u32,
+    #[serde(rename = "penalty_seconds", deserialize_with = "crate::limits::seconds")]
+    pub penalty: Duration,
+    /// Received mail kept (headers and the report part): the oldest go first.
+    pub max_rows: i64,
+    /// …and for no longer than this.
+    #[serde(rename = "keep_days", deserialize_with = "days")]
+    pub keep: Duration,
+}
+
+fn days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let n = <u32 as serde::Deserialize>::deserialize(d)?;
+    Ok(Duration::from_secs(u64::from(n.max(1)) * 24 * 3600))
+}
+
+impl Default for InboundLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 512 * 1024,
+            max_recipients: 16,
+            sessions: 64,
+            per_address: 4,
+            session: Duration::from_secs(300),
+            idle: Duration::from_secs(60),
+            write: Duration::from_secs(10),
+            max_errors: 10,
+            strikes: 3,
+            penalty: Duration::from_secs(600),
+            max_rows: 20_000,
+            keep: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -149,8 +209,8 @@ impl Default for Settings {
             connections: 4,
             retry_for: Duration::from_secs(24 * 3600),
             poll: Duration::from_millis(500),
-            max_inbound_bytes: 2 * 1024 * 1024,
             timeout: Duration::from_secs(60),
+            inbound: InboundLimits::default(),
         }
     }
 }

@@ -27,8 +27,8 @@ pub struct Outgoing {
 pub enum MailRecord {
     /// A delivery event of notice `id`; a `Queued` event is a retry at `retry_at`.
     Settle { id: i64, event: DeliveryEvent, retry_at: Option<String> },
-    /// A received mail, kept, with the events it reports.
-    Keep { mail: InboundMail, events: Vec<(i64, DeliveryEvent)> },
+    /// A received mail, kept (the oldest beyond `max_rows` go), with the event it reports.
+    Keep { mail: InboundMail, event: Option<(i64, DeliveryEvent)>, max_rows: i64 },
 }
 
 /// A mail that came to the bounce listener.
@@ -40,7 +40,7 @@ pub struct InboundMail {
     pub verdict: &'static str,
     pub notice_id: Option<i64>,
     pub size: i64,
-    /// As received, up to the size limit.
+    /// What is kept of it: its headers and the report's words.
     pub raw: Vec<u8>,
 }
 
@@ -68,8 +68,13 @@ pub trait Notices: Send + Sync {
     async fn expired_claims(&self, now: &str) -> Result<Vec<i64>>;
     /// The Message-ID a notice was sent under, if it was.
     async fn notice_message_id(&self, id: i64) -> Result<Option<String>>;
-    /// Received mail by verdict (`matched`, `unmatched`, `not_report`, `too_large`).
+    /// Received mail by verdict (`matched`, `unmatched`, `no_recipient`, `not_report`,
+    /// `too_large`), every mail ever received, pruned or not.
     async fn inbound_counts(&self) -> Result<Vec<(String, i64)>>;
+    /// Deletes received mail from before `before`; how many went.
+    async fn prune_inbound(&self, before: &str) -> Result<u64>;
+    /// Received mail kept now (rows).
+    async fn inbound_rows(&self) -> Result<i64>;
 }
 
 /// [`Notices`] for both databases (see `sql`).
@@ -175,8 +180,8 @@ macro_rules! notices_sql {
                         MailRecord::Settle { id, event, retry_at } => {
                             settle(&mut tx, *id, event, retry_at.as_deref()).await?;
                         }
-                        MailRecord::Keep { mail, events } => {
-                            for (id, event) in events {
+                        MailRecord::Keep { mail, event, max_rows } => {
+                            if let Some((id, event)) = event {
                                 settle(&mut tx, *id, event, None).await?;
                             }
                             sqlx::query(
@@ -190,6 +195,20 @@ macro_rules! notices_sql {
                             .bind(mail.notice_id)
                             .bind(mail.size)
                             .bind(&mail.raw)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(
+                                "INSERT INTO inbound_tally (verdict, mails, bytes) VALUES ($1, 1, $2)
+                                 ON CONFLICT (verdict) DO UPDATE SET mails = inbound_tally.mails + 1, bytes = inbound_tally.bytes + excluded.bytes",
+                            )
+                            .bind(mail.verdict)
+                            .bind(mail.size)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(
+                                "DELETE FROM inbound_mail WHERE id <= (SELECT id FROM inbound_mail ORDER BY id DESC LIMIT 1 OFFSET $1)",
+                            )
+                            .bind(*max_rows)
                             .execute(&mut *tx)
                             .await?;
                         }
@@ -215,9 +234,24 @@ macro_rules! notices_sql {
             }
 
             async fn inbound_counts(&self) -> Result<Vec<(String, i64)>> {
-                Ok(sqlx::query_as("SELECT verdict, COUNT(*) FROM inbound_mail GROUP BY verdict ORDER BY verdict")
+                Ok(sqlx::query_as("SELECT verdict, mails FROM inbound_tally ORDER BY verdict")
                     .fetch_all(&self.pool)
                     .await?)
+            }
+
+            async fn prune_inbound(&self, before: &str) -> Result<u64> {
+                let (_writer, mut tx) = self.write().await?;
+                let gone = sqlx::query("DELETE FROM inbound_mail WHERE received_at < $1")
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(gone)
+            }
+
+            async fn inbound_rows(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbound_mail").fetch_one(&self.pool).await?)
             }
         }
     };

@@ -9,6 +9,7 @@ use madoguchi_domain::ApplicationForm;
 use madoguchi_domain::{InstitutionKind, Prefecture};
 
 pub mod postfix;
+pub mod smtp;
 
 use crate::tokens::token_hash;
 use crate::{storage, Running, Storage};

@@ -1,0 +1,98 @@
+//! A reporting MTA for tests: sends a message to the bounce listener as a real one would, from
+//! a chosen loopback address (the 127/8 block is all loopback on Linux), so a test can be two
+//! senders at once.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// A connection to `listener` from `from` (port chosen by the system).
+pub async fn connect_from(from: IpAddr, listener: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(listener).await
+}
+
+/// An SMTP dialogue's client side: one command, its (last) reply line.
+pub struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    /// The greeting.
+    pub banner: String,
+}
+
+impl Client {
+    pub async fn open(stream: TcpStream) -> std::io::Result<Self> {
+        let (r, writer) = stream.into_split();
+        let mut client = Self { reader: BufReader::new(r), writer, banner: String::new() };
+        client.banner = client.reply().await?;
+        Ok(client)
+    }
+
+    /// The last line of a (multi-line) reply; empty when the server closed.
+    pub async fn reply(&mut self) -> std::io::Result<String> {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line).await? == 0 {
+                return Ok(String::new());
+            }
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return Ok(line);
+            }
+        }
+    }
+
+    pub async fn command(&mut self, line: &str) -> std::io::Result<String> {
+        self.writer.write_all(format!("{line}\r\n").as_bytes()).await?;
+        self.reply().await
+    }
+
+    /// `raw` as DATA (dot-stuffed, CRLF), then the server's answer to it.
+    pub async fn data(&mut self, raw: &[u8]) -> std::io::Result<String> {
+        let go = self.command("DATA").await?;
+        if !go.starts_with("354") {
+            return Ok(go);
+        }
+        let mut data = Vec::with_capacity(raw.len() + raw.len() / 40);
+        for l in raw.split(|b| *b == b'\n') {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            if l.starts_with(b".") {
+                data.push(b'.');
+            }
+            data.extend_from_slice(l);
+            data.extend_from_slice(b"\r\n");
+        }
+        data.extend_from_slice(b".\r\n");
+        self.writer.write_all(&data).await?;
+        self.reply().await
+    }
+}
+
+/// Sends `raw` to `rcpt` through the listener as an MTA would (from 127.0.0.1); the
+/// listener's last reply.
+pub async fn send_to_listener(listener: SocketAddr, rcpt: &str, raw: &[u8]) -> String {
+    send_from([127, 0, 0, 1].into(), listener, rcpt, raw).await
+}
+
+/// [`send_to_listener`] from `from`.
+pub async fn send_from(from: IpAddr, listener: SocketAddr, rcpt: &str, raw: &[u8]) -> String {
+    let stream = connect_from(from, listener).await.expect("the listener takes connections");
+    let mut c = Client::open(stream).await.expect("a greeting");
+    if !c.banner.starts_with("220") {
+        return c.banner;
+    }
+    for cmd in
+        ["EHLO mta.example.jp".to_owned(), "MAIL FROM:<>".into(), format!("RCPT TO:<{rcpt}>")]
+    {
+        let reply = c.command(&cmd).await.expect("a reply");
+        if !reply.starts_with('2') {
+            return reply;
+        }
+    }
+    let reply = c.data(raw).await.expect("a reply to DATA");
+    let _ = c.command("QUIT").await;
+    reply
+}
