@@ -39,6 +39,8 @@ pub struct Options {
 /// A server accepting connections; dropping it does not stop it, [`Running::shutdown`] does.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The public doors' limits, as they stand.
+    pub door: Arc<limits::Door>,
     handle: axum_server::Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     purge: tokio::task::JoinHandle<()>,
@@ -78,6 +80,7 @@ pub async fn start(
     let handle = axum_server::Handle::new();
     let limits = &options.limits;
     let prefecture_rate = Arc::new(limits::PrefectureLimiter::new(limits));
+    let door = limits::Door::new(limits, prefecture_rate.clone());
     let public_url = options.public_url.clone().unwrap_or_else(|| format!("https://{addr}"));
     let purge = tokio::spawn(housekeeping(storage.clone()));
     let state = http::AppState {
@@ -89,18 +92,28 @@ pub async fn start(
             .clone()
             .unwrap_or_else(|| mail::Settings::default().from.email.to_string()),
     };
-    let app = http::router(state, limits);
+    let app = http::router(state, limits, door.clone());
     let mut server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
-    // A client that sends its headers slowly is cut off (slowloris).
-    server
-        .http_builder()
-        .http1()
+    // A client that sends its headers slowly is cut off (slowloris). Over HTTP/2, one
+    // connection carries a few streams at once, small header lists, a bounded number of
+    // streams reset before they are served (rapid reset), and a peer that stops answering
+    // pings is dropped.
+    let secs = std::time::Duration::from_secs;
+    let builder = server.http_builder();
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(secs(10));
+    builder
+        .http2()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(std::time::Duration::from_secs(10));
+        .max_concurrent_streams(32)
+        .max_header_list_size(16 * 1024)
+        .max_pending_accept_reset_streams(Some(16))
+        .max_local_error_reset_streams(Some(64))
+        .keep_alive_interval(Some(secs(30)))
+        .keep_alive_timeout(secs(10));
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move { server.serve(service).await });
     log::info!("madoguchi-server listening on https://{addr}");
-    Ok(Running { addr, handle, task, purge })
+    Ok(Running { addr, door, handle, task, purge })
 }
 
 /// How long a stored idempotent answer is kept: desks retry within minutes, a week covers a

@@ -1,6 +1,6 @@
 //! 受付の制限, over real HTTPS: a burst from one address is answered with 429 (Retry-After)
 //! while an officer's decision in the same moment still goes through; a prefecture's rate
-//! holds across addresses; officers' routes are not limited by address.
+//! counts addresses, so a few cannot spend it; officers' routes are not limited by address.
 
 use std::time::Duration;
 
@@ -87,7 +87,7 @@ async fn a_flood_gets_429_and_a_decision_still_goes_through() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_prefecture_takes_its_rate_and_no_more() {
+async fn a_prefecture_takes_its_rate_of_addresses_and_a_few_senders_cannot_spend_it() {
     let limits = Limits {
         address_burst: 1000,
         prefecture_burst: 3,
@@ -95,28 +95,23 @@ async fn a_prefecture_takes_its_rate_and_no_more() {
         ..Limits::default()
     };
     let s = TestServer::start_with_limits(Backend::Sqlite, limits).await;
-    let client = s.client();
-    let mut statuses = Vec::new();
-    for n in 0..5 {
-        let r = client
-            .post(format!("{}/v1/applications", s.url))
-            .json(&form("13", n))
-            .send()
-            .await
-            .unwrap();
-        statuses.push(r.status().as_u16());
+    let post = async |from: [u8; 4], form: &madoguchi_domain::ApplicationForm| {
+        let client = s.client_from(from.into());
+        let r = client.post(format!("{}/v1/applications", s.url)).json(form).send().await.unwrap();
+        r.status().as_u16()
+    };
+    // One sender posts twenty valid 東京都 forms: it counts once.
+    for n in 0..20 {
+        assert_eq!(post([127, 0, 0, 1], &form("13", n)).await, 201, "{n}");
     }
-    assert_eq!(statuses, [201, 201, 201, 429, 429]);
-    let other = client
-        .post(format!("{}/v1/applications", s.url))
-        .json(&form("27", 1))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other.status(), 201, "another prefecture has its own rate");
+    // Real applicants elsewhere still get in, up to the prefecture's rate of new addresses.
+    assert_eq!(post([127, 0, 0, 2], &form("13", 100)).await, 201);
+    assert_eq!(post([127, 0, 0, 3], &form("13", 101)).await, 201);
+    assert_eq!(post([127, 0, 0, 4], &form("13", 102)).await, 429, "a fourth new address waits");
+    assert_eq!(post([127, 0, 0, 2], &form("13", 103)).await, 201, "a counted one goes on");
+    assert_eq!(post([127, 0, 0, 4], &form("27", 1)).await, 201, "another prefecture has its own");
     // A form that fails validation is refused for what it is, before any rate is used.
     let mut bad = form("27", 2);
     bad.email = "no-at-sign".into();
-    let r = client.post(format!("{}/v1/applications", s.url)).json(&bad).send().await.unwrap();
-    assert_eq!(r.status(), 422);
+    assert_eq!(post([127, 0, 0, 5], &bad).await, 422);
 }

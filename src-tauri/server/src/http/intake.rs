@@ -7,7 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use madoguchi_domain::api::{ApiError, Application, FieldError, Receipt, SubmittedBy};
 use madoguchi_domain::{ApplicationForm, Code};
 
@@ -16,6 +16,7 @@ use super::failure::Failure;
 use super::officer::Authenticated;
 use super::state::AppState;
 use crate::clock::now;
+use crate::limits::ClientKey;
 use crate::storage::AddressCheck;
 use crate::tokens::token_hash;
 
@@ -38,11 +39,12 @@ pub(super) struct Resubmitting<'a> {
 /// no check: it enters the queue at once.
 pub(super) async fn take(
     state: &AppState,
+    client: ClientKey,
     form: &ApplicationForm,
     resubmitting: Option<&Resubmitting<'_>>,
 ) -> Result<Taken, Failure> {
     let valid = validated(form)?;
-    state.prefecture_rate.check(valid.prefecture)?;
+    state.prefecture_rate.check(valid.prefecture, client.0)?;
     if let Some(r) = resubmitting {
         if valid.prefecture != r.returned.prefecture {
             let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::Form);
@@ -92,10 +94,11 @@ pub(super) fn validated(form: &ApplicationForm) -> Result<madoguchi_domain::Vali
         (status = 409, body = ApiError), (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 pub(super) async fn intake(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientKey>,
     body: Result<Json<ApplicationForm>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Receipt>), Failure> {
     let Json(form) = body.map_err(bad_json)?;
-    let receipt = take(&state, &form, None).await?.receipt;
+    let receipt = take(&state, client, &form, None).await?.receipt;
     log::info!(
         "application {} received for prefecture {}, awaiting its address check",
         receipt.id,

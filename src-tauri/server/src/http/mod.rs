@@ -23,11 +23,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use failure::Failure;
 pub use state::AppState;
 
-/// Larger bodies are refused with 413 before they are read.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
-pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
-    let public = crate::limits::public(intake::public().merge(page::router()), limits);
+pub fn router(
+    state: AppState,
+    limits: &crate::limits::Limits,
+    door: std::sync::Arc<crate::limits::Door>,
+) -> Router {
+    let public = crate::limits::public(intake::public().merge(page::router()), limits, door);
     let router = Router::new()
         .merge(public)
         .merge(page::style())
@@ -38,7 +39,7 @@ pub fn router(state: AppState, limits: &crate::limits::Limits) -> Router {
         .merge(feed::router())
         .merge(records::router())
         .fallback(ops::fallback)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(crate::limits::MAX_BODY_BYTES))
         // HTTPS only, for a year (the server never speaks plain HTTP); no answer is read as
         // another type than it says.
         .layer(SetResponseHeaderLayer::overriding(

@@ -105,8 +105,8 @@ macro_rules! intake_sql {
         ) -> Result<Application> {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO applications (prefecture, status, version, form, submitted_by, received_at, updated_at,
-                     confirmed_at, address_verified, confirm_token_hash, confirm_expires_at, resubmission_of)
-                 VALUES ($1, 'submitted', 1, $2, $3, $4, $4, $5, $6, $7, $8, $9) RETURNING id",
+                     confirmed_at, address_verified, confirm_token_hash, confirm_expires_at, resubmission_of, email_key)
+                 VALUES ($1, 'submitted', 1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             )
             .bind(prefecture.code())
             .bind(to_json(form))
@@ -117,6 +117,7 @@ macro_rules! intake_sql {
             .bind(entry.held.map(|c| c.token_hash.as_str()))
             .bind(entry.held.map(|c| c.expires_at.as_str()))
             .bind(entry.resubmission_of)
+            .bind(email_key(&form.email))
             .fetch_one(&mut **tx)
             .await?;
             Ok(Application {
@@ -194,11 +195,15 @@ macro_rules! intake_sql {
                 let email = form.email.trim().to_lowercase();
                 let key = insurance_digits(form);
                 let sql = format!(
-                    "SELECT {APPLICATION_COLUMNS} FROM applications WHERE prefecture = $1
+                    "SELECT {APPLICATION_COLUMNS} FROM applications WHERE prefecture = $1 AND email_key = $3
                      AND ((confirmed_at IS NULL AND confirm_expires_at > $2) OR status IN ('submitted', 'in_review'))"
                 );
-                let open: Vec<ApplicationRow> =
-                    sqlx::query_as(&sql).bind(valid.prefecture.code()).bind(now).fetch_all(&mut *tx).await?;
+                let open: Vec<ApplicationRow> = sqlx::query_as(&sql)
+                    .bind(valid.prefecture.code())
+                    .bind(now)
+                    .bind(email_key(&form.email))
+                    .fetch_all(&mut *tx)
+                    .await?;
                 for row in open {
                     let app = row.into_application()?;
                     let same_institution = match (&key, insurance_digits(&app.form)) {
@@ -262,6 +267,17 @@ macro_rules! intake_sql {
             }
 
             async fn confirm_address(&self, token_hash: &str, now: &str) -> Result<Confirmation> {
+                // A guessed or spent link is answered without the write lock.
+                let usable: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM applications WHERE confirm_token_hash = $1 AND confirmed_at IS NULL AND confirm_expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                if usable.is_none() {
+                    return Ok(Confirmation::Unusable);
+                }
                 let (_writer, mut tx) = self.write().await?;
                 let sql = format!(
                     "SELECT {APPLICATION_COLUMNS} FROM applications

@@ -139,6 +139,11 @@ pub(super) fn insurance_digits(form: &ApplicationForm) -> Option<String> {
         .map(|c| c.digits())
 }
 
+/// An address as the duplicate check finds it (`applications.email_key`, indexed).
+pub(super) fn email_key(email: &str) -> String {
+    email.trim().to_ascii_lowercase()
+}
+
 pub(super) const NOTICE_COLUMNS: &str =
     "id, application_id, prefecture, kind, to_address, subject, body, created_at, delivery, desk_body";
 

@@ -72,7 +72,7 @@ async fn serve(
 ) -> Running {
     let tls = crate::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let options = crate::Options { limits: *limits, public_url: None, sender: None };
+    let options = crate::Options { limits: limits.clone(), public_url: None, sender: None };
     crate::start(storage, listener, tls, &options).await.unwrap()
 }
 
@@ -82,7 +82,9 @@ pub fn roomy_limits() -> crate::limits::Limits {
     crate::limits::Limits {
         address_burst: 100_000,
         prefecture_burst: 100_000,
+        link_burst: 100_000,
         concurrent_intakes: 64,
+        address_concurrency: 64,
         ..Default::default()
     }
 }
@@ -182,7 +184,14 @@ impl TestServer {
 
     /// An HTTPS client that trusts only the test CA.
     pub fn client(&self) -> reqwest::Client {
+        self.client_from([127, 0, 0, 1].into())
+    }
+
+    /// [`Self::client`] connecting from `from` (any 127/8 address is loopback on Linux): a
+    /// second applicant, or a second attacker.
+    pub fn client_from(&self, from: std::net::IpAddr) -> reqwest::Client {
         reqwest::Client::builder()
+            .local_address(from)
             .add_root_certificate(
                 reqwest::Certificate::from_pem(self.certs.ca_pem.as_bytes()).unwrap(),
             )

@@ -6,6 +6,7 @@
 #![cfg(unix)]
 
 mod listener;
+mod public;
 mod reports;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use madoguchi_domain::api::Application;
 use madoguchi_domain::notice::ADDRESS_CHECK_HOURS;
 use madoguchi_domain::Code;
@@ -18,6 +19,7 @@ use crate::clock::now;
 use crate::http::failure::Failure;
 use crate::http::intake::{take, Resubmitting, Taken};
 use crate::http::state::AppState;
+use crate::limits::ClientKey;
 use crate::storage::Confirmation;
 use crate::tokens::token_hash;
 
@@ -66,6 +68,7 @@ pub(super) async fn show(
 
 pub(super) async fn submit(
     State(state): State<AppState>,
+    Extension(client): Extension<ClientKey>,
     form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(values)) = form else {
@@ -101,7 +104,7 @@ pub(super) async fn submit(
             )
         }
     };
-    match take(&state, &application, resubmitting).await {
+    match take(&state, client, &application, resubmitting).await {
         Ok(Taken { receipt, entered: true }) => {
             log::info!("application {} entered on the page as a resubmission", receipt.id);
             page(
