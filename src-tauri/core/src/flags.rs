@@ -3,7 +3,10 @@
 //! apply or the 差戻し reason to use.
 
 use madoguchi_domain::api::Application;
+use std::collections::HashMap;
+
 use madoguchi_domain::form::{email_shape_ok, email_typo_fix, phone_shape_ok};
+use madoguchi_domain::free_mail::{free_mail_domain, mail_domain};
 use madoguchi_domain::Code;
 use madoguchi_domain::{
     ApplicationStatus, InstitutionKind, InsuranceCode, PostalCode, Prefecture, ReturnReason,
@@ -33,50 +36,124 @@ pub struct FlagContext<'a> {
     pub open: &'a OpenApplications,
 }
 
-/// Open (未処理) applications by insurance code and by prefecture + 機関コード.
+/// Applications by institution (insurance code, and prefecture + 機関コード), built once for a
+/// whole queue: the open (未処理) ones, and the approved ones with the address each used.
 #[derive(Debug, Default)]
 pub struct OpenApplications {
-    by_code: std::collections::HashMap<String, Vec<i64>>,
-    by_institution_code: std::collections::HashMap<(Prefecture, String), Vec<i64>>,
+    open: ByInstitution<i64>,
+    approved: ByInstitution<(i64, String)>,
 }
 
-impl OpenApplications {
-    pub fn new<'a>(applications: impl IntoIterator<Item = &'a Application>) -> Self {
-        let mut open = Self::default();
-        for app in applications.into_iter().filter(|a| is_open(a.status)) {
-            if let Some(code) =
-                app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok())
-            {
-                open.by_code.entry(code.digits()).or_default().push(app.id);
-            }
-            let institution_code = app.form.institution_code.trim();
-            if !institution_code.is_empty() {
-                open.by_institution_code
-                    .entry((app.prefecture, institution_code.to_owned()))
-                    .or_default()
-                    .push(app.id);
-            }
+#[derive(Debug)]
+struct ByInstitution<T> {
+    by_code: HashMap<String, Vec<T>>,
+    by_institution_code: HashMap<(Prefecture, String), Vec<T>>,
+}
+
+impl<T> Default for ByInstitution<T> {
+    fn default() -> Self {
+        Self { by_code: HashMap::new(), by_institution_code: HashMap::new() }
+    }
+}
+
+fn insurance_code(app: &Application) -> Option<InsuranceCode> {
+    app.form.insurance_code.as_deref().and_then(|c| c.parse::<InsuranceCode>().ok())
+}
+
+impl<T: Clone> ByInstitution<T> {
+    fn add(&mut self, app: &Application, item: T) {
+        if let Some(code) = insurance_code(app) {
+            self.by_code.entry(code.digits()).or_default().push(item.clone());
         }
-        open
+        let institution_code = app.form.institution_code.trim();
+        if !institution_code.is_empty() {
+            self.by_institution_code
+                .entry((app.prefecture, institution_code.to_owned()))
+                .or_default()
+                .push(item);
+        }
     }
 
-    /// The other open applications of the same institution as `app`.
-    fn others(&self, app: &Application, code: Option<InsuranceCode>) -> Vec<i64> {
+    /// Everything kept for the institution of `app` (by either key).
+    fn of<'a>(
+        &'a self,
+        app: &Application,
+        code: Option<InsuranceCode>,
+    ) -> impl Iterator<Item = &'a T> {
         let by_code = code.and_then(|c| self.by_code.get(&c.digits()));
         let by_institution = self
             .by_institution_code
             .get(&(app.prefecture, app.form.institution_code.trim().to_owned()));
-        let mut ids: Vec<i64> = by_code
-            .into_iter()
-            .chain(by_institution)
-            .flatten()
-            .copied()
-            .filter(|id| *id != app.id)
-            .collect();
+        by_code.into_iter().chain(by_institution).flatten()
+    }
+}
+
+impl OpenApplications {
+    pub fn new<'a>(applications: impl IntoIterator<Item = &'a Application>) -> Self {
+        let mut all = Self::default();
+        for app in applications {
+            if is_open(app.status) {
+                all.open.add(app, app.id);
+            } else if app.status.is_approved() {
+                all.approved.add(app, (app.id, app.form.email.trim().to_owned()));
+            }
+        }
+        all
+    }
+
+    /// The other open applications of the same institution as `app`.
+    fn others(&self, app: &Application, code: Option<InsuranceCode>) -> Vec<i64> {
+        let mut ids: Vec<i64> =
+            self.open.of(app, code).copied().filter(|id| *id != app.id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
     }
+
+    /// The addresses the institution of `app` was approved with before, newest first.
+    fn earlier_addresses(
+        &self,
+        app: &Application,
+        code: Option<InsuranceCode>,
+    ) -> Vec<(i64, &str)> {
+        let mut earlier: Vec<(i64, &str)> = self
+            .approved
+            .of(app, code)
+            .filter(|(id, _)| *id != app.id)
+            .map(|(id, email)| (*id, email.as_str()))
+            .collect();
+        earlier.sort_unstable_by(|a, b| b.cmp(a));
+        earlier.dedup();
+        earlier
+    }
+}
+
+/// 一括承認 to a stranger: anyone can copy an institution's public data and apply with a
+/// free-mail address, and the 疎通確認 proves only that they read it. An address the
+/// institution was approved with before is its own; a free-mail one, or a domain other than
+/// the one it used before, is flagged (and so left out of bulk approval).
+fn unrelated_address(app: &Application, email: &str, earlier: &[(i64, &str)]) -> Option<Flag> {
+    if earlier.iter().any(|(_, e)| e.eq_ignore_ascii_case(email)) {
+        return None;
+    }
+    let check = "台帳の電話番号で機関に確かめてから承認してください。一括承認の対象外です。";
+    if let Some(free) = free_mail_domain(email) {
+        return Some(flag(
+            Code::FlagEmailUnrelated,
+            format!("フリーメール・携帯・プロバイダのアドレス（@{free}）で、{}のものか確かめられません。{check}", app.form.name),
+            None,
+        ));
+    }
+    let domain = mail_domain(email)?;
+    let (id, before) = earlier.first()?;
+    let before = mail_domain(before)?;
+    (!earlier.iter().any(|(_, e)| mail_domain(e).as_deref() == Some(domain.as_str()))).then(|| {
+        flag(
+            Code::FlagEmailUnrelated,
+            format!("この機関が以前の申請（申請番号 {id}）で使ったドメイン（@{before}）と異なります（@{domain}）。{check}"),
+            None,
+        )
+    })
 }
 
 fn flag(code: Code, message: impl Into<String>, reason: Option<ReturnReason>) -> Flag {
@@ -250,6 +327,8 @@ pub fn flags(app: &Application, ctx: &FlagContext<'_>) -> Vec<Flag> {
         );
         f.fix = Some(fix);
         out.push(f);
+    } else {
+        out.extend(unrelated_address(app, email, &ctx.open.earlier_addresses(app, code)));
     }
     if !phone_shape_ok(&form.phone) {
         out.push(flag(

@@ -178,6 +178,48 @@ async fn other_applications_and_accounts_of_the_same_institution() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_address_that_is_not_the_institutions_is_flagged_and_left_out_of_bulk_approval() {
+    let (store, _dir) = registry().await;
+    let with_email =
+        |id, email: &str| application(id, ApplicationForm { email: email.into(), ..aizen() });
+    // A copy of the institution's public data with a free-mail address: flagged, and why.
+    let stranger = with_email(1, "aizen.byouin@gmail.com");
+    let apps = vec![stranger.clone()];
+    let listing = store.listing(&apps).await.unwrap().expect("a registry");
+    let open = OpenApplications::new(&apps);
+    let ctx = FlagContext { registry: Some(&listing), accounts: &[], open: &open };
+    let got = flags(&stranger, &ctx);
+    assert_eq!(got.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["FLAG-EMAIL-UNRELATED"]);
+    assert!(got[0].message.contains("@gmail.com") && got[0].message.contains("一括承認の対象外"));
+    // The institution's own domain, with no history: nothing to say.
+    let own = with_email(2, "jimu@aizen.example.jp");
+    assert_eq!(codes(&own, &ctx), ["FLAG-DUPLICATE"], "(1 is open)");
+    // Approved before with an address: the same address (even free mail) or domain is its own;
+    // another domain is not.
+    let mut before = with_email(3, "aizen.byouin@gmail.com");
+    before.status = ApplicationStatus::ApprovedNewAccount;
+    let mut before_own = with_email(4, "soumu@aizen.example.jp");
+    before_own.status = ApplicationStatus::ApprovedExistingAccount;
+    let again = with_email(5, "AIZEN.BYOUIN@gmail.com");
+    let same_domain = with_email(6, "jimu@aizen.example.jp");
+    let elsewhere = with_email(7, "jimu@aizen-byouin.example.com");
+    let apps = vec![before, before_own, again.clone(), same_domain.clone(), elsewhere.clone()];
+    let open = OpenApplications::new(&apps);
+    let ctx = FlagContext { registry: Some(&listing), accounts: &[], open: &open };
+    let dupes =
+        |app| codes(app, &ctx).into_iter().filter(|c| *c != "FLAG-DUPLICATE").collect::<Vec<_>>();
+    assert!(dupes(&again).is_empty(), "{:?}", flags(&again, &ctx));
+    assert!(dupes(&same_domain).is_empty());
+    assert_eq!(dupes(&elsewhere), ["FLAG-EMAIL-UNRELATED"]);
+    let said = &flags(&elsewhere, &ctx)
+        .into_iter()
+        .find(|f| f.code == "FLAG-EMAIL-UNRELATED")
+        .unwrap()
+        .message;
+    assert!(said.contains("申請番号 4") && said.contains("@aizen.example.jp"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn applications_copied_from_the_registry_raise_no_registry_flags() {
     let (store, _dir) = registry().await;
     let csv = std::fs::read_to_string(concat!(

@@ -150,6 +150,11 @@ impl ApplicationStatus {
         )
     }
 
+    /// 承認 (a new account or the existing one): the address it used reached the institution.
+    pub fn is_approved(self) -> bool {
+        matches!(self, Self::ApprovedNewAccount | Self::ApprovedExistingAccount)
+    }
+
     /// The state `action` leads to, or why it may not be taken from here.
     pub fn apply(self, action: Action) -> Result<ApplicationStatus, TransitionError> {
         use ApplicationStatus::*;

@@ -163,6 +163,7 @@ codes! {
     FlagPostal = "FLAG-POSTAL", "郵便番号が7桁ではありません。";
     FlagPostalPrefecture = "FLAG-POSTAL-PREFECTURE", "郵便番号が住所の都道府県のものではありません。";
     FlagMailUndelivered = "FLAG-MAIL-UNDELIVERED", "通知メールが届いていません（不達・送信失敗）。";
+    FlagEmailUnrelated = "FLAG-EMAIL-UNRELATED", "メールアドレスが機関のものと確かめられません（フリーメール、またはこれまでと別のドメイン）。一括承認の対象外です。";
 }
 
 impl Code {

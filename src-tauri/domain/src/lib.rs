@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod era;
 pub mod error;
 pub mod form;
+pub mod free_mail;
 pub mod institution;
 pub mod insurance_code;
 pub mod municipality;
