@@ -87,12 +87,12 @@ enum Command {
 /// Mail options of `serve`; each overrides the settings file.
 #[derive(clap::Args, Debug)]
 struct MailArgs {
-    #[arg(long, env = "MADOGUCHI_SMTP_RELAY")]
-    smtp_relay: Option<String>,
+    #[arg(long, env = "MADOGUCHI_SMTP_RELAY", hide_env_values = true)]
+    smtp_relay: Option<crate::config::RelayUrl>,
     #[arg(long, env = "MADOGUCHI_SMTP_USER")]
     smtp_user: Option<String>,
     #[arg(long, env = "MADOGUCHI_SMTP_PASSWORD", hide_env_values = true)]
-    smtp_password: Option<String>,
+    smtp_password: Option<crate::config::Secret>,
     #[arg(long, env = "MADOGUCHI_SMTP_CA")]
     smtp_ca: Option<PathBuf>,
     #[arg(long, env = "MADOGUCHI_MAIL_FROM")]
@@ -332,4 +332,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn the_command_line_never_shows_the_relays_password() {
+        let cli = super::Cli::try_parse_from([
+            "madoguchi-server",
+            "serve",
+            "--smtp-relay",
+            "smtp://madoguchi:hunter2@relay.example:587",
+            "--smtp-password",
+            "s3cret",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+    }
 }

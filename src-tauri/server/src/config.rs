@@ -24,11 +24,11 @@ pub struct Config {
     /// The prefecture's mail relay: `smtp://host:port` (STARTTLS), `smtps://host:port`,
     /// credentials allowed in the URL. None: notices are held, not sent.
     #[serde(default)]
-    pub smtp_relay: Option<String>,
+    pub smtp_relay: Option<RelayUrl>,
     #[serde(default)]
     pub smtp_user: Option<String>,
     #[serde(default)]
-    pub smtp_password: Option<String>,
+    pub smtp_password: Option<Secret>,
     /// PEM of the CA the relay's certificate is signed by, if not a public one.
     #[serde(default)]
     pub smtp_ca: Option<PathBuf>,
@@ -50,6 +50,42 @@ pub struct Config {
     /// The bounce listener's limits (`[inbound]`; each value defaults on its own).
     #[serde(default)]
     pub inbound: crate::mail::InboundLimits,
+}
+
+/// A password: read like a string, never shown (`Debug` prints `***`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// The relay's URL, which may carry credentials: shown with its password replaced.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct RelayUrl(pub String);
+
+impl std::fmt::Debug for RelayUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::mail::redact(&self.0))
+    }
+}
+
+impl std::str::FromStr for RelayUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -116,10 +152,10 @@ impl Config {
     pub fn mail(&self) -> Result<crate::mail::Settings, crate::mail::MailConfigError> {
         use crate::mail::{MailConfigError, Relay, Settings};
         let mut settings = Settings::default();
-        if let Some(url) = &self.smtp_relay {
+        if let Some(RelayUrl(url)) = &self.smtp_relay {
             let mut relay = Relay::parse(url)?;
             relay.user = self.smtp_user.clone().or(relay.user);
-            relay.password = self.smtp_password.clone().or(relay.password);
+            relay.password = self.smtp_password.clone().map(|Secret(p)| p).or(relay.password);
             if let Some(ca) = &self.smtp_ca {
                 relay.ca_pem = Some(
                     std::fs::read(ca)
@@ -144,6 +180,18 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_password_in_a_debug_print() {
+        let c: Config = toml::from_str(
+            "smtp_relay = \"smtps://madoguchi:hunter2@relay.example\"\nsmtp_password = \"s3cret\"",
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("relay.example"), "the relay is still named: {shown}");
+        assert_eq!(c.mail().unwrap().relay.unwrap().password.as_deref(), Some("s3cret"));
+    }
 
     #[test]
     fn file_values_and_defaults() {

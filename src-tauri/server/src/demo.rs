@@ -53,8 +53,18 @@ pub fn make_certificates(dir: &Path) -> Result<Certificates, Error> {
     };
     std::fs::write(&made.ca_path, &made.ca_pem)?;
     std::fs::write(&made.cert_path, server_cert.pem())?;
-    std::fs::write(&made.key_path, server_key.serialize_pem())?;
+    write_private(&made.key_path, server_key.serialize_pem().as_bytes())?;
     Ok(made)
+}
+
+/// A private key: readable by its owner only (on Windows, the user profile's folder ACL).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// The certificates of `dir`, made the first time.
@@ -63,6 +73,12 @@ fn certificates(dir: &Path) -> Result<Certificates, Error> {
     match std::fs::read_to_string(&ca_path) {
         Ok(ca_pem) if dir.join("server.pem").exists() && dir.join("server.key").exists() => {
             let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
+            // A key an earlier version wrote readable by all is closed now.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))?;
+            }
             Ok(Certificates { ca_path, ca_pem, cert_path, key_path })
         }
         _ => make_certificates(dir),
@@ -233,9 +249,26 @@ async fn enter(
     Ok(())
 }
 
+/// The demo's officer: its name marks a database the demo made.
+const DEMO_OFFICER: &str = "デモ担当";
+
+/// The demo adds a year-long officer: only to a database it made (its officer is there) or
+/// an empty one — never to a prefecture's real one it was pointed at by mistake.
+async fn refuse_a_real_database(storage: &dyn Storage) -> Result<(), Error> {
+    let officers = storage.officers(None).await?;
+    let ours = officers.iter().any(|o| o.name == DEMO_OFFICER);
+    let empty =
+        officers.is_empty() && storage.changes(PREFECTURE.parse()?, 0, 1).await?.changes.is_empty();
+    if ours || empty {
+        return Ok(());
+    }
+    Err("このデータベースはデモが作ったものではありません（デモ以外の担当者がいます）。デモは空のデータベースか、デモが作ったものにだけ使えます".into())
+}
+
 /// Makes the certificates in `dir`, an officer of 東京都, and (on an empty database) the
 /// demo applications, validated as the intake validates them.
 pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result<Demo, Error> {
+    refuse_a_real_database(storage).await?;
     std::fs::create_dir_all(dir)?;
     let certificates = certificates(dir)?;
     let registry_path = dir.join(SAMPLE_REGISTRY_NAME);
@@ -243,7 +276,7 @@ pub async fn prepare(storage: &dyn Storage, dir: &Path, token: String) -> Result
     let prefecture: Prefecture = PREFECTURE.parse()?;
     let expires = crate::tokens::token_expiry(crate::tokens::TOKEN_DAYS);
     storage
-        .create_officer(prefecture, "デモ担当", &crate::tokens::token_hash(&token), &expires)
+        .create_officer(prefecture, DEMO_OFFICER, &crate::tokens::token_hash(&token), &expires)
         .await?;
     let (mut submitted, mut registry_rows) = (0, 0);
     if storage.changes(prefecture, 0, 1).await?.changes.is_empty() {

@@ -51,6 +51,31 @@ async fn the_demo_makes_a_server_a_desk_can_use_and_enters_its_applications_once
     assert!(institutions > 0, "the sample registry reaches the desk through the feed");
 }
 
+/// The demo's key is its owner's only, and the demo never adds its officer to a database it
+/// did not make.
+#[tokio::test]
+async fn the_demo_keeps_its_key_private_and_leaves_a_real_database_alone() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = server.dir.path().join("demo");
+    let demo =
+        madoguchi_server::demo::prepare(server.storage.as_ref(), &dir, "demo-token-1".into())
+            .await
+            .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&demo.certificates.key_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "server.key: {mode:o}");
+    }
+    let real = TestServer::start(Backend::Sqlite).await;
+    real.officer("13").await;
+    let before = real.storage.officers(None).await.unwrap().len();
+    let refused = madoguchi_server::demo::prepare(real.storage.as_ref(), &dir, "x".into()).await;
+    let said = refused.err().expect("refused").to_string();
+    assert!(said.contains("デモが作ったものではありません"), "{said}");
+    assert_eq!(real.storage.officers(None).await.unwrap().len(), before, "no officer added");
+}
+
 /// The database's folder is made when missing, as on a fresh clone (`cargo xtask run` after
 /// `target/` was deleted); where it cannot be made, the error names the path.
 #[tokio::test]

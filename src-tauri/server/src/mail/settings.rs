@@ -83,7 +83,7 @@ impl Relay {
 }
 
 /// A URL as it may be logged: the password replaced.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.split_once("://"), url.rfind('@')) {
         (Some((scheme, rest)), Some(_)) => {
             let (creds, host) = rest.rsplit_once('@').expect("has @");
