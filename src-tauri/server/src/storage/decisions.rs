@@ -61,6 +61,22 @@ pub trait Decisions: Send + Sync {
 /// [`Decisions`] for both databases (see `sql`).
 macro_rules! decisions_sql {
     ($storage:ty, $db:ty) => {
+        /// A login ID no account holds: eight random digits collide now and then (one in a
+        /// hundred million per pair), so each is looked up first.
+        async fn free_login_id(tx: &mut sqlx::Transaction<'static, $db>) -> Result<String> {
+            for _ in 0..16 {
+                let candidate = random_login_id();
+                let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE login_id = $1")
+                    .bind(&candidate)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                if taken.is_none() {
+                    return Ok(candidate);
+                }
+            }
+            Err(StorageError::Corrupt("no free login ID after 16 tries".into()))
+        }
+
         /// One decision inside the caller's write transaction (see [`Decisions::decide`]).
         async fn decide_one(
             tx: &mut sqlx::Transaction<'static, $db>,
@@ -137,8 +153,10 @@ macro_rules! decisions_sql {
                         contact: settings.as_ref().and_then(|s| s.contact.as_ref()),
                         public_url,
                     };
+                    let login_id = if request.action.approves() { free_login_id(tx).await? } else { String::new() };
+                    let issued = || login_id.clone();
                     let issue = Issue {
-                        login_id: &random_login_id,
+                        login_id: &issued,
                         password_link: &random_password_link,
                         resubmit_token: &crate::tokens::random_token,
                     };
