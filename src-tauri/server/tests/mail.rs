@@ -9,7 +9,7 @@ use madoguchi_domain::api::{Entity, Notice};
 use madoguchi_domain::{BounceCategory, DeliveryState};
 use madoguchi_server::mail::{Relay, Settings};
 use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
-use madoguchi_server::testing::smtp::send_to_listener;
+use madoguchi_server::testing::smtp::{send_to_listener, tag};
 use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -312,12 +312,7 @@ async fn a_send_cut_short_by_a_stopped_server_is_not_repeated_and_no_relay_holds
 fn fixture(name: &str, notice: &Notice, message_id: &str) -> Vec<u8> {
     let path = format!("{}/tests/bounces/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let tag = message_id
-        .trim_matches(['<', '>'])
-        .split('@')
-        .next()
-        .unwrap()
-        .trim_start_matches("notice-");
+    let tag = tag(message_id);
     text.replace("{MESSAGE_ID}", message_id)
         .replace("{ENVID}", tag)
         .replace("{TO}", &notice.to)
@@ -364,12 +359,7 @@ async fn reports_of_other_systems_are_matched_and_bad_mail_is_kept_aside() {
         let notice = s.approve(&token, &with_email("13", n + 1, to::CLINIC)).await;
         settled(&s, &token, notice.id, DeliveryState::Sent).await;
         let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
-        let tag = message_id
-            .trim_matches(['<', '>'])
-            .split('@')
-            .next()
-            .unwrap()
-            .trim_start_matches("notice-");
+        let tag = tag(&message_id);
         // Exchange and Gmail bounce to the envelope sender; the rest only name the Message-ID
         // or envelope id, and come to a plain address of the bounce domain.
         let rcpt = if n < 3 {

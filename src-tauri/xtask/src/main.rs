@@ -57,6 +57,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("queue", "madoguchi-stories"),
     ("mail", "madoguchi-server"),
     ("intake", "madoguchi-server"),
+    ("hostile", "madoguchi-server"),
 ];
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;

@@ -12,6 +12,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -71,7 +73,8 @@ impl Inbound {
                         Err(why) => return turn_away(stream, peer, why, &settings.inbound).await,
                     };
                     let limits = settings.inbound;
-                    let served = serve(stream, storage.as_ref(), &recorder, &settings);
+                    let may_send = || door.mails.check_key(&ticket.key).is_ok();
+                    let served = serve(stream, storage.as_ref(), &recorder, &settings, &may_send);
                     let ended = tokio::time::timeout(limits.session, served)
                         .await
                         .unwrap_or(Ended::Misbehaved("held the session past its lifetime"));
@@ -126,11 +129,13 @@ pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Who is in: sessions by address, and addresses closed for misbehaving lately.
+/// Who is in: sessions by address, addresses closed for misbehaving lately, and each
+/// address's rate of messages.
 struct Door {
     limits: InboundLimits,
     slots: Arc<Semaphore>,
     seen: Mutex<Seen>,
+    mails: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 #[derive(Default)]
@@ -161,7 +166,11 @@ impl Drop for Ticket {
 impl Door {
     fn new(limits: InboundLimits) -> Self {
         let slots = Arc::new(Semaphore::new(limits.sessions.max(1)));
-        Self { limits, slots, seen: Mutex::default() }
+        let burst = NonZeroU32::new(limits.mail_burst.max(1)).expect("at least one");
+        let quota = Quota::with_period(limits.mail_every)
+            .unwrap_or_else(|| Quota::per_second(burst))
+            .allow_burst(burst);
+        Self { limits, slots, seen: Mutex::default(), mails: RateLimiter::keyed(quota) }
     }
 
     fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, &'static str> {
@@ -169,6 +178,9 @@ impl Door {
         let mut seen = self.seen.lock().expect("not poisoned");
         let now = Instant::now();
         seen.strikes.retain(|_, (_, at)| now.duration_since(*at) < self.limits.penalty);
+        if seen.open.is_empty() {
+            self.mails.retain_recent();
+        }
         if seen.strikes.get(&key).is_some_and(|(n, _)| *n >= self.limits.strikes) {
             return Err("closed for misbehaving");
         }
@@ -281,11 +293,12 @@ async fn serve(
     storage: &dyn Storage,
     recorder: &Recorder,
     settings: &Settings,
+    may_send: &(dyn Fn() -> bool + Sync),
 ) -> Ended {
     let (read, writer) = stream.into_split();
     let limits = &settings.inbound;
     let mut s = Session { reader: BufReader::new(read), writer, limits, refused: 0 };
-    match dialogue(&mut s, storage, recorder, settings).await {
+    match dialogue(&mut s, storage, recorder, settings, may_send).await {
         Ok(()) => Ended::Done,
         Err(ended) => ended,
     }
@@ -296,6 +309,7 @@ async fn dialogue(
     storage: &dyn Storage,
     recorder: &Recorder,
     settings: &Settings,
+    may_send: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), Ended> {
     let domain = settings.bounce_domain.clone().unwrap_or_else(|| "localhost".into());
     let limits = settings.inbound;
@@ -318,6 +332,10 @@ async fn dialogue(
                 .await?
             }
             "HELO" => s.say(&format!("250 {domain}")).await?,
+            "MAIL" if !may_send() => {
+                s.say("421 4.7.0 too many messages from your address, try again later").await?;
+                return Ok(());
+            }
             "MAIL" => match path(arg) {
                 Some(p) if arg.to_ascii_uppercase().starts_with("FROM:") => {
                     from = Some(p);

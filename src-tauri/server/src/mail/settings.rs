@@ -148,6 +148,11 @@ pub struct InboundLimits {
     pub max_bytes: usize,
     /// Recipients per message; more are refused (452).
     pub max_recipients: usize,
+    /// Messages one address may send: `mail_burst` at once, then one per `mail_every`;
+    /// past it, 421 at MAIL (a real MTA tries again later; a forger's reports are not read).
+    pub mail_burst: u32,
+    #[serde(rename = "mail_every_seconds", deserialize_with = "crate::limits::seconds")]
+    pub mail_every: Duration,
     /// Sessions at once, all senders; more are told 421 and closed.
     pub sessions: usize,
     /// Sessions at once from one address (an IPv6 /64 counts as one).
@@ -184,6 +189,8 @@ impl Default for InboundLimits {
         Self {
             max_bytes: 512 * 1024,
             max_recipients: 16,
+            mail_burst: 20,
+            mail_every: Duration::from_secs(2),
             sessions: 64,
             per_address: 4,
             session: Duration::from_secs(300),

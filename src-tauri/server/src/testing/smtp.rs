@@ -96,3 +96,36 @@ pub async fn send_from(from: IpAddr, listener: SocketAddr, rcpt: &str, raw: &[u8
     let _ = c.command("QUIT").await;
     reply
 }
+
+/// An RFC 3464 report on the notice sent as `message_id`, one recipient group per
+/// `(action, status, diagnostic)`, as a reporting MTA (or someone forging one) writes it.
+pub fn report(message_id: &str, groups: &[(&str, &str, String)]) -> Vec<u8> {
+    let envid = tag(message_id);
+    let mut fields =
+        format!("Reporting-MTA: dns; mx.example.jp\r\nOriginal-Envelope-Id: {envid}\r\n");
+    for (action, status, diagnostic) in groups {
+        fields.push_str(&format!(
+            "\r\nFinal-Recipient: rfc822; clinic@example.jp\r\nAction: {action}\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {diagnostic}\r\n"
+        ));
+    }
+    let bounce_domain = super::postfix::BOUNCE_DOMAIN;
+    format!(
+        "From: MAILER-DAEMON@mx.example.jp\r\nTo: postmaster@{bounce_domain}\r\nSubject: Delivery report\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+         --B\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
+         --B\r\nContent-Type: message/delivery-status\r\n\r\n{fields}\r\n\
+         --B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n\r\n--B--\r\n"
+    )
+    .into_bytes()
+}
+
+/// `12.ab34` of `<notice-12.ab34@host>`: the notice's id and tag, as bounce addresses and
+/// envelope ids carry them.
+pub fn tag(message_id: &str) -> &str {
+    message_id
+        .trim_matches(['<', '>'])
+        .split('@')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("notice-")
+}

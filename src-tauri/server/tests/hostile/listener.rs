@@ -77,7 +77,7 @@ async fn received_mail_is_bounded_in_rows_and_bytes_and_counted_whole() {
     let big = [hello().to_vec(), body.repeat(300)].concat(); // ~300 KB each
     let rcpt = format!("postmaster@{BOUNCE_DOMAIN}");
     for n in 0..100 {
-        let from: IpAddr = [127, 0, 1, (n % 4) as u8 + 1].into();
+        let from: IpAddr = [127, 0, 1, (n % 10) as u8 + 1].into();
         let reply = send_from(from, listener, &rcpt, &big).await;
         assert!(reply.starts_with("250"), "{n}: {reply}");
     }
@@ -89,6 +89,23 @@ async fn received_mail_is_bounded_in_rows_and_bytes_and_counted_whole() {
     let far = madoguchi_server::clock::stamp(chrono::Utc::now() + chrono::Duration::days(1));
     assert_eq!(s.storage.prune_inbound(&far).await.unwrap(), limits.max_rows as u64);
     assert_eq!(s.storage.inbound_rows().await.unwrap(), 0);
+    s.mail.take().unwrap().shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_address_sends_its_rate_of_mail_and_is_told_to_come_back() {
+    let limits = InboundLimits::default();
+    let (mut s, listener) = listening(limits).await;
+    let rcpt = format!("postmaster@{BOUNCE_DOMAIN}");
+    let mut replies = Vec::new();
+    for _ in 0..limits.mail_burst + 5 {
+        replies.push(send_from(ATTACKER.into(), listener, &rcpt, hello()).await);
+    }
+    let taken = replies.iter().filter(|r| r.starts_with("250")).count();
+    assert_eq!(taken, limits.mail_burst as usize, "{replies:?}");
+    assert!(replies.last().unwrap().starts_with("421"), "try again later: {replies:?}");
+    let other = send_from(MTA.into(), listener, &rcpt, hello()).await;
+    assert!(other.starts_with("250"), "another address has its own rate: {other}");
     s.mail.take().unwrap().shutdown().await;
 }
 

@@ -5,36 +5,10 @@
 use madoguchi_domain::delivery::MAX_REPORTS;
 use madoguchi_domain::DeliveryState;
 use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
-use madoguchi_server::testing::smtp::send_to_listener;
+use madoguchi_server::testing::smtp::{report, send_to_listener, tag};
 use madoguchi_server::testing::{form, Backend, TestServer};
 
 use super::{decision, settled};
-
-/// An RFC 3464 report on the notice sent as `message_id`, one recipient group per
-/// `(action, status, diagnostic)`.
-pub fn report(message_id: &str, groups: &[(&str, &str, String)]) -> Vec<u8> {
-    let envid = tag(message_id);
-    let mut fields =
-        format!("Reporting-MTA: dns; mx.example.jp\r\nOriginal-Envelope-Id: {envid}\r\n");
-    for (action, status, diagnostic) in groups {
-        fields.push_str(&format!(
-            "\r\nFinal-Recipient: rfc822; clinic@example.jp\r\nAction: {action}\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {diagnostic}\r\n"
-        ));
-    }
-    format!(
-        "From: MAILER-DAEMON@mx.example.jp\r\nTo: postmaster@{BOUNCE_DOMAIN}\r\nSubject: Delivery report\r\n\
-         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
-         --B\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
-         --B\r\nContent-Type: message/delivery-status\r\n\r\n{fields}\r\n\
-         --B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n\r\n--B--\r\n"
-    )
-    .into_bytes()
-}
-
-/// `12.ab34` of `<notice-12.ab34@host>`.
-pub fn tag(message_id: &str) -> &str {
-    message_id.trim_matches(['<', '>']).split('@').next().unwrap().trim_start_matches("notice-")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_report_makes_one_event_and_replays_change_nothing() {
