@@ -77,7 +77,7 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     assert_eq!(server.post_page(&corrected, &t).await.status(), 200);
     let resubmitted = flagged + 1; // (nothing else was entered since)
     let link = server.confirmation_link(resubmitted).await;
-    assert_eq!(server.client().get(link).send().await.unwrap().status(), 200);
+    assert_eq!(server.open_confirmation(&link).await.status(), 200);
     let sync = Locator::XPath("//footer//button[contains(., '今すぐ同期')]");
     w.client.find(sync).await.unwrap().click().await.unwrap();
     until_text(&w, "#queue-list", "再申請").await;

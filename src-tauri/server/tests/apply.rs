@@ -48,9 +48,14 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         assert_eq!(again.status(), 409);
         assert_eq!(again.json::<ApiError>().await.unwrap().code, "E-APP-PENDING");
 
-        // The link, opened: in the queue, marked verified; a second time, refused.
+        // The link, opened (as a mail scanner does): nothing happens but a page with a button.
         let link = s.confirmation_link(id).await;
-        let page = client.get(&link).send().await.unwrap();
+        let scanned = client.get(&link).send().await.unwrap();
+        assert_eq!(scanned.status(), 200);
+        assert!(scanned.text().await.unwrap().contains("<button type=\"submit\">"));
+        assert!(s.changes(&token, 0).await.changes.is_empty(), "a GET confirms nothing");
+        // Its button pressed: in the queue, marked verified; a second time, refused.
+        let page = s.open_confirmation(&link).await;
         assert_eq!(page.status(), 200);
         let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
         assert!(csp.contains("default-src 'none'"), "{csp}");
@@ -61,6 +66,13 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         let Entity::Application(app) = &feed.changes[0].entity else { panic!("{feed:?}") };
         assert!(app.address_verified && app.id == id, "{backend:?}");
         assert_eq!(client.get(&link).send().await.unwrap().status(), 410, "once only");
+        let replayed = client
+            .post(format!("{}/apply/confirm", s.url))
+            .form(&[("t", link.rsplit("t=").next().unwrap())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replayed.status(), 410, "the button too");
         let again =
             client.post(format!("{}/v1/applications", s.url)).json(&f).send().await.unwrap();
         assert_eq!(again.status(), 409, "still pending in the queue");
@@ -229,7 +241,7 @@ async fn the_page_takes_an_application_without_javascript_and_shows_errors_by_th
     }
     let id = id.expect("the page's application holds its mail");
     let link = s.confirmation_link(id).await;
-    assert_eq!(client.get(&link).send().await.unwrap().status(), 200);
+    assert_eq!(s.open_confirmation(&link).await.status(), 200);
     let feed = s.changes(&token, 0).await;
     let Entity::Application(app) = &feed.changes[0].entity else { panic!() };
     assert_eq!((app.form.building.as_str(), app.address_verified), ("丸の内ビル 3階", true));

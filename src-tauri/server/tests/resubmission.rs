@@ -145,7 +145,7 @@ async fn a_returned_application_comes_back_corrected_and_is_approved() {
         assert_eq!(latest(&feed, c).status, ApplicationStatus::ReturnedForCorrection);
         // (Nothing else was entered since: the held one is the next number.)
         let d = c + 1;
-        let opened = client.get(s.confirmation_link(d).await).send().await.unwrap();
+        let opened = s.open_confirmation(&s.confirmation_link(d).await).await;
         assert_eq!(opened.status(), 200);
         let feed = s.changes(&token, 0).await.changes;
         let old = latest(&feed, c);

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use madoguchi_domain::api::{Application, Receipt, SubmittedBy};
-use madoguchi_domain::{ApplicationForm, ValidForm};
+use madoguchi_domain::{ApplicationForm, Prefecture, ValidForm};
 
 use super::error::Result;
 
@@ -88,6 +88,13 @@ pub trait Intake: Send + Sync {
     /// Opens the 疎通確認 link whose token hashes to `token_hash`: the application enters the
     /// feed, marked address-verified. The link works once, until it expires.
     async fn confirm_address(&self, token_hash: &str, now: &str) -> Result<Confirmation>;
+    /// The application a usable 疎通確認 link (token hashing to `token_hash`) would confirm,
+    /// and its prefecture; read without the write lock, changing nothing.
+    async fn pending_confirmation(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<(i64, Prefecture)>>;
     /// Deletes unconfirmed applications whose link expired before `now`, with their mail.
     async fn purge_unconfirmed(&self, now: &str) -> Result<usize>;
 }
@@ -266,16 +273,21 @@ macro_rules! intake_sql {
                 Ok(Some(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() }))
             }
 
-            async fn confirm_address(&self, token_hash: &str, now: &str) -> Result<Confirmation> {
-                // A guessed or spent link is answered without the write lock.
-                let usable: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM applications WHERE confirm_token_hash = $1 AND confirmed_at IS NULL AND confirm_expires_at > $2",
+            async fn pending_confirmation(&self, token_hash: &str, now: &str) -> Result<Option<(i64, Prefecture)>> {
+                let row: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT id, prefecture FROM applications WHERE confirm_token_hash = $1 AND confirmed_at IS NULL AND confirm_expires_at > $2",
                 )
                 .bind(token_hash)
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await?;
-                if usable.is_none() {
+                row.map(|(id, p)| Ok((id, p.parse().map_err(|_| StorageError::Corrupt(format!("prefecture {p:?}")))?)))
+                    .transpose()
+            }
+
+            async fn confirm_address(&self, token_hash: &str, now: &str) -> Result<Confirmation> {
+                // A guessed or spent link is answered without the write lock.
+                if self.pending_confirmation(token_hash, now).await?.is_none() {
                     return Ok(Confirmation::Unusable);
                 }
                 let (_writer, mut tx) = self.write().await?;

@@ -14,7 +14,7 @@ use madoguchi_domain::Code;
 use serde::Deserialize;
 
 use super::form::{form_of, form_page, values_of};
-use super::html::{page, paragraphs};
+use super::html::{escape, page, paragraphs};
 use crate::clock::now;
 use crate::http::failure::Failure;
 use crate::http::intake::{take, Resubmitting, Taken};
@@ -133,7 +133,7 @@ pub(super) async fn submit(
                 "確認のメールを送りました",
                 &paragraphs(&[
                     &sent,
-                    "メールに書かれたURLを24時間以内に開いてください。開くと申請が管轄の都道府県の窓口に届き、審査が始まります。開かなければ申請は届かず、24時間後に削除されます。",
+                    "メールに書かれたURLを24時間以内に開き、表示されるボタンを押してください。押すと申請が管轄の都道府県の窓口に届き、審査が始まります。押さなければ申請は届かず、24時間後に削除されます。",
                     &spam,
                 ]),
             )
@@ -177,17 +177,70 @@ pub(super) struct ConfirmQuery {
     t: Option<String>,
 }
 
-/// The page the 疎通確認 link opens.
-pub(super) async fn confirm(
+/// A token as a link may carry it: anything else is no link of ours.
+fn link_token(token: Option<String>) -> Option<String> {
+    token.filter(|t| !t.is_empty() && t.len() <= 128)
+}
+
+fn unusable_confirmation() -> Response {
+    page(
+        StatusCode::GONE,
+        "このURLは使えません",
+        &paragraphs(&[
+            &format!("確認のURLは、申請から{ADDRESS_CHECK_HOURS}時間以内に一度だけ使えます。"),
+            "すでに確認した場合は、審査の結果をお待ちください。期限が過ぎた場合は、もう一度申請してください。",
+        ]),
+    )
+}
+
+/// The page the 疎通確認 link opens: it confirms nothing by itself — mail scanners open
+/// links before anyone reads the mail — but asks the applicant to press the button.
+pub(super) async fn confirm_page(
     State(state): State<AppState>,
     query: Result<Query<ConfirmQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let token = query.ok().and_then(|Query(q)| q.t).unwrap_or_default();
-    let outcome = if token.is_empty() || token.len() > 128 {
-        Ok(Confirmation::Unusable)
-    } else {
-        state.storage.confirm_address(&token_hash(&token), &now()).await
+    let Some(token) = link_token(query.ok().and_then(|Query(q)| q.t)) else {
+        return unusable_confirmation();
     };
+    match state.storage.pending_confirmation(&token_hash(&token), &now()).await {
+        Ok(Some((id, prefecture))) => {
+            let mut main = paragraphs(&[
+                &format!("新規ユーザ登録申請（受付番号 {id}）のメールアドレスの確認です。"),
+                &format!(
+                    "下のボタンを押すと、申請が{}の窓口に届き、審査が始まります。",
+                    prefecture.name_ja()
+                ),
+            ]);
+            main.push_str(&format!(
+                "<form method=\"post\" action=\"/apply/confirm\">\n<input type=\"hidden\" name=\"t\" value=\"{}\">\n\
+                 <button type=\"submit\">メールアドレスを確認して申請を届ける</button>\n</form>\n",
+                escape(&token)
+            ));
+            page(StatusCode::OK, "申請を届けてください", &main)
+        }
+        Ok(None) => unusable_confirmation(),
+        Err(e) => confirmation_failed(&e),
+    }
+}
+
+fn confirmation_failed(e: &crate::storage::StorageError) -> Response {
+    log::error!("address check: {e}");
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ただいま確認できません",
+        &paragraphs(&["しばらくしてから、もう一度このURLを開いてください。"]),
+    )
+}
+
+/// The button of the 疎通確認 page: the application reaches the prefecture.
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    form: Result<Form<ConfirmQuery>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(token) = link_token(form.ok().and_then(|Form(q)| q.t)) else {
+        return unusable_confirmation();
+    };
+    let outcome = state.storage.confirm_address(&token_hash(&token), &now()).await;
     match outcome {
         Ok(Confirmation::Confirmed(r)) => {
             log::info!("application {} confirmed its address", r.id);
@@ -201,21 +254,7 @@ pub(super) async fn confirm(
                 ]),
             )
         }
-        Ok(Confirmation::Unusable) => page(
-            StatusCode::GONE,
-            "このURLは使えません",
-            &paragraphs(&[
-                &format!("確認のURLは、申請から{ADDRESS_CHECK_HOURS}時間以内に一度だけ使えます。"),
-                "すでに確認した場合は、審査の結果をお待ちください。期限が過ぎた場合は、もう一度申請してください。",
-            ]),
-        ),
-        Err(e) => {
-            log::error!("address check: {e}");
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ただいま確認できません",
-                &paragraphs(&["しばらくしてから、もう一度このURLを開いてください。"]),
-            )
-        }
+        Ok(Confirmation::Unusable) => unusable_confirmation(),
+        Err(e) => confirmation_failed(&e),
     }
 }

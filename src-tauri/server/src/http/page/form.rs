@@ -91,7 +91,7 @@ pub(super) fn form_page(
     if errors.is_empty() && resubmitting.is_none() {
         main.push_str(&paragraphs(&[
             "G-MIS（医療機能情報提供制度・薬局機能情報提供制度の報告システム）のアカウントを申請します。",
-            "送信すると、入力したメールアドレスに確認のメールが届きます。メールのURLを24時間以内に開くと、申請が管轄の都道府県の窓口に届きます。",
+            "送信すると、入力したメールアドレスに確認のメールが届きます。メールのURLを24時間以内に開いてボタンを押すと、申請が管轄の都道府県の窓口に届きます。",
         ]));
     } else if !errors.is_empty() {
         let items: String = errors

@@ -14,7 +14,7 @@ use super::state::AppState;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/apply", get(apply::show).post(apply::submit))
-        .route("/apply/confirm", get(apply::confirm))
+        .route("/apply/confirm", get(apply::confirm_page).post(apply::confirm))
 }
 
 /// The pages' stylesheet, outside the limits.
