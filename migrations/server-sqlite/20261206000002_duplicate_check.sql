@@ -1,5 +1,6 @@
 -- The intake's duplicate check (same institution, same address, still open) reads only the
--- prefecture's applications to that address, by index, instead of every open one (issue 27).
+-- applications to that address, by index, instead of every open one; and how many wait for
+-- that address's check (issue 27).
 ALTER TABLE applications ADD COLUMN email_key TEXT;
 UPDATE applications SET email_key = lower(trim(json_extract(form, '$.email')));
-CREATE INDEX applications_by_email ON applications (prefecture, email_key);
+CREATE INDEX applications_by_email ON applications (email_key);

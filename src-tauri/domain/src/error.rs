@@ -76,6 +76,7 @@ codes! {
     AppTransition = "E-APP-TRANSITION", "この申請の今の状態では、その操作はできません。最新の状態を確認してください。";
     AppNotFound = "E-APP-NOT-FOUND", "この申請は見つかりません。同期してからもう一度お試しください。";
     AppAccountExists = "E-APP-ACCOUNT-EXISTS", "この機関には既存のG-MISアカウントがあります。「承認（既存アカウント）」を選んでください。";
+    AppAddressBusy = "E-APP-ADDRESS-BUSY", "このメールアドレスには、確認を待っている申請がすでにいくつもあります。届いている確認のメールのURLを開くか、24時間たってからもう一度申請してください。";
     AppPending = "E-APP-PENDING", "同じ機関・同じメールアドレスの申請をすでに受け付けています。確認メールのURLを開いたうえで、審査をお待ちください。";
     AppResubmitLink = "E-APP-RESUBMIT-LINK", "この再申請用のURLは使えません。期限（30日）が過ぎたか、すでに再申請が届いています。";
     FormResubmitPrefecture = "E-FORM-RESUBMIT-PREFECTURE", "再申請では、ほかの都道府県の住所には変えられません。移転した場合は、新規ユーザ登録申請の画面から申請してください。";

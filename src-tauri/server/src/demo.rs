@@ -241,10 +241,10 @@ async fn enter(
         return Ok(());
     }
     let check = AddressCheck::new("https://localhost");
-    storage
-        .submit_unconfirmed(form, valid, &check, None, &now)
-        .await?
-        .ok_or("demo form entered twice")?;
+    let held = storage.submit_unconfirmed(form, valid, &check, None, &now).await?;
+    if !matches!(held, crate::storage::Held::Held(_)) {
+        return Err(format!("demo form not held: {held:?}").into());
+    }
     storage.confirm_address(&check.token_hash, &now).await?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use super::officer::Authenticated;
 use super::state::AppState;
 use crate::clock::now;
 use crate::limits::ClientKey;
-use crate::storage::AddressCheck;
+use crate::storage::{AddressCheck, Held};
 use crate::tokens::token_hash;
 
 /// What taking an application came to.
@@ -66,8 +66,13 @@ pub(super) async fn take(
     let check = AddressCheck::new(&state.public_url);
     let of = resubmitting.map(|r| r.returned.id);
     match state.storage.submit_unconfirmed(form, &valid, &check, of, &now()).await? {
-        Some(receipt) => Ok(Taken { receipt, entered: false }),
-        None => Err(Failure::new(StatusCode::CONFLICT, Code::AppPending)),
+        Held::Held(receipt) => Ok(Taken { receipt, entered: false }),
+        Held::Duplicate => Err(Failure::new(StatusCode::CONFLICT, Code::AppPending)),
+        Held::AddressBusy => {
+            log::warn!("intake refused: too many applications wait for one address's check");
+            Err(Failure::new(StatusCode::TOO_MANY_REQUESTS, Code::AppAddressBusy)
+                .with_header("retry-after", "3600".into()))
+        }
     }
 }
 

@@ -7,6 +7,21 @@ use madoguchi_domain::{ApplicationForm, Prefecture, ValidForm};
 
 use super::error::Result;
 
+/// At most this many applications wait for their 疎通確認 at one address: the check mail
+/// cannot be sent to a stranger's address over and over.
+pub const PENDING_PER_ADDRESS: i64 = 3;
+
+/// What holding an application from the internet came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    /// Held, its 疎通確認 mail queued.
+    Held(Receipt),
+    /// The same institution already has one pending with the same address.
+    Duplicate,
+    /// [`PENDING_PER_ADDRESS`] applications already wait for that address's check.
+    AddressBusy,
+}
+
 /// The 疎通確認 of one application: the hashed one-time token, its expiry and the mail.
 #[derive(Debug, Clone)]
 pub struct AddressCheck {
@@ -62,8 +77,7 @@ pub trait Intake: Send + Sync {
     ) -> Result<Receipt>;
     /// Stores an application from the open internet, unconfirmed: out of the feed and the
     /// officers' reach until [`Intake::confirm_address`], with its 疎通確認 mail queued.
-    /// `None`: the same institution already has one pending with the same address. A
-    /// resubmission names the returned application it corrects: once confirmed, it ends it.
+    /// A resubmission names the returned application it corrects: once confirmed, it ends it.
     async fn submit_unconfirmed(
         &self,
         form: &ApplicationForm,
@@ -71,7 +85,7 @@ pub trait Intake: Send + Sync {
         check: &AddressCheck,
         resubmission_of: Option<i64>,
         now: &str,
-    ) -> Result<Option<Receipt>>;
+    ) -> Result<Held>;
     /// The returned application whose 差戻し mail carried the link token hashing to
     /// `token_hash`, while the link is good (not expired, not yet resubmitted).
     async fn returned_by_token(&self, token_hash: &str, now: &str) -> Result<Option<Application>>;
@@ -195,7 +209,7 @@ macro_rules! intake_sql {
                 check: &AddressCheck,
                 resubmission_of: Option<i64>,
                 now: &str,
-            ) -> Result<Option<Receipt>> {
+            ) -> Result<Held> {
                 let (_writer, mut tx) = self.write().await?;
                 // The same institution (by insurance code, else 機関コード) with the same address,
                 // still waiting for its link or for a decision: not a second application.
@@ -218,8 +232,18 @@ macro_rules! intake_sql {
                         _ => app.form.institution_code.trim() == form.institution_code.trim(),
                     };
                     if same_institution && app.form.email.trim().to_lowercase() == email {
-                        return Ok(None);
+                        return Ok(Held::Duplicate);
                     }
+                }
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM applications WHERE email_key = $1 AND confirmed_at IS NULL AND confirm_expires_at > $2",
+                )
+                .bind(email_key(&form.email))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                if waiting >= PENDING_PER_ADDRESS {
+                    return Ok(Held::AddressBusy);
                 }
                 let entry = Entry { by: SubmittedBy::Institution, held: Some(check), verified: false, resubmission_of };
                 let id = insert_application(&mut tx, form, valid.prefecture, &entry, now).await?.id;
@@ -237,7 +261,7 @@ macro_rules! intake_sql {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(Some(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() }))
+                Ok(Held::Held(Receipt { id, prefecture: valid.prefecture, received_at: now.to_owned() }))
             }
 
             async fn returned_by_token(&self, token_hash: &str, now: &str) -> Result<Option<Application>> {

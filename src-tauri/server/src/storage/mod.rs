@@ -24,7 +24,7 @@ pub use applications::Applications;
 pub use decisions::{Answer, Decision, Decisions};
 pub use error::{Result, StorageError};
 pub use feed::Feed;
-pub use intake::{AddressCheck, Confirmation, Intake};
+pub use intake::{AddressCheck, Confirmation, Held, Intake, PENDING_PER_ADDRESS};
 pub use notices::{InboundMail, MailRecord, Notices, Outgoing};
 pub use officers::{Officer, OfficerToken, Officers};
 pub use records::{PutRecord, Record, Records};

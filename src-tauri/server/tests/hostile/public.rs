@@ -155,3 +155,31 @@ async fn guessed_links_are_limited_and_idle_keys_are_forgotten() {
     door.prune();
     assert_eq!(door.keys(), 0, "every rate key pruned");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_mail_cannot_be_sent_to_one_address_over_and_over() {
+    let s = TestServer::start(Backend::Sqlite).await;
+    let victim = "someone-else@example.jp";
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let f = madoguchi_domain::ApplicationForm { email: victim.into(), ..form("13", n) };
+        let r =
+            s.client().post(format!("{}/v1/applications", s.url)).json(&f).send().await.unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            let body: madoguchi_domain::api::ApiError = r.json().await.unwrap();
+            assert_eq!(body.code, "E-APP-ADDRESS-BUSY");
+        }
+    }
+    let waiting = madoguchi_server::storage::PENDING_PER_ADDRESS as usize;
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), waiting, "{statuses:?}");
+    assert_eq!(statuses[waiting..], [429, 429]);
+    let mails: usize = {
+        let mut n = 0;
+        for id in 1..=10 {
+            n += s.storage.mail_of(id).await.unwrap().len();
+        }
+        n
+    };
+    assert_eq!(mails, waiting, "one check mail per held application, no more");
+}
