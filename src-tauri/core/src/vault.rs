@@ -52,7 +52,7 @@ impl StoreKey {
 
 /// The keychain entry of the store at `path` (one per store file).
 fn entry_name(path: &Path) -> String {
-    format!("store-key:{}", path.display())
+    format!("{}{}", keychain::KEY_PREFIX, path.display())
 }
 
 fn load_key(path: &Path) -> Result<Option<StoreKey>, KeychainError> {

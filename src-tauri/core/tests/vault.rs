@@ -125,8 +125,11 @@ async fn a_store_whose_key_is_lost_is_set_aside_and_a_new_one_made() {
     personal(&store).await;
     store.pool().close().await;
     // The keychain entry is gone (a new Windows profile, a wiped keyring).
-    let entry =
-        keyring::Entry::new("jp.madoguchi.desk", &format!("store-key:{}", path.display())).unwrap();
+    let entry = keyring::Entry::new(
+        "jp.madoguchi.desk.store-key",
+        &format!("store-key:{}", path.display()),
+    )
+    .unwrap();
     let old_key = entry.get_password().unwrap();
     entry.delete_credential().unwrap();
 
@@ -145,4 +148,35 @@ async fn a_store_whose_key_is_lost_is_set_aside_and_a_new_one_made() {
     assert!(opened.notice_ja().unwrap().contains("復元できません"));
     assert!(fresh.calls().await.unwrap().is_empty(), "a new store, to sync again");
     personal(&fresh).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_url_cannot_name_the_stores_key_and_old_entries_move() {
+    let _one = KEYCHAIN.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("madoguchi.db");
+    // A store whose key an earlier version kept in the shared service: it moves on opening.
+    let (store, _) = Store::open_encrypted(&path).await.unwrap();
+    personal(&store).await;
+    store.pool().close().await;
+    settled(dir.path());
+    let name = format!("store-key:{}", path.display());
+    let now = keyring::Entry::new("jp.madoguchi.desk.store-key", &name).unwrap();
+    let key = now.get_password().unwrap();
+    now.delete_credential().unwrap();
+    keyring::Entry::new("jp.madoguchi.desk", &name).unwrap().set_password(&key).unwrap();
+    let (store, opened) = Store::open_encrypted(&path).await.unwrap();
+    assert_eq!(opened, Opened::Ready, "the old entry still opens it");
+    store.pool().close().await;
+    assert_eq!(now.get_password().unwrap(), key, "moved");
+    let legacy = keyring::Entry::new("jp.madoguchi.desk", &name).unwrap().get_password();
+    assert!(matches!(legacy, Err(keyring::Error::NoEntry)), "{legacy:?}");
+    // A crafted server URL naming the key: no token is stored over it.
+    let crafted =
+        madoguchi_core::keychain::save_token(&name, &madoguchi_core::keychain::Token::new("x"));
+    assert!(crafted.is_err());
+    assert_eq!(now.get_password().unwrap(), key, "the key is untouched");
+    let (store, opened) = Store::open_encrypted(&path).await.unwrap();
+    assert_eq!(opened, Opened::Ready);
+    store.pool().close().await;
 }
