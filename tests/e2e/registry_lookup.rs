@@ -22,8 +22,7 @@ async fn import_the_real_list_and_find_a_mistyped_code() {
     let dir = tempfile::tempdir().unwrap();
     let path = real_list(&dir);
 
-    let report =
-        w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
+    let report = w.import_list(&path).await.unwrap();
     assert_eq!(report["imported"], 88_264, "{report}");
     assert_eq!(report["skipped_count"], 0);
     let messages = w.client.execute("return window.__e2eMessages", vec![]).await.unwrap();
@@ -67,9 +66,11 @@ async fn a_hostile_name_is_shown_as_text() {
     let long = format!("🏥\u{7}{}診療所", "長".repeat(195));
     let huge = "長".repeat(10_000);
     std::fs::write(&path, format!("470112485,0112485,{name},9000001,那覇市<b>泉崎</b>\r\n470112493,0112493,{long},9000001,那覇市\r\n470112507,0112507,{huge},9000001,那覇市\r\n")).unwrap();
-    let report =
-        w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await.unwrap();
+    let report = w.import_list(&path).await.unwrap();
     assert_eq!((&report["imported"], &report["skipped_count"]), (&json!(2), &json!(1)), "{report}");
+    // A path the page names itself (not chosen in the dialog) is not read; nor a network one.
+    let named = w.invoke("import_registry", json!({ "path": path }), Some("onProgress")).await;
+    assert_eq!(named.unwrap_err()["code"], "E-IMPORT-NOT-CHOSEN");
     assert!(report["skipped"][0]["message"].as_str().unwrap().contains("名称が長すぎます"));
     type_into(&w, "#lookup-input", "長長長長診療所").await;
     until_text(&w, "#lookup-results li:first-child [data-field=name]", "🏥").await;

@@ -31,10 +31,7 @@ async fn walk_the_spam_folder_branch_and_find_the_call_in_the_log() {
     let list = dir.path().join("list.csv");
     std::fs::write(&list, "470112485,0112485,医療法人 窓口テストクリニック,9000001,那覇市泉崎\r\n")
         .unwrap();
-    let report = w
-        .invoke("import_registry", serde_json::json!({ "path": list }), Some("onProgress"))
-        .await
-        .unwrap();
+    let report = w.import_list(&list).await.unwrap();
     assert_eq!(report["imported"], 1, "{report}");
     // Looked up mid-call (Enter opens it): the call picks it up.
     body.send_keys(&ctrl("2")).await.unwrap();
@@ -192,10 +189,7 @@ async fn the_prefectures_practice_sends_a_login_call_to_its_health_centre() {
         "130132274,0132274,二宮内科クリニック,1010044,千代田区鍛冶町一丁目９番１号\r\n",
     )
     .unwrap();
-    let report = w
-        .invoke("import_registry", serde_json::json!({ "path": list }), Some("onProgress"))
-        .await
-        .unwrap();
+    let report = w.import_list(&list).await.unwrap();
     assert_eq!(report["imported"], 1, "{report}");
     body.send_keys(&ctrl("n")).await.unwrap();
     until_text(&w, "#triage-node h2", "お問い合わせの内容").await;

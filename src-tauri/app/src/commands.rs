@@ -14,7 +14,7 @@ use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
     BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView,
 };
-use madoguchi_core::registry::{ImportProgress, ImportReport};
+use madoguchi_core::registry::{ImportProgress, ImportReport, RegistryError};
 use madoguchi_core::registry::{InstitutionDetail, RegistryStatus};
 use madoguchi_core::retention::RetentionView;
 use madoguchi_core::settings::DeskSettings;
@@ -83,16 +83,44 @@ async fn ask_for_path<R: Runtime>(
     tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten()
 }
 
+/// The files the officer chose in the file dialog: the only ones `import_registry` reads,
+/// each once (a script in the page cannot name any other file on the PC).
+#[derive(Default)]
+pub struct Chosen(std::sync::Mutex<std::collections::HashSet<PathBuf>>);
+
 /// Opens the system file dialog for a list file; `None` when the officer cancels.
 #[tauri::command]
-pub async fn pick_registry_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<PathBuf>, UiError> {
-    Ok(ask_for_path(&app, || {
+pub async fn pick_registry_file<R: Runtime>(
+    app: AppHandle<R>,
+    chosen: State<'_, Chosen>,
+) -> Result<Option<PathBuf>, UiError> {
+    let picked = ask_for_path(&app, || {
+        // End-to-end tests cannot drive a system dialog: a debug build answers with the
+        // newest list in the folder they name.
+        #[cfg(debug_assertions)]
+        if let Some(dir) = std::env::var_os("MADOGUCHI_DEV_PICK_DIR") {
+            return newest_csv(std::path::Path::new(&dir));
+        }
         rfd::FileDialog::new()
             .set_title("取り込む台帳ファイル（CSV）を選んでください")
             .add_filter("CSV", &["csv", "CSV"])
             .pick_file()
     })
-    .await)
+    .await;
+    if let Some(path) = &picked {
+        chosen.0.lock().expect("chosen files").insert(path.clone());
+    }
+    Ok(picked)
+}
+
+#[cfg(debug_assertions)]
+fn newest_csv(dir: &std::path::Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .map(|e| e.path())
 }
 
 /// Where to save an export: the save dialog, with a dated file name proposed.
@@ -135,9 +163,13 @@ pub async fn export_decisions<R: Runtime>(
 #[tauri::command]
 pub async fn import_registry(
     desk: State<'_, Desk>,
+    chosen: State<'_, Chosen>,
     path: PathBuf,
     on_progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, UiError> {
+    if !chosen.0.lock().expect("chosen files").remove(&path) {
+        return Err(RegistryError::NotChosen(path.display().to_string()).into());
+    }
     Ok(desk
         .import_registry_file(&path, |p| {
             let _ = on_progress.send(p);

@@ -73,6 +73,7 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
         log::warn!("sync not connected: {e}");
     }
     app.manage(desk);
+    app.manage(commands::Chosen::default());
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         let desk = handle.state::<Desk>();

@@ -105,6 +105,8 @@ codes! {
     ImportEmpty = "E-IMPORT-EMPTY", "取り込める行が1行もありませんでした。台帳は変更していません。";
     ImportCancelled = "E-IMPORT-CANCELLED", "取り込みを中止しました。台帳は変更していません。";
     ImportNotCsv = "E-IMPORT-NOT-CSV", "CSVファイル（拡張子 .csv）を選んでください。";
+    ImportNetworkPath = "E-IMPORT-NETWORK-PATH", "ネットワーク上の場所（\\\\サーバー\\共有）のファイルは取り込めません。パソコンにコピーしてから選んでください。";
+    ImportNotChosen = "E-IMPORT-NOT-CHOSEN", "取り込むファイルは「ファイルを選ぶ」から選んでください。";
     ImportBusy = "E-IMPORT-BUSY", "ほかの取り込みが実行中です。終わってからもう一度お試しください。";
     LookupNotReady = "E-LOOKUP-NOT-READY", "機関検索の準備中です。数秒後にもう一度お試しください。";
     LookupNotFound = "E-LOOKUP-NOT-FOUND", "この機関は台帳にありません。台帳が取り込み直された可能性があります。";

@@ -121,6 +121,8 @@ impl Window {
             .arg(native)
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("XDG_DATA_HOME", home.path().join("data"))
+            // Where the debug build's file dialog takes its answer from (see `import_list`).
+            .env("MADOGUCHI_DEV_PICK_DIR", home.path().join("picks"))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
@@ -130,6 +132,22 @@ impl Window {
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
         let client = session(port, caps).await;
         Window { client, driver: Driver(driver), home }
+    }
+
+    /// Imports the list at `path` as an officer does: chosen in the file dialog (the debug
+    /// build answers it with the newest list in the window's `picks` folder), then imported;
+    /// the import's report, or its error.
+    pub async fn import_list(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let picks = self.home.path().join("picks");
+        std::fs::create_dir_all(&picks).unwrap();
+        let name = path.file_name().expect("a file name");
+        std::fs::copy(path, picks.join(name)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let chosen = self.invoke("pick_registry_file", serde_json::json!({}), None).await?;
+        self.invoke("import_registry", serde_json::json!({ "path": chosen }), Some("onProgress"))
+            .await
     }
 
     /// Waits for an element and returns its visible text.

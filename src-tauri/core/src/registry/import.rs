@@ -34,6 +34,12 @@ pub enum RegistryError {
     Cancelled,
     #[error("not a CSV file: {0}")]
     NotCsv(String),
+    /// Opening `\\server\share\…` sends the officer's Windows credentials to that server.
+    #[error("a network (UNC) path: {0}")]
+    NetworkPath(String),
+    /// Only a file the officer chose in the file dialog is read.
+    #[error("not chosen in the file dialog: {0}")]
+    NotChosen(String),
     #[error("another import is running")]
     ImportRunning,
     #[error("no institution {0}")]
@@ -53,6 +59,8 @@ impl Coded for RegistryError {
             Self::Store(e) => e.code(),
             Self::Cancelled => Code::ImportCancelled,
             Self::NotCsv(_) => Code::ImportNotCsv,
+            Self::NetworkPath(_) => Code::ImportNetworkPath,
+            Self::NotChosen(_) => Code::ImportNotChosen,
             Self::ImportRunning => Code::ImportBusy,
             Self::NoSuchInstitution(_) => Code::LookupNotFound,
         }

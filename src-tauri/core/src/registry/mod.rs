@@ -105,6 +105,9 @@ impl Desk {
         path: &Path,
         progress: impl FnMut(ImportProgress) + Send,
     ) -> Result<ImportReport, RegistryError> {
+        if is_network_path(path) {
+            return Err(RegistryError::NetworkPath(path.display().to_string()));
+        }
         let is_csv = path
             .extension()
             .and_then(|e| e.to_str())
@@ -139,6 +142,38 @@ impl Desk {
     pub fn cancel_import(&self) {
         if let Some(flag) = self.import_cancel.lock().expect("import lock").as_ref() {
             flag.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `\\server\share\…`, `//server/share/…` or `\\?\UNC\…`: checked before the path is touched,
+/// since even asking whether such a file exists reaches out to the server.
+pub fn is_network_path(path: &Path) -> bool {
+    let text = path.to_string_lossy().replace('/', "\\");
+    match text.strip_prefix("\\\\?\\") {
+        Some(verbatim) => verbatim.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("UNC\\")),
+        None => text.starts_with("\\\\"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn network_paths_are_told_apart_from_local_ones() {
+        for network in
+            [r"\\fileserver\share\list.csv", "//fileserver/share/list.csv", r"\\?\UNC\fs\s\l.csv"]
+        {
+            assert!(super::is_network_path(Path::new(network)), "{network}");
+        }
+        for local in [
+            r"C:\Users\madoguchi\list.csv",
+            r"\\?\C:\list.csv",
+            "/home/madoguchi/list.csv",
+            "list.csv",
+        ] {
+            assert!(!super::is_network_path(Path::new(local)), "{local}");
         }
     }
 }
