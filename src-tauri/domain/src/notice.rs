@@ -99,6 +99,27 @@ pub const LINK_SENT: &str = "（パスワード設定用のURL：ご本人宛の
 /// The same for a 差戻し mail's resubmission link: it opens the application as sent.
 pub const RESUBMIT_LINK_SENT: &str = "（再申請用のURL：ご本人宛のメールでのみお送りしています）";
 
+/// What a sent notice's stored copy says in place of a link that carried a token.
+pub const LINK_REMOVED: &str = "（URL：送信済みのため、控えからは削除しました）";
+
+/// `body` without its token-bearing links (疎通確認 `?t=`, 再申請 `?r=`, password setting
+/// `?c=`): each such line becomes [`LINK_REMOVED`]. The mail as sent had them; the stored
+/// copy need not, once it went.
+pub fn without_links(body: &str) -> String {
+    body.lines()
+        .map(|line| {
+            let linked =
+                line.contains("https://") && ["?t=", "?r=", "?c="].iter().any(|q| line.contains(q));
+            if linked {
+                LINK_REMOVED
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The sender every notice names.
 pub const SENDER: &str = "G-MIS事務局 <info@g-mis.net>";
 const LOGIN_URL: &str = "https://www.med-login.mhlw.go.jp/s/login/";
@@ -288,6 +309,8 @@ mod tests {
         assert!(subject.starts_with("【東京都】"), "{subject}");
         assert!(body.contains("[申請番号：00000000000042]"));
         assert!(body.contains("https://apply.example/apply?r=abc\n"));
+        let kept = without_links(&body);
+        assert!(!kept.contains("r=abc") && kept.contains(LINK_REMOVED), "{kept}");
         assert!(body.contains("【東京都の窓口】\n東京都保健医療局 医療政策課\n電話：03-5320-4448\n受付時間：平日 9時〜17時"));
         assert!(!body.contains("メール：") && body.contains("「薬局機能情報提供制度」の窓口"));
         assert!(body.contains("理由：保険薬局コードの誤り"), "{body}");

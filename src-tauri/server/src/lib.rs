@@ -68,7 +68,8 @@ pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig
 }
 
 /// Serves the API on `listener` with `tls`; every ten minutes purges unconfirmed applications
-/// whose link expired and idempotent answers older than [`IDEMPOTENCY_DAYS`].
+/// whose link expired and idempotent answers older than [`IDEMPOTENCY_DAYS`], and removes the
+/// links from the stored copies of notices sent more than ten minutes before.
 pub async fn start(
     storage: Arc<dyn Storage>,
     listener: std::net::TcpListener,
@@ -134,6 +135,12 @@ async fn housekeeping(storage: Arc<dyn Storage>) {
                 "{n} stored idempotent answers older than {IDEMPOTENCY_DAYS} days pruned"
             ),
             Err(e) => log::error!("pruning idempotent answers: {e}"),
+        }
+        let sent_before = clock::stamp(chrono::Utc::now() - chrono::Duration::minutes(10));
+        match storage.remove_sent_links(&sent_before).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("links removed from the stored copies of {n} sent notices"),
+            Err(e) => log::error!("removing sent notices' links: {e}"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;
     }

@@ -250,6 +250,32 @@ async fn a_relay_that_drops_or_hangs_mid_data_gets_each_notice_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sent_notices_stored_copy_loses_its_links() {
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let relay = s.with_postfix().await;
+    let token = s.officer("13").await;
+    let notice = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
+    settled(&s, &token, notice.id, DeliveryState::Sent).await;
+    let stored = s.storage.mail_of(notice.application_id).await.unwrap();
+    assert!(stored.iter().any(|m| m.body.contains("?t=")), "kept until the housekeeping");
+    assert_eq!(s.storage.remove_sent_links("2026-01-01T00:00:00Z").await.unwrap(), 0, "not yet");
+    let later = madoguchi_server::clock::stamp(chrono::Utc::now() + chrono::Duration::hours(1));
+    assert_eq!(s.storage.remove_sent_links(&later).await.unwrap(), 2, "the check and the issuance");
+    for mail in s.storage.mail_of(notice.application_id).await.unwrap() {
+        for token in ["?t=", "?c=", "?r="] {
+            assert!(!mail.body.contains(token), "{:?}: {}", mail.kind, mail.body);
+        }
+    }
+    // The mails as delivered had them; the desks' copies are as before.
+    let delivered = relay.delivered_titled("clinic", &notice.subject);
+    assert_eq!(delivered.len(), 1);
+    let listed = s.notices(&token).await.into_iter().find(|n| n.id == notice.id).unwrap();
+    assert_eq!(listed.body, notice.body);
+    assert_eq!(s.storage.remove_sent_links(&later).await.unwrap(), 0, "once");
+    s.mail.take().unwrap().shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_relays_password_never_goes_without_tls() {
     let mut s = TestServer::start(Backend::Sqlite).await;
     let (addr, mut received) = bad_relay(true).await;

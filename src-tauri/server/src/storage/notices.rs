@@ -71,6 +71,10 @@ pub trait Notices: Send + Sync {
     /// Received mail by verdict (`matched`, `unmatched`, `no_recipient`, `not_report`,
     /// `too_large`), every mail ever received, pruned or not.
     async fn inbound_counts(&self) -> Result<Vec<(String, i64)>>;
+    /// Removes the token-bearing links from the stored copies of notices the relay took (or
+    /// refused for good) before `before`: the desk's copy where there is one, else the body
+    /// without its links. How many were changed (at most 500 a call).
+    async fn remove_sent_links(&self, before: &str) -> Result<u64>;
     /// Deletes received mail from before `before`; how many went.
     async fn prune_inbound(&self, before: &str) -> Result<u64>;
     /// Received mail kept now (rows).
@@ -237,6 +241,28 @@ macro_rules! notices_sql {
                 Ok(sqlx::query_as("SELECT verdict, mails FROM inbound_tally ORDER BY verdict")
                     .fetch_all(&self.pool)
                     .await?)
+            }
+
+            async fn remove_sent_links(&self, before: &str) -> Result<u64> {
+                let (_writer, mut tx) = self.write().await?;
+                let sent: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id, body, desk_body FROM notices n WHERE links_removed = 0 AND EXISTS (
+                         SELECT 1 FROM delivery_audit a WHERE a.notice_id = n.id AND a.state IN ('sent', 'failed') AND a.at < $1)
+                     ORDER BY id LIMIT 500",
+                )
+                .bind(before)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (id, body, desk_body) in &sent {
+                    let kept = desk_body.clone().unwrap_or_else(|| notice::without_links(body));
+                    sqlx::query("UPDATE notices SET body = $1, links_removed = 1 WHERE id = $2")
+                        .bind(kept)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(sent.len() as u64)
             }
 
             async fn prune_inbound(&self, before: &str) -> Result<u64> {
