@@ -94,7 +94,9 @@ pub async fn start(
             .unwrap_or_else(|| mail::Settings::default().from.email.to_string()),
     };
     let app = http::router(state, limits, door.clone());
-    let mut server = axum_server::from_tcp_rustls(listener, tls).handle(handle.clone());
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
+        .acceptor(http::idle::IdleAcceptor(limits.idle_timeout));
+    let mut server = axum_server::from_tcp(listener).acceptor(acceptor).handle(handle.clone());
     // A client that sends its headers slowly is cut off (slowloris). Over HTTP/2, one
     // connection carries a few streams at once, small header lists, a bounded number of
     // streams reset before they are served (rapid reset), and a peer that stops answering

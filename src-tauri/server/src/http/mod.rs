@@ -7,6 +7,7 @@ mod decisions;
 mod extract;
 pub mod failure;
 mod feed;
+pub mod idle;
 mod intake;
 mod officer;
 mod openapi;

@@ -40,6 +40,10 @@ pub struct Limits {
     /// Any request still unanswered after this is ended (408).
     #[serde(rename = "request_timeout_seconds", deserialize_with = "seconds")]
     pub request_timeout: Duration,
+    /// A connection on which nothing moves either way for this long is closed (HTTP/1.1
+    /// keep-alive, HTTP/2, a TLS handshake that stalls).
+    #[serde(rename = "idle_timeout_seconds", deserialize_with = "seconds")]
+    pub idle_timeout: Duration,
     /// The load balancers and reverse proxies in front of the server (`["10.0.0.0/8",
     /// "192.0.2.10"]`): only from these is `X-Forwarded-For` believed.
     #[serde(deserialize_with = "networks")]
@@ -80,6 +84,7 @@ impl Default for Limits {
             address_concurrency: 2,
             body_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
             trusted_proxies: Vec::new(),
         }
     }

@@ -183,3 +183,20 @@ async fn the_check_mail_cannot_be_sent_to_one_address_over_and_over() {
     };
     assert_eq!(mails, waiting, "one check mail per held application, no more");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_on_which_nothing_moves_is_closed() {
+    use tokio::io::AsyncReadExt;
+    let limits = Limits { idle_timeout: Duration::from_secs(1), ..Limits::default() };
+    let s = TestServer::start_with_limits(Backend::Sqlite, limits).await;
+    // Connected, and then silent (no TLS handshake, no request): closed well before the
+    // handshake's own 10 s.
+    let started = std::time::Instant::now();
+    let mut quiet = tokio::net::TcpStream::connect(("127.0.0.1", s.port())).await.unwrap();
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(8), quiet.read(&mut byte)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed: {read:?}");
+    println!("a silent connection closed after {:?}", started.elapsed());
+    // Requests that keep moving are served as before.
+    assert_eq!(post_form(&s, [127, 0, 0, 1], 1).await, 201);
+}
