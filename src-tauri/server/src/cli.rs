@@ -182,6 +182,34 @@ pub async fn main() -> ExitCode {
     }
 }
 
+/// How long requests and mail transactions in flight have to finish once a stop is asked.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// SIGTERM (systemd's stop) or Ctrl-C / SIGINT.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => log::info!("SIGTERM"),
+                    _ = tokio::signal::ctrl_c() => log::info!("SIGINT"),
+                }
+            }
+            Err(e) => {
+                log::warn!("SIGTERM cannot be caught ({e}); Ctrl-C still stops gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        log::info!("Ctrl-C");
+    }
+}
+
 /// An officer's bearer token: 40 random letters and digits, stored only as its hash.
 fn new_token() -> String {
     rand::thread_rng()
@@ -274,8 +302,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if let Some(inbound) = &mail.inbound {
                 println!("madoguchi-server: bounces smtp://{}", inbound.addr);
             }
-            running.wait().await?;
+            running.until(stop_signal(), SHUTDOWN_GRACE).await?;
             mail.shutdown().await;
+            log::info!("stopped");
         }
         Command::Officer { command } => officer(&config, command).await?,
         Command::Demo { dir } => {

@@ -39,6 +39,8 @@ pub struct Options {
 /// A server accepting connections; dropping it does not stop it, [`Running::shutdown`] does.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Set once the server begins to stop: readiness answers 503.
+    draining: Arc<std::sync::atomic::AtomicBool>,
     /// The public doors' limits, as they stand.
     pub door: Arc<limits::Door>,
     handle: axum_server::Handle,
@@ -47,16 +49,29 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, lets requests in flight finish (up to `grace`), and waits.
+    /// Stops accepting, lets requests in flight finish (up to `grace`), and waits. Readiness
+    /// answers 503 from the first moment, on connections still open.
     pub async fn shutdown(self, grace: std::time::Duration) {
+        self.draining.store(true, std::sync::atomic::Ordering::Relaxed);
         self.purge.abort();
         self.handle.graceful_shutdown(Some(grace));
         let _ = self.task.await;
     }
 
-    /// Waits until the server stops by itself (an accept error).
-    pub async fn wait(self) -> std::io::Result<()> {
-        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    /// Serves until `stop` (a signal) resolves, then shuts down gracefully within `grace`;
+    /// an accept error ends it early.
+    pub async fn until(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+        grace: std::time::Duration,
+    ) -> std::io::Result<()> {
+        tokio::select! {
+            ended = &mut self.task => return ended.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            () = stop => {}
+        }
+        log::info!("stopping: no new connections; requests in flight have {grace:?} to finish");
+        self.shutdown(grace).await;
+        Ok(())
     }
 }
 
@@ -84,7 +99,9 @@ pub async fn start(
     let door = limits::Door::new(limits, prefecture_rate.clone());
     let public_url = options.public_url.clone().unwrap_or_else(|| format!("https://{addr}"));
     let purge = tokio::spawn(housekeeping(storage.clone()));
+    let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let state = http::AppState {
+        draining: draining.clone(),
         storage,
         prefecture_rate,
         public_url: public_url.trim_end_matches('/').into(),
@@ -116,7 +133,7 @@ pub async fn start(
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move { server.serve(service).await });
     log::info!("madoguchi-server listening on https://{addr}");
-    Ok(Running { addr, door, handle, task, purge })
+    Ok(Running { addr, draining, door, handle, task, purge })
 }
 
 /// How long a stored idempotent answer is kept: desks retry within minutes, a week covers a

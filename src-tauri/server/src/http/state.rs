@@ -13,4 +13,6 @@ pub struct AppState {
     pub public_url: String,
     /// The address notices come from, which the public pages ask applicants to accept.
     pub sender: String,
+    /// Set when the server is stopping: readiness answers 503 so balancers send no more.
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }

@@ -37,7 +37,11 @@ pub struct Inbound {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    door: Arc<Door>,
 }
+
+/// How long a stop waits for sessions in flight (a report being received) to end.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 impl Inbound {
     pub async fn start(
@@ -51,7 +55,9 @@ impl Inbound {
         log::info!("mail: receiving bounces on smtp://{addr}");
         let (stop, mut stopped) = watch::channel(false);
         let door = Arc::new(Door::new(settings.inbound));
+        let sessions = door.clone();
         let task = tokio::spawn(async move {
+            let door = sessions;
             let mut prune = tokio::time::interval(PRUNE_EVERY);
             loop {
                 let accepted = tokio::select! {
@@ -90,12 +96,17 @@ impl Inbound {
                 });
             }
         });
-        Ok(Self { addr, stop, task })
+        Ok(Self { addr, stop, task, door })
     }
 
+    /// Takes no new session, and waits (a while) for those in flight to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        let all = u32::try_from(self.door.limits.sessions.max(1)).unwrap_or(u32::MAX);
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.door.slots.acquire_many(all)).await.is_err() {
+            log::warn!("mail: bounce sessions still open after {SHUTDOWN_GRACE:?}; closed");
+        }
     }
 }
 

@@ -41,13 +41,14 @@ impl Sender {
             let slots: Vec<Mutex<Option<Connection>>> =
                 (0..settings.connections.max(1)).map(|_| Mutex::new(None)).collect();
             loop {
-                let worked = match round(storage.as_ref(), &recorder, &settings, &slots).await {
-                    Ok(n) => n,
-                    Err(e) => {
-                        log::error!("mail: outbox unreadable: {e}");
-                        0
-                    }
-                };
+                let worked =
+                    match round(storage.as_ref(), &recorder, &settings, &slots, &stopped).await {
+                        Ok(n) => n,
+                        Err(e) => {
+                            log::error!("mail: outbox unreadable: {e}");
+                            0
+                        }
+                    };
                 if *stopped.borrow() {
                     break;
                 }
@@ -67,7 +68,8 @@ impl Sender {
         Self { stop, task }
     }
 
-    /// Finishes the notices in hand, then closes the connections.
+    /// Finishes the SMTP transactions in flight, starts no new one, then closes the
+    /// connections: a notice is never left half-sent by a stop.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
@@ -81,6 +83,7 @@ async fn round(
     recorder: &Recorder,
     settings: &Settings,
     slots: &[Mutex<Option<Connection>>],
+    stopping: &watch::Receiver<bool>,
 ) -> crate::storage::Result<usize> {
     let now = Utc::now();
     for id in storage.expired_claims(&stamp(now)).await? {
@@ -102,6 +105,9 @@ async fn round(
     let work = lanes.into_iter().zip(slots).map(|(lane, slot)| async move {
         let mut conn = slot.lock().await;
         for notice in lane {
+            if *stopping.borrow() {
+                break; // the rest stay queued for the next start
+            }
             deliver(storage, recorder, settings, &mut conn, &notice).await?;
         }
         Ok::<_, crate::storage::StorageError>(())

@@ -9,6 +9,7 @@ mod applications;
 mod decisions;
 mod error;
 mod feed;
+mod health;
 mod intake;
 mod notices;
 mod officers;
@@ -24,6 +25,7 @@ pub use applications::Applications;
 pub use decisions::{Answer, Decision, Decisions};
 pub use error::{Result, StorageError};
 pub use feed::Feed;
+pub use health::{Health, Schema};
 pub use intake::{AddressCheck, Confirmation, Held, Intake, PENDING_PER_ADDRESS};
 pub use notices::{InboundMail, MailRecord, Notices, Outgoing};
 pub use officers::{Officer, OfficerToken, Officers};
@@ -33,7 +35,16 @@ pub use sql::{PostgresStorage, SqliteStorage};
 
 /// Everything the server keeps: what handlers, the mailer and the command line are given.
 pub trait Storage:
-    Officers + Accounts + Registry + Intake + Applications + Decisions + Feed + Records + Notices
+    Officers
+    + Accounts
+    + Registry
+    + Intake
+    + Applications
+    + Decisions
+    + Feed
+    + Records
+    + Notices
+    + Health
 {
 }
 
@@ -47,6 +58,7 @@ impl<T> Storage for T where
         + Feed
         + Records
         + Notices
+        + Health
         + ?Sized
 {
 }

@@ -16,6 +16,8 @@ use super::error::{Result, StorageError};
 pub struct SqliteStorage {
     pool: SqlitePool,
     writer: tokio::sync::Mutex<()>,
+    /// The newest migration this binary carries.
+    expected: i64,
 }
 
 /// PostgreSQL. Writers that add to a prefecture's changes feed hold an advisory lock until they
@@ -25,6 +27,8 @@ pub struct SqliteStorage {
 pub struct PostgresStorage {
     pool: PgPool,
     writer: tokio::sync::Mutex<()>,
+    /// The newest migration this binary carries.
+    expected: i64,
 }
 
 impl SqliteStorage {
@@ -47,17 +51,23 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .map_err(|source| StorageError::File { path, source })?;
-        sqlx::migrate!("../../migrations/server-sqlite").run(&pool).await?;
-        Ok(Self { pool, writer: Default::default() })
+        let migrator = sqlx::migrate!("../../migrations/server-sqlite");
+        migrator.run(&pool).await?;
+        Ok(Self { pool, writer: Default::default(), expected: newest(&migrator) })
     }
 }
 
 impl PostgresStorage {
     pub async fn open(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(32).connect(url).await?;
-        sqlx::migrate!("../../migrations/server-postgres").run(&pool).await?;
-        Ok(Self { pool, writer: Default::default() })
+        let migrator = sqlx::migrate!("../../migrations/server-postgres");
+        migrator.run(&pool).await?;
+        Ok(Self { pool, writer: Default::default(), expected: newest(&migrator) })
     }
+}
+
+fn newest(migrator: &sqlx::migrate::Migrator) -> i64 {
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// Every capability's SQL for one database, with the write transactions they share:
@@ -106,6 +116,7 @@ macro_rules! sql_storage {
         feed_sql!($storage, $db);
         records_sql!($storage, $db);
         notices_sql!($storage, $db);
+        health_sql!($storage, $db);
     };
 }
 
@@ -128,6 +139,7 @@ mod prelude {
     pub(super) use crate::storage::decisions::*;
     pub(super) use crate::storage::error::{Result, StorageError};
     pub(super) use crate::storage::feed::*;
+    pub(super) use crate::storage::health::*;
     pub(super) use crate::storage::intake::*;
     pub(super) use crate::storage::notices::*;
     pub(super) use crate::storage::officers::*;

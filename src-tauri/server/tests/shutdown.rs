@@ -1,0 +1,145 @@
+//! 停止と稼働確認: the server binary as systemd runs it. SIGTERM while the relay is still
+//! answering a notice's DATA: the transaction finishes, the notice is 送信済み (not an
+//! uncertain 送信失敗), and the process exits cleanly. Readiness says ready on both databases'
+//! schema; liveness answers. (Signals are Unix's.)
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use madoguchi_server::testing::{certificates, form, Backend, TestServer};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+/// A relay on a raw socket that answers the end of DATA only after `delay`, and says on
+/// `data_ended` when the whole message is in.
+async fn slow_relay(delay: Duration) -> (u16, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = stream.into_split();
+                let mut r = tokio::io::BufReader::new(r);
+                let _ = w.write_all(b"220 slow.relay ESMTP\r\n").await;
+                let (mut line, mut in_data) = (String::new(), false);
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if in_data {
+                        if line == ".\r\n" {
+                            in_data = false;
+                            let _ = tx.send(());
+                            tokio::time::sleep(delay).await;
+                            let _ = w.write_all(b"250 2.0.0 queued as SLOW\r\n").await;
+                        }
+                        continue;
+                    }
+                    let reply: &[u8] =
+                        match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                            "EHLO" => b"250-slow.relay\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = w.write_all(b"221 bye\r\n").await;
+                                return;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_mid_data_finishes_the_send_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates(dir.path());
+    let database = format!("sqlite://{}", dir.path().join("central.db").display());
+    let (relay_port, mut data_ended) = slow_relay(Duration::from_secs(3)).await;
+    let bounce_port = madoguchi_server::testing::postfix::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi-server"))
+        .args(["--database", &database, "serve", "--listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&certs.cert_path)
+        .arg("--tls-key")
+        .arg(&certs.key_path)
+        .args(["--smtp-relay", &format!("smtp://127.0.0.1:{relay_port}?tls=none")])
+        .args(["--bounce-domain", "bounce.madoguchi.test"])
+        .args(["--bounce-listen", &format!("127.0.0.1:{bounce_port}")])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("madoguchi-server: ").expect(&first).to_owned();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(certs.ca_pem.as_bytes()).unwrap())
+        .https_only(true)
+        .build()
+        .unwrap();
+    let url = url.replace("127.0.0.1", "localhost");
+    for path in ["/v1/health/live", "/v1/health/ready"] {
+        let r = client.get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let r =
+        client.post(format!("{url}/v1/applications")).json(&form("13", 1)).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<madoguchi_domain::api::Receipt>().await.unwrap().id;
+
+    // The 疎通確認 mail is in the relay's hands, its answer 3 s away: stop the server now.
+    tokio::time::timeout(Duration::from_secs(30), data_ended.recv()).await.unwrap().unwrap();
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let mut exited = None;
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = exited.expect("the server exits within its grace");
+    assert!(status.success(), "a clean exit: {status}");
+    let storage = madoguchi_server::storage::open(&database).await.unwrap();
+    let mail = storage.mail_of(id).await.unwrap();
+    let check = mail.first().expect("the check mail");
+    assert_eq!(stored_state(&database, check.id).await, "sent", "finished, not left uncertain");
+}
+
+/// A notice's delivery state as stored.
+async fn stored_state(database: &str, id: i64) -> String {
+    let pool = sqlx::SqlitePool::connect(database).await.unwrap();
+    sqlx::query_scalar("SELECT delivery_state FROM notices WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_checks_the_database_and_its_schema_on_both_databases() {
+    for backend in madoguchi_server::testing::BACKENDS {
+        let s = TestServer::start(backend).await;
+        let r = s.client().get(format!("{}/v1/health/ready", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["schema"]["applied"], body["schema"]["expected"]);
+        let schema = s.storage.schema().await.unwrap();
+        assert!(schema.expected >= 20261206000003, "{schema:?}");
+    }
+}
