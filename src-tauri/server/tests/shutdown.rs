@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use madoguchi_server::testing::{certificates, form, Backend, TestServer};
+use madoguchi_server::testing::{certificates, form, TestServer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// A relay on a raw socket that answers the end of DATA only after `delay`, and says on
