@@ -55,8 +55,18 @@ enum Command {
         /// `https://host[:port]` as applicants reach the server (確認メールのURL).
         #[arg(long, env = "MADOGUCHI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Migrate the database first (`true`/`false`; default: yes for SQLite, no for
+        /// PostgreSQL, which `db migrate` migrates once for all its processes). Without, a
+        /// database of another schema is refused.
+        #[arg(long, env = "MADOGUCHI_MIGRATE")]
+        migrate: Option<bool>,
         #[command(flatten)]
         mail: Box<MailArgs>,
+    },
+    /// The database's schema: `status` (this binary's against the database's) and `migrate`.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
     },
     /// Officers (都道府県窓口の担当者).
     Officer {
@@ -163,6 +173,14 @@ enum AccountsCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum DbCommand {
+    /// Prints the newest migration applied and this binary's; exit 1 when they differ.
+    Status,
+    /// Applies this binary's migrations (once, before starting the new version's processes).
+    Migrate,
+}
+
+#[derive(Subcommand, Debug)]
 enum RegistryCommand {
     /// Import the bureaus' code lists or ナビイ facility CSVs (the desks' importer).
     Import { files: Vec<PathBuf> },
@@ -223,7 +241,7 @@ async fn officer(
     config: &Config,
     command: OfficerCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let storage = storage::open(&config.database).await?;
+    let storage = storage::open_current(&config.database).await?;
     match command {
         OfficerCommand::Add { prefecture, name, valid_days } => {
             let prefecture: Prefecture = prefecture.parse()?;
@@ -280,7 +298,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         config.database = db;
     }
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, public_url, mail } => {
+        Command::Serve { listen, tls_cert, tls_key, public_url, migrate, mail } => {
             config.listen = listen.unwrap_or(config.listen);
             config.public_url = public_url.or(config.public_url);
             config.tls_cert = tls_cert.or(config.tls_cert);
@@ -294,7 +312,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 limits: config.limits,
                 sender: Some(mail.from.email.to_string()),
             };
-            let storage = storage::open(&config.database).await?;
+            let migrate = migrate
+                .or(config.migrate)
+                .unwrap_or_else(|| storage::migrates_by_default(&config.database));
+            let storage = if migrate {
+                storage::open(&config.database).await?
+            } else {
+                storage::open_current(&config.database).await?
+            };
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
             let running = crate::start(storage, listener, tls, &options).await?;
@@ -307,6 +332,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             log::info!("stopped");
         }
         Command::Officer { command } => officer(&config, command).await?,
+        Command::Db { command } => {
+            let storage =
+                storage::open_as(&config.database, matches!(command, DbCommand::Migrate)).await?;
+            let schema = storage.schema().await?;
+            println!("applied\t{}\nbinary\t{}", schema.applied, schema.expected);
+            if !schema.is_current() {
+                return Err(storage::StorageError::Schema {
+                    applied: schema.applied,
+                    expected: schema.expected,
+                }
+                .into());
+            }
+        }
         Command::Demo { dir } => {
             let storage = storage::open(&config.database).await?;
             let demo = crate::demo::prepare(storage.as_ref(), &dir, new_token()).await?;
@@ -325,7 +363,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let prefecture: Prefecture = prefecture.parse()?;
             let bytes = std::fs::read(&file)?;
             let read = crate::account_import::read(&bytes, prefecture)?;
-            let storage = storage::open(&config.database).await?;
+            let storage = storage::open_current(&config.database).await?;
             let mut outcome = storage.import_accounts(prefecture, &read.rows, !dry_run).await?;
             outcome.conflicts.extend(read.conflicts);
             outcome.conflicts.sort_by_key(|c| c.line);
@@ -340,7 +378,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             print!("{}", outcome.report_ja(!dry_run));
         }
         Command::Registry { command: RegistryCommand::Import { files } } => {
-            let storage = storage::open(&config.database).await?;
+            let storage = storage::open_current(&config.database).await?;
             for path in files {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
                 let records =

@@ -44,6 +44,10 @@ pub struct Config {
     /// `utf-8` (default) or `iso-2022-jp`.
     #[serde(default)]
     pub mail_charset: Option<String>,
+    /// Whether `serve` migrates the database first (default: yes for SQLite, no for
+    /// PostgreSQL — `db migrate` does it once for all processes).
+    #[serde(default)]
+    pub migrate: Option<bool>,
     /// The public intake's limits (`[limits]`; each value defaults on its own).
     #[serde(default)]
     pub limits: crate::limits::Limits,
@@ -122,6 +126,7 @@ impl Default for Config {
             bounce_domain: None,
             bounce_listen: None,
             mail_charset: None,
+            migrate: None,
             limits: Default::default(),
             inbound: Default::default(),
         }

@@ -19,6 +19,9 @@ pub enum StorageError {
     File { path: std::path::PathBuf, source: sqlx::Error },
     #[error("a batched write failed: {0}")]
     Batch(String),
+    /// The database's schema is not this binary's: one of them is newer.
+    #[error("データベースのスキーマ ({applied}) がこのプログラム ({expected}) と合いません (schema mismatch): {}", if applied < expected { "run `madoguchi-server db migrate` with this binary first" } else { "the database is newer: use the binary that migrated it" })]
+    Schema { applied: i64, expected: i64 },
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;

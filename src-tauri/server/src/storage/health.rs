@@ -32,10 +32,15 @@ macro_rules! health_sql {
         #[async_trait]
         impl Health for $storage {
             async fn schema(&self) -> Result<Schema> {
-                let applied: Option<i64> =
+                let tables: i64 =
+                    sqlx::query_scalar(Self::HAS_MIGRATIONS).fetch_one(&self.pool).await?;
+                let applied: Option<i64> = if tables == 0 {
+                    None
+                } else {
                     sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                         .fetch_one(&self.pool)
-                        .await?;
+                        .await?
+                };
                 Ok(Schema { applied: applied.unwrap_or(0), expected: self.expected })
             }
         }

@@ -65,11 +65,34 @@ impl<T> Storage for T where
 
 /// Opens (creating if needed) and migrates the database named by `url`.
 pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
+    open_as(url, true).await
+}
+
+/// Opens the database named by `url`, migrating it or not; without, its schema may be any.
+pub async fn open_as(url: &str, migrate: bool) -> Result<Arc<dyn Storage>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStorage::open(url).await?))
+        Ok(Arc::new(SqliteStorage::open(url, migrate).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStorage::open(url).await?))
+        Ok(Arc::new(PostgresStorage::open(url, migrate).await?))
     } else {
         Err(StorageError::UnsupportedUrl(url.to_owned()))
     }
+}
+
+/// Opens the database named by `url` without migrating it, and only if its schema is this
+/// binary's: a command of a newer binary never changes a database older processes serve,
+/// nor an older one a newer database.
+pub async fn open_current(url: &str) -> Result<Arc<dyn Storage>> {
+    let storage = open_as(url, false).await?;
+    let schema = storage.schema().await?;
+    if !schema.is_current() {
+        return Err(StorageError::Schema { applied: schema.applied, expected: schema.expected });
+    }
+    Ok(storage)
+}
+
+/// Whether `serve` migrates when its settings do not say: a single SQLite server does; a
+/// PostgreSQL database shared by several processes is migrated once, by `db migrate`.
+pub fn migrates_by_default(url: &str) -> bool {
+    url.starts_with("sqlite:")
 }

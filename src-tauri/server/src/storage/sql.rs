@@ -32,7 +32,11 @@ pub struct PostgresStorage {
 }
 
 impl SqliteStorage {
-    pub async fn open(url: &str) -> Result<Self> {
+    /// Whether the migrations' table exists (a database never migrated has none).
+    const HAS_MIGRATIONS: &'static str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+
+    pub async fn open(url: &str, migrate: bool) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -52,16 +56,23 @@ impl SqliteStorage {
             .await
             .map_err(|source| StorageError::File { path, source })?;
         let migrator = sqlx::migrate!("../../migrations/server-sqlite");
-        migrator.run(&pool).await?;
+        if migrate {
+            migrator.run(&pool).await?;
+        }
         Ok(Self { pool, writer: Default::default(), expected: newest(&migrator) })
     }
 }
 
 impl PostgresStorage {
-    pub async fn open(url: &str) -> Result<Self> {
+    const HAS_MIGRATIONS: &'static str = "SELECT COUNT(*) FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'";
+
+    pub async fn open(url: &str, migrate: bool) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(32).connect(url).await?;
         let migrator = sqlx::migrate!("../../migrations/server-postgres");
-        migrator.run(&pool).await?;
+        if migrate {
+            migrator.run(&pool).await?;
+        }
         Ok(Self { pool, writer: Default::default(), expected: newest(&migrator) })
     }
 }
