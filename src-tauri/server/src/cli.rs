@@ -203,6 +203,28 @@ pub async fn main() -> ExitCode {
 /// How long requests and mail transactions in flight have to finish once a stop is asked.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// SIGHUP reads the certificate and key again (a renewed certificate): new connections get
+/// the new one, open ones keep theirs. A file that does not read leaves the old in place.
+fn reload_on_hangup(
+    tls: axum_server::tls_rustls::RustlsConfig,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else { return };
+        while hangup.recv().await.is_some() {
+            match tls.reload_from_pem_file(&cert, &key).await {
+                Ok(()) => log::info!("SIGHUP: certificate {} reloaded", cert.display()),
+                Err(e) => log::error!("SIGHUP: certificate not reloaded, the old one stays: {e}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (tls, cert, key);
+}
+
 /// SIGTERM (systemd's stop) or Ctrl-C / SIGINT.
 async fn stop_signal() {
     #[cfg(unix)]
@@ -305,7 +327,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             config.tls_key = tls_key.or(config.tls_key);
             mail.over(&mut config);
             let (cert, key) = config.tls()?;
-            let tls = crate::tls_config(cert, key).await?;
+            let (cert, key) = (cert.to_owned(), key.to_owned());
+            let tls = crate::tls_config(&cert, &key).await?;
             let mail = config.mail()?;
             let options = crate::Options {
                 public_url: config.public_url.clone(),
@@ -322,6 +345,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
+            reload_on_hangup(tls.clone(), cert, key);
             let running = crate::start(storage, listener, tls, &options).await?;
             println!("madoguchi-server: https://{}", running.addr);
             if let Some(inbound) = &mail.inbound {

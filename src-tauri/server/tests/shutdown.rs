@@ -67,30 +67,19 @@ async fn sigterm_mid_data_finishes_the_send_and_exits() {
     let database = format!("sqlite://{}", dir.path().join("central.db").display());
     let (relay_port, mut data_ended) = slow_relay(Duration::from_secs(3)).await;
     let bounce_port = madoguchi_server::testing::postfix::free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi-server"))
-        .args(["--database", &database, "serve", "--listen", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(&certs.cert_path)
-        .arg("--tls-key")
-        .arg(&certs.key_path)
-        .args(["--smtp-relay", &format!("smtp://127.0.0.1:{relay_port}?tls=none")])
-        .args(["--bounce-domain", "bounce.madoguchi.test"])
-        .args(["--bounce-listen", &format!("127.0.0.1:{bounce_port}")])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("madoguchi-server: ").expect(&first).to_owned();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(certs.ca_pem.as_bytes()).unwrap())
-        .https_only(true)
-        .build()
-        .unwrap();
-    let url = url.replace("127.0.0.1", "localhost");
+    let (mut child, url) = serve(
+        &database,
+        &certs,
+        &[
+            "--smtp-relay",
+            &format!("smtp://127.0.0.1:{relay_port}?tls=none"),
+            "--bounce-domain",
+            "bounce.madoguchi.test",
+            "--bounce-listen",
+            &format!("127.0.0.1:{bounce_port}"),
+        ],
+    );
+    let client = trusting(&[&certs.ca_pem]);
     for path in ["/v1/health/live", "/v1/health/ready"] {
         let r = client.get(format!("{url}{path}")).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
@@ -102,8 +91,7 @@ async fn sigterm_mid_data_finishes_the_send_and_exits() {
 
     // The 疎通確認 mail is in the relay's hands, its answer 3 s away: stop the server now.
     tokio::time::timeout(Duration::from_secs(30), data_ended.recv()).await.unwrap().unwrap();
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(term.success());
+    kill(&child, "-TERM");
     let mut exited = None;
     for _ in 0..300 {
         if let Some(status) = child.try_wait().unwrap() {
@@ -118,6 +106,85 @@ async fn sigterm_mid_data_finishes_the_send_and_exits() {
     let mail = storage.mail_of(id).await.unwrap();
     let check = mail.first().expect("the check mail");
     assert_eq!(stored_state(&database, check.id).await, "sent", "finished, not left uncertain");
+}
+
+/// The server binary serving `database` with `certs` (and `extra` options); its address
+/// as `https://localhost:port`.
+fn serve(
+    database: &str,
+    certs: &madoguchi_server::testing::Certificates,
+    extra: &[&str],
+) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi-server"))
+        .args(["--database", database, "serve", "--listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&certs.cert_path)
+        .arg("--tls-key")
+        .arg(&certs.key_path)
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("madoguchi-server: ").expect(&first).to_owned();
+    (child, url.replace("127.0.0.1", "localhost"))
+}
+
+/// An HTTPS client that trusts only the CAs given (PEM).
+fn trusting(cas: &[&str]) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false).https_only(true);
+    for ca in cas {
+        builder =
+            builder.add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap());
+    }
+    builder.build().unwrap()
+}
+
+/// Sends `signal` (`-TERM`, `-HUP`) to the process.
+fn kill(child: &std::process::Child, signal: &str) {
+    let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_serves_a_renewed_certificate_to_new_connections_and_keeps_open_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates(dir.path());
+    let database = format!("sqlite://{}", dir.path().join("central.db").display());
+    let (mut child, url) = serve(&database, &certs, &[]);
+    let old = trusting(&[&certs.ca_pem]);
+    assert_eq!(old.get(format!("{url}/v1/health/live")).send().await.unwrap().status(), 200);
+    // Renewed: a certificate of another CA written over the files, then SIGHUP.
+    let renewed_dir = dir.path().join("renewed");
+    std::fs::create_dir_all(&renewed_dir).unwrap();
+    let renewed = certificates(&renewed_dir);
+    std::fs::copy(&renewed.cert_path, &certs.cert_path).unwrap();
+    std::fs::copy(&renewed.key_path, &certs.key_path).unwrap();
+    let new = trusting(&[&renewed.ca_pem]);
+    assert!(
+        new.get(format!("{url}/v1/health/live")).send().await.is_err(),
+        "not before the signal"
+    );
+    kill(&child, "-HUP");
+    let mut served = false;
+    for _ in 0..50 {
+        let fresh = trusting(&[&renewed.ca_pem]);
+        if fresh.get(format!("{url}/v1/health/live")).send().await.is_ok_and(|r| r.status() == 200)
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served, "a new connection gets the renewed certificate");
+    let kept = old.get(format!("{url}/v1/health/live")).send().await;
+    assert_eq!(kept.unwrap().status(), 200, "the open connection keeps its certificate");
+    kill(&child, "-TERM");
+    assert!(child.wait().unwrap().success());
 }
 
 /// A notice's delivery state as stored.
