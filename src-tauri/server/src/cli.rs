@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::{config::Config, storage, tokens::token_hash};
+use crate::{config::Config, signals, storage, tokens::token_hash};
 use clap::{Parser, Subcommand};
 use madoguchi_domain::Prefecture;
 use rand::Rng;
@@ -21,7 +21,8 @@ use rand::Rng;
 ///   smtp_relay     MADOGUCHI_SMTP_RELAY     smtp://host:port (STARTTLS) or smtps://host:port;
 ///                                           without it notices are held, not sent
 ///   smtp_user      MADOGUCHI_SMTP_USER      AUTH user and password (or in the URL)
-///   smtp_password  MADOGUCHI_SMTP_PASSWORD
+///   smtp_password  MADOGUCHI_SMTP_PASSWORD  (settings file or environment only, never argv)
+///   smtp_password_file MADOGUCHI_SMTP_PASSWORD_FILE  or read from this file
 ///   smtp_ca        MADOGUCHI_SMTP_CA        PEM CA of the relay's certificate
 ///   mail_from      MADOGUCHI_MAIL_FROM      From (default G-MIS事務局 <info@g-mis.net>)
 ///   bounce_domain  MADOGUCHI_BOUNCE_DOMAIN  envelope senders are bounce+<id>.<tag>@ this
@@ -35,9 +36,9 @@ struct Cli {
     /// TOML settings file.
     #[arg(long, env = "MADOGUCHI_CONFIG", global = true)]
     config: Option<PathBuf>,
-    /// Database URL (overrides the file).
-    #[arg(long, env = "MADOGUCHI_DATABASE", global = true)]
-    database: Option<String>,
+    /// Database URL (overrides the file; a password in it is never shown).
+    #[arg(long, env = "MADOGUCHI_DATABASE", global = true, hide_env_values = true)]
+    database: Option<crate::config::SecretUrl>,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +61,9 @@ enum Command {
         /// database of another schema is refused.
         #[arg(long, env = "MADOGUCHI_MIGRATE")]
         migrate: Option<bool>,
+        /// Database connections this process keeps at most (SQLite 8, PostgreSQL 16).
+        #[arg(long, env = "MADOGUCHI_POOL_SIZE")]
+        pool_size: Option<u32>,
         #[command(flatten)]
         mail: Box<MailArgs>,
     },
@@ -98,11 +102,13 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct MailArgs {
     #[arg(long, env = "MADOGUCHI_SMTP_RELAY", hide_env_values = true)]
-    smtp_relay: Option<crate::config::RelayUrl>,
+    smtp_relay: Option<crate::config::SecretUrl>,
     #[arg(long, env = "MADOGUCHI_SMTP_USER")]
     smtp_user: Option<String>,
-    #[arg(long, env = "MADOGUCHI_SMTP_PASSWORD", hide_env_values = true)]
-    smtp_password: Option<crate::config::Secret>,
+    /// A file holding the relay's password (the password itself is taken from the settings
+    /// file or MADOGUCHI_SMTP_PASSWORD only: never from the command line, where `ps` shows it).
+    #[arg(long, env = "MADOGUCHI_SMTP_PASSWORD_FILE")]
+    smtp_password_file: Option<PathBuf>,
     #[arg(long, env = "MADOGUCHI_SMTP_CA")]
     smtp_ca: Option<PathBuf>,
     #[arg(long, env = "MADOGUCHI_MAIL_FROM")]
@@ -119,7 +125,10 @@ impl MailArgs {
     fn over(self, c: &mut Config) {
         c.smtp_relay = self.smtp_relay.or(c.smtp_relay.take());
         c.smtp_user = self.smtp_user.or(c.smtp_user.take());
-        c.smtp_password = self.smtp_password.or(c.smtp_password.take());
+        c.smtp_password_file = self.smtp_password_file.or(c.smtp_password_file.take());
+        if let Ok(password) = std::env::var("MADOGUCHI_SMTP_PASSWORD") {
+            c.smtp_password = Some(crate::config::Secret(password));
+        }
         c.smtp_ca = self.smtp_ca.or(c.smtp_ca.take());
         c.mail_from = self.mail_from.or(c.mail_from.take());
         c.bounce_domain = self.bounce_domain.or(c.bounce_domain.take());
@@ -200,56 +209,6 @@ pub async fn main() -> ExitCode {
     }
 }
 
-/// How long requests and mail transactions in flight have to finish once a stop is asked.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// SIGHUP reads the certificate and key again (a renewed certificate): new connections get
-/// the new one, open ones keep theirs. A file that does not read leaves the old in place.
-fn reload_on_hangup(
-    tls: axum_server::tls_rustls::RustlsConfig,
-    cert: std::path::PathBuf,
-    key: std::path::PathBuf,
-) {
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hangup) = signal(SignalKind::hangup()) else { return };
-        while hangup.recv().await.is_some() {
-            match tls.reload_from_pem_file(&cert, &key).await {
-                Ok(()) => log::info!("SIGHUP: certificate {} reloaded", cert.display()),
-                Err(e) => log::error!("SIGHUP: certificate not reloaded, the old one stays: {e}"),
-            }
-        }
-    });
-    #[cfg(not(unix))]
-    let _ = (tls, cert, key);
-}
-
-/// SIGTERM (systemd's stop) or Ctrl-C / SIGINT.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => log::info!("SIGTERM"),
-                    _ = tokio::signal::ctrl_c() => log::info!("SIGINT"),
-                }
-            }
-            Err(e) => {
-                log::warn!("SIGTERM cannot be caught ({e}); Ctrl-C still stops gracefully");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        log::info!("Ctrl-C");
-    }
-}
-
 /// An officer's bearer token: 40 random letters and digits, stored only as its hash.
 fn new_token() -> String {
     rand::thread_rng()
@@ -320,7 +279,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         config.database = db;
     }
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, public_url, migrate, mail } => {
+        Command::Serve { listen, tls_cert, tls_key, public_url, migrate, pool_size, mail } => {
+            config.pool_size = pool_size.or(config.pool_size);
             config.listen = listen.unwrap_or(config.listen);
             config.public_url = public_url.or(config.public_url);
             config.tls_cert = tls_cert.or(config.tls_cert);
@@ -338,20 +298,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let migrate = migrate
                 .or(config.migrate)
                 .unwrap_or_else(|| storage::migrates_by_default(&config.database));
-            let storage = if migrate {
-                storage::open(&config.database).await?
-            } else {
-                storage::open_current(&config.database).await?
-            };
+            let opened = storage::open_sized(&config.database, migrate, config.pool_size).await?;
+            let storage = storage::current(opened).await?;
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
-            reload_on_hangup(tls.clone(), cert, key);
+            signals::reload_on_hangup(tls.clone(), cert, key);
             let running = crate::start(storage, listener, tls, &options).await?;
             println!("madoguchi-server: https://{}", running.addr);
             if let Some(inbound) = &mail.inbound {
                 println!("madoguchi-server: bounces smtp://{}", inbound.addr);
             }
-            running.until(stop_signal(), SHUTDOWN_GRACE).await?;
+            running.until(signals::stop(), signals::SHUTDOWN_GRACE).await?;
             mail.shutdown().await;
             log::info!("stopped");
         }
@@ -436,11 +393,12 @@ mod tests {
             "serve",
             "--smtp-relay",
             "smtp://madoguchi:hunter2@relay.example:587",
-            "--smtp-password",
-            "s3cret",
         ])
         .unwrap();
         let shown = format!("{cli:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let argv =
+            super::Cli::try_parse_from(["madoguchi-server", "serve", "--smtp-password", "x"]);
+        assert!(argv.is_err(), "no password on the command line");
     }
 }

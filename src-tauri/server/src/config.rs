@@ -14,7 +14,7 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite:///var/lib/madoguchi/central.db` (the default kind) or `postgres://user@host/db`.
     #[serde(default = "default_database")]
-    pub database: String,
+    pub database: SecretUrl,
     /// PEM certificate chain and private key for HTTPS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -24,11 +24,14 @@ pub struct Config {
     /// The prefecture's mail relay: `smtp://host:port` (STARTTLS), `smtps://host:port`,
     /// credentials allowed in the URL. None: notices are held, not sent.
     #[serde(default)]
-    pub smtp_relay: Option<RelayUrl>,
+    pub smtp_relay: Option<SecretUrl>,
     #[serde(default)]
     pub smtp_user: Option<String>,
     #[serde(default)]
     pub smtp_password: Option<Secret>,
+    /// A file holding the relay's password (its first line), read at start.
+    #[serde(default)]
+    pub smtp_password_file: Option<PathBuf>,
     /// PEM of the CA the relay's certificate is signed by, if not a public one.
     #[serde(default)]
     pub smtp_ca: Option<PathBuf>,
@@ -48,6 +51,9 @@ pub struct Config {
     /// PostgreSQL — `db migrate` does it once for all processes).
     #[serde(default)]
     pub migrate: Option<bool>,
+    /// Database connections one process keeps at most (default SQLite 8, PostgreSQL 16).
+    #[serde(default)]
+    pub pool_size: Option<u32>,
     /// The public intake's limits (`[limits]`; each value defaults on its own).
     #[serde(default)]
     pub limits: crate::limits::Limits,
@@ -74,18 +80,26 @@ impl std::str::FromStr for Secret {
     }
 }
 
-/// The relay's URL, which may carry credentials: shown with its password replaced.
+/// A URL that may carry credentials (the relay's, the database's): shown with its password
+/// replaced, used as the string it is.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
-pub struct RelayUrl(pub String);
+pub struct SecretUrl(pub String);
 
-impl std::fmt::Debug for RelayUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", crate::mail::redact(&self.0))
+impl std::ops::Deref for SecretUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
     }
 }
 
-impl std::str::FromStr for RelayUrl {
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::redact::redact(&self.0))
+    }
+}
+
+impl std::str::FromStr for SecretUrl {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(Self(s.to_owned()))
@@ -96,8 +110,8 @@ fn default_listen() -> SocketAddr {
     "127.0.0.1:8443".parse().expect("literal address")
 }
 
-fn default_database() -> String {
-    "sqlite://madoguchi-central.db".into()
+fn default_database() -> SecretUrl {
+    SecretUrl("sqlite://madoguchi-central.db".into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +141,8 @@ impl Default for Config {
             bounce_listen: None,
             mail_charset: None,
             migrate: None,
+            pool_size: None,
+            smtp_password_file: None,
             limits: Default::default(),
             inbound: Default::default(),
         }
@@ -157,10 +173,25 @@ impl Config {
     pub fn mail(&self) -> Result<crate::mail::Settings, crate::mail::MailConfigError> {
         use crate::mail::{MailConfigError, Relay, Settings};
         let mut settings = Settings::default();
-        if let Some(RelayUrl(url)) = &self.smtp_relay {
+        if let Some(SecretUrl(url)) = &self.smtp_relay {
             let mut relay = Relay::parse(url)?;
             relay.user = self.smtp_user.clone().or(relay.user);
-            relay.password = self.smtp_password.clone().map(|Secret(p)| p).or(relay.password);
+            let from_file = match &self.smtp_password_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| {
+                            MailConfigError::PasswordFile(format!("{}: {e}", path.display()))
+                        })?
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+                None => None,
+            };
+            relay.password = from_file
+                .or_else(|| self.smtp_password.clone().map(|Secret(p)| p))
+                .or(relay.password);
             if let Some(ca) = &self.smtp_ca {
                 relay.ca_pem = Some(
                     std::fs::read(ca)
@@ -194,8 +225,16 @@ mod tests {
         .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        let db: Config =
+            toml::from_str("database = \"postgres://madoguchi:pgpass@db/central\"").unwrap();
+        assert!(!format!("{db:?}").contains("pgpass"), "{db:?}");
         assert!(shown.contains("relay.example"), "the relay is still named: {shown}");
         assert_eq!(c.mail().unwrap().relay.unwrap().password.as_deref(), Some("s3cret"));
+        let file = std::env::temp_dir().join(format!("madoguchi-smtp-{}", std::process::id()));
+        std::fs::write(&file, "from-a-file\n").unwrap();
+        let c = Config { smtp_password_file: Some(file.clone()), ..c };
+        assert_eq!(c.mail().unwrap().relay.unwrap().password.as_deref(), Some("from-a-file"));
+        std::fs::remove_file(file).unwrap();
     }
 
     #[test]
@@ -205,7 +244,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.listen, default_listen());
-        assert_eq!(c.database, "postgres://x@y/z");
+        assert_eq!(&*c.database, "postgres://x@y/z");
         assert!(c.tls().is_ok());
         assert!(matches!(Config::default().tls(), Err(ConfigError::NoTls)));
         assert!(toml::from_str::<Config>("lisen = \"x\"").is_err(), "typos are refused");

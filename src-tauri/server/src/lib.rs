@@ -10,6 +10,8 @@ pub mod demo;
 pub mod http;
 pub mod limits;
 pub mod mail;
+pub mod redact;
+pub mod signals;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;

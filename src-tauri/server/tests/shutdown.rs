@@ -131,6 +131,8 @@ fn serve(
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
     let url = first.trim().strip_prefix("madoguchi-server: ").expect(&first).to_owned();
+    // The rest is read too: a closed pipe would fail the server's next line.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     (child, url.replace("127.0.0.1", "localhost"))
 }
 

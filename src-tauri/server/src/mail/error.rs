@@ -12,6 +12,8 @@ pub enum MailConfigError {
     NoBounceDomain,
     #[error("MADOGUCHI_MAIL_CHARSET {0:?}: use utf-8 or iso-2022-jp")]
     Charset(String),
+    #[error("cannot read the relay's password file {0}")]
+    PasswordFile(String),
     #[error("cannot read the relay's CA {0}")]
     Ca(String),
     #[error(

@@ -27,4 +27,4 @@ pub use inbound::Inbound;
 pub use recorder::Recorder;
 pub use send::{bounce_address, Sender};
 pub use service::Service;
-pub use settings::{redact, InboundLimits, Relay, Security, Settings};
+pub use settings::{InboundLimits, Relay, Security, Settings};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::compose::Charset;
 use super::error::MailConfigError;
+use crate::redact::redact;
 
 /// How the relay is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,18 +80,6 @@ impl Relay {
             return Err(bad());
         }
         Ok(Self { host: host.into(), port, security, user, password, ca_pem: None })
-    }
-}
-
-/// A URL as it may be logged: the password replaced.
-pub fn redact(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, rest)), Some(_)) => {
-            let (creds, host) = rest.rsplit_once('@').expect("has @");
-            let user = creds.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => url.to_owned(),
     }
 }
 

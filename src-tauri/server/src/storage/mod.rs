@@ -70,12 +70,17 @@ pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
 
 /// Opens the database named by `url`, migrating it or not; without, its schema may be any.
 pub async fn open_as(url: &str, migrate: bool) -> Result<Arc<dyn Storage>> {
+    open_sized(url, migrate, None).await
+}
+
+/// [`open_as`] with at most `pool` connections (each database's default otherwise).
+pub async fn open_sized(url: &str, migrate: bool, pool: Option<u32>) -> Result<Arc<dyn Storage>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStorage::open(url, migrate).await?))
+        Ok(Arc::new(SqliteStorage::open(url, migrate, pool).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStorage::open(url, migrate).await?))
+        Ok(Arc::new(PostgresStorage::open(url, migrate, pool).await?))
     } else {
-        Err(StorageError::UnsupportedUrl(url.to_owned()))
+        Err(StorageError::UnsupportedUrl(crate::redact::redact(url)))
     }
 }
 
@@ -83,7 +88,11 @@ pub async fn open_as(url: &str, migrate: bool) -> Result<Arc<dyn Storage>> {
 /// binary's: a command of a newer binary never changes a database older processes serve,
 /// nor an older one a newer database.
 pub async fn open_current(url: &str) -> Result<Arc<dyn Storage>> {
-    let storage = open_as(url, false).await?;
+    current(open_as(url, false).await?).await
+}
+
+/// `storage` if its schema is this binary's.
+pub async fn current(storage: Arc<dyn Storage>) -> Result<Arc<dyn Storage>> {
     let schema = storage.schema().await?;
     if !schema.is_current() {
         return Err(StorageError::Schema { applied: schema.applied, expected: schema.expected });

@@ -36,7 +36,7 @@ impl SqliteStorage {
     const HAS_MIGRATIONS: &'static str =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
 
-    pub async fn open(url: &str, migrate: bool) -> Result<Self> {
+    pub async fn open(url: &str, migrate: bool, pool: Option<u32>) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -51,7 +51,7 @@ impl SqliteStorage {
                 .map_err(|source| StorageError::Folder { path: folder.to_owned(), source })?;
         }
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(pool.unwrap_or(8).max(1))
             .connect_with(options)
             .await
             .map_err(|source| StorageError::File { path, source })?;
@@ -67,8 +67,11 @@ impl PostgresStorage {
     const HAS_MIGRATIONS: &'static str = "SELECT COUNT(*) FROM information_schema.tables
          WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'";
 
-    pub async fn open(url: &str, migrate: bool) -> Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(32).connect(url).await?;
+    /// `pool` connections at most (default 16: four processes stay under PostgreSQL's
+    /// default of 100 connections, with room for the operator).
+    pub async fn open(url: &str, migrate: bool, pool: Option<u32>) -> Result<Self> {
+        let pool =
+            PgPoolOptions::new().max_connections(pool.unwrap_or(16).max(1)).connect(url).await?;
         let migrator = sqlx::migrate!("../../migrations/server-postgres");
         if migrate {
             migrator.run(&pool).await?;

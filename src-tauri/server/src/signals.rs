@@ -1,0 +1,52 @@
+//! 停止と再読込: what the service manager asks of a running server — stop (SIGTERM, Ctrl-C)
+//! and read the certificate again (SIGHUP).
+
+/// How long requests and mail transactions in flight have to finish once a stop is asked.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// SIGHUP reads the certificate and key again (a renewed certificate): new connections get
+/// the new one, open ones keep theirs. A file that does not read leaves the old in place.
+pub fn reload_on_hangup(
+    tls: axum_server::tls_rustls::RustlsConfig,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else { return };
+        while hangup.recv().await.is_some() {
+            match tls.reload_from_pem_file(&cert, &key).await {
+                Ok(()) => log::info!("SIGHUP: certificate {} reloaded", cert.display()),
+                Err(e) => log::error!("SIGHUP: certificate not reloaded, the old one stays: {e}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (tls, cert, key);
+}
+
+/// SIGTERM (systemd's stop) or Ctrl-C / SIGINT.
+pub async fn stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => log::info!("SIGTERM"),
+                    _ = tokio::signal::ctrl_c() => log::info!("SIGINT"),
+                }
+            }
+            Err(e) => {
+                log::warn!("SIGTERM cannot be caught ({e}); Ctrl-C still stops gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        log::info!("Ctrl-C");
+    }
+}
