@@ -13,7 +13,8 @@ use madoguchi_domain::{Action, ApplicationForm};
 use madoguchi_server::testing::{form, Backend, TestServer};
 use madoguchi_stories::connected_desk;
 
-/// Every log record of this process, as it would be written.
+/// Every log record of this process, as it would be written in both formats: text, and the
+/// server's JSON lines.
 struct Capture(Mutex<String>);
 
 impl log::Log for Capture {
@@ -21,7 +22,9 @@ impl log::Log for Capture {
         true
     }
     fn log(&self, record: &log::Record<'_>) {
-        let line = format!("{} {} {}\n", record.level(), record.target(), record.args());
+        let message = record.args().to_string();
+        let json = madoguchi_server::logging::json_line(record.level(), record.target(), &message);
+        let line = format!("{} {} {message}\n{json}\n", record.level(), record.target());
         self.0.lock().unwrap().push_str(&line);
     }
     fn flush(&self) {}
@@ -128,4 +131,16 @@ async fn a_day_at_the_desk_leaves_no_personal_value_in_any_log() {
         let hits: Vec<&str> = log.lines().filter(|l| l.contains(value)).take(3).collect();
         assert!(hits.is_empty(), "the {what} is in the log:\n{}", hits.join("\n"));
     }
+    // One access line per request: id, method, route as declared, status, time — and no
+    // query string (a mailed link's token) nor path value.
+    let access: Vec<&str> = log.lines().filter(|l| l.starts_with("INFO access ")).collect();
+    assert!(
+        access.iter().any(|l| l.contains(" POST /v1/applications 201 ")),
+        "{}",
+        access.join("\n")
+    );
+    assert!(access.iter().any(|l| l.contains(" POST /v1/decisions 200 ")), "{}", access.join("\n"));
+    assert!(access.iter().any(|l| l.contains(" PUT /v1/calls/{id} ")), "{}", access.join("\n"));
+    assert!(!log.contains("?t=") && !log.contains("?r="), "no mailed link in the log");
+    assert!(log.lines().any(|l| l.starts_with('{') && l.contains("\"target\":\"access\"")));
 }

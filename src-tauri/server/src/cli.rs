@@ -36,6 +36,9 @@ struct Cli {
     /// TOML settings file.
     #[arg(long, env = "MADOGUCHI_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// Log lines as `text` (default) or `json` (one object per line, for a collector).
+    #[arg(long, env = "MADOGUCHI_LOG_FORMAT", global = true, value_enum, default_value_t = crate::logging::Format::Text)]
+    log_format: crate::logging::Format,
     /// Database URL (overrides the file; a password in it is never shown).
     #[arg(long, env = "MADOGUCHI_DATABASE", global = true, hide_env_values = true)]
     database: Option<crate::config::SecretUrl>,
@@ -197,8 +200,8 @@ enum RegistryCommand {
 
 /// Parses the command line and runs it; the binary's whole `main`.
 pub async fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    crate::logging::init(cli.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

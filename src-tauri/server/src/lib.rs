@@ -9,6 +9,7 @@ pub mod decisions;
 pub mod demo;
 pub mod http;
 pub mod limits;
+pub mod logging;
 pub mod mail;
 pub mod redact;
 pub mod signals;

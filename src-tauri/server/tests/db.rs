@@ -11,6 +11,7 @@ fn server(database: &str, args: &[&str]) -> Output {
         .args(["--database", database])
         .args(args)
         .env("RUST_LOG", "error")
+        .env_remove("MADOGUCHI_LOG_FORMAT")
         .output()
         .expect("the server binary")
 }
@@ -30,6 +31,13 @@ async fn a_database_is_migrated_only_when_asked_and_other_schemas_are_refused() 
         let list = server(&url, &["officer", "list"]);
         assert!(!list.status.success(), "{backend:?}");
         assert!(said(&list).contains("db migrate"), "told what to do: {}", said(&list));
+        // The same refusal as a JSON line, for a log collector.
+        let json = server(&url, &["--log-format", "json", "officer", "list"]);
+        let first =
+            String::from_utf8_lossy(&json.stderr).lines().next().unwrap_or_default().to_owned();
+        let line: serde_json::Value = serde_json::from_str(&first).expect(&first);
+        assert_eq!(line["level"], "ERROR", "{line}");
+        assert!(line["msg"].as_str().unwrap().contains("db migrate"), "{line}");
 
         let migrated = server(&url, &["db", "migrate"]);
         assert!(migrated.status.success(), "{backend:?}: {}", said(&migrated));

@@ -84,6 +84,14 @@ async fn sigterm_mid_data_finishes_the_send_and_exits() {
         let r = client.get(format!("{url}{path}")).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
     }
+    // Every answer carries its request id: the caller's if plain, else a new one.
+    let ask =
+        |id: &str| client.get(format!("{url}/v1/health/live")).header("x-request-id", id).send();
+    let kept = ask("lb-7f3a-01").await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "lb-7f3a-01");
+    let made = ask("<script>").await.unwrap();
+    let id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
     let r =
         client.post(format!("{url}/v1/applications")).json(&form("13", 1)).send().await.unwrap();
     assert_eq!(r.status(), 201);

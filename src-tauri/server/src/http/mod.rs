@@ -3,6 +3,7 @@
 //! and write is limited to the officer's prefecture here, on the server. One module per
 //! capability, each with its router; this one only assembles them.
 
+mod access;
 mod decisions;
 mod extract;
 pub mod failure;
@@ -51,6 +52,7 @@ pub fn router(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .route_layer(axum::middleware::from_fn(access::log))
         .with_state(state);
     crate::limits::timed(router, limits)
 }

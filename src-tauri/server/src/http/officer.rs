@@ -22,16 +22,21 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let unauthorised = || Failure::new(StatusCode::UNAUTHORIZED, Code::Auth);
-        let token = parts
+        let unauthorised = |why: &str| {
+            log::info!(target: "access", "401 {} {}: {why}", parts.method, parts.uri.path());
+            Failure::new(StatusCode::UNAUTHORIZED, Code::Auth)
+        };
+        let Some(token) = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorised)?;
+        else {
+            return Err(unauthorised("no bearer token"));
+        };
         match state.storage.officer_by_token_hash(&token_hash(token.trim())).await? {
             Some(officer) => Ok(Authenticated(officer)),
-            None => Err(unauthorised()),
+            None => Err(unauthorised("a token no officer holds (unknown, expired or revoked)")),
         }
     }
 }
