@@ -152,6 +152,9 @@ enum OfficerCommand {
         /// Days the token is valid.
         #[arg(long, default_value_t = crate::tokens::TOKEN_DAYS)]
         valid_days: i64,
+        /// Up to this many more days at random, so tokens made together expire apart.
+        #[arg(long, default_value_t = 0)]
+        stagger: i64,
     },
     /// List officers and their tokens' dates (never the tokens).
     List {
@@ -166,6 +169,9 @@ enum OfficerCommand {
         id: i64,
         #[arg(long, default_value_t = crate::tokens::TOKEN_DAYS)]
         valid_days: i64,
+        /// Up to this many more days at random, so tokens made together expire apart.
+        #[arg(long, default_value_t = 0)]
+        stagger: i64,
     },
 }
 
@@ -212,6 +218,26 @@ pub async fn main() -> ExitCode {
     }
 }
 
+/// Says at start how many officers' tokens end within [`crate::tokens::WARN_DAYS`], by
+/// prefecture, so they are rotated before a desk stops syncing.
+async fn warn_of_expiring_tokens(storage: &dyn crate::storage::Storage) {
+    let Ok(officers) = storage.officers(None).await else { return };
+    let mut soon = std::collections::BTreeMap::<String, usize>::new();
+    for o in officers.iter().filter(|o| o.revoked_at.is_none()) {
+        if crate::tokens::days_left(&o.expires_at)
+            .is_some_and(|d| (0..=crate::tokens::WARN_DAYS).contains(&d))
+        {
+            *soon.entry(o.prefecture.clone()).or_default() += 1;
+        }
+    }
+    for (prefecture, n) in soon {
+        log::warn!(
+            "{n} officer token(s) of prefecture {prefecture} end within {} days: `officer rotate`",
+            crate::tokens::WARN_DAYS
+        );
+    }
+}
+
 /// An officer's bearer token: 40 random letters and digits, stored only as its hash.
 fn new_token() -> String {
     rand::thread_rng()
@@ -227,10 +253,11 @@ async fn officer(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let storage = storage::open_current(&config.database).await?;
     match command {
-        OfficerCommand::Add { prefecture, name, valid_days } => {
+        OfficerCommand::Add { prefecture, name, valid_days, stagger } => {
             let prefecture: Prefecture = prefecture.parse()?;
             let token = new_token();
-            let expires = crate::tokens::token_expiry(valid_days);
+            let expires =
+                crate::tokens::token_expiry(crate::tokens::staggered(valid_days, stagger));
             let officer =
                 storage.create_officer(prefecture, &name, &token_hash(&token), &expires).await?;
             log::info!(
@@ -242,11 +269,18 @@ async fn officer(
         }
         OfficerCommand::List { prefecture } => {
             let prefecture = prefecture.map(|p| p.parse::<Prefecture>()).transpose()?;
-            println!("id\tprefecture\tname\tcreated\texpires\tlast used\trevoked");
+            println!("id\tprefecture\tname\tcreated\texpires\tlast used\trevoked\tdays left");
             for o in storage.officers(prefecture).await? {
                 let or_dash = |s: Option<String>| s.unwrap_or_else(|| "-".into());
+                let left = match crate::tokens::days_left(&o.expires_at) {
+                    _ if o.revoked_at.is_some() => "-".to_owned(),
+                    Some(d) if d < 0 => "expired".to_owned(),
+                    Some(d) if d <= crate::tokens::WARN_DAYS => format!("{d} (rotate soon)"),
+                    Some(d) => d.to_string(),
+                    None => "?".to_owned(),
+                };
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{left}",
                     o.id,
                     o.prefecture,
                     o.name,
@@ -263,9 +297,10 @@ async fn officer(
             }
             log::info!("officer {id}'s token revoked");
         }
-        OfficerCommand::Rotate { id, valid_days } => {
+        OfficerCommand::Rotate { id, valid_days, stagger } => {
             let token = new_token();
-            let expires = crate::tokens::token_expiry(valid_days);
+            let expires =
+                crate::tokens::token_expiry(crate::tokens::staggered(valid_days, stagger));
             if !storage.rotate_officer(id, &token_hash(&token), &expires).await? {
                 return Err(format!("no officer {id}, or revoked").into());
             }
@@ -303,6 +338,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|| storage::migrates_by_default(&config.database));
             let opened = storage::open_sized(&config.database, migrate, config.pool_size).await?;
             let storage = storage::current(opened).await?;
+            warn_of_expiring_tokens(storage.as_ref()).await;
             let listener = std::net::TcpListener::bind(config.listen)?;
             let mail = crate::mail::Service::start(storage.clone(), mail).await?;
             signals::reload_on_hangup(tls.clone(), cert, key);

@@ -53,5 +53,21 @@ async fn tokens_are_listed_rotated_revoked_and_expire() {
         let expired =
             officer(&db, &["add", "--prefecture", "13", "--name", "x", "--valid-days", "0"]);
         assert_eq!(status(&s, expired.trim()).await, 401, "expired");
+
+        // Made together, expiring apart; one within 30 days is marked.
+        for n in 0..6 {
+            let name = format!("移行 {n}");
+            officer(&db, &["add", "--prefecture", "13", "--name", &name, "--stagger", "60"]);
+        }
+        officer(&db, &["add", "--prefecture", "13", "--name", "もうすぐ", "--valid-days", "10"]);
+        let list = officer(&db, &["list", "--prefecture", "13"]);
+        let expiries: std::collections::BTreeSet<&str> = list
+            .lines()
+            .filter(|l| l.contains("移行"))
+            .map(|l| &l.split('\t').nth(4).unwrap()[..10])
+            .collect();
+        assert!(expiries.len() > 1, "spread over days: {expiries:?}");
+        let soon = list.lines().find(|l| l.contains("もうすぐ")).unwrap();
+        assert!(soon.ends_with("(rotate soon)"), "{soon}");
     }
 }
