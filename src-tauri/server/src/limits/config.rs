@@ -50,6 +50,14 @@ pub struct Limits {
     pub trusted_proxies: Vec<IpNet>,
 }
 
+/// `burst` at once, then one more per `every`: every rate the doors keep has this shape.
+pub(crate) fn rate(burst: u32, every: Duration) -> governor::Quota {
+    let burst = std::num::NonZeroU32::new(burst.max(1)).expect("at least one");
+    governor::Quota::with_period(every)
+        .unwrap_or_else(|| governor::Quota::per_second(burst))
+        .allow_burst(burst)
+}
+
 /// A positive number of seconds, fractions allowed.
 pub(crate) fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = f64::deserialize(d)?;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -17,13 +16,13 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{clock::Clock, DefaultKeyedRateLimiter, RateLimiter};
 use ipnet::IpNet;
 use madoguchi_domain::Code;
 use tower::ServiceBuilder;
 
 use super::client::{address_key, client_address};
-use super::config::{Limits, MAX_BODY_BYTES};
+use super::config::{rate, Limits, MAX_BODY_BYTES};
 use super::prefecture::{too_many, PrefectureLimiter};
 use crate::http::failure::Failure;
 
@@ -44,11 +43,6 @@ pub struct Door {
     in_flight: Mutex<HashMap<IpAddr, usize>>,
 }
 
-fn quota(burst: u32, every: Duration) -> Quota {
-    let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
-    Quota::with_period(every).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst)
-}
-
 impl Door {
     /// The door, and a task that forgets idle keys (its own and `prefecture`'s) every minute
     /// for as long as the door is in use.
@@ -58,8 +52,8 @@ impl Door {
             trusted: limits.trusted_proxies.clone(),
             per_address: limits.address_concurrency.max(1),
             body_timeout: limits.body_timeout,
-            posts: RateLimiter::keyed(quota(limits.address_burst, limits.address_every)),
-            links: RateLimiter::keyed(quota(limits.link_burst, limits.link_every)),
+            posts: RateLimiter::keyed(rate(limits.address_burst, limits.address_every)),
+            links: RateLimiter::keyed(rate(limits.link_burst, limits.link_every)),
             in_flight: Mutex::default(),
         });
         let weak: Weak<Self> = Arc::downgrade(&door);

@@ -8,7 +8,7 @@ mod door;
 mod prefecture;
 
 pub use client::{address_key, client_address};
-pub(crate) use config::seconds;
+pub(crate) use config::{rate, seconds};
 pub use config::{Limits, MAX_BODY_BYTES};
 pub use door::{public, timed, ClientKey, Door};
 pub use prefecture::PrefectureLimiter;

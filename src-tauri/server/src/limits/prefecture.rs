@@ -5,15 +5,14 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{clock::Clock, DefaultKeyedRateLimiter, RateLimiter};
 use madoguchi_domain::{Code, Prefecture};
 
-use super::config::Limits;
+use super::config::{rate, Limits};
 use crate::http::failure::Failure;
 
 /// How long an address counts as already seen by a prefecture.
@@ -28,10 +27,7 @@ pub struct PrefectureLimiter {
 
 impl PrefectureLimiter {
     pub fn new(limits: &Limits) -> Self {
-        let burst = NonZeroU32::new(limits.prefecture_burst.max(1)).expect("at least one");
-        let quota = Quota::with_period(limits.prefecture_every)
-            .unwrap_or_else(|| Quota::per_second(burst))
-            .allow_burst(burst);
+        let quota = rate(limits.prefecture_burst, limits.prefecture_every);
         Self { addresses: RateLimiter::keyed(quota), seen: Mutex::default() }
     }
 

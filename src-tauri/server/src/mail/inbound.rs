@@ -12,8 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
+use governor::{DefaultKeyedRateLimiter, RateLimiter};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -63,6 +62,7 @@ impl Inbound {
                 let accepted = tokio::select! {
                     a = listener.accept() => a,
                     _ = prune.tick() => {
+                        door.mails.retain_recent();
                         prune_old(storage.as_ref(), &settings.inbound).await;
                         continue;
                     }
@@ -128,18 +128,6 @@ async fn turn_away(mut stream: TcpStream, peer: SocketAddr, why: &str, limits: &
     let _ = tokio::time::timeout(limits.write, stream.write_all(line.as_bytes())).await;
 }
 
-/// An IPv6 sender is one /64: a host holds that many addresses.
-pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        IpAddr::V6(v6) => IpAddr::V4(v6.to_ipv4_mapped().expect("checked")),
-        v4 => v4,
-    }
-}
-
 /// Who is in: sessions by address, addresses closed for misbehaving lately, and each
 /// address's rate of messages.
 struct Door {
@@ -177,21 +165,15 @@ impl Drop for Ticket {
 impl Door {
     fn new(limits: InboundLimits) -> Self {
         let slots = Arc::new(Semaphore::new(limits.sessions.max(1)));
-        let burst = NonZeroU32::new(limits.mail_burst.max(1)).expect("at least one");
-        let quota = Quota::with_period(limits.mail_every)
-            .unwrap_or_else(|| Quota::per_second(burst))
-            .allow_burst(burst);
+        let quota = crate::limits::rate(limits.mail_burst, limits.mail_every);
         Self { limits, slots, seen: Mutex::default(), mails: RateLimiter::keyed(quota) }
     }
 
     fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, &'static str> {
-        let key = address_key(ip);
+        let key = crate::limits::address_key(ip);
         let mut seen = self.seen.lock().expect("not poisoned");
         let now = Instant::now();
         seen.strikes.retain(|_, (_, at)| now.duration_since(*at) < self.limits.penalty);
-        if seen.open.is_empty() {
-            self.mails.retain_recent();
-        }
         if seen.strikes.get(&key).is_some_and(|(n, _)| *n >= self.limits.strikes) {
             return Err("closed for misbehaving");
         }
