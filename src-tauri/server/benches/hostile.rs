@@ -23,16 +23,6 @@ fn p99(samples: &mut [Duration]) -> f64 {
     samples[(samples.len() * 99).div_ceil(100) - 1].as_secs_f64() * 1000.0
 }
 
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
 async fn decisions(s: &TestServer, token: &str, ids: &[i64]) -> Vec<Duration> {
     let mut took = Vec::new();
     for id in ids {
@@ -50,13 +40,7 @@ async fn bounce_storm() {
     let token = s.officer("13").await;
     let own = madoguchi_domain::ApplicationForm { email: to::CLINIC.into(), ..form("13", 1) };
     let notice = s.approve(&token, &own).await;
-    for _ in 0..300 {
-        let n = s.notices(&token).await.into_iter().find(|n| n.id == notice.id).unwrap();
-        if n.delivery.state == DeliveryState::Sent {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    s.settled(&token, notice.id, DeliveryState::Sent).await;
     let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
     let rcpt = format!("bounce+{}@{BOUNCE_DOMAIN}", tag(&message_id));
     let mut ids = Vec::new();
@@ -112,20 +96,10 @@ async fn bounce_storm() {
     s.mail.take().unwrap().shutdown().await;
 }
 
-/// A server taking bounces (no relay) under `limits`.
-async fn listening(limits: InboundLimits) -> (TestServer, std::net::SocketAddr) {
-    let mut s = TestServer::start(Backend::Sqlite).await;
-    let mut settings = s.mail_settings(([127, 0, 0, 1], 9).into());
-    settings.relay = None;
-    settings.inbound = limits;
-    s.start_mail(settings).await;
-    let addr = s.mail.as_ref().unwrap().inbound.as_ref().unwrap().addr;
-    (s, addr)
-}
-
 async fn rcpt_flood() {
-    let (mut s, listener) = listening(InboundLimits::default()).await;
-    let before = rss_mb();
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let listener = s.take_bounces(InboundLimits::default()).await;
+    let before = madoguchi_server::testing::rss_mib();
     let floods: Vec<_> = (0..64u8)
         .map(|k| {
             tokio::spawn(async move {
@@ -149,14 +123,15 @@ async fn rcpt_flood() {
     }
     println!(
         "bench: hostile.rss_mb_after_rcpt_flood {:.1} MB (+ over the start)",
-        rss_mb() - before
+        madoguchi_server::testing::rss_mib() - before
     );
     s.mail.take().unwrap().shutdown().await;
 }
 
 async fn disk_flood() {
     let limits = InboundLimits { max_rows: 1000, ..Default::default() };
-    let (mut s, listener) = listening(limits).await;
+    let mut s = TestServer::start(Backend::Sqlite).await;
+    let listener = s.take_bounces(limits).await;
     let line = [b"X-Filler: ".to_vec(), vec![b'a'; 990], b"\r\n".to_vec()].concat();
     let mail =
         [b"From: someone@example.jp\r\nSubject: fill\r\n".to_vec(), line.repeat(500)].concat();

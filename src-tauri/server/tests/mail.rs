@@ -9,23 +9,9 @@ use madoguchi_domain::api::{Entity, Notice};
 use madoguchi_domain::{BounceCategory, DeliveryState};
 use madoguchi_server::mail::{Relay, Settings};
 use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
-use madoguchi_server::testing::smtp::{send_to_listener, tag};
+use madoguchi_server::testing::smtp::{raw_relay, send_to_listener, tag, AtDataEnd};
 use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-/// Waits until notice `id` reaches `state` (or fails the test with what it did reach).
-async fn settled(s: &TestServer, token: &str, id: i64, state: DeliveryState) -> Notice {
-    let mut last = None;
-    for _ in 0..600 {
-        let notice = s.notices(token).await.into_iter().find(|n| n.id == id).expect("listed");
-        if notice.delivery.state == state {
-            return notice;
-        }
-        last = Some(notice);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("notice {id} never became {state:?}: {:#?}", last.map(|n| n.delivery));
-}
+use tokio::io::AsyncWriteExt;
 
 fn with_email(prefecture: &str, n: usize, email: &str) -> madoguchi_domain::ApplicationForm {
     madoguchi_domain::ApplicationForm { email: email.into(), ..form(prefecture, n) }
@@ -56,7 +42,7 @@ async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
         }
         for (notice, (address, state, category, code)) in notices.iter().zip(fates) {
             assert_eq!(notice.delivery.state, DeliveryState::Queued, "a new notice waits");
-            let got = settled(&s, &token, notice.id, state).await;
+            let got = s.settled(&token, notice.id, state).await;
             assert_eq!(
                 got.delivery.category,
                 category,
@@ -144,7 +130,7 @@ async fn implicit_tls_and_temporary_refusals_retry_without_sending_twice() {
     let token = s.officer("13").await;
     let ok = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
     let later = s.approve(&token, &with_email("13", 2, to::LATER_AT_RCPT)).await;
-    settled(&s, &token, ok.id, DeliveryState::Sent).await;
+    s.settled(&token, ok.id, DeliveryState::Sent).await;
     // 450 at RCPT: back in the queue with the relay's words and a time for the next try.
     let mut waiting = None;
     for _ in 0..100 {
@@ -166,64 +152,12 @@ async fn implicit_tls_and_temporary_refusals_retry_without_sending_twice() {
     s.mail.take().unwrap().shutdown().await;
 }
 
-/// A relay on a raw socket that takes the whole message and then drops the connection, or
-/// never answers the end of DATA: the notice may have gone, so it is never sent again.
-async fn bad_relay(
-    answer_data: bool,
-) -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = stream.into_split();
-                let mut r = BufReader::new(r);
-                w.write_all(b"220 bad.relay ESMTP\r\n").await.unwrap();
-                let mut line = String::new();
-                let mut in_data = false;
-                let mut message = String::new();
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if in_data {
-                        if line == ".\r\n" {
-                            let _ = tx.send(std::mem::take(&mut message));
-                            if answer_data {
-                                return; // drop without a word
-                            }
-                            tokio::time::sleep(Duration::from_secs(3600)).await;
-                            // hang
-                        }
-                        message.push_str(&line);
-                        continue;
-                    }
-                    let reply: &[u8] =
-                        match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
-                            "EHLO" => b"250-bad.relay\r\n250 8BITMIME\r\n",
-                            "DATA" => {
-                                in_data = true;
-                                b"354 go ahead\r\n"
-                            }
-                            "QUIT" => return,
-                            _ => b"250 ok\r\n",
-                        };
-                    w.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (addr, rx)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_relay_that_drops_or_hangs_mid_data_gets_each_notice_once() {
     for drop_it in [true, false] {
         let mut s = TestServer::start(Backend::Sqlite).await;
-        let (addr, mut received) = bad_relay(drop_it).await;
+        let at_end = if drop_it { AtDataEnd::Drop } else { AtDataEnd::Hang };
+        let (addr, mut received) = raw_relay(at_end).await;
         let mut settings = s.mail_settings(addr);
         settings.relay =
             Some(Relay::parse(&format!("smtp://127.0.0.1:{}?tls=none", addr.port())).unwrap());
@@ -232,7 +166,7 @@ async fn a_relay_that_drops_or_hangs_mid_data_gets_each_notice_once() {
         s.start_mail(settings).await;
         let token = s.officer("13").await;
         let notice = s.approve(&token, &with_email("13", 1, "jimu@hospital.example.jp")).await;
-        let failed = settled(&s, &token, notice.id, DeliveryState::Failed).await;
+        let failed = s.settled(&token, notice.id, DeliveryState::Failed).await;
         let said = failed.delivery.diagnostic.unwrap();
         assert!(said.contains("再送していません"), "{said}");
         assert_eq!(failed.delivery.category, None, "not a refusal: uncertain");
@@ -255,7 +189,7 @@ async fn a_sent_notices_stored_copy_loses_its_links() {
     let relay = s.with_postfix().await;
     let token = s.officer("13").await;
     let notice = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
-    settled(&s, &token, notice.id, DeliveryState::Sent).await;
+    s.settled(&token, notice.id, DeliveryState::Sent).await;
     let stored = s.storage.mail_of(notice.application_id).await.unwrap();
     assert!(stored.iter().any(|m| m.body.contains("?t=")), "kept until the housekeeping");
     assert_eq!(s.storage.remove_sent_links("2026-01-01T00:00:00Z").await.unwrap(), 0, "not yet");
@@ -278,7 +212,7 @@ async fn a_sent_notices_stored_copy_loses_its_links() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_relays_password_never_goes_without_tls() {
     let mut s = TestServer::start(Backend::Sqlite).await;
-    let (addr, mut received) = bad_relay(true).await;
+    let (addr, mut received) = raw_relay(AtDataEnd::Drop).await;
     let mut settings = s.mail_settings(addr);
     settings.bounce_listen = None;
     let plain = format!("smtp://madoguchi:secret@127.0.0.1:{}?tls=none", addr.port());
@@ -324,7 +258,7 @@ async fn a_send_cut_short_by_a_stopped_server_is_not_repeated_and_no_relay_holds
         .await
         .unwrap());
     let relay = s.with_postfix().await;
-    let failed = settled(&s, &token, notice.id, DeliveryState::Failed).await;
+    let failed = s.settled(&token, notice.id, DeliveryState::Failed).await;
     assert!(failed.delivery.diagnostic.unwrap().contains("サーバーが停止"));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(
@@ -383,7 +317,7 @@ async fn reports_of_other_systems_are_matched_and_bad_mail_is_kept_aside() {
     ];
     for (n, (name, state, category, status)) in cases.iter().enumerate() {
         let notice = s.approve(&token, &with_email("13", n + 1, to::CLINIC)).await;
-        settled(&s, &token, notice.id, DeliveryState::Sent).await;
+        s.settled(&token, notice.id, DeliveryState::Sent).await;
         let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
         let tag = tag(&message_id);
         // Exchange and Gmail bounce to the envelope sender; the rest only name the Message-ID
@@ -395,12 +329,12 @@ async fn reports_of_other_systems_are_matched_and_bad_mail_is_kept_aside() {
         };
         let reply = send_to_listener(listener, &rcpt, &fixture(name, &notice, &message_id)).await;
         assert!(reply.starts_with("250"), "{name}: {reply}");
-        let got = settled(&s, &token, notice.id, *state).await;
+        let got = s.settled(&token, notice.id, *state).await;
         assert_eq!(got.delivery.category, *category, "{name}: {:#?}", got.delivery);
         assert_eq!(got.delivery.enhanced_status.as_deref(), *status, "{name}");
     }
     let victim = s.approve(&token, &with_email("13", 50, to::CLINIC)).await;
-    settled(&s, &token, victim.id, DeliveryState::Sent).await;
+    s.settled(&token, victim.id, DeliveryState::Sent).await;
     let real_id = s.storage.notice_message_id(victim.id).await.unwrap().unwrap();
     // Forged: the right notice id with a made-up tag is no match; neither is an unknown id.
     let forged = format!("<notice-{}.00000000deadbeef@{BOUNCE_DOMAIN}>", victim.id);

@@ -8,64 +8,16 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use madoguchi_server::testing::smtp::{raw_relay, AtDataEnd};
 use madoguchi_server::testing::{certificates, form, TestServer};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-
-/// A relay on a raw socket that answers the end of DATA only after `delay`, and says on
-/// `data_ended` when the whole message is in.
-async fn slow_relay(delay: Duration) -> (u16, tokio::sync::mpsc::UnboundedReceiver<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = stream.into_split();
-                let mut r = tokio::io::BufReader::new(r);
-                let _ = w.write_all(b"220 slow.relay ESMTP\r\n").await;
-                let (mut line, mut in_data) = (String::new(), false);
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if in_data {
-                        if line == ".\r\n" {
-                            in_data = false;
-                            let _ = tx.send(());
-                            tokio::time::sleep(delay).await;
-                            let _ = w.write_all(b"250 2.0.0 queued as SLOW\r\n").await;
-                        }
-                        continue;
-                    }
-                    let reply: &[u8] =
-                        match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
-                            "EHLO" => b"250-slow.relay\r\n250 8BITMIME\r\n",
-                            "DATA" => {
-                                in_data = true;
-                                b"354 go ahead\r\n"
-                            }
-                            "QUIT" => {
-                                let _ = w.write_all(b"221 bye\r\n").await;
-                                return;
-                            }
-                            _ => b"250 ok\r\n",
-                        };
-                    let _ = w.write_all(reply).await;
-                }
-            });
-        }
-    });
-    (port, rx)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_mid_data_finishes_the_send_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let certs = certificates(dir.path());
     let database = format!("sqlite://{}", dir.path().join("central.db").display());
-    let (relay_port, mut data_ended) = slow_relay(Duration::from_secs(3)).await;
+    let (relay, mut data_ended) = raw_relay(AtDataEnd::AnswerAfter(Duration::from_secs(3))).await;
+    let relay_port = relay.port();
     let bounce_port = madoguchi_server::testing::postfix::free_port();
     let (mut child, url) = serve(
         &database,

@@ -76,6 +76,17 @@ async fn serve(
     crate::start(storage, listener, tls, &options).await.unwrap()
 }
 
+/// This process's resident memory in MiB (a server under test runs in the test's process).
+pub fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
 /// Test suites enter many applications from one loopback address: rates far above the
 /// defaults, unless a test asks for its own.
 pub fn roomy_limits() -> crate::limits::Limits {
@@ -269,6 +280,39 @@ impl TestServer {
         assert_eq!(r.status(), 200);
         let answer: madoguchi_domain::api::DecisionResponse = r.json().await.unwrap();
         answer.notice.expect("an approval mails its notice")
+    }
+
+    /// Waits (≤ 60 s) until notice `id` reaches `state`; fails the test with what it did reach.
+    pub async fn settled(
+        &self,
+        token: &str,
+        id: i64,
+        state: madoguchi_domain::DeliveryState,
+    ) -> madoguchi_domain::api::Notice {
+        let mut last = None;
+        for _ in 0..600 {
+            let notice =
+                self.notices(token).await.into_iter().find(|n| n.id == id).expect("listed");
+            if notice.delivery.state == state {
+                return notice;
+            }
+            last = Some(notice);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("notice {id} never became {state:?}: {:#?}", last.map(|n| n.delivery));
+    }
+
+    /// The server's bounce listener alone (no relay: nothing is sent) under `limits`; its
+    /// address.
+    pub async fn take_bounces(
+        &mut self,
+        limits: crate::mail::InboundLimits,
+    ) -> std::net::SocketAddr {
+        let mut settings = self.mail_settings(([127, 0, 0, 1], 9).into());
+        settings.relay = None;
+        settings.inbound = limits;
+        self.start_mail(settings).await;
+        self.mail.as_ref().and_then(|m| m.inbound.as_ref()).expect("listening").addr
     }
 
     /// The prefecture's notices as `/v1/notices` serves them.

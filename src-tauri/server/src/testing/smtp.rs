@@ -129,3 +129,73 @@ pub fn tag(message_id: &str) -> &str {
         .unwrap_or("")
         .trim_start_matches("notice-")
 }
+
+/// What a [`raw_relay`] does once a message's DATA has ended.
+#[derive(Debug, Clone, Copy)]
+pub enum AtDataEnd {
+    /// Drops the connection without a word: the relay may or may not have the message.
+    Drop,
+    /// Never answers.
+    Hang,
+    /// Answers 250 after this long.
+    AnswerAfter(std::time::Duration),
+}
+
+/// A relay on a raw socket (no STARTTLS, no AUTH offered) that takes every message and then
+/// does `at_end`; each message, as received, comes out of the receiver at the end of its DATA.
+pub async fn raw_relay(
+    at_end: AtDataEnd,
+) -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = stream.into_split();
+                let mut r = BufReader::new(r);
+                let _ = w.write_all(b"220 raw.relay ESMTP\r\n").await;
+                let (mut line, mut in_data, mut message) = (String::new(), false, String::new());
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if in_data {
+                        if line != ".\r\n" {
+                            message.push_str(&line);
+                            continue;
+                        }
+                        in_data = false;
+                        let _ = tx.send(std::mem::take(&mut message));
+                        match at_end {
+                            AtDataEnd::Drop => return,
+                            AtDataEnd::Hang => {
+                                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                                return;
+                            }
+                            AtDataEnd::AnswerAfter(delay) => {
+                                tokio::time::sleep(delay).await;
+                                let _ = w.write_all(b"250 2.0.0 queued\r\n").await;
+                            }
+                        }
+                        continue;
+                    }
+                    let reply: &[u8] =
+                        match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                            "EHLO" => b"250-raw.relay\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => b"221 bye\r\n",
+                            _ => b"250 ok\r\n",
+                        };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (addr, rx)
+}

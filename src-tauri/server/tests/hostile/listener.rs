@@ -11,7 +11,7 @@ use madoguchi_server::testing::smtp::{connect_from, send_from, Client};
 use madoguchi_server::testing::{Backend, TestServer};
 use tokio::io::AsyncWriteExt;
 
-use super::rss_mib;
+use madoguchi_server::testing::rss_mib;
 
 const ATTACKER: [u8; 4] = [127, 0, 0, 1];
 const MTA: [u8; 4] = [127, 0, 0, 2];
@@ -19,11 +19,7 @@ const MTA: [u8; 4] = [127, 0, 0, 2];
 /// A server taking bounces (no relay) under `limits`; the listener's address.
 async fn listening(limits: InboundLimits) -> (TestServer, std::net::SocketAddr) {
     let mut s = TestServer::start(Backend::Sqlite).await;
-    let mut settings = s.mail_settings(([127, 0, 0, 1], 9).into());
-    settings.relay = None;
-    settings.inbound = limits;
-    s.start_mail(settings).await;
-    let addr = s.mail.as_ref().unwrap().inbound.as_ref().unwrap().addr;
+    let addr = s.take_bounces(limits).await;
     (s, addr)
 }
 

@@ -8,7 +8,7 @@ use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
 use madoguchi_server::testing::smtp::{report, send_to_listener, tag};
 use madoguchi_server::testing::{form, Backend, TestServer};
 
-use super::{decision, settled};
+use super::decision;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_report_makes_one_event_and_replays_change_nothing() {
@@ -18,7 +18,7 @@ async fn a_forged_report_makes_one_event_and_replays_change_nothing() {
     let token = s.officer("13").await;
     let form = madoguchi_domain::ApplicationForm { email: to::CLINIC.into(), ..form("13", 1) };
     let notice = s.approve(&token, &form).await;
-    settled(&s, &token, notice.id, DeliveryState::Sent).await;
+    s.settled(&token, notice.id, DeliveryState::Sent).await;
     let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
     let rcpt = format!("bounce+{}@{BOUNCE_DOMAIN}", tag(&message_id));
     let quiet = decision(&s, &token, 100).await;
@@ -37,7 +37,7 @@ async fn a_forged_report_makes_one_event_and_replays_change_nothing() {
         "forged report settled in {:?}; decision quiet {quiet:?}, during {during:?}",
         started.elapsed()
     );
-    let got = settled(&s, &token, notice.id, DeliveryState::Deferred).await;
+    let got = s.settled(&token, notice.id, DeliveryState::Deferred).await;
     let states: Vec<_> = got.delivery.history.iter().map(|e| e.state).collect();
     assert_eq!(
         states,
@@ -70,7 +70,7 @@ async fn no_report_turns_a_refused_send_into_delivered() {
     let form =
         madoguchi_domain::ApplicationForm { email: to::FULL_AT_RCPT.into(), ..form("13", 2) };
     let notice = s.approve(&token, &form).await;
-    let failed = settled(&s, &token, notice.id, DeliveryState::Failed).await;
+    let failed = s.settled(&token, notice.id, DeliveryState::Failed).await;
     let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
     let rcpt = format!("bounce+{}@{BOUNCE_DOMAIN}", tag(&message_id));
     for action in ["delivered", "delayed"] {
