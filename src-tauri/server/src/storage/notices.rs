@@ -179,6 +179,7 @@ macro_rules! notices_sql {
 
             async fn record_mail(&self, batch: &[MailRecord]) -> Result<()> {
                 let (_writer, mut tx) = self.write().await?;
+                let mut keep_rows: Option<i64> = None;
                 for record in batch {
                     match record {
                         MailRecord::Settle { id, event, retry_at } => {
@@ -209,14 +210,18 @@ macro_rules! notices_sql {
                             .bind(mail.size)
                             .execute(&mut *tx)
                             .await?;
-                            sqlx::query(
-                                "DELETE FROM inbound_mail WHERE id <= (SELECT id FROM inbound_mail ORDER BY id DESC LIMIT 1 OFFSET $1)",
-                            )
-                            .bind(*max_rows)
-                            .execute(&mut *tx)
-                            .await?;
+                            keep_rows = Some(keep_rows.map_or(*max_rows, |k: i64| k.min(*max_rows)));
                         }
                     }
+                }
+                // The oldest received mail past the cap goes, once for the whole batch.
+                if let Some(cap) = keep_rows {
+                    sqlx::query(
+                        "DELETE FROM inbound_mail WHERE id <= (SELECT id FROM inbound_mail ORDER BY id DESC LIMIT 1 OFFSET $1)",
+                    )
+                    .bind(cap)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(())
