@@ -276,7 +276,7 @@ fn start_for_window(
     central: &Path,
 ) -> Result<(dev_server::DevServer, Vec<(&'static str, String)>)> {
     build_ui()?;
-    sh(&cargo(), &["build", "--package", "madoguchi-server", "--package", "madoguchi-app"])?;
+    build_programs()?;
     let server = dev_server::DevServer::start_in(&root(), central, &[])?;
     let utf8 = |p: &Path| p.to_str().map(str::to_owned).ok_or("non-UTF-8 path");
     let env = vec![
@@ -311,6 +311,12 @@ fn run() -> Result {
     // The window is closed: the server stops with it.
     server.stop()?;
     outcome
+}
+
+/// The server and the app, built together: built alone, the app's dependencies resolve to
+/// other features and every shared crate is compiled (and stored) a second time.
+fn build_programs() -> Result {
+    sh(&cargo(), &["build", "--package", "madoguchi-server", "--package", "madoguchi-app"])
 }
 
 /// `(name, value)` pairs as `sh_in` takes them.
@@ -366,6 +372,12 @@ impl Phases {
 }
 
 fn test() -> Result {
+    // A clean checkout gains nothing from incremental data, and it is the largest part of a
+    // debug target (gigabytes; CI's disk is shared and once ran out mid-run). Asked for by
+    // name (CARGO_INCREMENTAL=1), it stays.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     let mut phases = Phases::default();
     let outcome = test_in_phases(&mut phases);
     phases.print();
@@ -400,7 +412,7 @@ fn test_in_phases(p: &mut Phases) -> Result {
     // The real window under Xvfb, driven through tauri-driver and WebKitWebDriver, and the
     // public application page in Chromium.
     p.run("end-to-end (window, public page)", || {
-        sh(&cargo, &["build", "--package", "madoguchi-app"])?;
+        build_programs()?;
         driving_window(
             &root().join("target/debug/madoguchi"),
             &[&cargo, "test", "--package", "madoguchi-e2e", "--", "--test-threads=1"],
@@ -452,7 +464,7 @@ fn api_contract() -> Result {
         let pip = venv.join("bin/pip");
         sh(pip.to_str().ok_or("non-UTF-8 path")?, &["install", "--quiet", SCHEMATHESIS])?;
     }
-    sh(&cargo(), &["build", "--package", "madoguchi-server"])?;
+    build_programs()?;
     let dir = root().join("target/contract-central");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
