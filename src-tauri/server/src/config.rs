@@ -54,6 +54,14 @@ pub struct Config {
     /// Database connections one process keeps at most (default SQLite 8, PostgreSQL 16).
     #[serde(default)]
     pub pool_size: Option<u32>,
+    /// The ops listener (Prometheus `/metrics`, plain HTTP): loopback or an internal address.
+    #[serde(default)]
+    pub ops_listen: Option<SocketAddr>,
+    /// The token a scraper must send (`Authorization: Bearer …`), or a file holding it.
+    #[serde(default)]
+    pub ops_token: Option<Secret>,
+    #[serde(default)]
+    pub ops_token_file: Option<PathBuf>,
     /// The public intake's limits (`[limits]`; each value defaults on its own).
     #[serde(default)]
     pub limits: crate::limits::Limits,
@@ -122,6 +130,14 @@ pub enum ConfigError {
     Parse { path: String, source: toml::de::Error },
     #[error("HTTPS needs a certificate and key: set tls_cert and tls_key (or MADOGUCHI_TLS_CERT / MADOGUCHI_TLS_KEY)")]
     NoTls,
+    #[error("{0}")]
+    Secret(String),
+}
+
+/// A secret kept in a file: its first line (a file written by an editor ends in a newline).
+fn first_line(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 
 impl Default for Config {
@@ -143,6 +159,9 @@ impl Default for Config {
             migrate: None,
             pool_size: None,
             smtp_password_file: None,
+            ops_listen: None,
+            ops_token: None,
+            ops_token_file: None,
             limits: Default::default(),
             inbound: Default::default(),
         }
@@ -157,6 +176,14 @@ impl Config {
             .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
         toml::from_str(&text)
             .map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })
+    }
+
+    /// The ops listener's token: from its file, else the settings (or MADOGUCHI_OPS_TOKEN).
+    pub fn ops_token(&self) -> Result<Option<String>, ConfigError> {
+        match &self.ops_token_file {
+            Some(path) => first_line(path).map(Some).map_err(ConfigError::Secret),
+            None => Ok(self.ops_token.clone().map(|Secret(t)| t)),
+        }
     }
 
     /// The certificate and key, both required: the server speaks HTTPS only.
@@ -176,19 +203,12 @@ impl Config {
         if let Some(SecretUrl(url)) = &self.smtp_relay {
             let mut relay = Relay::parse(url)?;
             relay.user = self.smtp_user.clone().or(relay.user);
-            let from_file = match &self.smtp_password_file {
-                Some(path) => Some(
-                    std::fs::read_to_string(path)
-                        .map_err(|e| {
-                            MailConfigError::PasswordFile(format!("{}: {e}", path.display()))
-                        })?
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                ),
-                None => None,
-            };
+            let from_file = self
+                .smtp_password_file
+                .as_deref()
+                .map(first_line)
+                .transpose()
+                .map_err(MailConfigError::PasswordFile)?;
             relay.password = from_file
                 .or_else(|| self.smtp_password.clone().map(|Secret(p)| p))
                 .or(relay.password);

@@ -11,6 +11,7 @@ pub mod http;
 pub mod limits;
 pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod redact;
 pub mod signals;
 pub mod storage;
@@ -37,6 +38,8 @@ pub struct Options {
     /// The address the prefecture's mails come from (`MADOGUCHI_MAIL_FROM`'s): the public pages
     /// ask applicants to accept mail from it. By default the default From's, info@g-mis.net.
     pub sender: Option<String>,
+    /// This process's counts, shared with the mail parts and the ops listener.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// A server accepting connections; dropping it does not stop it, [`Running::shutdown`] does.
@@ -52,6 +55,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Set once the server begins to stop (the ops listener reports it too).
+    pub fn draining(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.draining.clone()
+    }
+
     /// Stops accepting, lets requests in flight finish (up to `grace`), and waits. Readiness
     /// answers 503 from the first moment, on connections still open.
     pub async fn shutdown(self, grace: std::time::Duration) {
@@ -105,6 +113,7 @@ pub async fn start(
     let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let state = http::AppState {
         draining: draining.clone(),
+        metrics: options.metrics.clone(),
         storage,
         prefecture_rate,
         public_url: public_url.trim_end_matches('/').into(),

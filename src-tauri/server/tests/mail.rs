@@ -217,7 +217,12 @@ async fn the_relays_password_never_goes_without_tls() {
     settings.bounce_listen = None;
     let plain = format!("smtp://madoguchi:secret@127.0.0.1:{}?tls=none", addr.port());
     settings.relay = Some(Relay::parse(&plain).unwrap());
-    let refused = madoguchi_server::mail::Service::start(s.storage.clone(), settings.clone()).await;
+    let refused = madoguchi_server::mail::Service::start(
+        s.storage.clone(),
+        settings.clone(),
+        s.metrics.clone(),
+    )
+    .await;
     assert_eq!(refused.err(), Some(madoguchi_server::mail::MailConfigError::AuthWithoutTls));
     // Opportunistic, and the relay offers no STARTTLS: the notice waits, the password stays.
     let maybe = format!("smtp://madoguchi:secret@127.0.0.1:{}?tls=opportunistic", addr.port());

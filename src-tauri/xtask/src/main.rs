@@ -166,6 +166,16 @@ fn postgres() -> Result<&'static str> {
             sh("sudo", &ctl)?
         }
     }
+    // A cluster that was not shut down cleanly recovers first ("the database system is
+    // starting up"), which takes a while on a busy disk: wait for it, up to two minutes.
+    let port = fields.get(2).copied().unwrap_or("5432");
+    for _ in 0..120 {
+        let ready = Command::new("pg_isready").args(["-q", "-h", "127.0.0.1", "-p", port]).status();
+        if ready.is_ok_and(|s| s.success()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
     as_postgres(&[
         "psql",
         "-qc",

@@ -45,9 +45,15 @@ impl Failure {
     }
 }
 
+/// A refusal's code, left on the response for the access line's count.
+#[derive(Clone)]
+pub(crate) struct Refused(pub String);
+
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
+        let code = Refused(self.1.code.clone());
         let mut response = (self.0, Json(self.1)).into_response();
+        response.extensions_mut().insert(code);
         for (name, value) in self.2 {
             if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
                 response.headers_mut().insert(name, value);

@@ -23,6 +23,7 @@ pub(super) async fn changes(
 ) -> Result<Json<ChangesPage>, Failure> {
     let (since, limit) = page(q)?;
     let page = state.storage.changes(officer.prefecture, since, limit).await?;
+    state.metrics.pulled(&officer.prefecture.code(), page.next_cursor);
     Ok(Json(ChangesPage { sender: Some(state.sender.clone()), ..page }))
 }
 

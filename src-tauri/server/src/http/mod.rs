@@ -52,7 +52,7 @@ pub fn router(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .route_layer(axum::middleware::from_fn(access::log))
+        .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), access::log))
         .with_state(state);
     crate::limits::timed(router, limits)
 }

@@ -15,4 +15,6 @@ pub struct AppState {
     pub sender: String,
     /// Set when the server is stopping: readiness answers 503 so balancers send no more.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// This process's counts (requests, feed pulls).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -21,8 +21,9 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the committing task; it ends when every handle is dropped.
-    pub fn start(storage: Arc<dyn Storage>) -> Self {
+    /// Starts the committing task, which counts what it commits; it ends when every handle
+    /// is dropped.
+    pub fn start(storage: Arc<dyn Storage>, metrics: Arc<crate::metrics::Metrics>) -> Self {
         let (jobs, mut queue) = mpsc::unbounded_channel::<(MailRecord, Ack)>();
         tokio::spawn(async move {
             while let Some(first) = queue.recv().await {
@@ -35,6 +36,9 @@ impl Recorder {
                 }
                 let (records, acks): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
                 let result = storage.record_mail(&records).await.map_err(|e| e.to_string());
+                if result.is_ok() {
+                    metrics.recorded(&records);
+                }
                 for ack in acks {
                     let _ = ack.send(result.clone());
                 }

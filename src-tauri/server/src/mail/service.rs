@@ -19,9 +19,10 @@ impl Service {
     pub async fn start(
         storage: Arc<dyn Storage>,
         settings: Settings,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Result<Self, MailConfigError> {
         let settings = Arc::new(settings);
-        let recorder = Recorder::start(storage.clone());
+        let recorder = Recorder::start(storage.clone(), metrics);
         let sender = match (&settings.relay, &settings.bounce_domain) {
             (Some(relay), _) if relay.security == Security::None && relay.password.is_some() => {
                 return Err(MailConfigError::AuthWithoutTls)

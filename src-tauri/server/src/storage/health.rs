@@ -1,5 +1,6 @@
-//! 稼働確認: whether the database answers, and whether its schema is the one this binary was
-//! built for — what a load balancer's readiness check and an operator's upgrade need to know.
+//! 稼働確認: whether the database answers, whether its schema is the one this binary was built
+//! for — what a load balancer's readiness check and an operator's upgrade need to know — and
+//! the figures a monitor reads from the database (the same for every process serving it).
 
 use async_trait::async_trait;
 
@@ -20,10 +21,25 @@ impl Schema {
     }
 }
 
+/// What the database says about the work, by prefecture (its code first in every row).
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// Notices by delivery state: (prefecture, state, count).
+    pub notices: Vec<(String, String, i64)>,
+    /// The oldest notice still waiting to be sent: (prefecture, created_at).
+    pub oldest_queued: Vec<(String, String)>,
+    /// The newest change in each prefecture's feed: (prefecture, seq).
+    pub feed_head: Vec<(String, i64)>,
+    /// Officers with a live token: (prefecture, latest use, soonest expiry, how many).
+    pub officers: Vec<(String, Option<String>, String, i64)>,
+}
+
 #[async_trait]
 pub trait Health: Send + Sync {
     /// The schema as the database has it (one round trip: it answers, or this fails).
     async fn schema(&self) -> Result<Schema>;
+    /// The monitor's figures (a few grouped reads, by indexes where the tables are large).
+    async fn figures(&self) -> Result<Figures>;
 }
 
 /// [`Health`] for both databases (see `sql`).
@@ -42,6 +58,32 @@ macro_rules! health_sql {
                         .await?
                 };
                 Ok(Schema { applied: applied.unwrap_or(0), expected: self.expected })
+            }
+
+            async fn figures(&self) -> Result<Figures> {
+                let notices = sqlx::query_as(
+                    "SELECT prefecture, delivery_state, COUNT(*) FROM notices
+                     GROUP BY prefecture, delivery_state ORDER BY prefecture, delivery_state",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let oldest_queued = sqlx::query_as(
+                    "SELECT prefecture, MIN(created_at) FROM notices
+                     WHERE delivery_state IN ('queued', 'sending') GROUP BY prefecture",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let feed_head =
+                    sqlx::query_as("SELECT prefecture, MAX(seq) FROM changes GROUP BY prefecture")
+                        .fetch_all(&self.pool)
+                        .await?;
+                let officers = sqlx::query_as(
+                    "SELECT prefecture, MAX(last_used_at), MIN(expires_at), COUNT(*) FROM officers
+                     WHERE revoked_at IS NULL GROUP BY prefecture",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(Figures { notices, oldest_queued, feed_head, officers })
             }
         }
     };

@@ -25,7 +25,7 @@ pub use applications::Applications;
 pub use decisions::{Answer, Decision, Decisions};
 pub use error::{Result, StorageError};
 pub use feed::Feed;
-pub use health::{Health, Schema};
+pub use health::{Figures, Health, Schema};
 pub use intake::{AddressCheck, Confirmation, Held, Intake, PENDING_PER_ADDRESS};
 pub use notices::{InboundMail, MailRecord, Notices, Outgoing};
 pub use officers::{Officer, OfficerToken, Officers};

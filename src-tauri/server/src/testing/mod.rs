@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use madoguchi_domain::api::Receipt;
 use madoguchi_domain::ApplicationForm;
-use madoguchi_domain::{InstitutionKind, Prefecture};
+use madoguchi_domain::Prefecture;
 
+mod forms;
 pub mod postfix;
 pub mod smtp;
+
+pub use forms::{form, insurance_code};
 
 use crate::tokens::token_hash;
 use crate::{storage, Running, Storage};
@@ -69,10 +72,16 @@ async fn serve(
     certs: &Certificates,
     port: u16,
     limits: &crate::limits::Limits,
+    metrics: &Arc<crate::metrics::Metrics>,
 ) -> Running {
     let tls = crate::tls_config(&certs.cert_path, &certs.key_path).await.unwrap();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let options = crate::Options { limits: limits.clone(), public_url: None, sender: None };
+    let options = crate::Options {
+        limits: limits.clone(),
+        public_url: None,
+        sender: None,
+        metrics: metrics.clone(),
+    };
     crate::start(storage, listener, tls, &options).await.unwrap()
 }
 
@@ -111,6 +120,8 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     /// The database it serves, for commands pointed at the same one.
     pub database_url: String,
+    /// Its counts, as its ops listener shows them.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl TestServer {
@@ -124,10 +135,23 @@ impl TestServer {
         let certs = certificates(dir.path());
         let database_url = database(backend, dir.path()).await;
         let storage = storage::open(&database_url).await.unwrap();
-        let running = serve(storage.clone(), &certs, 0, &limits).await;
+        let metrics = Arc::<crate::metrics::Metrics>::default();
+        let running = serve(storage.clone(), &certs, 0, &limits, &metrics).await;
         let url = format!("https://localhost:{}", running.addr.port());
         let running = Some(running);
-        TestServer { backend, url, storage, certs, running, mail: None, limits, dir, database_url }
+        let mail = None;
+        TestServer {
+            backend,
+            url,
+            storage,
+            certs,
+            running,
+            mail,
+            limits,
+            dir,
+            database_url,
+            metrics,
+        }
     }
 
     /// Mail settings for a relay at `relay` (STARTTLS, trusting the test CA) with bounces
@@ -148,7 +172,10 @@ impl TestServer {
 
     /// Starts the server's mail parts with `settings`.
     pub async fn start_mail(&mut self, settings: crate::mail::Settings) {
-        let service = crate::mail::Service::start(self.storage.clone(), settings).await.unwrap();
+        let service =
+            crate::mail::Service::start(self.storage.clone(), settings, self.metrics.clone())
+                .await
+                .unwrap();
         self.mail = Some(service);
     }
 
@@ -189,8 +216,10 @@ impl TestServer {
     /// Starts it again on the same port, same database.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.running =
-            Some(serve(self.storage.clone(), &self.certs, self.port(), &self.limits).await);
+        self.running = Some(
+            serve(self.storage.clone(), &self.certs, self.port(), &self.limits, &self.metrics)
+                .await,
+        );
     }
 
     /// An HTTPS client that trusts only the test CA.
@@ -398,39 +427,5 @@ impl TestServer {
             .unwrap_or_else(|| panic!("no address check mail for application {id}"));
         let start = mail.body.find("https://").expect("the mail has the link");
         mail.body[start..].split_whitespace().next().unwrap().to_owned()
-    }
-}
-
-/// A valid 医科 code of `prefecture` whose 医療機関番号 is `n` (district 01).
-pub fn insurance_code(prefecture: &str, n: usize) -> String {
-    (0..10)
-        .map(|check| format!("{prefecture}101{:04}{check}", n % 10_000))
-        .find(|c| c.parse::<madoguchi_domain::InsuranceCode>().is_ok())
-        .expect("one check digit fits")
-}
-
-/// A valid form for institution number `n` of prefecture 01, 13 or 27: the same `n` is the
-/// same institution.
-pub fn form(prefecture: &str, n: usize) -> ApplicationForm {
-    let address = match prefecture {
-        "01" => "北海道札幌市南区川沿１３条２丁目１番３８号",
-        "13" => "東京都千代田区丸の内１丁目",
-        "27" => "大阪府大阪市中央区大手前２丁目",
-        other => panic!("no sample for {other}"),
-    };
-    ApplicationForm {
-        kind: InstitutionKind::Hospital,
-        institution_code: format!("{prefecture}{n:06}"),
-        insurance_code: Some(insurance_code(prefecture, n)),
-        name: format!("テスト病院{n}"),
-        kana: "テストビョウイン".into(),
-        postal_code: "100-0001".into(),
-        address: address.into(),
-        building: String::new(),
-        phone: "03-1234-5678".into(),
-        department: "事務部".into(),
-        department_number: "1".into(),
-        contact_name: "担当 花子".into(),
-        email: format!("jimu{n}@hospital.example.jp"),
     }
 }
