@@ -3,6 +3,7 @@
 //! `run` and `test` are the two commands of README.md: each installs what a fresh Debian or
 //! Ubuntu machine lacks (apt packages, npm packages, tauri-driver) before it builds.
 
+mod deb;
 mod dev_server;
 mod windows;
 
@@ -27,8 +28,9 @@ const BUILD_PACKAGES: &[&str] = &[
 
 /// What the tests add: a virtual display, the WebDriver of WebKitGTK, Chromium and its
 /// WebDriver for the server's public page, Python for schemathesis (the API contract), PostgreSQL for the server's second storage, a
-/// Secret Service (gnome-keyring) for the token keychain, and Postfix as the prefecture's
-/// mail relay (each mail test runs a private instance).
+/// Secret Service (gnome-keyring) for the token keychain, Postfix as the prefecture's
+/// mail relay (each mail test runs a private instance), and systemd (systemd-analyze verify
+/// reads the server's unit).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -43,6 +45,8 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus",
     "dbus-x11",
     "postfix",
+    "systemd",
+    "adduser",
 ];
 
 /// The role the server tests create their databases with.
@@ -70,17 +74,21 @@ fn main() -> ExitCode {
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("setup") => setup(true),
         Some("first-run") => setup(true).and_then(|()| first_run()),
+        Some("deb") if args.get(1).is_some_and(|a| a == "--check") => deb::test(),
+        Some("deb") => deb::release().map(|deb| eprintln!("xtask: package {}", deb.display())),
         Some("windows") => windows::build(windows::Build::Release).map(|installer| {
             eprintln!("xtask: installer {}", installer.display());
         }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run | test | bench [NAME] | setup | first-run | windows>\n\
+                "usage: cargo xtask <run | test | bench [NAME] | setup | first-run | deb | windows>\n\
                  \n  run    install what is missing, build the UI and open the Madoguchi window\
                  \n  test   install what is missing and run every test suite, the window's included\
                  \n  bench  run the benchmarks (all, or those whose name starts with NAME)\
                  \n  setup  only install what is missing (apt packages, npm packages, tauri-driver)\
                  \n  first-run  the test command's first-run check alone (run's path, its window driven)\
+                 \n  deb    the server's Debian package (release build, systemd unit, settings file);\
+                 \n         --check: the test command's check of it, on the debug build\
                  \n  windows  cross-build the desk and the server for Windows and make the installer"
             );
             return ExitCode::from(2);
@@ -429,6 +437,7 @@ fn test_in_phases(p: &mut Phases) -> Result {
             &[],
         )
     })?;
+    p.run("Debian package (files, unit, settings)", deb::test)?;
     // Windows, where the officers are: the suites cross-built and run under Wine, the
     // installer made, installed silently, and its server run.
     p.run("Windows (cross-build, Wine suites, installer)", || windows::test(pg))
