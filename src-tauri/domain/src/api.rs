@@ -330,6 +330,10 @@ pub struct ChangesPage {
     /// adds it to the senders it asks callers to allow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
+    /// The feed's epoch: a server restored from a backup starts a new one, and a desk that
+    /// pulled under another starts over from 0 (cursors of the old epoch mean nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<i64>,
 }
 
 /// Every error body the server sends: a stable code, a Japanese sentence, and for 409 the

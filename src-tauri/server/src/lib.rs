@@ -2,6 +2,7 @@
 //! outbox, and the changes feed the desks sync from — over HTTPS only.
 
 pub mod account_import;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;

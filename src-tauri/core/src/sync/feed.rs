@@ -58,12 +58,14 @@ impl Store {
         }
         applications::upsert(&mut tx, &apps).await?;
         sqlx::query(
-            "UPDATE sync_state SET cursor = ?1, server_sender = COALESCE(?2, server_sender) WHERE id = 1",
+            "UPDATE sync_state SET cursor = ?1, server_sender = COALESCE(?2, server_sender),
+             epoch = COALESCE(?3, epoch) WHERE id = 1",
         )
         .bind(page.next_cursor)
         .bind(&page.sender)
-            .execute(&mut *tx)
-            .await?;
+        .bind(page.epoch)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -81,11 +83,28 @@ impl Store {
             .await?)
     }
 
-    /// Pulls every page after the cursor.
+    /// The feed epoch the desk last pulled under (none before its first pull).
+    async fn epoch(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT epoch FROM sync_state WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// Pulls every page after the cursor. A page of another epoch than the desk's (the server
+    /// was restored from a backup) makes the desk forget what it pulled and start over, its
+    /// outbox kept: cursors of the old epoch mean nothing now.
     pub async fn pull(&self, client: &SyncClient) -> Result<usize, SyncError> {
         let mut pulled = 0;
         loop {
-            let page = client.changes(self.cursor().await?).await?;
+            let mut page = client.changes(self.cursor().await?).await?;
+            let known = self.epoch().await?;
+            if let (Some(was), Some(now)) = (known, page.epoch) {
+                if was != now {
+                    log::warn!("the server's feed epoch is {now}, was {was} (restored from a backup): pulling everything again");
+                    self.reset_sync().await?;
+                    page = client.changes(0).await?;
+                }
+            }
             pulled += page.changes.len();
             self.apply_page(&page).await?;
             if !page.has_more {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod backup;
 mod officer;
 mod serve;
 
@@ -57,6 +58,16 @@ enum Command {
     Db {
         #[command(subcommand)]
         command: DbCommand,
+    },
+    /// Backups (退避): `backup --out DIR [--keep N]` takes one, `backup verify DIR` checks one.
+    Backup(backup::BackupArgs),
+    /// Puts the backup in DIR back in place of the database (stop every server process
+    /// first): desks start their feed over, notices not yet sent are held.
+    Restore { dir: PathBuf },
+    /// Mail the server holds (`release`: what a restore held).
+    Mail {
+        #[command(subcommand)]
+        command: backup::MailCommand,
     },
     /// Officers (都道府県窓口の担当者).
     Officer {
@@ -134,6 +145,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     match cli.command {
         Command::Serve(args) => serve::serve(config, *args).await?,
+        Command::Backup(args) => backup::backup(&config, args).await?,
+        Command::Restore { dir } => backup::restore(&config, dir).await?,
+        Command::Mail { command } => backup::mail(&config, command).await?,
         Command::Officer { command } => officer::officer(&config, command).await?,
         Command::Db { command } => {
             let storage =

@@ -68,6 +68,8 @@ pub(super) async fn officer(
                 officer.id,
                 prefecture.code()
             );
+            let detail = format!("officer {} added, valid until {expires}", officer.id);
+            storage.admin_audit("officer_add", Some(&prefecture.code()), &detail).await?;
             println!("{token}");
         }
         OfficerCommand::List { prefecture } => {
@@ -99,6 +101,7 @@ pub(super) async fn officer(
                 return Err(format!("no officer {id}").into());
             }
             log::info!("officer {id}'s token revoked");
+            storage.admin_audit("officer_revoke", None, &format!("officer {id} revoked")).await?;
         }
         OfficerCommand::Rotate { id, valid_days, stagger } => {
             let token = new_token();
@@ -108,6 +111,8 @@ pub(super) async fn officer(
                 return Err(format!("no officer {id}, or revoked").into());
             }
             log::info!("officer {id}'s token rotated, valid until {expires}");
+            let detail = format!("officer {id} rotated, valid until {expires}");
+            storage.admin_audit("officer_rotate", None, &detail).await?;
             println!("{token}");
         }
     }

@@ -51,7 +51,10 @@ macro_rules! feed_sql {
                     .into_iter()
                     .map(|(seq, payload)| Ok(Change { seq, entity: from_json(&payload)? }))
                     .collect::<Result<Vec<_>>>()?;
-                Ok(ChangesPage { changes, next_cursor, has_more, sender: None })
+                let epoch = sqlx::query_scalar("SELECT epoch FROM feed_epoch WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(ChangesPage { changes, next_cursor, has_more, sender: None, epoch: Some(epoch) })
             }
         }
     };

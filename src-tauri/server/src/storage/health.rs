@@ -40,6 +40,9 @@ pub trait Health: Send + Sync {
     async fn schema(&self) -> Result<Schema>;
     /// The monitor's figures (a few grouped reads, by indexes where the tables are large).
     async fn figures(&self) -> Result<Figures>;
+    /// Closes every connection (and, for SQLite, checkpoints its journal) before the file is
+    /// replaced or removed.
+    async fn close(&self);
 }
 
 /// [`Health`] for both databases (see `sql`).
@@ -58,6 +61,10 @@ macro_rules! health_sql {
                         .await?
                 };
                 Ok(Schema { applied: applied.unwrap_or(0), expected: self.expected })
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
             }
 
             async fn figures(&self) -> Result<Figures> {

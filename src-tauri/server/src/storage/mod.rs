@@ -6,6 +6,7 @@
 
 mod accounts;
 mod applications;
+mod backup;
 mod decisions;
 mod error;
 mod feed;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 pub use accounts::Accounts;
 pub use applications::Applications;
+pub use backup::{Backup, FeedMark, COUNTED};
 pub use decisions::{Answer, Decision, Decisions};
 pub use error::{Result, StorageError};
 pub use feed::Feed;
@@ -45,6 +47,7 @@ pub trait Storage:
     + Records
     + Notices
     + Health
+    + Backup
 {
 }
 
@@ -59,6 +62,7 @@ impl<T> Storage for T where
         + Records
         + Notices
         + Health
+        + Backup
         + ?Sized
 {
 }

@@ -89,7 +89,7 @@ fn newest(migrator: &sqlx::migrate::Migrator) -> i64 {
 /// changes feed, `$within` (if not empty) only the writers of one prefecture's feed (`$1`,
 /// its number) while excluding `$order`'s.
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty, $begin:literal, $order:literal, $within:literal) => {
+    ($storage:ty, $db:ty, $begin:literal, $order:literal, $within:literal, [$($advance:literal),+]) => {
         impl $storage {
             /// A write transaction, this process's writers taking turns first: waiting on an
             /// async lock wakes at once, where SQLite's busy handler sleeps for milliseconds.
@@ -131,6 +131,7 @@ macro_rules! sql_storage {
         records_sql!($storage, $db);
         notices_sql!($storage, $db);
         health_sql!($storage, $db);
+        backup_sql!($storage, $db, [$($advance),+]);
     };
 }
 
@@ -150,6 +151,7 @@ mod prelude {
     pub(super) use crate::decisions::{self, Context, DecisionError, Issue};
     pub(super) use crate::storage::accounts::*;
     pub(super) use crate::storage::applications::*;
+    pub(super) use crate::storage::backup::*;
     pub(super) use crate::storage::decisions::*;
     pub(super) use crate::storage::error::{Result, StorageError};
     pub(super) use crate::storage::feed::*;
@@ -165,7 +167,18 @@ mod prelude {
 
 mod sqlite_impl {
     use crate::storage::sql::prelude::*;
-    sql_storage!(SqliteStorage, sqlx::Sqlite, "BEGIN IMMEDIATE", "", "");
+    sql_storage!(
+        SqliteStorage,
+        sqlx::Sqlite,
+        "BEGIN IMMEDIATE",
+        "",
+        "",
+        [
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'changes', $1
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'changes')",
+            "UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = 'changes'"
+        ]
+    );
 }
 
 mod postgres_impl {
@@ -175,6 +188,8 @@ mod postgres_impl {
         sqlx::Postgres,
         "BEGIN",
         "SELECT pg_advisory_xact_lock(7204)",
-        "SELECT pg_advisory_xact_lock_shared(7204), pg_advisory_xact_lock(7205, $1)"
+        "SELECT pg_advisory_xact_lock_shared(7204), pg_advisory_xact_lock(7205, $1)",
+        ["SELECT setval(pg_get_serial_sequence('changes', 'seq'),
+                GREATEST((SELECT last_value FROM changes_seq_seq), $1))"]
     );
 }

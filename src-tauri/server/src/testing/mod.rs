@@ -190,16 +190,15 @@ impl TestServer {
             &self.certs.cert_path,
             &self.certs.key_path,
         );
-        self.start_mail(self.mail_settings_for(&relay, bounce)).await;
+        self.resume_mail(&relay).await;
         relay
     }
 
-    fn mail_settings_for(
-        &self,
-        relay: &postfix::Postfix,
-        bounce: std::net::SocketAddr,
-    ) -> crate::mail::Settings {
-        crate::mail::Settings { bounce_listen: Some(bounce), ..self.mail_settings(relay.smtp) }
+    /// Starts the server's mail parts again with `relay` (after a restart).
+    pub async fn resume_mail(&mut self, relay: &postfix::Postfix) {
+        let settings = self.mail_settings(relay.smtp);
+        self.start_mail(crate::mail::Settings { bounce_listen: Some(relay.bounce), ..settings })
+            .await;
     }
 
     pub fn port(&self) -> u16 {

@@ -32,6 +32,8 @@ pub struct Postfix {
     pub smtp: SocketAddr,
     /// Implicit TLS (smtps).
     pub smtps: SocketAddr,
+    /// Where it sends its bounces (the server's listener).
+    pub bounce: SocketAddr,
 }
 
 /// A loopback port nobody listens on now.
@@ -151,6 +153,7 @@ impl Postfix {
         let postfix = Postfix {
             smtp: ([127, 0, 0, 1], smtp).into(),
             smtps: ([127, 0, 0, 1], smtps).into(),
+            bounce: bounce_listener,
             dir,
         };
         postfix.run(&["check"]);
