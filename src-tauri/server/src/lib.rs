@@ -14,6 +14,7 @@ pub mod logging;
 pub mod mail;
 pub mod metrics;
 pub mod redact;
+pub mod retention;
 pub mod signals;
 pub mod storage;
 #[cfg(feature = "testing")]
@@ -96,7 +97,8 @@ pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig
 
 /// Serves the API on `listener` with `tls`; every ten minutes purges unconfirmed applications
 /// whose link expired and idempotent answers older than [`IDEMPOTENCY_DAYS`], and removes the
-/// links from the stored copies of notices sent more than ten minutes before.
+/// links from the stored copies of notices sent more than ten minutes before; every hour
+/// applies each prefecture's 保存期間 ([`retention`]).
 pub async fn start(
     storage: Arc<dyn Storage>,
     listener: std::net::TcpListener,
@@ -154,7 +156,13 @@ pub async fn start(
 pub const IDEMPOTENCY_DAYS: i64 = 7;
 
 async fn housekeeping(storage: Arc<dyn Storage>) {
-    loop {
+    for round in 0u64.. {
+        // 保存期間, once an hour (from the first round).
+        if round % 6 == 0 {
+            if let Err(e) = retention::run(storage.as_ref(), chrono::Utc::now(), false).await {
+                log::error!("retention: {e}");
+            }
+        }
         match storage.purge_unconfirmed(&clock::now()).await {
             Ok(0) => {}
             Ok(n) => log::info!("{n} unconfirmed applications purged (address check expired)"),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod backup;
 mod officer;
+mod retention;
 mod serve;
 
 use crate::{config::Config, storage};
@@ -68,6 +69,11 @@ enum Command {
     Mail {
         #[command(subcommand)]
         command: backup::MailCommand,
+    },
+    /// 保存期間 on the server (`run`; `serve` also runs it every hour).
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
     },
     /// Officers (都道府県窓口の担当者).
     Officer {
@@ -148,6 +154,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Backup(args) => backup::backup(&config, args).await?,
         Command::Restore { dir } => backup::restore(&config, dir).await?,
         Command::Mail { command } => backup::mail(&config, command).await?,
+        Command::Retention { command } => retention::retention(&config, command).await?,
         Command::Officer { command } => officer::officer(&config, command).await?,
         Command::Db { command } => {
             let storage =

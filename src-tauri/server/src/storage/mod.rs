@@ -16,6 +16,7 @@ mod notices;
 mod officers;
 mod records;
 mod registry;
+mod retention;
 mod rows;
 mod sql;
 
@@ -33,6 +34,7 @@ pub use notices::{InboundMail, MailRecord, Notices, Outgoing};
 pub use officers::{Officer, OfficerToken, Officers};
 pub use records::{PutRecord, Record, Records};
 pub use registry::Registry;
+pub use retention::{Purged, Retention, PURGED_BODY};
 pub use sql::{PostgresStorage, SqliteStorage};
 
 /// Everything the server keeps: what handlers, the mailer and the command line are given.
@@ -48,6 +50,7 @@ pub trait Storage:
     + Notices
     + Health
     + Backup
+    + Retention
 {
 }
 
@@ -63,6 +66,7 @@ impl<T> Storage for T where
         + Notices
         + Health
         + Backup
+        + Retention
         + ?Sized
 {
 }

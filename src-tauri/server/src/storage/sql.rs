@@ -41,7 +41,10 @@ impl SqliteStorage {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // What is deleted or rewritten (a purge of personal values) is zeroed in the file,
+            // not left in free space.
+            .pragma("secure_delete", "on");
         // A new deployment (or `cargo xtask run` after `target/` was deleted) names a file in
         // a folder that does not exist yet: the folder is made, as the file itself is.
         // (An in-memory database's name has no folder.)
@@ -89,7 +92,7 @@ fn newest(migrator: &sqlx::migrate::Migrator) -> i64 {
 /// changes feed, `$within` (if not empty) only the writers of one prefecture's feed (`$1`,
 /// its number) while excluding `$order`'s.
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty, $begin:literal, $order:literal, $within:literal, [$($advance:literal),+]) => {
+    ($storage:ty, $db:ty, $begin:literal, $order:literal, $within:literal, [$($advance:literal),+], $compact:literal) => {
         impl $storage {
             /// A write transaction, this process's writers taking turns first: waiting on an
             /// async lock wakes at once, where SQLite's busy handler sleeps for milliseconds.
@@ -132,6 +135,7 @@ macro_rules! sql_storage {
         notices_sql!($storage, $db);
         health_sql!($storage, $db);
         backup_sql!($storage, $db, [$($advance),+]);
+        retention_sql!($storage, $db, $compact);
     };
 }
 
@@ -161,6 +165,7 @@ mod prelude {
     pub(super) use crate::storage::officers::*;
     pub(super) use crate::storage::records::*;
     pub(super) use crate::storage::registry::*;
+    pub(super) use crate::storage::retention::*;
     pub(super) use crate::storage::rows::*;
     pub(super) use crate::storage::sql::{PostgresStorage, SqliteStorage};
 }
@@ -177,7 +182,8 @@ mod sqlite_impl {
             "INSERT INTO sqlite_sequence (name, seq) SELECT 'changes', $1
              WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'changes')",
             "UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = 'changes'"
-        ]
+        ],
+        "PRAGMA wal_checkpoint(TRUNCATE)"
     );
 }
 
@@ -190,6 +196,7 @@ mod postgres_impl {
         "SELECT pg_advisory_xact_lock(7204)",
         "SELECT pg_advisory_xact_lock_shared(7204), pg_advisory_xact_lock(7205, $1)",
         ["SELECT setval(pg_get_serial_sequence('changes', 'seq'),
-                GREATEST((SELECT last_value FROM changes_seq_seq), $1))"]
+                GREATEST((SELECT last_value FROM changes_seq_seq), $1))"],
+        "VACUUM applications, notices, delivery_audit, inbound_mail, changes, audit, idempotency"
     );
 }
