@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod audit;
 mod backup;
 mod officer;
 mod retention;
@@ -69,6 +70,11 @@ enum Command {
     Mail {
         #[command(subcommand)]
         command: backup::MailCommand,
+    },
+    /// The audit trail (`export`): decisions, delivery, operators' actions.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// 保存期間 on the server (`run`; `serve` also runs it every hour).
     Retention {
@@ -154,6 +160,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Backup(args) => backup::backup(&config, args).await?,
         Command::Restore { dir } => backup::restore(&config, dir).await?,
         Command::Mail { command } => backup::mail(&config, command).await?,
+        Command::Audit { command } => audit::audit(&config, command).await?,
         Command::Retention { command } => retention::retention(&config, command).await?,
         Command::Officer { command } => officer::officer(&config, command).await?,
         Command::Db { command } => {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod applications;
+mod audit;
 mod backup;
 mod decisions;
 mod error;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use accounts::Accounts;
 pub use applications::Applications;
+pub use audit::{AuditRow, AuditTrail};
 pub use backup::{Backup, FeedMark, COUNTED};
 pub use decisions::{Answer, Decision, Decisions};
 pub use error::{Result, StorageError};
@@ -51,6 +53,7 @@ pub trait Storage:
     + Health
     + Backup
     + Retention
+    + AuditTrail
 {
 }
 
@@ -67,6 +70,7 @@ impl<T> Storage for T where
         + Health
         + Backup
         + Retention
+        + AuditTrail
         + ?Sized
 {
 }

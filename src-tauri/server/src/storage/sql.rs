@@ -136,6 +136,7 @@ macro_rules! sql_storage {
         health_sql!($storage, $db);
         backup_sql!($storage, $db, [$($advance),+]);
         retention_sql!($storage, $db, $compact);
+        audit_sql!($storage, $db);
     };
 }
 
@@ -155,6 +156,7 @@ mod prelude {
     pub(super) use crate::decisions::{self, Context, DecisionError, Issue};
     pub(super) use crate::storage::accounts::*;
     pub(super) use crate::storage::applications::*;
+    pub(super) use crate::storage::audit::*;
     pub(super) use crate::storage::backup::*;
     pub(super) use crate::storage::decisions::*;
     pub(super) use crate::storage::error::{Result, StorageError};
