@@ -188,3 +188,23 @@ async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
     );
     w.close().await;
 }
+
+/// A token that ends in ten days is named in the status bar, which leads to 設定.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_ending_soon_is_named_in_the_status_bar() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = "token-ending-in-ten-days-0123";
+    let ends = madoguchi_server::tokens::token_expiry(10);
+    let hash = madoguchi_server::tokens::token_hash(token);
+    server.storage.create_officer("13".parse().unwrap(), "窓口 次郎", &hash, &ends).await.unwrap();
+    let w = connected_window(&server, token).await;
+    until_text(&w, "footer.status [data-field=token-expiry]", "トークンの有効期限まであと").await;
+    let said = w.text("footer.status [data-field=token-expiry]").await;
+    assert!(said.contains("あと9日") || said.contains("あと10日"), "{said}");
+    w.screenshot("status_bar_token_expiry").await;
+    let link =
+        w.client.find(Locator::Css("footer.status [data-field=token-expiry]")).await.unwrap();
+    link.click().await.unwrap();
+    until_text(&w, "main", "サーバー").await;
+    w.close().await;
+}

@@ -258,3 +258,24 @@ async fn a_server_killed_mid_request_loses_and_doubles_nothing() {
     assert_eq!(d.sync_status().await.unwrap().pending, 0);
     drop(process);
 }
+
+/// A token that ends within a month is warned of on the desk: the server names its end on
+/// every page of the feed, the desk keeps it, and the status bar's figure counts the days.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_ending_within_a_month_is_warned_of_on_the_desk() {
+    use madoguchi_core::sync::token_days_left;
+    let server = TestServer::start(Backend::Sqlite).await;
+    let year = server.officer("13").await;
+    let short = "token-ending-soon-0123456789";
+    let ends = madoguchi_server::tokens::token_expiry(10);
+    let hash = madoguchi_server::tokens::token_hash(short);
+    server.storage.create_officer("13".parse().unwrap(), "窓口 次郎", &hash, &ends).await.unwrap();
+    let now = chrono::Utc::now();
+    for (token, warned) in [(year.as_str(), None), (short, Some(9))] {
+        let d = desk(&server, token, "desk-a").await;
+        d.store.sync(&d.client).await.unwrap();
+        let status = d.store.sync_status().await.unwrap();
+        let days = token_days_left(status.token_expires_at.as_deref(), now);
+        assert!(days == warned || days == warned.map(|d| d + 1), "{token}: {days:?} {status:?}");
+    }
+}

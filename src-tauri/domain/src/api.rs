@@ -334,6 +334,10 @@ pub struct ChangesPage {
     /// pulled under another starts over from 0 (cursors of the old epoch mean nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<i64>,
+    /// When the officer's token ends (RFC 3339): the desk warns in its status bar a month
+    /// before, so it is rotated before syncing stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<String>,
 }
 
 /// Every error body the server sends: a stable code, a Japanese sentence, and for 409 the

@@ -556,7 +556,12 @@ last_error: string | null, last_error_code: ErrorCode | null,
 /**
  * How the store opened, when the officer should know (encrypted, set aside).
  */
-store_notice: string | null, pending: number, rejected: number, };
+store_notice: string | null, pending: number, rejected: number, 
+/**
+ * Days until the officer's token ends, once fewer than [`TOKEN_WARN_DAYS`]: the status
+ * bar asks for a new one (`officer rotate` by the server's operator) before syncing stops.
+ */
+token_days_left: number | null, };
 
 export type SyncReport = { sent: number, rejected: number, pulled: number, };
 

@@ -59,11 +59,12 @@ impl Store {
         applications::upsert(&mut tx, &apps).await?;
         sqlx::query(
             "UPDATE sync_state SET cursor = ?1, server_sender = COALESCE(?2, server_sender),
-             epoch = COALESCE(?3, epoch) WHERE id = 1",
+             epoch = COALESCE(?3, epoch), token_expires_at = COALESCE(?4, token_expires_at) WHERE id = 1",
         )
         .bind(page.next_cursor)
         .bind(&page.sender)
         .bind(page.epoch)
+        .bind(&page.token_expires_at)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

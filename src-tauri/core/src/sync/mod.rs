@@ -29,6 +29,8 @@ pub struct SyncStatus {
     pub pending: i64,
     /// 要確認: refused by the server
     pub rejected: i64,
+    /// When the officer's token ends, as the server last said.
+    pub token_expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -52,6 +54,22 @@ pub struct SyncOverview {
     pub store_notice: Option<String>,
     pub pending: i64,
     pub rejected: i64,
+    /// Days until the officer's token ends, once fewer than [`TOKEN_WARN_DAYS`]: the status
+    /// bar asks for a new one (`officer rotate` by the server's operator) before syncing stops.
+    pub token_days_left: Option<i64>,
+}
+
+/// A token ending within this many days is warned of (as the server's `officer list` does).
+pub const TOKEN_WARN_DAYS: i64 = 30;
+
+/// Whole days from `now` until `expires_at`, when within [`TOKEN_WARN_DAYS`].
+pub fn token_days_left(
+    expires_at: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<i64> {
+    let ends = chrono::DateTime::parse_from_rfc3339(expires_at?).ok()?.to_utc();
+    let days = (ends - now).num_days();
+    (days <= TOKEN_WARN_DAYS).then_some(days.max(0))
 }
 
 /// One step of 接続診断, in the officer's words.
@@ -64,8 +82,8 @@ pub struct DiagnosisStep {
 
 impl Store {
     pub async fn sync_status(&self) -> Result<SyncStatus, StoreError> {
-        let (cursor, last_sync_at, last_error): (i64, Option<String>, Option<String>) =
-            sqlx::query_as("SELECT cursor, last_sync_at, last_error FROM sync_state WHERE id = 1")
+        let (cursor, last_sync_at, last_error, token_expires_at): (i64, Option<String>, Option<String>, Option<String>) =
+            sqlx::query_as("SELECT cursor, last_sync_at, last_error, token_expires_at FROM sync_state WHERE id = 1")
                 .fetch_one(self.pool())
                 .await?;
         let (pending, rejected): (i64, i64) = sqlx::query_as(
@@ -76,7 +94,7 @@ impl Store {
         )
         .fetch_one(self.pool())
         .await?;
-        Ok(SyncStatus { cursor, last_sync_at, last_error, pending, rejected })
+        Ok(SyncStatus { cursor, last_sync_at, last_error, pending, rejected, token_expires_at })
     }
 
     /// Push, then pull, one sync at a time; the outcome is recorded for the status bar. What
@@ -151,6 +169,10 @@ impl Desk {
             store_notice: self.store_notice(),
             pending: status.pending,
             rejected: status.rejected,
+            token_days_left: token_days_left(
+                status.token_expires_at.as_deref(),
+                chrono::Utc::now(),
+            ),
         })
     }
 

@@ -24,7 +24,8 @@ pub(super) async fn changes(
     let (since, limit) = page(q)?;
     let page = state.storage.changes(officer.prefecture, since, limit).await?;
     state.metrics.pulled(&officer.prefecture.code(), page.next_cursor);
-    Ok(Json(ChangesPage { sender: Some(state.sender.clone()), ..page }))
+    let token_expires_at = Some(officer.expires_at);
+    Ok(Json(ChangesPage { sender: Some(state.sender.clone()), token_expires_at, ..page }))
 }
 
 /// 通知メール: the notices of the officer's prefecture, each with its delivery (配信状況).

@@ -54,7 +54,14 @@ macro_rules! feed_sql {
                 let epoch = sqlx::query_scalar("SELECT epoch FROM feed_epoch WHERE id = 1")
                     .fetch_one(&self.pool)
                     .await?;
-                Ok(ChangesPage { changes, next_cursor, has_more, sender: None, epoch: Some(epoch) })
+                Ok(ChangesPage {
+                    changes,
+                    next_cursor,
+                    has_more,
+                    sender: None,
+                    epoch: Some(epoch),
+                    token_expires_at: None,
+                })
             }
         }
     };

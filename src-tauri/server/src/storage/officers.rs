@@ -12,6 +12,8 @@ pub struct Officer {
     pub id: i64,
     pub prefecture: Prefecture,
     pub name: String,
+    /// When the token ends (RFC 3339): desks are told, to warn before it does.
+    pub expires_at: String,
 }
 
 /// An officer's token as `officer list` shows it (never the token itself).
@@ -63,20 +65,20 @@ macro_rules! officers_sql {
                 .bind(expires_at)
                 .fetch_one(&self.pool)
                 .await?;
-                Ok(Officer { id, prefecture, name: name.to_owned() })
+                Ok(Officer { id, prefecture, name: name.to_owned(), expires_at: expires_at.to_owned() })
             }
 
             async fn officer_by_token_hash(&self, token_hash: &str) -> Result<Option<Officer>> {
                 let now = crate::clock::now();
-                let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
-                    "SELECT id, prefecture, name, last_used_at FROM officers
+                let row: Option<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+                    "SELECT id, prefecture, name, last_used_at, expires_at FROM officers
                      WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
                 )
                 .bind(token_hash)
                 .bind(&now)
                 .fetch_optional(&self.pool)
                 .await?;
-                let Some((id, pref, name, last_used)) = row else { return Ok(None) };
+                let Some((id, pref, name, last_used, expires_at)) = row else { return Ok(None) };
                 // Noted to the five minutes: not a write on every request.
                 let stale = crate::clock::stamp(chrono::Utc::now() - chrono::Duration::minutes(5));
                 if last_used.is_none_or(|at| at < stale) {
@@ -88,7 +90,7 @@ macro_rules! officers_sql {
                         .await?;
                     tx.commit().await?;
                 }
-                Ok(Some(Officer { id, prefecture: stored_prefecture(&pref)?, name }))
+                Ok(Some(Officer { id, prefecture: stored_prefecture(&pref)?, name, expires_at }))
             }
 
             async fn officers(&self, prefecture: Option<Prefecture>) -> Result<Vec<OfficerToken>> {
