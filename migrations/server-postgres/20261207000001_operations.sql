@@ -16,3 +16,6 @@ CREATE TABLE admin_audit (
     prefecture TEXT,
     detail     TEXT NOT NULL
 );
+
+-- Mail health reads a prefecture's notices of the last eight days.
+CREATE INDEX notices_by_prefecture_created ON notices (prefecture, created_at);

@@ -1,7 +1,7 @@
 //! 「メールが届かない」 in the real window: an application approved elsewhere is mailed through a
 //! real relay (a private Postfix) and bounced back (mailbox full); this desk's queue flags it,
 //! its detail shows the mail's timeline, and a call linked to it starts at the full-mailbox
-//! branch with the facts above the walk.
+//! branch with the facts above the walk; 設定 shows the prefecture's mail health with it.
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
@@ -70,6 +70,27 @@ async fn a_bounced_notice_is_flagged_and_the_call_starts_from_it() {
     // By hand still: Backspace goes back to the question.
     body.send_keys(&Key::Backspace.to_string()).await.unwrap();
     until_text(&w, "#triage-node h2", "申請の有無と時期").await;
+
+    // 設定 → メール配信の状況: the bounces on the last day (the notice and, before it, the
+    // 疎通確認 mail to the same full mailbox), by category and domain.
+    body.send_keys(&ctrl("5")).await.unwrap();
+    let button = "//div[@id='mail-health']//button[text()='配信状況を確認']";
+    w.client.find(Locator::XPath(button)).await.unwrap().click().await.unwrap();
+    until_text(&w, "#mail-health table", "直近1日").await;
+    until_text(
+        &w,
+        "#mail-health [data-field=refusing-domains]",
+        "example.jp：送信失敗 0件・不達 2件",
+    )
+    .await;
+    until_text(&w, "#mail-health [data-field=checks]", "疎通確認メール：1件のうち確認済み 1件")
+        .await;
+    w.client
+        .execute("document.getElementById('mail-health').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    let shot = w.screenshot("settings_mail_health").await;
+    eprintln!("screenshot: {}", shot.display());
     w.close().await;
     server.mail.take().unwrap().shutdown().await;
 }

@@ -15,6 +15,7 @@ commands! {
     sync_now,
     resync_from_scratch,
     diagnose_sync,
+    mail_health,
     save_server_token,
     queue_view,
     queue_entry,

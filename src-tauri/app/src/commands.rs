@@ -199,6 +199,14 @@ pub async fn resync_from_scratch(desk: State<'_, Desk>) -> Result<SyncReport, Ui
     Ok(desk.resync_from_scratch().await?)
 }
 
+/// 配信の健全性 of the prefecture (設定): the server's mail over the last day and the week.
+#[tauri::command]
+pub async fn mail_health(
+    desk: State<'_, Desk>,
+) -> Result<madoguchi_domain::mail_health::MailHealth, UiError> {
+    Ok(desk.mail_health().await?)
+}
+
 #[tauri::command]
 pub async fn diagnose_sync(desk: State<'_, Desk>) -> Result<Vec<DiagnosisStep>, UiError> {
     Ok(desk.diagnose().await)

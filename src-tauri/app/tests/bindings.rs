@@ -35,6 +35,7 @@ use madoguchi_domain::api::{
     FieldError, PrefectureSettings, Receipt, SubmittedBy, WindowContact,
 };
 use madoguchi_domain::delivery::MailFact;
+use madoguchi_domain::mail_health::{DomainTally, MailHealth, MailTally};
 use madoguchi_domain::practice::{
     HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Topic, When,
 };
@@ -73,7 +74,7 @@ fn generate() -> (String, Vec<String>) {
         CodeView, SuggestionView, CodeCheck,
         InstitutionRow, MatchReason, Hit, SearchResult, InstitutionDetail, RegistryStatus,
         ImportSummary, ImportProgress, ImportReport, SkippedRow, Change, ChangeKind,
-        SyncOverview, SyncReport, DiagnosisStep,
+        SyncOverview, SyncReport, DiagnosisStep, MailHealth, MailTally, DomainTally,
         ApplicationStatus, InstitutionKind, SubmittedBy, Action, ReturnReason, RejectReason,
         ApplicationForm, Application, Flag, QueueRow, QueueFilter, QueueSort, QueueItem, QueueList,
         AgeBucket, SavedView, NoticePreview, BulkOutcome, BulkRefusal, CsvEncoding, ExportReport,

@@ -174,7 +174,8 @@ impl Delivery {
     }
 
     /// Applies `event`: the relay's answer to an attempt (`Sent`, `Failed`, or `Queued` again
-    /// for a retry) or a report that came back. Only steps a real mail system makes count:
+    /// for a retry), a report that came back, or the operator's retry of a refused or bounced
+    /// notice (`Queued`: no report and no relay answer makes one for a notice that left). Only steps a real mail system makes count:
     /// nothing undoes a bounce, a send the relay refused can only be confirmed as bounced
     /// (never reported delivered), a repeated word and reports past [`MAX_REPORTS`] change
     /// nothing — a notice's tag is in every mail it sent, so anyone who got one can forge.
@@ -185,6 +186,7 @@ impl Delivery {
             (Queued, Queued | Sent | Failed)
                 | (Sent | Deferred, Deferred | Bounced | Delivered)
                 | (Failed | Delivered, Bounced)
+                | (Failed | Bounced, Queued)
         );
         if !allowed {
             return Err(DeliveryTransitionError::Transition { from: self.state, to: event.state });

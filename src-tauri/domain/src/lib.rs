@@ -14,6 +14,7 @@ pub mod form;
 pub mod free_mail;
 pub mod institution;
 pub mod insurance_code;
+pub mod mail_health;
 pub mod municipality;
 pub mod notice;
 pub mod postal;

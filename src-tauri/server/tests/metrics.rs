@@ -3,6 +3,7 @@
 //! on both databases. Every metric the README lists is there, and each moves with the work.
 #![cfg(unix)]
 
+use madoguchi_domain::mail_health::MailHealth;
 use madoguchi_domain::{ApplicationForm, DeliveryState};
 use madoguchi_server::testing::postfix::to;
 use madoguchi_server::testing::{form, TestServer, BACKENDS};
@@ -113,9 +114,34 @@ async fn every_metric_is_scraped_and_moves_as_the_server_works() {
             "officer_token_expiry_seconds",
             "officers",
             "draining",
+            "mail_trouble_per_mille",
+            "mail_checks_confirmed_ratio",
         ] {
             assert!(after.contains(&format!("# HELP madoguchi_{family} ")), "{family}:\n{after}");
         }
+        // Mail health: the bounce on the last day, by category and domain; both checks confirmed.
+        let trouble = r#"madoguchi_mail_trouble_per_mille{prefecture="13",window="1d"}"#;
+        assert!(value(&after, trouble) > Some(0.0), "{after}");
+        let health = s.get_as(&token, "/v1/mail/health").await;
+        assert_eq!(health.status(), 200);
+        let health: MailHealth = health.json().await.unwrap();
+        assert!(health.recent.bounced >= 1 && health.recent.no_such_user >= 1, "{health:?}");
+        assert!(health.refusing_domains.iter().any(|d| d.domain == "local.test"), "{health:?}");
+        assert!(health.checks_sent >= 2 && health.checks_confirmed >= 2, "{health:?}");
+        // The operator's retry: a delivered notice is not sent again, the bounced one is.
+        let now = madoguchi_server::clock::now();
+        assert!(!s.storage.retry_notice(first.id, &now).await.unwrap());
+        assert!(s.storage.retry_notice(lost.id, &now).await.unwrap());
+        let mut attempts = 0;
+        for _ in 0..300 {
+            let n = s.notices(&token).await.into_iter().find(|n| n.id == lost.id).unwrap();
+            attempts = n.delivery.attempts;
+            if attempts == 2 && n.delivery.state != DeliveryState::Queued {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(attempts, 2, "sent a second time");
         // The shipped alert rules name only metrics that exist.
         let rules = include_str!("../deploy/alerts.yml");
         for name in rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {

@@ -2,7 +2,7 @@
 // `cargo test -p madoguchi-app --test bindings` rewrites it after a Rust change.
 
 /** Every command the window may call. */
-export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'home_area' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
+export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'mail_health' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'home_area' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls';
 
 export type Action = { "action": "start_review" } | { "action": "approve_new_account" } | { "action": "approve_existing_account" } | { "action": "return_for_correction", reason: ReturnReason, } | { "action": "reject", reason: RejectReason, } | { "action": "resubmit" };
 
@@ -233,6 +233,8 @@ export type Disclosed = { login_id: string, call: CallRecord, };
 
 export type Disclosure = { at: string, desk: string, account_institution_code: string, checked_phone: boolean, checked_email: boolean, checked_contact_name: boolean, };
 
+export type DomainTally = { domain: string, relay_refused: number, bounced: number, };
+
 export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-ADDRESS-BUSY' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-NETWORK-PATH' | 'E-IMPORT-NOT-CHOSEN' | 'E-IMPORT-BUSY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-PREF-CONTACT' | 'E-PREF-PRACTICE' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED' | 'FLAG-EMAIL-UNRELATED';
 
 export type ExportReport = { path: string, rows: number, 
@@ -334,6 +336,48 @@ export type Link = "queue" | "lookup" | "reporting_window" | "login_disclosure";
 export type MailFact = "not_decided" | "application_returned" | "application_rejected" | "sent" | "deferred" | "mailbox_full" | "no_such_user" | "rejected" | "not_sent";
 
 export type MailFacts = { application_id: number, fact: MailFact, said: string, };
+
+export type MailHealth = { prefecture: Prefecture, 
+/**
+ * The last [`RECENT_HOURS`] hours.
+ */
+recent: MailTally, 
+/**
+ * The [`BASELINE_DAYS`] days before them.
+ */
+baseline: MailTally, 
+/**
+ * The domains with most failures over both windows, most first.
+ */
+refusing_domains: Array<DomainTally>, 
+/**
+ * 疎通確認 mails over both windows (of applications still on record), and how many of
+ * them were confirmed.
+ */
+checks_sent: number, checks_confirmed: number, 
+/**
+ * The last day's trouble rate is over twice the week's, with at least five troubled
+ * notices: a change worth a look (a provider blocking the prefecture's mail).
+ */
+worse_than_usual: boolean, };
+
+export type MailTally = { notices: number, 
+/**
+ * Handed to the relay and not (yet) reported back as failed: 送信済み, 配信済み, 遅延.
+ */
+accepted: number, 
+/**
+ * 送信失敗: the relay refused (relay side).
+ */
+relay_refused: number, 
+/**
+ * 不達: the receiving side returned it (recipient side).
+ */
+bounced: number, mailbox_full: number, no_such_user: number, rejected: number, other: number, 
+/**
+ * Refused and bounced notices per thousand that left the queue (0 when none did).
+ */
+trouble_per_mille: number, };
 
 export type MatchReason = { "kind": "code" } | { "kind": "code_seven_digits" } | { "kind": "code_slip", edit: string, } | { "kind": "postal_code" } | { "kind": "phone" } | { "kind": "name_start" } | { "kind": "name" } | { "kind": "kana" } | { "kind": "corporate_name" } | { "kind": "address" };
 

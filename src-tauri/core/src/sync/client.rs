@@ -151,6 +151,19 @@ impl SyncClient {
         r.json().await.map_err(unanswered)
     }
 
+    /// 配信の健全性 of the officer's prefecture, as the server reckons it now.
+    pub async fn mail_health(
+        &self,
+    ) -> Result<madoguchi_domain::mail_health::MailHealth, SyncError> {
+        let url = self.url("v1/mail/health");
+        let r =
+            Self::check(self.http.get(url).bearer_auth(self.token.expose()).send().await).await?;
+        if !r.status().is_success() {
+            return Err(SyncError::Protocol(format!("mail health: {}", r.status())));
+        }
+        r.json().await.map_err(unanswered)
+    }
+
     /// Sends actions once, in one request (一括送信), each with its own key; network errors
     /// and 5xx are the caller's to retry. One answer per action, in order.
     pub(crate) async fn send(&self, entries: &[&OutboxEntry]) -> Result<Vec<Answer>, SyncError> {

@@ -176,6 +176,13 @@ impl Desk {
         })
     }
 
+    /// 配信の健全性 of the desk's prefecture, for 設定 (asked of the server each time).
+    pub async fn mail_health(
+        &self,
+    ) -> Result<madoguchi_domain::mail_health::MailHealth, SyncError> {
+        self.client()?.mail_health().await
+    }
+
     /// 最初から同期し直す: drops what was pulled (never unsent actions) and pulls it all again.
     pub async fn resync_from_scratch(&self) -> Result<SyncReport, SyncError> {
         let client = self.client()?;

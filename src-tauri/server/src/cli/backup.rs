@@ -1,4 +1,5 @@
-//! `backup`, `backup verify`, `restore` and `mail release`: the operator's side of 退避と復元.
+//! `backup`, `backup verify` and `restore`: the operator's side of 退避と復元 (`mail release`
+//! lets the notices a restore held go).
 
 use std::path::PathBuf;
 
@@ -30,13 +31,6 @@ enum BackupCommand {
         #[arg(long, env = "MADOGUCHI_SCRATCH_DATABASE", hide_env_values = true)]
         scratch: Option<crate::config::SecretUrl>,
     },
-}
-
-#[derive(Subcommand, Debug)]
-pub(super) enum MailCommand {
-    /// Queues again the notices a restore held (they may have been mailed after the backup:
-    /// check with the prefecture before releasing).
-    Release,
 }
 
 pub(super) async fn backup(
@@ -82,24 +76,5 @@ pub(super) async fn restore(
          send what their outboxes still hold. Held notices wait for `mail release`.",
         r.manifest.created_at
     );
-    Ok(())
-}
-
-pub(super) async fn mail(
-    config: &Config,
-    command: MailCommand,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let storage = storage::open_current(&config.database).await?;
-    match command {
-        MailCommand::Release => {
-            let released = storage.release_held().await?;
-            for (prefecture, n) in &released {
-                println!("{prefecture}\t{n} notices queued again");
-            }
-            if released.is_empty() {
-                println!("no notice was held");
-            }
-        }
-    }
     Ok(())
 }

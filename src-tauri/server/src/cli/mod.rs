@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod audit;
 mod backup;
+mod mail;
 mod officer;
 mod retention;
 mod serve;
@@ -66,10 +67,10 @@ enum Command {
     /// Puts the backup in DIR back in place of the database (stop every server process
     /// first): desks start their feed over, notices not yet sent are held.
     Restore { dir: PathBuf },
-    /// Mail the server holds (`release`: what a restore held).
+    /// The notices' mail: status, health, show, retry, release.
     Mail {
         #[command(subcommand)]
-        command: backup::MailCommand,
+        command: mail::MailCommand,
     },
     /// The audit trail (`export`): decisions, delivery, operators' actions.
     Audit {
@@ -159,7 +160,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve(args) => serve::serve(config, *args).await?,
         Command::Backup(args) => backup::backup(&config, args).await?,
         Command::Restore { dir } => backup::restore(&config, dir).await?,
-        Command::Mail { command } => backup::mail(&config, command).await?,
+        Command::Mail { command } => mail::mail(&config, command).await?,
         Command::Audit { command } => audit::audit(&config, command).await?,
         Command::Retention { command } => retention::retention(&config, command).await?,
         Command::Officer { command } => officer::officer(&config, command).await?,

@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use madoguchi_domain::api::{Account, ChangesPage, Notice};
+use madoguchi_domain::mail_health::MailHealth;
 
 use super::extract::{page, Page};
 use super::failure::Failure;
@@ -26,6 +27,19 @@ pub(super) async fn changes(
     state.metrics.pulled(&officer.prefecture.code(), page.next_cursor);
     let token_expires_at = Some(officer.expires_at);
     Ok(Json(ChangesPage { sender: Some(state.sender.clone()), token_expires_at, ..page }))
+}
+
+/// 配信の健全性 of the officer's prefecture: the last day against the week before, the
+/// domains refusing most, the 疎通確認 mails confirmed.
+#[utoipa::path(get, path = "/v1/mail/health", security(("bearer" = [])),
+    responses((status = 200, body = MailHealth)))]
+pub(super) async fn mail_health(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+) -> Result<Json<MailHealth>, Failure> {
+    let health =
+        crate::mail::health(state.storage.as_ref(), officer.prefecture, chrono::Utc::now());
+    Ok(Json(health.await?))
 }
 
 /// 通知メール: the notices of the officer's prefecture, each with its delivery (配信状況).
@@ -53,4 +67,5 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/changes", get(changes))
         .route("/v1/notices", get(notices))
         .route("/v1/accounts", get(accounts))
+        .route("/v1/mail/health", get(mail_health))
 }

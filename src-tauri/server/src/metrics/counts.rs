@@ -167,10 +167,20 @@ impl Metrics {
     ) -> Result<String, StorageError> {
         let figures = storage.figures().await?;
         let now = Utc::now();
+        // Mail health of every prefecture with notices.
+        let mut health = Vec::new();
+        let mut codes: Vec<&String> = figures.notices.iter().map(|(p, ..)| p).collect();
+        codes.dedup();
+        for code in codes {
+            if let Ok(prefecture) = code.parse() {
+                health.push(crate::mail::health(storage, prefecture, now).await?);
+            }
+        }
         let mut text = String::new();
         encode_registry(&mut text, &self.registry).expect("writing to a String");
         encode_registry(&mut text, &self.gauges(&figures, now, draining))
             .expect("writing to a String");
+        encode_registry(&mut text, &mail_gauges(&health)).expect("writing to a String");
         encode_eof(&mut text).expect("writing to a String");
         Ok(text)
     }
@@ -249,6 +259,36 @@ impl Metrics {
         by(&mut r, "officers", "Officers with a live token", live.collect());
         r
     }
+}
+
+/// Mail health by prefecture: trouble per mille over the last day and the week before, and
+/// the share of 疎通確認 mails confirmed.
+fn mail_gauges(health: &[madoguchi_domain::mail_health::MailHealth]) -> Registry {
+    let mut r = Registry::with_prefix("madoguchi");
+    let trouble = Family::<Labels, Gauge>::default();
+    let confirmed = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    for h in health {
+        let code = h.prefecture.code();
+        for (window, tally) in [("1d", &h.recent), ("7d", &h.baseline)] {
+            let labels = vec![("prefecture", code.clone()), ("window", window.to_owned())];
+            trouble.get_or_create(&labels).set(tally.trouble_per_mille);
+        }
+        if h.checks_sent > 0 {
+            let ratio = h.checks_confirmed as f64 / h.checks_sent as f64;
+            confirmed.get_or_create(&vec![("prefecture", code)]).set(ratio);
+        }
+    }
+    r.register(
+        "mail_trouble_per_mille",
+        "Notices refused by the relay or bounced, per thousand that left the queue, over the last day (1d) and the 7 days before (7d)",
+        trouble,
+    );
+    r.register(
+        "mail_checks_confirmed_ratio",
+        "Share of the last 8 days' 疎通確認 mails whose application was confirmed",
+        confirmed,
+    );
+    r
 }
 
 /// A state's or category's name as the API spells it (`no_such_user`).

@@ -4,6 +4,8 @@
 
 use async_trait::async_trait;
 
+pub use madoguchi_domain::mail_health::NoticeFate;
+
 use super::error::Result;
 
 /// The database's migrations against this binary's.
@@ -40,6 +42,14 @@ pub trait Health: Send + Sync {
     async fn schema(&self) -> Result<Schema>;
     /// The monitor's figures (a few grouped reads, by indexes where the tables are large).
     async fn figures(&self) -> Result<Figures>;
+    /// `prefecture`'s notices made since `from` as the mail health reads them, those made
+    /// since `recent` marked recent.
+    async fn mail_fates(
+        &self,
+        prefecture: &str,
+        from: &str,
+        recent: &str,
+    ) -> Result<Vec<NoticeFate>>;
     /// Closes every connection (and, for SQLite, checkpoints its journal) before the file is
     /// replaced or removed.
     async fn close(&self);
@@ -61,6 +71,31 @@ macro_rules! health_sql {
                         .await?
                 };
                 Ok(Schema { applied: applied.unwrap_or(0), expected: self.expected })
+            }
+
+            async fn mail_fates(&self, prefecture: &str, from: &str, recent: &str) -> Result<Vec<NoticeFate>> {
+                let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT n.kind, n.delivery, n.to_address, n.created_at, a.confirmed_at
+                       FROM notices n LEFT JOIN applications a ON a.id = n.application_id
+                      WHERE n.prefecture = $1 AND n.created_at >= $2",
+                )
+                .bind(prefecture)
+                .bind(from)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(kind, delivery, to, created_at, confirmed_at)| {
+                        let delivery: madoguchi_domain::Delivery = from_json(&delivery)?;
+                        Ok(NoticeFate {
+                            kind: from_name(&kind)?,
+                            state: delivery.state,
+                            category: delivery.category,
+                            domain: madoguchi_domain::mail_health::domain_of(&to),
+                            recent: created_at.as_str() >= recent,
+                            confirmed: confirmed_at.is_some(),
+                        })
+                    })
+                    .collect()
             }
 
             async fn close(&self) {

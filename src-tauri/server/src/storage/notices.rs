@@ -79,6 +79,11 @@ pub trait Notices: Send + Sync {
     async fn prune_inbound(&self, before: &str) -> Result<u64>;
     /// Received mail kept now (rows).
     async fn inbound_rows(&self) -> Result<i64>;
+    /// Notice `id` as stored (any prefecture: the operator's view).
+    async fn notice(&self, id: i64) -> Result<Option<Notice>>;
+    /// The operator's retry: a notice refused or bounced is queued again, due `now`; false
+    /// when it is neither.
+    async fn retry_notice(&self, id: i64, now: &str) -> Result<bool>;
 }
 
 /// [`Notices`] for both databases (see `sql`).
@@ -134,6 +139,32 @@ macro_rules! notices_sql {
 
         #[async_trait]
         impl Notices for $storage {
+            async fn notice(&self, id: i64) -> Result<Option<Notice>> {
+                let sql = format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id = $1");
+                let row: Option<NoticeRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.map(NoticeRow::into_notice).transpose()
+            }
+
+            async fn retry_notice(&self, id: i64, now: &str) -> Result<bool> {
+                let (_writer, mut tx) = self.write().await?;
+                let state: Option<String> = sqlx::query_scalar("SELECT delivery_state FROM notices WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if !matches!(state.as_deref(), Some("failed" | "bounced")) {
+                    return Ok(false);
+                }
+                let event = DeliveryEvent {
+                    state: madoguchi_domain::DeliveryState::Queued,
+                    at: now.to_owned(),
+                    diagnostic: Some("運用者の指示で再送します".into()),
+                    ..Default::default()
+                };
+                settle(&mut tx, id, &event, Some(now)).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn notices(&self, prefecture: Prefecture, since_id: i64, limit: i64) -> Result<Vec<Notice>> {
                 let sql = format!(
                     "SELECT {NOTICE_COLUMNS} FROM notices WHERE prefecture = $1 AND id > $2 AND kind <> 'address_check'
