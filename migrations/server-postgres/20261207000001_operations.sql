@@ -19,3 +19,5 @@ CREATE TABLE admin_audit (
 
 -- Mail health reads a prefecture's notices of the last eight days.
 CREATE INDEX notices_by_prefecture_created ON notices (prefecture, created_at);
+-- Readiness says when a notice was last handed to the relay.
+CREATE INDEX delivery_audit_by_state ON delivery_audit (state, at);

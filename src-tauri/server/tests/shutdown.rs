@@ -170,5 +170,15 @@ async fn readiness_checks_the_database_and_its_schema_on_both_databases() {
         assert_eq!(body["schema"]["applied"], body["schema"]["expected"]);
         let schema = s.storage.schema().await.unwrap();
         assert!(schema.expected >= 20261206000003, "{schema:?}");
+        // The mailer, for information: nothing sent yet; a notice waiting since its approval.
+        assert!(body["mail"]["last_sent_age_seconds"].is_null(), "{body}");
+        assert!(body["mail"]["oldest_due_age_seconds"].is_null(), "{body}");
+        let token = s.officer("13").await;
+        s.approve(&token, &madoguchi_server::testing::form("13", 1)).await;
+        let r = s.client().get(format!("{}/v1/health/ready", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "mail waiting never makes the server unready");
+        let body: serde_json::Value = r.json().await.unwrap();
+        let waited = body["mail"]["oldest_due_age_seconds"].as_i64();
+        assert!(waited.is_some_and(|s| (0..60).contains(&s)), "{body}");
     }
 }

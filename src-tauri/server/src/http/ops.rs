@@ -37,6 +37,16 @@ pub struct Readiness {
     /// binary's: migrate, or run the matching binary).
     status: &'static str,
     schema: Option<Schema>,
+    /// The mailer, for information (mail trouble never takes the server out of rotation).
+    mail: Option<MailReadiness>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailReadiness {
+    /// Seconds since a notice was last handed to the relay (none ever: absent).
+    last_sent_age_seconds: Option<i64>,
+    /// Seconds the longest-due notice has waited to be sent (nothing due: absent).
+    oldest_due_age_seconds: Option<i64>,
 }
 
 /// Readiness, for a load balancer: 503 while the server stops, when its database does not
@@ -44,14 +54,29 @@ pub struct Readiness {
 #[utoipa::path(get, path = "/v1/health/ready",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let not =
-        |status, schema| (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status, schema }));
+    let not = |status, schema| {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(Readiness { status, schema, mail: None }))
+    };
     if state.draining.load(Ordering::Relaxed) {
         return not("draining", None);
     }
     match state.storage.schema().await {
         Ok(schema) if schema.is_current() => {
-            (StatusCode::OK, Json(Readiness { status: "ready", schema: Some(schema) }))
+            let age = |at: Option<String>| {
+                let at = chrono::DateTime::parse_from_rfc3339(at.as_deref()?).ok()?;
+                Some((chrono::Utc::now() - at.to_utc()).num_seconds().max(0))
+            };
+            let mail = match state.storage.mail_marks().await {
+                Ok((sent, due)) => Some(MailReadiness {
+                    last_sent_age_seconds: age(sent),
+                    oldest_due_age_seconds: age(due),
+                }),
+                Err(e) => {
+                    log::warn!("readiness: the mailer's marks: {e}");
+                    None
+                }
+            };
+            (StatusCode::OK, Json(Readiness { status: "ready", schema: Some(schema), mail }))
         }
         Ok(schema) => {
             log::warn!(

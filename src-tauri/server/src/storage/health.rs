@@ -40,6 +40,9 @@ pub struct Figures {
 pub trait Health: Send + Sync {
     /// The schema as the database has it (one round trip: it answers, or this fails).
     async fn schema(&self) -> Result<Schema>;
+    /// When a notice was last handed to the relay, and since when the longest-due notice
+    /// has waited (both by index: readiness asks every few seconds).
+    async fn mail_marks(&self) -> Result<(Option<String>, Option<String>)>;
     /// The monitor's figures (a few grouped reads, by indexes where the tables are large).
     async fn figures(&self) -> Result<Figures>;
     /// `prefecture`'s notices made since `from` as the mail health reads them, those made
@@ -96,6 +99,19 @@ macro_rules! health_sql {
                         })
                     })
                     .collect()
+            }
+
+            async fn mail_marks(&self) -> Result<(Option<String>, Option<String>)> {
+                let sent = sqlx::query_scalar("SELECT MAX(at) FROM delivery_audit WHERE state = 'sent'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let due = sqlx::query_scalar(
+                    "SELECT MIN(CASE WHEN next_attempt_at = '' THEN created_at ELSE next_attempt_at END)
+                     FROM notices WHERE delivery_state = 'queued'",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((sent, due))
             }
 
             async fn close(&self) {
