@@ -331,11 +331,23 @@ fn run() -> Result {
     outcome
 }
 
+/// Set by the test command: its suites have built both programs already.
+static IN_TEST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The server and the app, built together: built alone, the app's dependencies resolve to
-/// other features and every shared crate is compiled (and stored) a second time.
+/// other features and every shared crate is compiled (and stored) a second time. In the test
+/// command, as the suites built them (their integration tests need both binaries): the same
+/// features, so nothing is compiled again.
 fn build_programs() -> Result {
-    sh(&cargo(), &["build", "--package", "madoguchi-server", "--package", "madoguchi-app"])
+    if IN_TEST.load(std::sync::atomic::Ordering::Relaxed) {
+        sh(&cargo(), &[&["test", "--no-run"][..], SUITES_BUT_WINDOW].concat())
+    } else {
+        sh(&cargo(), &["build", "--package", "madoguchi-server", "--package", "madoguchi-app"])
+    }
 }
+
+/// `cargo test`'s selection for every suite but the window's.
+const SUITES_BUT_WINDOW: &[&str] = &["--workspace", "--exclude", "madoguchi-e2e"];
 
 /// `(name, value)` pairs as `sh_in` takes them.
 fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -396,6 +408,7 @@ fn test() -> Result {
     if std::env::var_os("CARGO_INCREMENTAL").is_none() {
         std::env::set_var("CARGO_INCREMENTAL", "0");
     }
+    IN_TEST.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut phases = Phases::default();
     let outcome = test_in_phases(&mut phases);
     phases.print();
@@ -420,7 +433,7 @@ fn test_in_phases(p: &mut Phases) -> Result {
     let pg = p.run("PostgreSQL started", postgres)?;
     p.run("cargo test (every crate but the window's)", || {
         with_keychain(
-            &[&cargo, "test", "--workspace", "--exclude", "madoguchi-e2e"],
+            &[&[cargo.as_str(), "test"][..], SUITES_BUT_WINDOW].concat(),
             &[("MADOGUCHI_TEST_POSTGRES", pg)],
         )
     })?;
