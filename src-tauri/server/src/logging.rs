@@ -22,10 +22,19 @@ pub fn json_line(level: log::Level, target: &str, message: &str) -> String {
     .to_string()
 }
 
-/// Starts logging at RUST_LOG's level (default `info`) in `format`.
-pub fn init(format: Format) {
+/// Starts logging at RUST_LOG's level (default `info`) in `format`, to standard error or,
+/// for a process nobody watches (the Windows service), appended to `file`.
+pub fn init(format: Format, file: Option<&std::path::Path>) {
     let mut builder =
         env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    if let Some(path) = file {
+        match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            Ok(f) => {
+                builder.target(env_logger::Target::Pipe(Box::new(f)));
+            }
+            Err(e) => eprintln!("madoguchi-server: log file {}: {e}", path.display()),
+        }
+    }
     if format == Format::Json {
         builder.format(|out, record| {
             let line = json_line(record.level(), record.target(), &record.args().to_string());

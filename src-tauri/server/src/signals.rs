@@ -4,8 +4,9 @@
 /// How long requests and mail transactions in flight have to finish once a stop is asked.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// SIGHUP reads the certificate and key again (a renewed certificate): new connections get
-/// the new one, open ones keep theirs. A file that does not read leaves the old in place.
+/// SIGHUP (on Windows: a change to either file, looked for every 30 s) reads the certificate
+/// and key again (a renewed certificate): new connections get the new one, open ones keep
+/// theirs. A file that does not read leaves the old in place.
 pub fn reload_on_hangup(
     tls: axum_server::tls_rustls::RustlsConfig,
     cert: std::path::PathBuf,
@@ -22,8 +23,25 @@ pub fn reload_on_hangup(
             }
         }
     });
+    // Windows has no SIGHUP: the files are watched instead (a renewal tool writes them).
     #[cfg(not(unix))]
-    let _ = (tls, cert, key);
+    tokio::spawn(async move {
+        let stamp = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let mut seen = (stamp(&cert), stamp(&key));
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            let now = (stamp(&cert), stamp(&key));
+            if now != seen {
+                seen = now;
+                match tls.reload_from_pem_file(&cert, &key).await {
+                    Ok(()) => log::info!("certificate {} changed: reloaded", cert.display()),
+                    Err(e) => {
+                        log::error!("certificate changed but not reloaded, the old one stays: {e}")
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// SIGTERM (systemd's stop) or Ctrl-C / SIGINT.

@@ -6,6 +6,7 @@
 mod deb;
 mod dev_server;
 mod windows;
+mod windows_service;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -59,7 +59,7 @@ pub fn wine_env() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn with_wine(dir: &Path, program: &str, args: &[&str]) -> Result {
+pub(crate) fn with_wine(dir: &Path, program: &str, args: &[&str]) -> Result {
     with_wine_env(dir, program, args, &[])
 }
 
@@ -190,6 +190,7 @@ pub fn test(postgres: &str) -> Result {
         }
     }
     with_wine(&root(), "wine", &[utf8(&server)?, "--help"])?;
+    crate::windows_service::check(&server)?;
     // Uninstalled (in place, `_?=`, so it runs to the end before Wine returns): the program
     // goes, the officer's data stays.
     let folder = server.parent().ok_or("no install folder")?;

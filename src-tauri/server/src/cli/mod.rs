@@ -9,6 +9,7 @@ mod mail;
 mod officer;
 mod retention;
 mod serve;
+mod service;
 
 use crate::{config::Config, storage};
 use clap::{Parser, Subcommand};
@@ -77,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// The server as a Windows service (`install` with --config, `uninstall`).
+    Service {
+        #[command(subcommand)]
+        command: service::ServiceCommand,
+    },
     /// 保存期間 on the server (`run`; `serve` also runs it every hour).
     Retention {
         #[command(subcommand)]
@@ -140,7 +146,20 @@ enum RegistryCommand {
 /// Parses the command line and runs it; the binary's whole `main`.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::logging::init(cli.log_format);
+    // The Windows service logs beside its settings file (its standard error goes nowhere).
+    let log_file = match (&cli.command, &cli.config) {
+        (Command::Service { command: service::ServiceCommand::Run }, Some(config)) => {
+            Some(config.with_file_name("madoguchi-server.log"))
+        }
+        _ => None,
+    };
+    crate::logging::init(cli.log_format, log_file.as_deref());
+    // A panic reaches the log too (a service's standard error goes nowhere).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        log::error!("panic: {info}");
+        default_hook(info);
+    }));
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -153,14 +172,16 @@ pub async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::load(cli.config.as_deref())?;
+    let config_path = cli.config.clone();
     if let Some(db) = cli.database {
         config.database = db;
     }
     match cli.command {
-        Command::Serve(args) => serve::serve(config, *args).await?,
+        Command::Serve(args) => serve::serve(config, *args, crate::signals::stop()).await?,
         Command::Backup(args) => backup::backup(&config, args).await?,
         Command::Restore { dir } => backup::restore(&config, dir).await?,
         Command::Mail { command } => mail::mail(&config, command).await?,
+        Command::Service { command } => service::service(config_path, config, command).await?,
         Command::Audit { command } => audit::audit(&config, command).await?,
         Command::Retention { command } => retention::retention(&config, command).await?,
         Command::Officer { command } => officer::officer(&config, command).await?,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::{config::Config, signals, storage};
 
 /// `serve`'s options; each overrides the settings file.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Default)]
 pub(super) struct ServeArgs {
     #[arg(long, env = "MADOGUCHI_LISTEN")]
     listen: Option<std::net::SocketAddr>,
@@ -36,9 +36,11 @@ pub(super) struct ServeArgs {
     mail: Box<MailArgs>,
 }
 
+/// Serves until `stop` (a signal, or the Windows service manager) resolves.
 pub(super) async fn serve(
     mut config: Config,
     args: ServeArgs,
+    stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let ServeArgs { listen, tls_cert, tls_key, public_url, migrate, pool_size, ops_listen, mail } =
         args;
@@ -89,7 +91,7 @@ pub(super) async fn serve(
     for line in lines {
         let _ = writeln!(std::io::stdout(), "madoguchi-server: {line}");
     }
-    running.until(signals::stop(), signals::SHUTDOWN_GRACE).await?;
+    running.until(stop, signals::SHUTDOWN_GRACE).await?;
     mail.shutdown().await;
     if let Some(ops) = ops {
         ops.shutdown().await;
@@ -119,7 +121,7 @@ async fn warn_of_expiring_tokens(storage: &dyn crate::storage::Storage) {
 }
 
 /// Mail options of `serve`; each overrides the settings file.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Default)]
 struct MailArgs {
     #[arg(long, env = "MADOGUCHI_SMTP_RELAY", hide_env_values = true)]
     smtp_relay: Option<crate::config::SecretUrl>,
