@@ -67,7 +67,7 @@ mod windows {
     use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
     use windows_service::{define_windows_service, service_dispatcher};
 
-    use super::NAME;
+    use crate::cli::service::NAME;
     use crate::config::Config;
 
     /// The settings `run` was given, for the service's main (the manager calls it on a thread
@@ -156,7 +156,7 @@ mod windows {
         let config = SETTINGS.get().cloned().unwrap_or_default();
         let runtime = tokio::runtime::Runtime::new()?;
         let served =
-            runtime.block_on(super::super::serve::serve(config, Default::default(), async {
+            runtime.block_on(crate::cli::serve::serve(config, Default::default(), async {
                 let _ = stopped.await;
                 log::info!("service stop");
             }));
