@@ -16,6 +16,7 @@ pub mod keychain;
 pub mod lookup;
 pub mod mail;
 pub mod outbox;
+pub mod outreach;
 pub mod prefecture;
 pub mod proxy;
 pub mod queue;

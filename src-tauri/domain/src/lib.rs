@@ -17,6 +17,7 @@ pub mod insurance_code;
 pub mod mail_health;
 pub mod municipality;
 pub mod notice;
+pub mod outreach;
 pub mod postal;
 pub mod postal_region;
 pub mod practice;
