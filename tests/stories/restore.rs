@@ -44,8 +44,16 @@ async fn a_restored_server_is_resynced_by_its_desks_and_mails_nothing_twice() {
         d.store.sync(&d.client).await.unwrap();
         let before = s.changes(&token, 0).await;
         let handed_out = before.next_cursor;
-        let mailed_once = relay.delivered_titled("clinic", &first.subject).len();
-        assert_eq!(mailed_once, 2, "the first and second notices share their subject");
+        // Both notices (they share their subject) in the clinic's mailbox before counting.
+        let mut mailed_once = 0;
+        for _ in 0..300 {
+            mailed_once = relay.delivered_titled("clinic", &first.subject).len();
+            if mailed_once == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(mailed_once, 2, "the first and second notices delivered");
 
         // A damaged copy is refused.
         let damaged = backups.path().join("damaged");

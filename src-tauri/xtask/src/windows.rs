@@ -25,7 +25,7 @@ impl Build {
         }
     }
 }
-const PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "wine", "wine64", "nsis"];
+const PACKAGES: &[&str] = &["gcc-mingw-w64-x86-64", "wine", "wine64", "nsis", "curl"];
 
 /// The suites that run under Wine (the server's on SQLite over TLS and on the PostgreSQL the
 /// Linux suites use, reached from Wine over loopback).
