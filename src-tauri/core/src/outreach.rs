@@ -10,26 +10,23 @@ use madoguchi_domain::{ApplicationStatus, InstitutionKind, Prefecture};
 
 use crate::store::{Store, StoreError};
 
-/// kind, insurance code, municipality code, address, name.
-type RegistryRow = (Option<String>, Option<String>, Option<String>, String, String);
+/// kind, insurance code, municipality code, address, name, whether an account has the code.
+type RegistryRow = (Option<String>, Option<String>, Option<String>, String, String, bool);
 
 impl Store {
     /// The coverage of `prefecture`'s open registry rows.
     pub async fn coverage(&self, prefecture: Prefecture) -> Result<Coverage, StoreError> {
         let code = prefecture.code();
-        let accounts: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT insurance_code, json_extract(payload, '$.institution_name') FROM accounts",
+        // Accounts without an insurance code (助産所) are matched by name; the rest by index.
+        let by_name: HashSet<String> = sqlx::query_scalar::<_, Option<String>>(
+            "SELECT json_extract(payload, '$.institution_name') FROM accounts
+             WHERE insurance_code IS NULL",
         )
         .fetch_all(self.pool())
-        .await?;
-        let mut with_code = HashSet::new();
-        let mut by_name = HashSet::new();
-        for (insurance_code, name) in accounts {
-            match insurance_code {
-                Some(c) => with_code.insert(c),
-                None => by_name.insert(name.unwrap_or_default()),
-            };
-        }
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
         let applications: Vec<(String, Option<String>)> = sqlx::query_as(
             "SELECT status, json_extract(payload, '$.form.insurance_code') FROM applications
              WHERE prefecture = ?1",
@@ -47,15 +44,17 @@ impl Store {
         // A row whose kind the list tells first, so an institution listed twice is counted
         // under its kind.
         let rows: Vec<RegistryRow> = sqlx::query_as(
-            "SELECT kind, insurance_code, municipality_code, address, name FROM institutions
+            "SELECT kind, insurance_code, municipality_code, address, name,
+                    EXISTS (SELECT 1 FROM accounts a WHERE a.insurance_code = i.insurance_code)
+             FROM institutions i
              WHERE prefecture = ?1 AND closed_import_id IS NULL ORDER BY kind IS NULL, id",
         )
         .bind(&code)
         .fetch_all(self.pool())
         .await?;
         let mut seen = HashSet::new();
-        let counted =
-            rows.into_iter().filter_map(|(kind, insurance_code, municipality, address, name)| {
+        let counted = rows.into_iter().filter_map(
+            |(kind, insurance_code, municipality, address, name, account)| {
                 if let Some(c) = &insurance_code {
                     if !seen.insert(c.clone()) {
                         return None;
@@ -63,10 +62,7 @@ impl Store {
                 }
                 let kind = kind.as_deref().and_then(InstitutionKind::from_key);
                 let (key, label) = class_of(kind, insurance_code.as_deref());
-                let has_account = match &insurance_code {
-                    Some(c) => with_code.contains(c),
-                    None => by_name.contains(&name),
-                };
+                let has_account = account || (insurance_code.is_none() && by_name.contains(&name));
                 let held = insurance_code
                     .as_ref()
                     .and_then(|c| statuses.get(c))
@@ -77,7 +73,8 @@ impl Store {
                 // address begins with (a 厚生局 list gives none).
                 let name = municipality_of(&address);
                 Some((key, label, municipality.unwrap_or_else(|| name.clone()), name, standing))
-            });
+            },
+        );
         Ok(tally(counted.collect::<Vec<_>>()))
     }
 }

@@ -57,6 +57,7 @@ const TEST_POSTGRES: &str = "postgres://madoguchi:madoguchi@127.0.0.1:5432/postg
 const BENCHES: &[(&str, &str)] = &[
     ("codes", "madoguchi-domain"),
     ("lookup", "madoguchi-core"),
+    ("outreach", "madoguchi-core"),
     ("sync", "madoguchi-stories"),
     ("national", "madoguchi-stories"),
     ("queue", "madoguchi-stories"),
