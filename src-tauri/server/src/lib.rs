@@ -12,6 +12,7 @@ pub mod http;
 pub mod limits;
 pub mod logging;
 pub mod mail;
+pub mod mail_health;
 pub mod metrics;
 pub mod redact;
 pub mod retention;

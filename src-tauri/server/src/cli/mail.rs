@@ -46,15 +46,12 @@ pub(super) async fn mail(
         MailCommand::Health { prefecture } => {
             let only = prefecture.map(|p| p.parse::<Prefecture>()).transpose()?;
             println!("prefecture\twindow\tnotices\taccepted\trelay refused\tbounced\tmailbox full\tno such user\trejected\tother\ttrouble ‰");
-            let mut codes =
-                storage.figures().await?.notices.into_iter().map(|(p, ..)| p).collect::<Vec<_>>();
-            codes.dedup();
-            for code in codes {
-                let Ok(p) = code.parse::<Prefecture>() else { continue };
-                if only.is_some_and(|o| o != p) {
-                    continue;
-                }
-                let h = crate::mail::health(storage.as_ref(), p, chrono::Utc::now()).await?;
+            let figures = storage.figures().await?;
+            let now = chrono::Utc::now();
+            for h in
+                crate::mail_health::health_of_each(storage.as_ref(), &figures, only, now).await?
+            {
+                let code = h.prefecture.code();
                 for (window, t) in [("1d", h.recent), ("7d", h.baseline)] {
                     println!(
                         "{code}\t{window}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",

@@ -38,7 +38,7 @@ pub(super) async fn mail_health(
     Authenticated(officer): Authenticated,
 ) -> Result<Json<MailHealth>, Failure> {
     let health =
-        crate::mail::health(state.storage.as_ref(), officer.prefecture, chrono::Utc::now());
+        crate::mail_health::health(state.storage.as_ref(), officer.prefecture, chrono::Utc::now());
     Ok(Json(health.await?))
 }
 

@@ -167,15 +167,7 @@ impl Metrics {
     ) -> Result<String, StorageError> {
         let figures = storage.figures().await?;
         let now = Utc::now();
-        // Mail health of every prefecture with notices.
-        let mut health = Vec::new();
-        let mut codes: Vec<&String> = figures.notices.iter().map(|(p, ..)| p).collect();
-        codes.dedup();
-        for code in codes {
-            if let Ok(prefecture) = code.parse() {
-                health.push(crate::mail::health(storage, prefecture, now).await?);
-            }
-        }
+        let health = crate::mail_health::health_of_each(storage, &figures, None, now).await?;
         let mut text = String::new();
         encode_registry(&mut text, &self.registry).expect("writing to a String");
         encode_registry(&mut text, &self.gauges(&figures, now, draining))
