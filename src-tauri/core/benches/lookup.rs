@@ -4,7 +4,6 @@
 //!
 //! Data: the real code list scaled to the national count (`support/scaled.rs`).
 
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use madoguchi_core::lookup::{IndexOpened, InstitutionRow, SearchContext};
@@ -47,15 +46,7 @@ async fn main() {
     let store = desk.store();
 
     let started = Instant::now();
-    let report = store
-        .import_registry(
-            std::io::Cursor::new(csv.into_bytes()),
-            "scaled.csv",
-            |_| {},
-            &AtomicBool::new(false),
-        )
-        .await
-        .unwrap();
+    let report = scaled::import(store, csv).await;
     let import = started.elapsed();
     // The lists carry no phone numbers: give every row one, as applications would.
     sqlx::query("UPDATE institutions SET phone = printf('0%d-%04d-%04d', 3 + id % 7, id / 10000, id % 10000)")

@@ -2,7 +2,6 @@
 //! (≈250k rows, `support/scaled.rs`) and 100,000 accounts, against a baseline in the same
 //! process (counting the prefecture's open rows). Prints `bench: <name> <value> <unit>` lines.
 
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use madoguchi_core::Store;
@@ -22,16 +21,7 @@ fn median(mut samples: Vec<Duration>) -> f64 {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
-    let csv = scaled::scaled_csv();
-    let report = store
-        .import_registry(
-            std::io::Cursor::new(csv.into_bytes()),
-            "scaled.csv",
-            |_| {},
-            &AtomicBool::new(false),
-        )
-        .await
-        .unwrap();
+    let report = scaled::import(&store, scaled::scaled_csv()).await;
     // Accounts for 東京都's institutions first, then the rest of the country's, to 100,000.
     sqlx::query(
         "INSERT INTO accounts (id, insurance_code, institution_code, login_id, payload)

@@ -63,12 +63,8 @@ impl Store {
                 let kind = kind.as_deref().and_then(InstitutionKind::from_key);
                 let (key, label) = class_of(kind, insurance_code.as_deref());
                 let has_account = account || (insurance_code.is_none() && by_name.contains(&name));
-                let held = insurance_code
-                    .as_ref()
-                    .and_then(|c| statuses.get(c))
-                    .cloned()
-                    .unwrap_or_default();
-                let standing = Standing::of(has_account, held);
+                let held = insurance_code.as_ref().and_then(|c| statuses.get(c));
+                let standing = Standing::of(has_account, held.into_iter().flatten().copied());
                 // The municipality by its code where the list gives one, else by the name the
                 // address begins with (a 厚生局 list gives none).
                 let name = municipality_of(&address);

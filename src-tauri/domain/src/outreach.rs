@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::application::ApplicationStatus;
 use crate::institution::InstitutionKind;
 
-/// An institution's standing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+/// An institution's standing, ordered the furthest along first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// アカウントあり: an account is known (imported or approved).
@@ -50,20 +52,6 @@ impl Standing {
             standing = standing.min(this);
         }
         standing
-    }
-}
-
-impl PartialOrd for Standing {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Ordered as [`Standing::ALL`]: the furthest along first.
-impl Ord for Standing {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        let rank = |s: &Standing| Standing::ALL.iter().position(|x| x == s);
-        rank(self).cmp(&rank(other))
     }
 }
 

@@ -8,7 +8,6 @@
 mod scaled;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
@@ -149,9 +148,7 @@ async fn full_desk(server: &TestServer, token: &str) -> tempfile::TempDir {
     desk.save_settings(&settings).await.unwrap();
     desk.save_server_token(token).await.unwrap();
     desk.sync_now().await.unwrap();
-    let csv = std::io::Cursor::new(scaled::scaled_csv().into_bytes());
-    let cancel = AtomicBool::new(false);
-    desk.store().import_registry(csv, "scaled.csv", |_| {}, &cancel).await.unwrap();
+    scaled::import(desk.store(), scaled::scaled_csv()).await;
     desk.rebuild_index().await.unwrap();
     home
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, root, sh, Result};
+use crate::{cargo, output, root, sh, Result};
 
 const CONTROL: &str = "Package: madoguchi-server
 Version: {VERSION}
@@ -121,7 +121,7 @@ pub fn release() -> Result<PathBuf> {
 pub fn test() -> Result {
     let deb = pack(&root().join("target/debug/madoguchi-server"), "test")?;
     let deb = deb.to_str().ok_or("non-UTF-8 path")?;
-    let listing = output("dpkg-deb", &["--contents", deb])?;
+    let listing = output("dpkg-deb", &["--contents", deb], &[])?;
     for (_, to, _) in FILES.iter().chain(&[("", "usr/bin/madoguchi-server", 0)]) {
         if !listing.contains(&format!("./{to}")) {
             return Err(format!("the package lacks /{to}:\n{listing}"));
@@ -154,7 +154,7 @@ pub fn test() -> Result {
     let config = format!("{at}/etc/madoguchi/server.toml");
     let database = format!("sqlite://{at}/central.db");
     let migrated =
-        output(&binary, &["--config", &config, "--database", &database, "db", "migrate"])?;
+        output(&binary, &["--config", &config, "--database", &database, "db", "migrate"], &[])?;
     if !migrated.starts_with("applied\t") {
         return Err(format!("the packaged binary's db migrate said: {migrated}"));
     }
@@ -184,6 +184,7 @@ fn installed(deb: &str) -> Result {
             "db",
             "migrate",
         ],
+        &[],
     );
     let mode = std::fs::metadata("/etc/madoguchi/server.toml").map(|m| {
         use std::os::unix::fs::PermissionsExt;
@@ -200,16 +201,4 @@ fn installed(deb: &str) -> Result {
             "/etc/madoguchi/server.toml should be 0640 (it holds paths to secrets): {other:?}"
         )),
     }
-}
-
-fn output(program: &str, args: &[&str]) -> Result<String> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot start {program}: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("{program} {} failed: {}\n{err}", args.join(" "), out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -32,7 +32,7 @@ impl Drop for DevServer {
 }
 
 /// The value of `name=` among `demo`'s output lines.
-fn field<'a>(output: &'a str, name: &str) -> Result<&'a str> {
+pub(crate) fn field<'a>(output: &'a str, name: &str) -> Result<&'a str> {
     output
         .lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))

@@ -133,6 +133,21 @@ fn sh_in(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Resu
     }
 }
 
+/// Runs a command with `env` added and returns what it printed; fails on a non-zero exit
+/// with what it said on standard error.
+pub(crate) fn output(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("{program} {} failed: {}\n{err}", args.join(" "), out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::dev_server::field;
 use crate::windows::{wine_env, with_wine};
 use crate::{root, Result};
 
@@ -16,16 +17,9 @@ fn windows_path(path: &Path) -> Result<String> {
 }
 
 fn wine_output(args: &[&str]) -> Result<String> {
-    let out = Command::new("wine")
-        .args(args)
-        .envs(wine_env())
-        .output()
-        .map_err(|e| format!("wine: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("wine {} failed: {}\n{err}", args.join(" "), out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let env = wine_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    crate::output("wine", args, &env)
 }
 
 /// Readiness's status code, or none while nothing answers.
@@ -54,12 +48,8 @@ pub fn check(server: &Path) -> Result {
         "--dir",
         &windows_path(&dir.join("demo"))?,
     ])?;
-    let field = |name: &str| {
-        demo.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}=")))
-            .map(|v| v.trim().replace('\\', "\\\\"))
-            .ok_or(format!("demo printed no {name}="))
-    };
+    // A TOML string holds a Windows path with its backslashes doubled.
+    let field = |name| Ok::<_, String>(field(&demo, name)?.trim().replace('\\', "\\\\"));
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?

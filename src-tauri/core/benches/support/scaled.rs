@@ -68,3 +68,13 @@ pub fn scaled_csv() -> String {
     }
     out
 }
+
+/// Imports `csv` (the scaled list) into `store`, as a desk imports a file it was given.
+pub async fn import(
+    store: &madoguchi_core::Store,
+    csv: String,
+) -> madoguchi_core::registry::ImportReport {
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let reader = std::io::Cursor::new(csv.into_bytes());
+    store.import_registry(reader, "scaled.csv", |_| {}, &cancel).await.unwrap()
+}
