@@ -1,5 +1,5 @@
 //! `cargo xtask bench outreach`: カバー状況 of 東京都 on a desk holding the national registry
-//! (≈250k rows, `support/scaled.rs`) and 100,000 accounts, against a baseline in the same
+//! (≈250k rows, `support/scaled.rs`), 100,000 accounts and 5,000 applications, against a baseline in the same
 //! process (counting the prefecture's open rows). Prints `bench: <name> <value> <unit>` lines.
 
 use std::time::{Duration, Instant};
@@ -10,6 +10,7 @@ use madoguchi_core::Store;
 mod scaled;
 
 const ACCOUNTS: i64 = 100_000;
+const APPLICATIONS: i64 = 5_000;
 const RUNS: usize = 21;
 
 fn median(mut samples: Vec<Duration>) -> f64 {
@@ -22,14 +23,28 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
     let report = scaled::import(&store, scaled::scaled_csv()).await;
-    // Accounts for 東京都's institutions first, then the rest of the country's, to 100,000.
+    // Accounts for two in five of 東京都's institutions, the rest of the 100,000 elsewhere.
     sqlx::query(
         "INSERT INTO accounts (id, insurance_code, institution_code, login_id, payload)
          SELECT id, insurance_code, prefecture || printf('%06d', id), 'login' || id, '{}'
-         FROM institutions WHERE insurance_code IS NOT NULL
+         FROM institutions WHERE insurance_code IS NOT NULL AND (prefecture = '13') = (id % 5 < 2)
          ORDER BY prefecture <> '13', id LIMIT ?1",
     )
     .bind(ACCOUNTS)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    // Applications for 5,000 of 東京都's institutions without an account, in every status.
+    sqlx::query(
+        "INSERT INTO applications (id, prefecture, status, version, payload, received_at, updated_at)
+         SELECT id, '13', CASE id % 4 WHEN 0 THEN 'in_review' WHEN 1 THEN 'submitted'
+                               WHEN 2 THEN 'returned_for_correction' ELSE 'rejected' END, 1,
+                json_object('form', json_object('insurance_code', insurance_code)), '', ''
+         FROM institutions i WHERE prefecture = '13' AND insurance_code IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.insurance_code = i.insurance_code)
+         LIMIT ?1",
+    )
+    .bind(APPLICATIONS)
     .execute(store.pool())
     .await
     .unwrap();
@@ -47,7 +62,10 @@ async fn main() {
         .unwrap();
         baseline.push(started.elapsed());
         let started = Instant::now();
-        let c = store.coverage(tokyo).await.unwrap();
+        let c = store
+            .coverage(tokyo, chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap())
+            .await
+            .unwrap();
         coverage.push(started.elapsed());
         listed = c.total.total();
         assert!(listed > 0 && listed <= n, "{listed} of {n}");
@@ -55,6 +73,7 @@ async fn main() {
     println!("bench: outreach.registry_rows {} rows", report.imported);
     println!("bench: outreach.tokyo_institutions {listed} rows");
     println!("bench: outreach.accounts {ACCOUNTS} rows");
+    println!("bench: outreach.applications {APPLICATIONS} rows");
     println!("bench: outreach.baseline_count_ms {:.1} ms", median(baseline));
     println!("bench: outreach.coverage_ms {:.1} ms", median(coverage));
 }

@@ -71,7 +71,9 @@ impl Store {
         // while a sync writes.
         sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, sync_lock: Default::default() })
+        let store = Self { pool, sync_lock: Default::default() };
+        store.place_unplaced().await?;
+        Ok(store)
     }
 
     pub fn pool(&self) -> &SqlitePool {

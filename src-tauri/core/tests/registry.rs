@@ -3,34 +3,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use madoguchi_core::lookup::{MatchReason, SearchContext};
-use madoguchi_core::registry::{ImportReport, RegistryError};
 use madoguchi_core::settings::DeskSettings;
 use madoguchi_core::Store;
 use madoguchi_domain::Coded;
 use madoguchi_registry::fold::{fold, split_name};
 
-fn snapshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/institution-codes")
-        .join(name)
-}
-
-fn snapshot(name: &str) -> Vec<u8> {
-    let path = snapshot_path(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-async fn import(store: &Store, bytes: Vec<u8>, name: &str) -> Result<ImportReport, RegistryError> {
-    store.import_registry(std::io::Cursor::new(bytes), name, |_| {}, &AtomicBool::new(false)).await
-}
-
-async fn fresh_store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&dir.path().join("desk.db")).await.unwrap()
-}
+mod support;
+use support::{fresh_store, import, snapshot};
 
 async fn open_count(store: &Store) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM institutions WHERE closed_import_id IS NULL")
@@ -322,72 +304,4 @@ async fn a_failed_or_cancelled_import_leaves_the_registry_as_it_was() {
 
     let err = import(&store, "名前,年齢\r\n".into(), "people.csv").await.unwrap_err();
     assert_eq!(err.code(), "E-IMPORT-FORMAT");
-}
-
-/// カバー状況 of a real prefecture's list (東京都's rows of the August 2025 snapshot): accounts
-/// for every third institution, applications waiting, returned and rejected for others; the
-/// coverage counts each listed institution once, exactly as an independent count over the
-/// file says.
-#[tokio::test]
-async fn coverage_counts_each_listed_institution_by_what_the_desk_holds() {
-    use madoguchi_domain::outreach::Standing;
-    let csv = snapshot("2025-08.csv");
-    let tokyo: Vec<&[u8]> = csv.split(|&b| b == b'\n').filter(|l| l.starts_with(b"13")).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(&dir).await;
-    let report = import(&store, tokyo.join(&b'\n'), "2025-08-tokyo.csv").await.unwrap();
-    assert!(report.imported > 10_000, "{report:?}");
-    // The independent side: the file's distinct codes, each given a standing by its place.
-    let codes: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT insurance_code FROM institutions WHERE prefecture = '13'
-         AND closed_import_id IS NULL AND insurance_code IS NOT NULL ORDER BY insurance_code",
-    )
-    .fetch_all(store.pool())
-    .await
-    .unwrap();
-    let mut expected = [0i64; 4];
-    for (n, code) in codes.iter().enumerate() {
-        let (standing, status) = match n % 12 {
-            0 | 3 | 6 | 9 => (Standing::Account, None),
-            1 | 7 => (Standing::Applying, Some("in_review")),
-            2 => (Standing::Returned, Some("returned_for_correction")),
-            5 => (Standing::NotApplied, Some("rejected")),
-            _ => (Standing::NotApplied, None),
-        };
-        expected[Standing::ALL.iter().position(|s| *s == standing).unwrap()] += 1;
-        if standing == Standing::Account {
-            sqlx::query("INSERT INTO accounts (id, insurance_code, institution_code, login_id, payload) VALUES (?1, ?2, ?3, ?4, '{}')")
-                .bind(n as i64)
-                .bind(code)
-                .bind(format!("13{n:06}"))
-                .bind(format!("login{n}"))
-                .execute(store.pool())
-                .await
-                .unwrap();
-        }
-        if let Some(status) = status {
-            let payload = serde_json::json!({ "form": { "insurance_code": code } }).to_string();
-            sqlx::query("INSERT INTO applications (id, prefecture, status, version, payload, received_at, updated_at) VALUES (?1, '13', ?2, 1, ?3, '', '')")
-                .bind(n as i64)
-                .bind(status)
-                .bind(payload)
-                .execute(store.pool())
-                .await
-                .unwrap();
-        }
-    }
-    let coverage = store.coverage("13".parse().unwrap()).await.unwrap();
-    let t = coverage.total;
-    assert_eq!([t.account, t.applying, t.returned, t.not_applied], expected);
-    assert_eq!(t.total(), codes.len() as i64, "each institution once");
-    let kinds: i64 = coverage.by_kind.iter().map(|r| r.counts.total()).sum();
-    let places: i64 = coverage.by_municipality.iter().map(|r| r.counts.total()).sum();
-    assert_eq!((kinds, places), (t.total(), t.total()));
-    let kinds: Vec<&str> = coverage.by_kind.iter().map(|r| r.label.as_str()).collect();
-    assert_eq!(kinds[0], "診療所", "clinics outnumber hospitals: {kinds:?}");
-    assert!(kinds.contains(&"病院"), "{kinds:?}");
-    let places: Vec<&str> = coverage.by_municipality.iter().map(|r| r.label.as_str()).collect();
-    assert!(places.contains(&"千代田区") && places.contains(&"八王子市"), "{places:?}");
-    // Another prefecture's coverage is empty: the rows are 東京都's.
-    assert_eq!(store.coverage("01".parse().unwrap()).await.unwrap().total.total(), 0);
 }

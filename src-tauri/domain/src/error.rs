@@ -108,6 +108,10 @@ codes! {
     ImportNetworkPath = "E-IMPORT-NETWORK-PATH", "ネットワーク上の場所（\\\\サーバー\\共有）のファイルは取り込めません。パソコンにコピーしてから選んでください。";
     ImportNotChosen = "E-IMPORT-NOT-CHOSEN", "取り込むファイルは「ファイルを選ぶ」から選んでください。";
     ImportBusy = "E-IMPORT-BUSY", "ほかの取り込みが実行中です。終わってからもう一度お試しください。";
+    ReportTooLarge = "E-REPORT-TOO-LARGE", "ファイルが大きすぎます（64MBまで）。G-MISからダウンロードした報告状況のCSVを選んでください。何も変更していません。";
+    ReportFormat = "E-REPORT-FORMAT", "報告状況のファイルとして読めません。見出し行に「機関コード」か「保険医療機関コード」、「制度」、「状況」の列が必要です（「報告日」は任意）。";
+    ReportRows = "E-REPORT-ROWS", "正しくない行があるため取り込みませんでした。何も変更していません。行を直してからもう一度取り込んでください。";
+    ReportEmpty = "E-REPORT-EMPTY", "報告状況の行が1行もありませんでした。何も変更していません。";
     LookupNotReady = "E-LOOKUP-NOT-READY", "機関検索の準備中です。数秒後にもう一度お試しください。";
     LookupNotFound = "E-LOOKUP-NOT-FOUND", "この機関は台帳にありません。台帳が取り込み直された可能性があります。";
     ExportWrite = "E-EXPORT-WRITE", "保存できませんでした。ファイルが Excel などで開かれていないか、保存先の権限を確認してください。";

@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod fold;
+pub mod report;
 pub mod source;
 
 pub use diff::{Change, ChangeKind, Snapshot};

@@ -280,6 +280,26 @@ pub fn encoding_of(head: &[u8]) -> &'static Encoding {
 
 type Decoded<R> = DecodeReaderBytes<BufReader<Counting<R>>, Vec<u8>>;
 
+pub(crate) type DecodedCsv<B> = csv::Reader<DecodeReaderBytes<B, Vec<u8>>>;
+
+/// A CSV reader over `buffered` decoded from the encoding its first bytes tell, every row
+/// read (headers too), fields trimmed, rows of any length.
+pub(crate) fn decoded_csv<B: BufRead>(
+    mut buffered: B,
+) -> std::io::Result<(DecodedCsv<B>, &'static Encoding)> {
+    let encoding = encoding_of(buffered.fill_buf()?);
+    let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).build(buffered);
+    // Records end at LF: with CRLF as one terminator the csv crate counts a record's line
+    // from its predecessor's CR, one short; the CR left on the last field is trimmed.
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .trim(csv::Trim::All)
+        .from_reader(decoded);
+    Ok((reader, encoding))
+}
+
 /// The records of one file, in order; bad rows come as `Err` and reading goes on.
 pub struct Records<R: Read> {
     reader: csv::Reader<Decoded<R>>,
@@ -306,18 +326,8 @@ impl<R: Read> Records<R> {
     /// Opens a list; `file_name` tells the ナビイ files apart (their kind is in the name).
     pub fn open(inner: R, file_name: &str) -> Result<Self, ImportError> {
         let read = Rc::new(Cell::new(0));
-        let mut buffered =
-            BufReader::with_capacity(1 << 16, Counting { inner, read: read.clone() });
-        let encoding = encoding_of(buffered.fill_buf()?);
-        let decoded = DecodeReaderBytesBuilder::new().encoding(Some(encoding)).build(buffered);
-        // Records end at LF: with CRLF as one terminator the csv crate counts a record's line
-        // from its predecessor's CR, one short; the CR left on the last field is trimmed.
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .trim(csv::Trim::All)
-            .from_reader(decoded);
+        let buffered = BufReader::with_capacity(1 << 16, Counting { inner, read: read.clone() });
+        let (mut reader, encoding) = decoded_csv(buffered)?;
         let mut first = csv::StringRecord::new();
         let unknown = |why: String| ImportError::UnknownFormat(why);
         if !reader.read_record(&mut first).map_err(|e| unknown(e.to_string()))? {

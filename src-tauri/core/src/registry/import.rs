@@ -11,12 +11,14 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
+use madoguchi_domain::outreach::{class_number, class_of, municipality_of};
 use madoguchi_domain::{Coded, Prefecture};
 use madoguchi_registry::diff::{self, Change, ChangeKind, Snapshot};
 use madoguchi_registry::{ImportError, InstitutionRecord, Records, RowError};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite};
 
+use crate::outreach::{place_ids, recount};
 use crate::store::{Store, StoreError};
 
 /// Rows per INSERT statement and per progress report.
@@ -344,6 +346,7 @@ impl Store {
         .bind(r.moved as i64)
         .execute(&mut *tx)
         .await?;
+        recount(&mut tx).await?;
         tx.commit().await?;
         log::info!(
             "registry import {import_id} of {file_name} ({encoding}): {} rows, {} imported, {} skipped, {} duplicate; opened {}, closed {}, renamed {}, moved {}",
@@ -362,9 +365,11 @@ async fn upsert(
     if records.is_empty() {
         return Ok(());
     }
+    let places =
+        place_ids(tx, records.iter().map(|r| (r.prefecture, municipality_of(&r.address)))).await?;
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO institutions (source, source_key, insurance_code, kind, name, kana, prefecture,
-         municipality_code, postal_code, address, import_id) ",
+         municipality_code, place, class, postal_code, address, import_id) ",
     );
     q.push_values(records, |mut row, r| {
         row.push_bind(r.source.as_str())
@@ -375,6 +380,10 @@ async fn upsert(
             .push_bind(&r.kana)
             .push_bind(r.prefecture.code())
             .push_bind(&r.municipality_code)
+            .push_bind(places[&(r.prefecture, municipality_of(&r.address))])
+            .push_bind(class_number(
+                class_of(r.kind, r.insurance_code.map(|c| c.digits()).as_deref()).0,
+            ) as i64)
             .push_bind(r.postal_code.map(|p| p.digits()))
             .push_bind(&r.address)
             .push_bind(import_id);
@@ -382,7 +391,7 @@ async fn upsert(
     q.push(
         " ON CONFLICT (source, source_key) DO UPDATE SET insurance_code = excluded.insurance_code,
           kind = excluded.kind, name = excluded.name, kana = excluded.kana, prefecture = excluded.prefecture,
-          municipality_code = excluded.municipality_code, postal_code = excluded.postal_code,
+          municipality_code = excluded.municipality_code, place = excluded.place, class = excluded.class, postal_code = excluded.postal_code,
           address = excluded.address, import_id = excluded.import_id, closed_import_id = NULL",
     );
     q.build().execute(&mut **tx).await?;
