@@ -5,31 +5,11 @@
 
 use std::time::Duration;
 
-use madoguchi_domain::api::Notice;
 use madoguchi_domain::delivery::MailFact;
 use madoguchi_domain::{ApplicationForm, Code, DeliveryState};
 use madoguchi_server::testing::postfix::to;
 use madoguchi_server::testing::{form, Backend, TestServer};
-use madoguchi_stories::connected_desk;
-
-async fn server_notice(
-    server: &TestServer,
-    token: &str,
-    application: i64,
-    state: DeliveryState,
-) -> Notice {
-    for _ in 0..600 {
-        let notices = server.notices(token).await;
-        if let Some(n) = notices
-            .into_iter()
-            .find(|n| n.application_id == application && n.delivery.state == state)
-        {
-            return n;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("application {application}'s notice never became {state:?}");
-}
+use madoguchi_stories::{connected_desk, server_notice};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bounce_reaches_every_desk_and_the_call_starts_from_it() {

@@ -15,6 +15,11 @@ use madoguchi_core::history::History;
 use madoguchi_core::lookup::{Hit, InstitutionRow, MatchReason, SearchResult};
 use madoguchi_core::mail::{DeliveryStep, MailFacts, NoticeView};
 use madoguchi_core::outbox::OutboxEntry;
+use madoguchi_core::outreach::reports::ReportImport;
+use madoguchi_core::outreach::worklist::{
+    EntryState, ReasonKind, StateCounts, WorkEntry, Worklist, WorklistFilter,
+};
+use madoguchi_core::outreach::{Breakdown, CoverageEntry, CoverageFilter};
 use madoguchi_core::prefecture::{HomeArea, PrefectureDraft};
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
@@ -34,12 +39,16 @@ use madoguchi_domain::api::{
     Application, AuditEntry, CallInstitution, CallRecord, CallState, CallStep, Disclosure,
     FieldError, PrefectureSettings, Receipt, SubmittedBy, WindowContact,
 };
-use madoguchi_domain::delivery::MailFact;
+use madoguchi_domain::delivery::{BounceCategory, MailFact};
 use madoguchi_domain::mail_health::{DomainTally, MailHealth, MailTally};
+use madoguchi_domain::outreach::{Coverage, CoverageRow, CoverageWeek, Standing, StandingCounts};
 use madoguchi_domain::practice::{
     HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Topic, When,
 };
 use madoguchi_domain::triage::{Choice, Link, Node, NodeKind, Outcome, Overrides, Tree};
+use madoguchi_domain::worklist::{
+    ContactAttempt, ContactChannel, ContactOutcome, ContactRecord, Reason, Timing,
+};
 use madoguchi_domain::{
     Action, ApplicationForm, ApplicationStatus, Code, InstitutionKind, Prefecture, RejectReason,
     ReturnReason,
@@ -85,6 +94,10 @@ fn generate() -> (String, Vec<String>) {
         HealthCentre, SchemePeriod, Scheme, Topic, When,
         CallRecord, CallState, CallStep, CallInstitution, Disclosure, CallLinks, IdentityChecks,
         Disclosed, CallsOverview, CallStats, RetentionView,
+        Timing, Coverage, CoverageRow, StandingCounts, CoverageWeek, Standing, Breakdown,
+        CoverageFilter, CoverageEntry, ReportImport, WorkEntry, Worklist, WorklistFilter,
+        EntryState, ReasonKind, StateCounts, Reason, ContactRecord, ContactAttempt,
+        ContactChannel, ContactOutcome, BounceCategory,
     ];
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();

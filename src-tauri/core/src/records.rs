@@ -5,6 +5,7 @@
 //! server's copy: never lost, never silently overwriting another desk's change.
 
 use madoguchi_domain::api::{CallRecord, CallState, CallStep, Entity};
+use madoguchi_domain::worklist::ContactRecord;
 use serde::Serialize;
 use sqlx::Sqlite;
 
@@ -15,6 +16,8 @@ use crate::store::{Store, StoreError};
 pub enum RecordKind {
     Call,
     PrefectureSettings,
+    /// 連絡記録 of a 要連絡 entry.
+    Contact,
 }
 
 impl RecordKind {
@@ -22,6 +25,7 @@ impl RecordKind {
         match self {
             Self::Call => "call",
             Self::PrefectureSettings => "prefecture_settings",
+            Self::Contact => "contact",
         }
     }
 
@@ -29,6 +33,7 @@ impl RecordKind {
         match key {
             "call" => Ok(Self::Call),
             "prefecture_settings" => Ok(Self::PrefectureSettings),
+            "contact" => Ok(Self::Contact),
             other => Err(StoreError::Corrupt(format!("unknown record kind {other:?}"))),
         }
     }
@@ -138,8 +143,9 @@ impl Store {
     }
 
     /// A change made on an older version than the server's `current`. A call that only
-    /// walked further than the server's copy is rebuilt on it and returned, to send again;
-    /// anything else takes the server's copy and keeps this desk's aside (要確認).
+    /// walked further than the server's copy, and any 連絡記録 (merged: attempts only add), is
+    /// rebuilt on it and returned, to send again; anything else takes the server's copy and
+    /// keeps this desk's aside (要確認).
     pub(crate) async fn rebase(
         &self,
         record: &DirtyRecord,
@@ -165,9 +171,26 @@ impl Store {
                 return Ok(None); // changed again meanwhile: the next sync sends that
             }
         }
+        if let (RecordKind::Contact, Entity::Contact(theirs)) = (record.kind, current) {
+            let ours: ContactRecord = serde_json::from_str(&record.payload)?;
+            let payload = serde_json::to_string(&ours.merged_onto(theirs))?;
+            let rebased = sqlx::query(
+                "UPDATE records SET payload = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
+            )
+            .bind(&payload)
+            .bind(record.kind.key())
+            .bind(&record.id)
+            .bind(&record.updated_at)
+            .execute(self.pool())
+            .await?;
+            return Ok(
+                (rebased.rows_affected() == 1).then(|| DirtyRecord { payload, ..record.clone() })
+            );
+        }
         let theirs = match current {
             Entity::Call(c) => serde_json::to_string(c)?,
             Entity::PrefectureSettings(p) => serde_json::to_string(p)?,
+            Entity::Contact(c) => serde_json::to_string(c)?,
             other => return Err(StoreError::Corrupt(format!("not a record: {other:?}"))),
         };
         log::warn!(
@@ -202,6 +225,7 @@ fn extends(ours: &CallRecord, theirs: &CallRecord) -> bool {
         && ours.disclosures.starts_with(&theirs.disclosures)
         && (theirs.institution.is_none() || ours.institution == theirs.institution)
         && (theirs.application_id.is_none() || ours.application_id == theirs.application_id)
+        && (theirs.contact.is_none() || ours.contact == theirs.contact)
         && (theirs.state != CallState::Finished || ours.state == CallState::Finished)
 }
 

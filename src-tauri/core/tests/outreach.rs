@@ -235,3 +235,47 @@ async fn a_bad_report_file_is_refused_by_line_and_changes_nothing() {
     assert_eq!(err.code(), "E-REPORT-EMPTY");
     assert_eq!(stored().await, 1);
 }
+
+/// 要連絡 lists a return only after the prefecture's days without a resubmission, and 未申請
+/// only from its days before the 定期報告期間 until it ends.
+#[tokio::test]
+async fn the_worklist_lists_each_fact_in_its_time() {
+    use madoguchi_core::outreach::worklist::{ReasonKind, WorklistFilter};
+    let csv = snapshot("2025-08.csv");
+    let tokyo: Vec<&[u8]> =
+        csv.split(|&b| b == b'\n').filter(|l| l.starts_with(b"13")).take(50).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    set_practice(&store).await; // 2027-01-04 to 2027-03-31, the default timing
+    import(&store, tokyo.join(&b'\n'), "tokyo.csv").await.unwrap();
+    let payload = serde_json::json!({
+        "form": { "insurance_code": null, "name": "山田助産所", "phone": "03-0000-0000" },
+    });
+    sqlx::query("INSERT INTO applications (id, prefecture, status, version, payload, received_at, updated_at) VALUES (9, '13', 'returned_for_correction', 2, ?1, '2027-01-01T00:00:00Z', '2027-01-05T01:00:00Z')")
+        .bind(payload.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let counts = |day: (u32, u32)| {
+        let store = store.clone();
+        async move {
+            let today = NaiveDate::from_ymd_opt(2027, day.0, day.1).unwrap();
+            let list =
+                store.worklist(tokyo_code(), today, &WorklistFilter::default()).await.unwrap();
+            let n = |kind| list.counts.iter().find(|(k, _)| *k == kind).unwrap().1.open;
+            (n(ReasonKind::Returned), n(ReasonKind::NotApplied), list)
+        }
+    };
+    let (returned, not_applied, _) = counts((1, 18)).await;
+    assert_eq!((returned, not_applied), (0, 50), "13 days after the return; the period is open");
+    let (returned, _, list) = counts((1, 19)).await;
+    assert_eq!(returned, 1);
+    let entry = &list.entries[0];
+    assert_eq!(entry.said, "差戻しから14日、再申請がありません");
+    assert_eq!(
+        (entry.institution_name.as_str(), entry.phone.as_deref()),
+        ("山田助産所", Some("03-0000-0000"))
+    );
+    let (_, not_applied, _) = counts((4, 1)).await;
+    assert_eq!(not_applied, 0, "the period has ended");
+}

@@ -170,6 +170,7 @@ pub enum Entity {
     Institution(RegistryEntry),
     Call(CallRecord),
     PrefectureSettings(PrefectureSettings),
+    Contact(crate::worklist::ContactRecord),
 }
 
 /// Where a call stands.
@@ -240,6 +241,10 @@ pub struct CallRecord {
     pub outcome: Option<crate::triage::Outcome>,
     pub note: String,
     pub disclosures: Vec<Disclosure>,
+    /// The 要連絡 entry an outbound call was made for ([`crate::worklist::ContactRecord::id`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    pub contact: Option<String>,
     /// When it last changed, for people; the server orders changes by `version`.
     pub updated_at: String,
     /// The server's version: what the server holds, or, sent by a desk, the version its

@@ -96,6 +96,7 @@ impl CallRecord {
             outcome: None,
             note: String::new(),
             disclosures: Vec::new(),
+            contact: None,
             updated_at: stamp(now),
             version: 0,
         }

@@ -108,6 +108,9 @@ codes! {
     ImportNetworkPath = "E-IMPORT-NETWORK-PATH", "ネットワーク上の場所（\\\\サーバー\\共有）のファイルは取り込めません。パソコンにコピーしてから選んでください。";
     ImportNotChosen = "E-IMPORT-NOT-CHOSEN", "取り込むファイルは「ファイルを選ぶ」から選んでください。";
     ImportBusy = "E-IMPORT-BUSY", "ほかの取り込みが実行中です。終わってからもう一度お試しください。";
+    ContactNoEntry = "E-CONTACT-NO-ENTRY", "この要連絡の項目は一覧にありません（対応済みになったか、データが更新されました）。一覧を開き直してください。";
+    ContactTaken = "E-CONTACT-TAKEN", "ほかの端末がこの機関に連絡中です。重ねて連絡しないよう、その端末の担当者に確認してください。";
+    ContactNote = "E-CONTACT-NOTE", "連絡のメモは500文字までにしてください。";
     ReportTooLarge = "E-REPORT-TOO-LARGE", "ファイルが大きすぎます（64MBまで）。G-MISからダウンロードした報告状況のCSVを選んでください。何も変更していません。";
     ReportFormat = "E-REPORT-FORMAT", "報告状況のファイルとして読めません。見出し行に「機関コード」か「保険医療機関コード」、「制度」、「状況」の列が必要です（「報告日」は任意）。";
     ReportRows = "E-REPORT-ROWS", "正しくない行があるため取り込みませんでした。何も変更していません。行を直してからもう一度取り込んでください。";
@@ -143,6 +146,7 @@ codes! {
     ApiIdempotency = "E-API-IDEMPOTENCY", "Idempotency-Key ヘッダーが必要です。";
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
+    ApiContact = "E-API-CONTACT", "連絡記録の内容が正しくありません。";
     PrefContact = "E-PREF-CONTACT", "窓口の連絡先は、窓口名と、電話番号（0から始まる10桁または11桁）またはメールアドレスを入力してください。";
     PrefPractice = "E-PREF-PRACTICE", "都道府県の運用の設定に誤りがあります。";
     RetentionDays = "E-RETENTION-DAYS", "保存期間は1日から3650日の間で指定してください。";

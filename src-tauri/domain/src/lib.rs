@@ -24,6 +24,7 @@ pub mod practice;
 pub mod prefecture;
 mod text;
 pub mod triage;
+pub mod worklist;
 
 pub use application::{Action, ApplicationStatus, RejectReason, ReturnReason, TransitionError};
 pub use delivery::{BounceCategory, Delivery, DeliveryEvent, DeliveryState};

@@ -183,6 +183,8 @@ pub struct Practice {
     /// The prefecture's self-check sheet or flowchart (https://…), offered first.
     #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub self_check_url: String,
+    /// 要連絡: when institutions are listed for the window to contact.
+    pub outreach: crate::worklist::Timing,
 }
 
 /// What is wrong with a practice as set, each said for the officer.
@@ -270,6 +272,9 @@ impl Practice {
         }
         if !self.routed.is_empty() && self.health_centres.is_empty() {
             problems.push("保健所へ案内する用件がありますが、保健所が登録されていません".into());
+        }
+        if !self.outreach.is_valid() {
+            problems.push("要連絡に載せる日数（1〜365日）".into());
         }
         for (i, p) in self.periods.iter().enumerate() {
             if p.window.check().is_err() {

@@ -155,7 +155,7 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
                 Entity::Notice(_) => "notice",
                 Entity::Account(_) => "account",
                 Entity::Institution(_) => "institution",
-                Entity::Call(_) | Entity::PrefectureSettings(_) => "record",
+                Entity::Call(_) | Entity::PrefectureSettings(_) | Entity::Contact(_) => "record",
             })
             .collect();
         assert_eq!(kinds.iter().filter(|k| **k == "notice").count(), 2, "{kinds:?}");
@@ -403,6 +403,19 @@ async fn records_are_versioned_by_the_server_and_stay_in_their_prefecture() {
         let mut no_steps = call(id, "13", 3, "x");
         no_steps["steps"] = json!([]);
         assert_eq!(put(&path, &tokyo, no_steps).await.unwrap().status(), 422);
+
+        // 連絡記録: kept per entry like a call; the key as desks make it, in its prefecture.
+        let contact = |id: &str, prefecture: &str| {
+            json!({ "id": id, "prefecture": prefecture, "institution_name": "テスト病院",
+                    "insurance_code": "1310112342", "taken_by": "desk-1", "taken_at": null,
+                    "attempts": [], "updated_at": "2026-11-25T03:00:00.000000Z" })
+        };
+        let entry = "/v1/contacts/notice-7";
+        assert_eq!(held(put(entry, &tokyo, contact("notice-7", "13")).await.unwrap()).await, 1);
+        assert_eq!(put(entry, &osaka, contact("notice-7", "27")).await.unwrap().status(), 403);
+        let upper = put("/v1/contacts/Notice-7", &tokyo, contact("Notice-7", "13"));
+        assert_eq!(upper.await.unwrap().status(), 422, "a key desks do not make");
+        assert_eq!(put(entry, &tokyo, contact("notice-8", "13")).await.unwrap().status(), 422);
 
         let settings = |prefecture: &str, say: Value| {
             json!({ "prefecture": prefecture, "reporting_window": { "starts": "2027-01-04", "ends": "2027-03-31" },

@@ -71,6 +71,27 @@ pub async fn connected_desk(
     desk
 }
 
+/// `application`'s notice on the server once its delivery is `state` (a minute at most: a
+/// real relay takes its time to bounce).
+pub async fn server_notice(
+    server: &TestServer,
+    token: &str,
+    application: i64,
+    state: madoguchi_domain::DeliveryState,
+) -> madoguchi_domain::api::Notice {
+    for _ in 0..600 {
+        let notices = server.notices(token).await;
+        if let Some(n) = notices
+            .into_iter()
+            .find(|n| n.application_id == application && n.delivery.state == state)
+        {
+            return n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("application {application}'s notice never became {state:?}");
+}
+
 /// The real server command (`story-server`, at `program`) serving `database_url` on
 /// `port` with the fixture's certificate, killed when dropped.
 pub fn server_process(

@@ -105,6 +105,10 @@ application_id: number, at: string,
  */
 officer: string | null, desk: string, from_status: string | null, to_status: string, reason: string | null, note: string | null, };
 
+export type BounceCategory = "mailbox_full" | "no_such_user" | "rejected" | "other";
+
+export type Breakdown = "kind" | "municipality" | "health_centre";
+
 export type BulkOutcome = { queued: Array<number>, refused: Array<BulkRefusal>, };
 
 export type BulkRefusal = { id: number, reasons: Array<string>, };
@@ -126,6 +130,10 @@ tree_version: string, started_at: string, ended_at: string | null, state: CallSt
  * The ending's node and outcome, once finished there.
  */
 ending: string | null, outcome: Outcome | null, note: string, disclosures: Array<Disclosure>, 
+/**
+ * The 要連絡 entry an outbound call was made for ([`crate::worklist::ContactRecord::id`]).
+ */
+contact: string | null, 
 /**
  * When it last changed, for people; the server orders changes by `version`.
  */
@@ -194,6 +202,81 @@ parts: string, prefecture_code: string, prefecture_name: string,
  */
 table_name: string, };
 
+export type ContactAttempt = { at: string, desk: string, channel: ContactChannel, outcome: ContactOutcome, 
+/**
+ * What was said or agreed, for the next officer (no personal data beyond the work).
+ */
+note: string, 
+/**
+ * The 対応記録 of the call, when the contact was a call logged on a desk.
+ */
+call_id: string | null, };
+
+export type ContactChannel = "phone" | "mail" | "post";
+
+export type ContactOutcome = "reached" | "promised" | "sent" | "no_answer" | "unreachable";
+
+export type ContactRecord = { 
+/**
+ * The entry's key ([`Reason::entry_id`]): the same on every desk.
+ */
+id: string, prefecture: Prefecture, institution_name: string, insurance_code: string | null, 
+/**
+ * 対応中: the desk that took the entry to contact it, and since when.
+ */
+taken_by: string | null, taken_at: string | null, attempts: Array<ContactAttempt>, updated_at: string, 
+/**
+ * As [`crate::api::CallRecord::version`].
+ */
+version: number, };
+
+export type Coverage = { total: StandingCounts, 
+/**
+ * By 機関区分 (as the registry tells it: a 厚生局 医科 list does not tell 病院 from 診療所).
+ */
+by_kind: Array<CoverageRow>, 
+/**
+ * By municipality (its name as the registry's addresses begin).
+ */
+by_municipality: Array<CoverageRow>, 
+/**
+ * By 保健所 area, as the prefecture's practice sets them (the rest under 「管轄未設定」).
+ */
+by_health_centre: Array<CoverageRow>, 
+/**
+ * Whether a 報告状況 is imported for the current period of any scheme: until then
+ * `reported` counts nothing and the window says so.
+ */
+reports_known: boolean, 
+/**
+ * Up to the last 26 weeks, oldest first.
+ */
+trend: Array<CoverageWeek>, };
+
+export type CoverageEntry = { registry_id: number, name: string, insurance_code: string | null, class_label: string, 
+/**
+ * The scheme it reports under.
+ */
+scheme: Scheme, municipality: string, postal_code: string | null, address: string, phone: string | null, standing: Standing, reported: boolean, };
+
+export type CoverageFilter = { 
+/**
+ * A row of a breakdown, by its key; none is the whole prefecture.
+ */
+row: [Breakdown, string] | null, standing: Standing | null, 
+/**
+ * 報告済 (true) or 未報告 (false) for the current period.
+ */
+reported: boolean | null, };
+
+export type CoverageRow = { key: string, label: string, counts: StandingCounts, };
+
+export type CoverageWeek = { 
+/**
+ * ISO week, 2027-W03.
+ */
+week: string, counts: StandingCounts, };
+
 export type CsvEncoding = "utf8_bom" | "shift_jis";
 
 export type DeliveryState = "queued" | "sent" | "failed" | "deferred" | "bounced" | "delivered";
@@ -235,7 +318,9 @@ export type Disclosure = { at: string, desk: string, account_institution_code: s
 
 export type DomainTally = { domain: string, relay_refused: number, bounced: number, };
 
-export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-ADDRESS-BUSY' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-NETWORK-PATH' | 'E-IMPORT-NOT-CHOSEN' | 'E-IMPORT-BUSY' | 'E-REPORT-TOO-LARGE' | 'E-REPORT-FORMAT' | 'E-REPORT-ROWS' | 'E-REPORT-EMPTY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-PREF-CONTACT' | 'E-PREF-PRACTICE' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED' | 'FLAG-EMAIL-UNRELATED';
+export type EntryState = "open" | "taken" | "done";
+
+export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-ADDRESS-BUSY' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-NETWORK-PATH' | 'E-IMPORT-NOT-CHOSEN' | 'E-IMPORT-BUSY' | 'E-CONTACT-NO-ENTRY' | 'E-CONTACT-TAKEN' | 'E-CONTACT-NOTE' | 'E-REPORT-TOO-LARGE' | 'E-REPORT-FORMAT' | 'E-REPORT-ROWS' | 'E-REPORT-EMPTY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-API-CONTACT' | 'E-PREF-CONTACT' | 'E-PREF-PRACTICE' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED' | 'FLAG-EMAIL-UNRELATED';
 
 export type ExportReport = { path: string, rows: number, 
 /**
@@ -465,7 +550,11 @@ routed: Array<Topic>,
 /**
  * The prefecture's self-check sheet or flowchart (https://…), offered first.
  */
-self_check_url: string, };
+self_check_url: string, 
+/**
+ * 要連絡: when institutions are listed for the window to contact.
+ */
+outreach: Timing, };
 
 export type Prefecture = string;
 
@@ -545,11 +634,21 @@ age_minutes: number, };
 
 export type QueueSort = "oldest" | "newest" | "name";
 
+export type Reason = { "kind": "notice_undelivered", notice_id: number, bounced: boolean, category: BounceCategory | null, diagnostic: string | null, } | { "kind": "returned", application_id: number, returned_on: string, days: number, } | { "kind": "not_applied", period_starts: string, } | { "kind": "not_reported", scheme: Scheme, deadline: string, days_left: number, };
+
+export type ReasonKind = "undelivered" | "returned" | "not_reported" | "not_applied";
+
 export type Receipt = { id: number, prefecture: Prefecture, received_at: string, };
 
 export type RegistryStatus = { ready: boolean, institutions: number, last_import: ImportSummary | null, };
 
 export type RejectReason = "duplicate" | "not_covered" | "closed" | "not_confirmed" | "other";
+
+export type ReportImport = { file_name: string, encoding: string, rows: number, reported: number, not_reported: number, 
+/**
+ * The schemes and periods (first day) the file replaced.
+ */
+periods: Array<[Scheme, string]>, };
 
 export type ReportingAnswer = { "state": "not_set" } | { "state": "before", starts: string, days: number, } | { "state": "open", ends: string, days_left: number, } | { "state": "after", ended: string, };
 
@@ -583,6 +682,16 @@ code_check: CodeCheck | null, };
 
 export type SkippedRow = { line: number, message: string, };
 
+export type Standing = "account" | "applying" | "returned" | "not_applied";
+
+export type StandingCounts = { account: number, applying: number, returned: number, not_applied: number, 
+/**
+ * 報告済 (of all four): known once a 報告状況 file is imported for the period.
+ */
+reported: number, };
+
+export type StateCounts = { open: number, taken: number, done: number, };
+
 export type SubmittedBy = "institution" | "prefecture";
 
 export type SuggestionView = { code: CodeView, 
@@ -608,6 +717,20 @@ store_notice: string | null, pending: number, rejected: number,
 token_days_left: number | null, };
 
 export type SyncReport = { sent: number, rejected: number, pulled: number, };
+
+export type Timing = { 
+/**
+ * 差戻し: listed this many days after the return without a resubmission.
+ */
+returned_after_days: number, 
+/**
+ * 未申請: listed from this many days before the 定期報告期間 opens until it ends.
+ */
+not_applied_days_before: number, 
+/**
+ * 未報告: listed in the last this many days before the deadline.
+ */
+not_reported_days_before: number, };
 
 export type Topic = "login" | "codes";
 
@@ -658,3 +781,29 @@ name: string, phone: string,
  * 受付時間, as the window words it (平日 9時〜17時).
  */
 hours: string, email: string, };
+
+export type WorkEntry = { id: string, reason: Reason, 
+/**
+ * The reason as the list says it.
+ */
+said: string, institution_name: string, insurance_code: string | null, 
+/**
+ * The phone to call: the registry's, else the one the application gave.
+ */
+phone: string | null, postal_code: string | null, address: string | null, application_id: number | null, state: EntryState, 
+/**
+ * 連絡記録, once a desk took or contacted it.
+ */
+contact: ContactRecord | null, };
+
+export type Worklist = { counts: Array<[ReasonKind, StateCounts]>, entries: Array<WorkEntry>, 
+/**
+ * Entries that match the filter, before the page was cut.
+ */
+matching: number, };
+
+export type WorklistFilter = { reason: ReasonKind | null, state: EntryState | null, offset: number, 
+/**
+ * At most this many (none: 500).
+ */
+limit: number | null, };

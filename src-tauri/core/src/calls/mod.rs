@@ -216,6 +216,20 @@ impl Store {
         .await
     }
 
+    /// Links the call to the 要連絡 entry it was made for (an outbound call).
+    pub async fn mark_call_contact(
+        &self,
+        id: &str,
+        contact: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<CallRecord> {
+        self.change_call(id, now, |call| {
+            call.contact = contact;
+            Ok(())
+        })
+        .await
+    }
+
     /// 対応終了, with the officer's note (and outcome, for a walk cut short).
     pub async fn finish_call(
         &self,

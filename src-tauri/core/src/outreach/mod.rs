@@ -5,7 +5,9 @@
 //! is matched to an account by its name. The counting runs in SQL: a prefecture holds up to
 //! ≈40k institutions and the window asks for it whenever the view opens.
 
+pub mod contacts;
 pub mod reports;
+pub mod worklist;
 
 use chrono::{Datelike, NaiveDate};
 use madoguchi_domain::api::PrefectureSettings;
@@ -49,6 +51,8 @@ pub struct CoverageEntry {
     pub name: String,
     pub insurance_code: Option<String>,
     pub class_label: String,
+    /// The scheme it reports under.
+    pub scheme: Scheme,
     pub municipality: String,
     pub postal_code: Option<String>,
     pub address: String,
@@ -384,6 +388,7 @@ impl ListedRow {
             name: self.name,
             insurance_code: self.insurance_code,
             class_label: class_numbered(self.class).1.to_owned(),
+            scheme: scheme_of(class_numbered(self.class).0),
             municipality: self.place.and_then(|p| places.get(&p)).cloned().unwrap_or_default(),
             postal_code: self.postal_code,
             address: self.address,

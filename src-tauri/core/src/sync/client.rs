@@ -283,6 +283,7 @@ impl SyncClient {
         let path = match kind {
             RecordKind::Call => format!("v1/calls/{id}"),
             RecordKind::PrefectureSettings => "v1/prefecture-settings".to_owned(),
+            RecordKind::Contact => format!("v1/contacts/{id}"),
         };
         let r = self
             .http

@@ -49,6 +49,11 @@ impl Store {
                     let payload = serde_json::to_string(c)?;
                     records::take(&mut tx, RecordKind::Call, &c.id, &payload, &c.updated_at).await?
                 }
+                Entity::Contact(c) => {
+                    let payload = serde_json::to_string(c)?;
+                    records::take(&mut tx, RecordKind::Contact, &c.id, &payload, &c.updated_at)
+                        .await?
+                }
                 Entity::PrefectureSettings(p) => {
                     let (id, payload) = (p.prefecture.code(), serde_json::to_string(p)?);
                     let kind = RecordKind::PrefectureSettings;

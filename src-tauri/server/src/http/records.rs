@@ -1,5 +1,5 @@
-//! 記録: what desks upload whole — calls (対応記録) and the prefecture's settings — each only
-//! for the officer's prefecture, made on the version the server holds.
+//! 記録: what desks upload whole — calls (対応記録), the prefecture's settings and 要連絡's
+//! 連絡記録 — each only for the officer's prefecture, made on the version the server holds.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::put;
 use axum::{Json, Router};
 use madoguchi_domain::api::{ApiError, CallRecord, PrefectureSettings, Stored};
+use madoguchi_domain::worklist::ContactRecord;
 use madoguchi_domain::Code;
 
 use super::extract::bad_json;
@@ -52,10 +53,36 @@ pub(super) async fn put_call(
     if call.prefecture != officer.prefecture {
         return Err(other_prefecture());
     }
-    if call.id != id || id.len() > 64 || call.steps.is_empty() || call.steps.len() > 1000 {
+    if call.id != id
+        || id.len() > 64
+        || call.contact.as_ref().is_some_and(|c| c.len() > 64)
+        || call.steps.is_empty()
+        || call.steps.len() > 1000
+    {
         return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ApiCall));
     }
     stored(state.storage.put_record(officer.prefecture, &Record::call(call)).await?)
+}
+
+/// 連絡記録: who took a 要連絡 entry and the contacts made, so every desk of the prefecture
+/// sees them; versioned as calls are.
+#[utoipa::path(put, path = "/v1/contacts/{id}", request_body = ContactRecord, security(("bearer" = [])),
+    params(("id" = String, Path, description = "the entry's key, as the desks make it")),
+    responses((status = 200, body = Stored), (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub(super) async fn put_contact(
+    State(state): State<AppState>,
+    Authenticated(officer): Authenticated,
+    Path(id): Path<String>,
+    body: Result<Json<ContactRecord>, JsonRejection>,
+) -> Result<Json<Stored>, Failure> {
+    let Json(contact) = body.map_err(bad_json)?;
+    if contact.prefecture != officer.prefecture {
+        return Err(other_prefecture());
+    }
+    if contact.id != id || !contact.is_well_formed() {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ApiContact));
+    }
+    stored(state.storage.put_record(officer.prefecture, &Record::contact(contact)).await?)
 }
 
 /// The prefecture's settings for every desk: 定期報告期間, 都道府県版の案内, 保存期間,
@@ -92,4 +119,5 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/calls/{id}", put(put_call))
         .route("/v1/prefecture-settings", put(put_prefecture_settings))
+        .route("/v1/contacts/{id}", put(put_contact))
 }

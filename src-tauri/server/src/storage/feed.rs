@@ -23,6 +23,7 @@ macro_rules! feed_sql {
                 Entity::Institution(_) => "institution",
                 Entity::Call(_) => "call",
                 Entity::PrefectureSettings(_) => "prefecture_settings",
+                Entity::Contact(_) => "contact",
             };
             sqlx::query("INSERT INTO changes (prefecture, entity, payload) VALUES ($1, $2, $3)")
                 .bind(prefecture.code())

@@ -1,4 +1,5 @@
-//! 記録: what desks upload whole (calls, the prefecture's settings), versioned, into the feed.
+//! 記録: what desks upload whole (calls, the prefecture's settings, 連絡記録), versioned, into
+//! the feed.
 
 use async_trait::async_trait;
 use madoguchi_domain::api::Entity;
@@ -27,11 +28,16 @@ impl Record {
         }
     }
 
+    pub fn contact(contact: madoguchi_domain::worklist::ContactRecord) -> Self {
+        Self { kind: "contact", id: contact.id.clone(), entity: Entity::Contact(contact) }
+    }
+
     /// The version the desk's change was made on.
     pub fn base_version(&self) -> i64 {
         match &self.entity {
             Entity::Call(c) => c.version,
             Entity::PrefectureSettings(p) => p.version,
+            Entity::Contact(c) => c.version,
             _ => 0,
         }
     }
@@ -42,6 +48,7 @@ impl Record {
         match &mut entity {
             Entity::Call(c) => c.version = version,
             Entity::PrefectureSettings(p) => p.version = version,
+            Entity::Contact(c) => c.version = version,
             _ => {}
         }
         entity
