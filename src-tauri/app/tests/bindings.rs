@@ -12,6 +12,7 @@ use madoguchi_core::code_check::{CodeCheck, CodeView, SuggestionView};
 use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::flags::Flag;
 use madoguchi_core::history::History;
+use madoguchi_core::letters::LetterReport;
 use madoguchi_core::lookup::{Hit, InstitutionRow, MatchReason, SearchResult};
 use madoguchi_core::mail::{DeliveryStep, MailFacts, NoticeView};
 use madoguchi_core::outbox::OutboxEntry;
@@ -45,6 +46,7 @@ use madoguchi_domain::outreach::{Coverage, CoverageRow, CoverageWeek, Standing, 
 use madoguchi_domain::practice::{
     HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Topic, When,
 };
+use madoguchi_domain::reminder::{Filled, ReminderKind, ReminderTemplate};
 use madoguchi_domain::triage::{Choice, Link, Node, NodeKind, Outcome, Overrides, Tree};
 use madoguchi_domain::worklist::{
     ContactAttempt, ContactChannel, ContactOutcome, ContactRecord, Reason, Timing,
@@ -97,7 +99,8 @@ fn generate() -> (String, Vec<String>) {
         Timing, Coverage, CoverageRow, StandingCounts, CoverageWeek, Standing, Breakdown,
         CoverageFilter, CoverageEntry, ReportImport, WorkEntry, Worklist, WorklistFilter,
         EntryState, ReasonKind, StateCounts, Reason, ContactRecord, ContactAttempt,
-        ContactChannel, ContactOutcome, BounceCategory,
+        ContactChannel, ContactOutcome, BounceCategory, ReminderTemplate, ReminderKind, Filled,
+        LetterReport,
     ];
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();

@@ -76,4 +76,64 @@ async fn main() {
     println!("bench: outreach.applications {APPLICATIONS} rows");
     println!("bench: outreach.baseline_count_ms {:.1} ms", median(baseline));
     println!("bench: outreach.coverage_ms {:.1} ms", median(coverage));
+    letters(&store, &dir).await;
+}
+
+/// 1,000 letters (申請のお願い) to 東京都's 未申請 institutions, one A4 page each, the font
+/// subset and embedded, against writing the same texts as a plain file.
+async fn letters(store: &Store, dir: &tempfile::TempDir) {
+    use madoguchi_core::letters::{find_font, write_letters, Addressee, Letterhead};
+    use madoguchi_domain::reminder::{fill, ReminderFacts, ReminderKind};
+    let filter = madoguchi_core::outreach::CoverageFilter {
+        standing: Some(madoguchi_domain::outreach::Standing::NotApplied),
+        ..Default::default()
+    };
+    let listed = store.coverage_list("13".parse().unwrap(), &filter).await.unwrap();
+    let contact = madoguchi_domain::contact::WindowContact {
+        name: "東京都保健医療局 医療政策部 医療政策課".into(),
+        phone: "03-5320-4444".into(),
+        hours: "平日 9時〜17時".into(),
+        email: String::new(),
+    };
+    let deadline = chrono::NaiveDate::from_ymd_opt(2027, 3, 31);
+    let letters: Vec<_> = listed
+        .iter()
+        .take(1000)
+        .map(|e| {
+            let facts = ReminderFacts {
+                institution_name: &e.name,
+                scheme: e.scheme,
+                deadline,
+                contact: &contact,
+            };
+            let to = Addressee {
+                postal_code: e.postal_code.clone(),
+                address: format!("東京都{}", e.address),
+                name: e.name.clone(),
+                insurance_code: e.insurance_code.clone(),
+                phone: None,
+                reason: String::new(),
+            };
+            (to, fill(ReminderKind::ApplyRequest, &[], &facts))
+        })
+        .collect();
+    let started = Instant::now();
+    let plain: String =
+        letters.iter().map(|(_, f)| format!("{}\n{}\n\u{c}", f.subject, f.body)).collect();
+    std::fs::write(dir.path().join("letters.txt"), plain).unwrap();
+    let baseline = started.elapsed();
+    let head = Letterhead {
+        prefecture: "東京都".into(),
+        contact: contact.clone(),
+        date: chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
+    };
+    let started = Instant::now();
+    let font = find_font(None).unwrap();
+    let report = write_letters(&letters, &head, &font, &dir.path().join("letters.pdf")).unwrap();
+    let made = started.elapsed();
+    assert_eq!(report.letters, 1000);
+    let size = std::fs::metadata(dir.path().join("letters.pdf")).unwrap().len();
+    println!("bench: outreach.letters_baseline_text_s {:.3} s", baseline.as_secs_f64());
+    println!("bench: outreach.letters_1000_s {:.2} s", made.as_secs_f64());
+    println!("bench: outreach.letters_pdf_mb {:.1} MB", size as f64 / 1e6);
 }

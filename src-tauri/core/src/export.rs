@@ -110,13 +110,20 @@ pub fn write(
     encoding: CsvEncoding,
     path: &Path,
 ) -> Result<ExportReport, ExportError> {
-    let err = |source| ExportError::Write { path: path.display().to_string(), source };
     let (bytes, replaced) = encode(&to_csv(table), encoding);
+    write_whole(&bytes, path)?;
+    Ok(ExportReport { path: path.display().to_string(), rows: table.rows.len(), replaced })
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, renamed when
+/// complete.
+pub(crate) fn write_whole(bytes: &[u8], path: &Path) -> Result<(), ExportError> {
+    let err = |source| ExportError::Write { path: path.display().to_string(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut part = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    part.write_all(&bytes).and_then(|_| part.as_file().sync_all()).map_err(err)?;
+    part.write_all(bytes).and_then(|_| part.as_file().sync_all()).map_err(err)?;
     part.persist(path).map_err(|e| err(e.error))?;
-    Ok(ExportReport { path: path.display().to_string(), rows: table.rows.len(), replaced })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod export;
 pub mod flags;
 pub mod history;
 pub mod keychain;
+pub mod letters;
 pub mod lookup;
 pub mod mail;
 pub mod outbox;

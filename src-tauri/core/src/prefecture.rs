@@ -29,6 +29,8 @@ pub enum PrefectureError {
     Retention(u32),
     #[error("the window's contact lacks a name, or a usable phone number or address")]
     Contact,
+    #[error("a reminder wording is unusable")]
+    Reminders,
     #[error(transparent)]
     Practice(#[from] PracticeError),
 }
@@ -51,6 +53,8 @@ pub struct PrefectureDraft {
     pub contact: Option<WindowContact>,
     #[serde(default)]
     pub practice: Practice,
+    #[serde(default)]
+    pub reminders: Vec<madoguchi_domain::reminder::ReminderTemplate>,
 }
 
 impl Coded for PrefectureError {
@@ -62,6 +66,7 @@ impl Coded for PrefectureError {
             Self::Wording(e) => e.code(),
             Self::Retention(_) => Code::RetentionDays,
             Self::Contact => Code::PrefContact,
+            Self::Reminders => Code::PrefReminders,
             Self::Practice(e) => e.code(),
         }
     }
@@ -71,7 +76,7 @@ impl Coded for PrefectureError {
             Self::Window(e) => e.message_ja(),
             Self::Wording(e) => e.message_ja(),
             Self::Practice(e) => e.message_ja(),
-            Self::NoPrefecture | Self::Retention(_) | Self::Contact => {
+            Self::NoPrefecture | Self::Retention(_) | Self::Contact | Self::Reminders => {
                 self.code().message_ja().into()
             }
         }
@@ -113,6 +118,7 @@ impl Store {
                 [&c.name, &c.phone, &c.hours, &c.email].iter().any(|f| !f.trim().is_empty())
             }),
             practice: draft.practice,
+            reminders: draft.reminders,
             version,
         };
         if !settings.retention_ok() {
@@ -120,6 +126,9 @@ impl Store {
         }
         if !settings.contact_ok() {
             return Err(PrefectureError::Contact);
+        }
+        if !settings.reminders_ok() {
+            return Err(PrefectureError::Reminders);
         }
         let (id, at) = (prefecture.code(), &settings.updated_at);
         self.write_record(RecordKind::PrefectureSettings, &id, &settings, at, None).await?;

@@ -275,6 +275,10 @@ pub struct PrefectureSettings {
     /// 都道府県の運用: schemes, periods per scheme, paper reports, 保健所 and their topics.
     #[serde(default)]
     pub practice: crate::practice::Practice,
+    /// Its own wording of 報告依頼・督促・申請のお願い (none: the national wording).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 3))]
+    pub reminders: Vec<crate::reminder::ReminderTemplate>,
     /// As [`CallRecord::version`].
     #[serde(default)]
     pub version: i64,
@@ -300,6 +304,14 @@ impl PrefectureSettings {
     /// Whether the window's contact, if set, is one institutions can use.
     pub fn contact_ok(&self) -> bool {
         self.contact.as_ref().is_none_or(WindowContact::is_usable)
+    }
+
+    /// Whether its reminder wordings are usable: each kind once, each valid.
+    pub fn reminders_ok(&self) -> bool {
+        let mut kinds: Vec<_> = self.reminders.iter().map(|t| t.kind).collect();
+        kinds.sort_by_key(|k| *k as u8);
+        kinds.dedup();
+        kinds.len() == self.reminders.len() && self.reminders.iter().all(|t| t.is_valid())
     }
 
     pub fn retention_ok(&self) -> bool {

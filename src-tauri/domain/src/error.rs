@@ -111,6 +111,10 @@ codes! {
     ContactNoEntry = "E-CONTACT-NO-ENTRY", "この要連絡の項目は一覧にありません（対応済みになったか、データが更新されました）。一覧を開き直してください。";
     ContactTaken = "E-CONTACT-TAKEN", "ほかの端末がこの機関に連絡中です。重ねて連絡しないよう、その端末の担当者に確認してください。";
     ContactNote = "E-CONTACT-NOTE", "連絡のメモは500文字までにしてください。";
+    LetterFont = "E-LETTER-FONT", "日本語のフォントが見つからないため、文書を作れませんでした。設定で日本語フォント（.ttf / .ttc）の場所を指定してください。";
+    LetterMake = "E-LETTER-MAKE", "文書を作れませんでした。もう一度お試しください。直らなければサポートへご連絡ください。";
+    LetterEmpty = "E-LETTER-EMPTY", "文書を作る機関を選んでください。";
+    LetterContact = "E-LETTER-CONTACT", "窓口の連絡先が設定されていないため、文書・メールを作れません。都道府県の設定で窓口の連絡先を入力してください。";
     ReportTooLarge = "E-REPORT-TOO-LARGE", "ファイルが大きすぎます（64MBまで）。G-MISからダウンロードした報告状況のCSVを選んでください。何も変更していません。";
     ReportFormat = "E-REPORT-FORMAT", "報告状況のファイルとして読めません。見出し行に「機関コード」か「保険医療機関コード」、「制度」、「状況」の列が必要です（「報告日」は任意）。";
     ReportRows = "E-REPORT-ROWS", "正しくない行があるため取り込みませんでした。何も変更していません。行を直してからもう一度取り込んでください。";
@@ -148,6 +152,7 @@ codes! {
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
     ApiContact = "E-API-CONTACT", "連絡記録の内容が正しくありません。";
     PrefContact = "E-PREF-CONTACT", "窓口の連絡先は、窓口名と、電話番号（0から始まる10桁または11桁）またはメールアドレスを入力してください。";
+    PrefReminders = "E-PREF-REMINDERS", "報告依頼・督促・申請のお願いの文面を確認してください（件名200文字・本文4000文字まで、使える差込は {機関名} {制度} {報告} {報告期限} {窓口名} {窓口の連絡先}）。";
     PrefPractice = "E-PREF-PRACTICE", "都道府県の運用の設定に誤りがあります。";
     RetentionDays = "E-RETENTION-DAYS", "保存期間は1日から3650日の間で指定してください。";
     RecordStale = "E-RECORD-STALE", "ほかの窓口が先にこの記録を更新しました。";

@@ -22,6 +22,7 @@ pub mod postal;
 pub mod postal_region;
 pub mod practice;
 pub mod prefecture;
+pub mod reminder;
 mod text;
 pub mod triage;
 pub mod worklist;

@@ -30,8 +30,9 @@ const BUILD_PACKAGES: &[&str] = &[
 /// What the tests add: a virtual display, the WebDriver of WebKitGTK, Chromium and its
 /// WebDriver for the server's public page, Python for schemathesis (the API contract), PostgreSQL for the server's second storage, a
 /// Secret Service (gnome-keyring) for the token keychain, Postfix as the prefecture's
-/// mail relay (each mail test runs a private instance), and systemd (systemd-analyze verify
-/// reads the server's unit).
+/// mail relay (each mail test runs a private instance), systemd (systemd-analyze verify
+/// reads the server's unit), and poppler-utils and unzip to read back the letters (PDF) and
+/// the 差込印刷 list (.xlsx) the desk writes.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -48,6 +49,8 @@ const TEST_PACKAGES: &[&str] = &[
     "postfix",
     "systemd",
     "adduser",
+    "poppler-utils",
+    "unzip",
 ];
 
 /// The role the server tests create their databases with.

@@ -320,7 +320,7 @@ export type DomainTally = { domain: string, relay_refused: number, bounced: numb
 
 export type EntryState = "open" | "taken" | "done";
 
-export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-ADDRESS-BUSY' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-NETWORK-PATH' | 'E-IMPORT-NOT-CHOSEN' | 'E-IMPORT-BUSY' | 'E-CONTACT-NO-ENTRY' | 'E-CONTACT-TAKEN' | 'E-CONTACT-NOTE' | 'E-REPORT-TOO-LARGE' | 'E-REPORT-FORMAT' | 'E-REPORT-ROWS' | 'E-REPORT-EMPTY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-API-CONTACT' | 'E-PREF-CONTACT' | 'E-PREF-PRACTICE' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED' | 'FLAG-EMAIL-UNRELATED';
+export type ErrorCode = 'E-CODE-EMPTY' | 'E-CODE-CHAR' | 'E-CODE-LENGTH' | 'E-CODE-PREF-REQUIRED' | 'E-CODE-PREF' | 'E-CODE-TABLE' | 'E-CODE-CHECK' | 'E-POSTAL-FORMAT' | 'E-MUNI-FORMAT' | 'E-MUNI-PREF' | 'E-MUNI-CHECK' | 'E-PREF-UNKNOWN' | 'E-FORM' | 'E-FORM-REQUIRED' | 'E-FORM-TOO-LONG' | 'E-FORM-CONTROL' | 'E-FORM-INSTITUTION-CODE' | 'E-FORM-KANA' | 'E-FORM-PHONE' | 'E-FORM-EMAIL' | 'E-FORM-ADDRESS-PREF' | 'E-FORM-CODE-PREF' | 'E-APP-TRANSITION' | 'E-APP-NOT-FOUND' | 'E-APP-ACCOUNT-EXISTS' | 'E-APP-ADDRESS-BUSY' | 'E-APP-PENDING' | 'E-APP-RESUBMIT-LINK' | 'E-FORM-RESUBMIT-PREFECTURE' | 'E-APP-NO-ACCOUNT' | 'E-TRIAGE-PARSE' | 'E-TRIAGE-INVALID' | 'E-REPORTING-WINDOW' | 'E-CALL-NOT-FOUND' | 'E-CALL-FINISHED' | 'E-CALL-PAUSED' | 'E-CALL-CHOICE' | 'E-CALL-PREFECTURE' | 'E-DISCLOSE-CHECKS' | 'E-DISCLOSE-INSTITUTION' | 'E-DISCLOSE-NO-ACCOUNT' | 'E-STORE-OPEN' | 'E-STORE-MIGRATE' | 'E-STORE-QUERY' | 'E-STORE-KEY' | 'E-STORE-CORRUPT' | 'E-IMPORT-READ' | 'E-IMPORT-FORMAT' | 'E-IMPORT-NAVII-KIND' | 'E-IMPORT-EMPTY' | 'E-IMPORT-CANCELLED' | 'E-IMPORT-NOT-CSV' | 'E-IMPORT-NETWORK-PATH' | 'E-IMPORT-NOT-CHOSEN' | 'E-IMPORT-BUSY' | 'E-CONTACT-NO-ENTRY' | 'E-CONTACT-TAKEN' | 'E-CONTACT-NOTE' | 'E-LETTER-FONT' | 'E-LETTER-MAKE' | 'E-LETTER-EMPTY' | 'E-LETTER-CONTACT' | 'E-REPORT-TOO-LARGE' | 'E-REPORT-FORMAT' | 'E-REPORT-ROWS' | 'E-REPORT-EMPTY' | 'E-LOOKUP-NOT-READY' | 'E-LOOKUP-NOT-FOUND' | 'E-EXPORT-WRITE' | 'E-VIEW-NAME' | 'E-SYNC-NOT-CONFIGURED' | 'E-SYNC-HTTP' | 'E-SYNC-CONFIG' | 'E-SYNC-CA-FILE' | 'E-SYNC-CERTIFICATE' | 'E-SYNC-OFFLINE' | 'E-SYNC-5XX' | 'E-SYNC-BUSY' | 'E-SYNC-401' | 'E-SYNC-409' | 'E-SYNC-PROTOCOL' | 'E-SYNC-REFUSED' | 'E-SYNC-DEPENDENT' | 'E-KEYCHAIN-EMPTY' | 'E-KEYCHAIN-UNAVAILABLE' | 'E-AUTH' | 'E-AUTH-PREFECTURE' | 'E-API-BODY' | 'E-API-RATE' | 'E-API-BUSY' | 'E-API-TIMEOUT' | 'E-API-IDEMPOTENCY-REUSED' | 'E-API-IDEMPOTENCY' | 'E-API-QUERY' | 'E-API-CALL' | 'E-API-CONTACT' | 'E-PREF-CONTACT' | 'E-PREF-REMINDERS' | 'E-PREF-PRACTICE' | 'E-RETENTION-DAYS' | 'E-RECORD-STALE' | 'E-API-NOT-FOUND' | 'E-SERVER-STORAGE' | 'E-UI-CLIPBOARD' | 'E-UI-UNEXPECTED' | 'FLAG-CODE-CHECK' | 'FLAG-CODE-MISSING' | 'FLAG-KIND-TABLE' | 'FLAG-CODE-UNKNOWN' | 'FLAG-MATERNITY-UNLISTED' | 'FLAG-NAME-MISMATCH' | 'FLAG-ADDRESS-MISMATCH' | 'FLAG-INSTITUTION-CODE' | 'FLAG-DUPLICATE' | 'FLAG-ACCOUNT-EXISTS' | 'FLAG-EMAIL' | 'FLAG-EMAIL-UNVERIFIED' | 'FLAG-EMAIL-TYPO' | 'FLAG-PHONE' | 'FLAG-POSTAL' | 'FLAG-POSTAL-PREFECTURE' | 'FLAG-MAIL-UNDELIVERED' | 'FLAG-EMAIL-UNRELATED';
 
 export type ExportReport = { path: string, rows: number, 
 /**
@@ -335,6 +335,8 @@ export type FaqHit = { node: string, title: string,
 excerpt: string, };
 
 export type FieldError = { field: string, code: string, message: string, };
+
+export type Filled = { subject: string, body: string, };
 
 export type Flag = { code: ErrorCode, message: string, 
 /**
@@ -415,6 +417,12 @@ export type InstitutionRow = { id: number, source: string, source_key: string, i
  * No longer in the latest list of its source (廃止・休止, or moved out).
  */
 closed: boolean, };
+
+export type LetterReport = { path: string, letters: number, 
+/**
+ * Letters whose 〒 is blank: the registry's list has no postal code for them.
+ */
+without_postal_code: number, };
 
 export type Link = "queue" | "lookup" | "reporting_window" | "login_disclosure";
 
@@ -566,7 +574,7 @@ window: ReportingWindow | null, overrides: Overrides, retention_days: number | n
 /**
  * A contact left all blank is none.
  */
-contact: WindowContact | null, practice: Practice, };
+contact: WindowContact | null, practice: Practice, reminders: Array<ReminderTemplate>, };
 
 export type PrefectureSettings = { prefecture: Prefecture, 
 /**
@@ -586,6 +594,10 @@ contact: WindowContact | null,
  * 都道府県の運用: schemes, periods per scheme, paper reports, 保健所 and their topics.
  */
 practice: Practice, 
+/**
+ * Its own wording of 報告依頼・督促・申請のお願い (none: the national wording).
+ */
+reminders: Array<ReminderTemplate>, 
 /**
  * As [`CallRecord::version`].
  */
@@ -643,6 +655,10 @@ export type Receipt = { id: number, prefecture: Prefecture, received_at: string,
 export type RegistryStatus = { ready: boolean, institutions: number, last_import: ImportSummary | null, };
 
 export type RejectReason = "duplicate" | "not_covered" | "closed" | "not_confirmed" | "other";
+
+export type ReminderKind = "report_request" | "dunning" | "apply_request";
+
+export type ReminderTemplate = { kind: ReminderKind, subject: string, body: string, };
 
 export type ReportImport = { file_name: string, encoding: string, rows: number, reported: number, not_reported: number, 
 /**
@@ -787,6 +803,10 @@ export type WorkEntry = { id: string, reason: Reason,
  * The reason as the list says it.
  */
 said: string, institution_name: string, insurance_code: string | null, 
+/**
+ * The scheme it reports under (a pharmacy's 薬局機能情報, else 医療機能情報).
+ */
+scheme: Scheme, 
 /**
  * The phone to call: the registry's, else the one the application gave.
  */

@@ -10,7 +10,7 @@ use madoguchi_domain::api::PrefectureSettings;
 use madoguchi_domain::outreach::Standing;
 use madoguchi_domain::practice::{Scheme, JST};
 use madoguchi_domain::worklist::{institution_key, ContactRecord, Reason};
-use madoguchi_domain::{BounceCategory, Code, Coded, DeliveryState, Prefecture};
+use madoguchi_domain::{BounceCategory, Code, Coded, DeliveryState, InstitutionKind, Prefecture};
 use serde::{Deserialize, Serialize};
 
 use super::{CoverageEntry, CoverageFilter};
@@ -38,6 +38,8 @@ pub struct WorkEntry {
     pub said: String,
     pub institution_name: String,
     pub insurance_code: Option<String>,
+    /// The scheme it reports under (a pharmacy's 薬局機能情報, else 医療機能情報).
+    pub scheme: Scheme,
     /// The phone to call: the registry's, else the one the application gave.
     pub phone: Option<String>,
     pub postal_code: Option<String>,
@@ -137,6 +139,28 @@ impl Coded for WorklistError {
     }
 }
 
+/// The institution an application is for, as [`APPLICANT`] selects it from `a`.
+#[derive(sqlx::FromRow)]
+struct Applicant {
+    name: Option<String>,
+    insurance_code: Option<String>,
+    kind: Option<String>,
+    phone: Option<String>,
+    postal_code: Option<String>,
+    address: Option<String>,
+}
+
+/// Its columns: the registry's phone where the list has one, else the form's.
+const APPLICANT: &str = "json_extract(a.payload, '$.form.name') AS name,
+    json_extract(a.payload, '$.form.insurance_code') AS insurance_code,
+    json_extract(a.payload, '$.form.kind') AS kind,
+    coalesce((SELECT i.phone FROM institutions i
+              WHERE i.insurance_code = json_extract(a.payload, '$.form.insurance_code')
+                AND i.phone IS NOT NULL LIMIT 1),
+             json_extract(a.payload, '$.form.phone')) AS phone,
+    json_extract(a.payload, '$.form.postal_code') AS postal_code,
+    json_extract(a.payload, '$.form.address') AS address";
+
 /// A notice that did not arrive, with the application it was for.
 #[derive(sqlx::FromRow)]
 struct Undelivered {
@@ -145,11 +169,59 @@ struct Undelivered {
     state: String,
     category: Option<String>,
     diagnostic: Option<String>,
-    name: Option<String>,
+    #[sqlx(flatten)]
+    applicant: Applicant,
+}
+
+/// An application returned for correction.
+#[derive(sqlx::FromRow)]
+struct Returned {
+    id: i64,
+    updated_at: String,
+    #[sqlx(flatten)]
+    applicant: Applicant,
+}
+
+/// Who an entry is about, and how to reach them.
+struct Whom {
+    name: String,
     insurance_code: Option<String>,
+    scheme: Scheme,
     phone: Option<String>,
     postal_code: Option<String>,
     address: Option<String>,
+    application_id: Option<i64>,
+}
+
+impl Applicant {
+    fn whom(self, application_id: i64) -> Whom {
+        let pharmacy = self.kind.as_deref() == Some(InstitutionKind::Pharmacy.key());
+        // The form's 〒 as typed (100-0001): kept as the registry keeps it, seven digits.
+        let postal = self.postal_code.map(|p| p.chars().filter(char::is_ascii_digit).collect());
+        Whom {
+            name: self.name.unwrap_or_default(),
+            insurance_code: self.insurance_code,
+            scheme: if pharmacy { Scheme::Pharmacy } else { Scheme::Medical },
+            phone: self.phone,
+            postal_code: postal.filter(|p: &String| p.len() == 7),
+            address: self.address,
+            application_id: Some(application_id),
+        }
+    }
+}
+
+impl Whom {
+    fn listed(e: CoverageEntry) -> Self {
+        Whom {
+            name: e.name,
+            insurance_code: e.insurance_code,
+            scheme: e.scheme,
+            phone: e.phone,
+            postal_code: e.postal_code,
+            address: Some(e.address),
+            application_id: None,
+        }
+    }
 }
 
 impl Store {
@@ -200,31 +272,29 @@ impl Store {
         let timing = practice.outreach;
         let contacts = self.contacts().await?;
         let mut entries = Vec::new();
-        let mut push =
-            |reason: Reason, name: String, code: Option<String>, fill: &dyn Fn(&mut WorkEntry)| {
-                let id = reason.entry_id(&institution_key(code.as_deref(), &name));
-                let contact = contacts.get(&id).cloned();
-                let state = match &contact {
-                    Some(c) if c.done() => EntryState::Done,
-                    Some(c) if c.taken_by.is_some() => EntryState::Taken,
-                    _ => EntryState::Open,
-                };
-                let mut entry = WorkEntry {
-                    id,
-                    said: reason.said(),
-                    reason,
-                    institution_name: name,
-                    insurance_code: code,
-                    phone: None,
-                    postal_code: None,
-                    address: None,
-                    application_id: None,
-                    state,
-                    contact,
-                };
-                fill(&mut entry);
-                entries.push(entry);
+        let mut push = |reason: Reason, whom: Whom| {
+            let id = reason.entry_id(&institution_key(whom.insurance_code.as_deref(), &whom.name));
+            let contact = contacts.get(&id).cloned();
+            let state = match &contact {
+                Some(c) if c.done() => EntryState::Done,
+                Some(c) if c.taken_by.is_some() => EntryState::Taken,
+                _ => EntryState::Open,
             };
+            entries.push(WorkEntry {
+                id,
+                said: reason.said(),
+                reason,
+                institution_name: whom.name,
+                insurance_code: whom.insurance_code,
+                scheme: whom.scheme,
+                phone: whom.phone,
+                postal_code: whom.postal_code,
+                address: whom.address,
+                application_id: whom.application_id,
+                state,
+                contact,
+            });
+        };
 
         for n in self.undelivered(prefecture).await? {
             let reason = Reason::NoticeUndelivered {
@@ -234,52 +304,25 @@ impl Store {
                     serde_json::from_value::<BounceCategory>(serde_json::Value::String(c.into()))
                         .ok()
                 }),
-                diagnostic: n.diagnostic.clone(),
+                diagnostic: n.diagnostic,
             };
-            let name = n.name.clone().unwrap_or_default();
-            push(reason, name, n.insurance_code.clone(), &|e| {
-                e.phone = n.phone.clone();
-                e.postal_code = n.postal_code.clone();
-                e.address = n.address.clone();
-                e.application_id = Some(n.application_id);
-            });
+            push(reason, n.applicant.whom(n.application_id));
         }
-
-        type Returned = (
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let returned: Vec<Returned> =
-            sqlx::query_as(
-                "SELECT a.id, a.updated_at, json_extract(a.payload, '$.form.name'),
-                        json_extract(a.payload, '$.form.insurance_code'),
-                        coalesce((SELECT i.phone FROM institutions i
-                                  WHERE i.insurance_code = json_extract(a.payload, '$.form.insurance_code')
-                                    AND i.phone IS NOT NULL LIMIT 1),
-                                 json_extract(a.payload, '$.form.phone')),
-                        json_extract(a.payload, '$.form.postal_code'), json_extract(a.payload, '$.form.address')
-                 FROM applications a
-                 WHERE a.prefecture = ?1 AND a.status = 'returned_for_correction'
-                   AND json_extract(a.payload, '$.resubmitted_as') IS NULL",
-            )
-            .bind(prefecture.code())
-            .fetch_all(self.pool())
-            .await?;
-        for (id, updated_at, name, code, phone, postal, address) in returned {
-            let Some(returned_on) = day_of(&updated_at) else { continue };
+        let returned: Vec<Returned> = sqlx::query_as(&format!(
+            "SELECT a.id, a.updated_at, {APPLICANT} FROM applications a
+             WHERE a.prefecture = ?1 AND a.status = 'returned_for_correction'
+               AND json_extract(a.payload, '$.resubmitted_as') IS NULL"
+        ))
+        .bind(prefecture.code())
+        .fetch_all(self.pool())
+        .await?;
+        for r in returned {
+            let Some(returned_on) = day_of(&r.updated_at) else { continue };
             let Some(days) = timing.returned_due(returned_on, today) else { continue };
-            let reason = Reason::Returned { application_id: id, returned_on, days };
-            push(reason, name.unwrap_or_default(), code, &|e| {
-                e.phone = phone.clone();
-                e.postal_code = postal.clone();
-                e.address = address.clone();
-                e.application_id = Some(id);
-            });
+            push(
+                Reason::Returned { application_id: r.id, returned_on, days },
+                r.applicant.whom(r.id),
+            );
         }
 
         for scheme in [Scheme::Medical, Scheme::Pharmacy] {
@@ -287,25 +330,12 @@ impl Store {
             else {
                 continue;
             };
-            let registry = |e: &CoverageEntry| {
-                let (phone, postal, address) =
-                    (e.phone.clone(), e.postal_code.clone(), Some(e.address.clone()));
-                move |w: &mut WorkEntry| {
-                    w.phone = phone.clone();
-                    w.postal_code = postal.clone();
-                    w.address = address.clone();
-                }
-            };
+            let mut listed = Vec::new();
             if timing.not_applied_due(window, today) {
                 let filter =
                     CoverageFilter { standing: Some(Standing::NotApplied), ..Default::default() };
-                for e in self.coverage_list(prefecture, &filter).await? {
-                    if e.scheme == scheme {
-                        let fill = registry(&e);
-                        let reason = Reason::NotApplied { period_starts: window.starts };
-                        push(reason, e.name, e.insurance_code, &fill);
-                    }
-                }
+                let reason = Reason::NotApplied { period_starts: window.starts };
+                listed.push((reason, filter));
             }
             let reports_known = self.reports_known(prefecture, scheme, window.starts).await?;
             if let (true, Some(days_left)) = (reports_known, timing.not_reported_due(window, today))
@@ -315,12 +345,15 @@ impl Store {
                     reported: Some(false),
                     ..Default::default()
                 };
+                listed.push((
+                    Reason::NotReported { scheme, deadline: window.ends, days_left },
+                    filter,
+                ));
+            }
+            for (reason, filter) in listed {
                 for e in self.coverage_list(prefecture, &filter).await? {
                     if e.scheme == scheme {
-                        let fill = registry(&e);
-                        let reason =
-                            Reason::NotReported { scheme, deadline: window.ends, days_left };
-                        push(reason, e.name, e.insurance_code, &fill);
+                        push(reason.clone(), Whom::listed(e));
                     }
                 }
             }
@@ -330,23 +363,15 @@ impl Store {
 
     /// Notices of the prefecture whose delivery ended bounced or refused.
     async fn undelivered(&self, prefecture: Prefecture) -> Result<Vec<Undelivered>, StoreError> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as(&format!(
             "SELECT n.id AS notice_id, n.application_id,
                     json_extract(n.payload, '$.delivery.state') AS state,
                     json_extract(n.payload, '$.delivery.category') AS category,
-                    json_extract(n.payload, '$.delivery.diagnostic') AS diagnostic,
-                    json_extract(a.payload, '$.form.name') AS name,
-                    json_extract(a.payload, '$.form.insurance_code') AS insurance_code,
-                    coalesce((SELECT i.phone FROM institutions i
-                              WHERE i.insurance_code = json_extract(a.payload, '$.form.insurance_code')
-                                AND i.phone IS NOT NULL LIMIT 1),
-                             json_extract(a.payload, '$.form.phone')) AS phone,
-                    json_extract(a.payload, '$.form.postal_code') AS postal_code,
-                    json_extract(a.payload, '$.form.address') AS address
+                    json_extract(n.payload, '$.delivery.diagnostic') AS diagnostic, {APPLICANT}
              FROM notices n JOIN applications a ON a.id = n.application_id
              WHERE a.prefecture = ?1 AND json_extract(n.payload, '$.delivery.state') IN (?2, ?3)
-             ORDER BY n.id",
-        )
+             ORDER BY n.id"
+        ))
         .bind(prefecture.code())
         .bind(state_key(DeliveryState::Bounced))
         .bind(state_key(DeliveryState::Failed))
@@ -380,6 +405,20 @@ impl Store {
         Ok(out)
     }
 
+    /// The entries `ids` on `today`, in that order; one no longer listed is an error.
+    pub(crate) async fn entries_by_id(
+        &self,
+        prefecture: Prefecture,
+        ids: &[String],
+        today: NaiveDate,
+    ) -> Result<Vec<WorkEntry>, WorklistError> {
+        let mut all: HashMap<String, WorkEntry> =
+            self.entries(prefecture, today).await?.into_iter().map(|e| (e.id.clone(), e)).collect();
+        ids.iter()
+            .map(|id| all.remove(id).ok_or_else(|| WorklistError::NoEntry(id.clone())))
+            .collect()
+    }
+
     /// The entry `id` on `today`.
     pub(super) async fn entry(
         &self,
@@ -387,8 +426,8 @@ impl Store {
         id: &str,
         today: NaiveDate,
     ) -> Result<WorkEntry, WorklistError> {
-        let entries = self.entries(prefecture, today).await?;
-        entries.into_iter().find(|e| e.id == id).ok_or_else(|| WorklistError::NoEntry(id.into()))
+        let mut found = self.entries_by_id(prefecture, &[id.to_owned()], today).await?;
+        Ok(found.remove(0))
     }
 }
 

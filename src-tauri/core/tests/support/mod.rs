@@ -1,4 +1,6 @@
-//! What the registry's and outreach's tests share: the real snapshots and a fresh store.
+//! What the registry's, outreach's and letters' tests share: the real snapshots and a fresh
+//! store (each test crate uses its part).
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;

@@ -110,6 +110,9 @@ pub(super) async fn put_prefecture_settings(
     if !settings.contact_ok() {
         return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::PrefContact));
     }
+    if !settings.reminders_ok() {
+        return Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, Code::PrefReminders));
+    }
     settings.practice.check().map_err(|e| Failure::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     let record = Record::prefecture_settings(settings);
     stored(state.storage.put_record(officer.prefecture, &record).await?)
