@@ -94,23 +94,34 @@ pub async fn pick_registry_file<R: Runtime>(
     app: AppHandle<R>,
     chosen: State<'_, Chosen>,
 ) -> Result<Option<PathBuf>, UiError> {
-    let picked = ask_for_path(&app, || {
+    Ok(pick_csv(&app, &chosen, "取り込む台帳ファイル（CSV）を選んでください").await)
+}
+
+/// The CSV the officer picks in the system dialog, remembered as chosen.
+async fn pick_csv<R: Runtime>(
+    app: &AppHandle<R>,
+    chosen: &Chosen,
+    title: &'static str,
+) -> Option<PathBuf> {
+    let picked = ask_for_path(app, move || {
         // End-to-end tests cannot drive a system dialog: a debug build answers with the
         // newest list in the folder they name.
         #[cfg(debug_assertions)]
         if let Some(dir) = std::env::var_os("MADOGUCHI_DEV_PICK_DIR") {
             return newest_csv(std::path::Path::new(&dir));
         }
-        rfd::FileDialog::new()
-            .set_title("取り込む台帳ファイル（CSV）を選んでください")
-            .add_filter("CSV", &["csv", "CSV"])
-            .pick_file()
+        rfd::FileDialog::new().set_title(title).add_filter("CSV", &["csv", "CSV"]).pick_file()
     })
     .await;
     if let Some(path) = &picked {
         chosen.0.lock().expect("chosen files").insert(path.clone());
     }
-    Ok(picked)
+    picked
+}
+
+/// Takes `path` off the chosen files: true if the officer chose it in the dialog.
+fn was_chosen(chosen: &Chosen, path: &PathBuf) -> bool {
+    chosen.0.lock().expect("chosen files").remove(path)
 }
 
 #[cfg(debug_assertions)]
@@ -123,14 +134,24 @@ fn newest_csv(dir: &std::path::Path) -> Option<PathBuf> {
         .map(|e| e.path())
 }
 
-/// Where to save an export: the save dialog, with a dated file name proposed.
-async fn ask_where_to_save<R: Runtime>(app: &AppHandle<R>, stem: &str) -> Option<PathBuf> {
-    let name = format!("{stem}_{}.csv", chrono::Local::now().format("%Y%m%d_%H%M"));
+/// Where to save an export: the save dialog, with a dated file name proposed (`ext` its
+/// kind: csv, pdf, xlsx).
+async fn ask_where_to_save<R: Runtime>(
+    app: &AppHandle<R>,
+    stem: &str,
+    ext: &'static str,
+) -> Option<PathBuf> {
+    let name = format!("{stem}_{}.{ext}", chrono::Local::now().format("%Y%m%d_%H%M"));
+    // End-to-end tests cannot drive a system dialog: a debug build saves into the folder they name.
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os("MADOGUCHI_DEV_SAVE_DIR") {
+        return Some(PathBuf::from(dir).join(name));
+    }
     ask_for_path(app, move || {
         rfd::FileDialog::new()
-            .set_title("CSVの保存先を選んでください")
+            .set_title(format!("{}の保存先を選んでください", ext.to_uppercase()))
             .set_file_name(name)
-            .add_filter("CSV", &["csv"])
+            .add_filter(ext.to_uppercase(), &[ext])
             .save_file()
     })
     .await
@@ -144,7 +165,9 @@ pub async fn export_queue<R: Runtime>(
     filter: QueueFilter,
     encoding: CsvEncoding,
 ) -> Result<Option<ExportReport>, UiError> {
-    let Some(path) = ask_where_to_save(&app, "申請キュー").await else { return Ok(None) };
+    let Some(path) = ask_where_to_save(&app, "申請キュー", "csv").await else {
+        return Ok(None);
+    };
     Ok(Some(desk.export_queue(&filter, encoding, &path).await?))
 }
 
@@ -155,7 +178,7 @@ pub async fn export_decisions<R: Runtime>(
     desk: State<'_, Desk>,
     encoding: CsvEncoding,
 ) -> Result<Option<ExportReport>, UiError> {
-    let Some(path) = ask_where_to_save(&app, "判定履歴").await else { return Ok(None) };
+    let Some(path) = ask_where_to_save(&app, "判定履歴", "csv").await else { return Ok(None) };
     Ok(Some(desk.export_decisions(encoding, &path).await?))
 }
 
@@ -167,7 +190,7 @@ pub async fn import_registry(
     path: PathBuf,
     on_progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, UiError> {
-    if !chosen.0.lock().expect("chosen files").remove(&path) {
+    if !was_chosen(&chosen, &path) {
         return Err(RegistryError::NotChosen(path.display().to_string()).into());
     }
     Ok(desk
@@ -426,6 +449,9 @@ pub async fn export_calls<R: Runtime>(
     desk: State<'_, Desk>,
     encoding: CsvEncoding,
 ) -> Result<Option<ExportReport>, UiError> {
-    let Some(path) = ask_where_to_save(&app, "対応記録").await else { return Ok(None) };
+    let Some(path) = ask_where_to_save(&app, "対応記録", "csv").await else { return Ok(None) };
     Ok(Some(desk.export_calls(encoding, &path).await?))
 }
+
+mod outreach;
+pub use outreach::*;

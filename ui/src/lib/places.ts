@@ -1,6 +1,7 @@
-// The five places of the frame, in the order shared/UX.md (the team's screen conventions) fixes; Ctrl+1 … Ctrl+5 follow it.
+// The places of the frame: the five in the order shared/UX.md (the team's screen conventions)
+// fixes, Ctrl+1 … Ctrl+5, and 要連絡 (outreach) after them as Ctrl+6, so the five keep their keys.
 
-export type PlaceId = 'queue' | 'lookup' | 'triage' | 'calls' | 'settings';
+export type PlaceId = 'queue' | 'lookup' | 'triage' | 'calls' | 'settings' | 'outreach';
 
 export type Place = {
   id: PlaceId;
@@ -46,10 +47,18 @@ export const places: Place[] = [
   },
   { id: 'calls', label: '対応記録', shortcuts: [['Ctrl+K', '対応記録を絞り込み']] },
   { id: 'settings', label: '設定', shortcuts: [] },
+  {
+    id: 'outreach',
+    label: '要連絡',
+    shortcuts: [
+      ['Ctrl+K', '要連絡を絞り込み'],
+      ['Space', '郵送文書に選ぶ／外す'],
+    ],
+  },
 ];
 
 export const frameShortcuts: [string, string][] = [
-  ['Ctrl+1〜5', '画面の切り替え'],
+  ['Ctrl+1〜6', '画面の切り替え'],
   ['Ctrl+K', '検索欄へ移動'],
   ['Ctrl+N', '対応を開始（電話を受けたとき、どの画面からでも）'],
   ['? / F1', 'ショートカット一覧'],

@@ -6,6 +6,7 @@
 //! ≈40k institutions and the window asks for it whenever the view opens.
 
 pub mod contacts;
+pub mod listing;
 pub mod reminders;
 pub mod reports;
 pub mod worklist;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 
 use madoguchi_domain::outreach::{
     class_number, class_of, municipality_of, scheme_of, tally, Counted, Coverage, CoverageWeek,
-    Standing, StandingCounts, CLASSES, NO_HEALTH_CENTRE,
+    Standing, StandingCounts, CLASSES,
 };
 use madoguchi_domain::practice::Scheme;
 use madoguchi_domain::{InstitutionKind, Prefecture};
@@ -83,7 +84,7 @@ pub(crate) fn scheme_key(scheme: Scheme) -> &'static str {
 /// Every institution counted in prefecture ?1, with its standing (its account and the rank of
 /// its applications are kept on the row by the store's triggers) and whether it reported in
 /// the period ?2 (医療機能情報) or ?3 (薬局機能情報).
-fn standings_sql() -> String {
+pub(super) fn standings_sql() -> String {
     format!(
         "SELECT r.id, r.insurance_code, r.name, r.postal_code, r.address, r.phone, r.class, r.place,
                 CASE WHEN r.has_account OR (r.insurance_code IS NULL AND r.name IN (
@@ -217,52 +218,8 @@ impl Store {
         Ok(weeks)
     }
 
-    /// The institutions behind one number of the coverage, by name.
-    pub async fn coverage_list(
-        &self,
-        prefecture: Prefecture,
-        filter: &CoverageFilter,
-    ) -> Result<Vec<CoverageEntry>, StoreError> {
-        let settings = self.settings_of(prefecture).await?;
-        let [medical, pharmacy] = periods(settings.as_ref());
-        let practice = settings.map(|s| s.practice).unwrap_or_default();
-        let places = self.place_names(prefecture).await?;
-        // A 保健所's area is the places the practice puts under it.
-        let (test, value) = match &filter.row {
-            None => ("1", String::new()),
-            Some((Breakdown::Kind, key)) => ("class = ?4", class_number(key).to_string()),
-            Some((Breakdown::Municipality, key)) => ("place = ?4", key.clone()),
-            Some((Breakdown::HealthCentre, centre)) => {
-                let under: Vec<i64> = places
-                    .iter()
-                    .filter(|(_, name)| {
-                        let c = practice.health_centre_for(name).map(|c| c.contact.name.trim());
-                        c.unwrap_or(NO_HEALTH_CENTRE) == centre
-                    })
-                    .map(|(id, _)| *id)
-                    .collect();
-                ("place IN (SELECT value FROM json_each(?4))", serde_json::to_string(&under)?)
-            }
-        };
-        let rows: Vec<ListedRow> = sqlx::query_as(&format!(
-            "SELECT id, name, insurance_code, class, place, postal_code, address, phone, standing, reported
-             FROM ({}) WHERE {test} AND (?5 IS NULL OR standing = ?5) AND (?6 IS NULL OR reported = ?6)
-             ORDER BY standing DESC, place, name, id",
-            standings_sql()
-        ))
-        .bind(prefecture.code())
-        .bind(&medical)
-        .bind(&pharmacy)
-        .bind(&value)
-        .bind(filter.standing.map(Standing::rank))
-        .bind(filter.reported)
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter().map(|r| r.entry(&places)).collect()
-    }
-
     /// The names of `prefecture`'s places by id.
-    async fn place_names(
+    pub(super) async fn place_names(
         &self,
         prefecture: Prefecture,
     ) -> Result<HashMap<i64, String>, StoreError> {
@@ -360,44 +317,12 @@ pub(crate) async fn recount(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<()
 }
 
 /// A class as the store numbers it, with its label.
-fn class_numbered(n: i64) -> (&'static str, &'static str) {
+pub(super) fn class_numbered(n: i64) -> (&'static str, &'static str) {
     CLASSES.get(n as usize).copied().unwrap_or(CLASSES[CLASSES.len() - 1])
 }
 
-fn standing_ranked(rank: i64) -> Result<Standing, StoreError> {
+pub(super) fn standing_ranked(rank: i64) -> Result<Standing, StoreError> {
     Standing::from_rank(rank).ok_or_else(|| StoreError::Corrupt(format!("standing {rank}")))
-}
-
-#[derive(sqlx::FromRow)]
-struct ListedRow {
-    id: i64,
-    name: String,
-    insurance_code: Option<String>,
-    class: i64,
-    place: Option<i64>,
-    postal_code: Option<String>,
-    address: String,
-    phone: Option<String>,
-    standing: i64,
-    reported: bool,
-}
-
-impl ListedRow {
-    fn entry(self, places: &HashMap<i64, String>) -> Result<CoverageEntry, StoreError> {
-        Ok(CoverageEntry {
-            registry_id: self.id,
-            name: self.name,
-            insurance_code: self.insurance_code,
-            class_label: class_numbered(self.class).1.to_owned(),
-            scheme: scheme_of(class_numbered(self.class).0),
-            municipality: self.place.and_then(|p| places.get(&p)).cloned().unwrap_or_default(),
-            postal_code: self.postal_code,
-            address: self.address,
-            phone: self.phone,
-            standing: standing_ranked(self.standing)?,
-            reported: self.reported,
-        })
-    }
 }
 
 #[cfg(test)]

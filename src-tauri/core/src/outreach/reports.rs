@@ -36,6 +36,12 @@ pub enum ReportError {
     Rows(Vec<ReportRowError>),
     #[error("no rows")]
     Empty,
+    #[error("{0} is on the network")]
+    NetworkPath(String),
+    #[error("{0} is not a CSV file")]
+    NotCsv(String),
+    #[error("the desk has no prefecture")]
+    NoPrefecture,
 }
 
 impl Coded for ReportError {
@@ -47,6 +53,9 @@ impl Coded for ReportError {
             Self::Format(_) => Code::ReportFormat,
             Self::Rows(_) => Code::ReportRows,
             Self::Empty => Code::ReportEmpty,
+            Self::NetworkPath(_) => Code::ImportNetworkPath,
+            Self::NotCsv(_) => Code::ImportNotCsv,
+            Self::NoPrefecture => Code::CallPrefecture,
         }
     }
 
@@ -284,5 +293,35 @@ impl Known {
                 Ok(format!("name:{name}"))
             }
         }
+    }
+}
+
+impl crate::desk::Desk {
+    /// Imports a 報告状況 file the officer chose: a CSV on this PC (a network share is copied
+    /// first, as for the registry), its size told before a byte is read.
+    pub async fn import_reports_file(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<ReportImport, ReportError> {
+        let shown = || path.display().to_string();
+        if crate::registry::is_network_path(path) {
+            return Err(ReportError::NetworkPath(shown()));
+        }
+        let is_csv = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let size = std::fs::metadata(path).map_err(ReportError::Read)?.len();
+        if !is_csv || !path.is_file() {
+            return Err(ReportError::NotCsv(shown()));
+        }
+        if size > MAX_REPORT_BYTES {
+            return Err(ReportError::TooLarge);
+        }
+        let prefecture =
+            self.store().desk_settings().await?.prefecture.ok_or(ReportError::NoPrefecture)?;
+        let file = std::fs::File::open(path).map_err(ReportError::Read)?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("報告状況.csv").to_owned();
+        self.store().import_reports(file, &name, prefecture, Utc::now()).await
     }
 }

@@ -115,6 +115,8 @@ pub enum WorklistError {
     Note(usize),
     #[error(transparent)]
     Call(crate::calls::CallError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
 }
 
 impl Coded for WorklistError {
@@ -126,6 +128,7 @@ impl Coded for WorklistError {
             Self::Taken(_) => Code::ContactTaken,
             Self::Note(_) => Code::ContactNote,
             Self::Call(e) => e.code(),
+            Self::Export(e) => e.code(),
         }
     }
 
@@ -133,6 +136,7 @@ impl Coded for WorklistError {
         match self {
             Self::Store(e) => e.message_ja(),
             Self::Call(e) => e.message_ja(),
+            Self::Export(e) => e.message_ja(),
             Self::Taken(desk) => format!("{}（対応中: {desk}）", self.code().message_ja()),
             _ => self.code().message_ja().to_owned(),
         }
