@@ -44,12 +44,13 @@ use madoguchi_domain::delivery::{BounceCategory, MailFact};
 use madoguchi_domain::mail_health::{DomainTally, MailHealth, MailTally};
 use madoguchi_domain::outreach::{Coverage, CoverageRow, CoverageWeek, Standing, StandingCounts};
 use madoguchi_domain::practice::{
-    HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Topic, When,
+    HealthCentre, Practice, ReportingAnswer, ReportingWindow, Scheme, SchemePeriod, Timing, Topic,
+    When,
 };
 use madoguchi_domain::reminder::{Filled, ReminderKind, ReminderTemplate};
 use madoguchi_domain::triage::{Choice, Link, Node, NodeKind, Outcome, Overrides, Tree};
 use madoguchi_domain::worklist::{
-    ContactAttempt, ContactChannel, ContactOutcome, ContactRecord, Reason, Timing,
+    ContactAttempt, ContactChannel, ContactOutcome, ContactRecord, Reason,
 };
 use madoguchi_domain::{
     Action, ApplicationForm, ApplicationStatus, Code, InstitutionKind, Prefecture, RejectReason,

@@ -184,7 +184,7 @@ pub struct Practice {
     #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub self_check_url: String,
     /// 要連絡: when institutions are listed for the window to contact.
-    pub outreach: crate::worklist::Timing,
+    pub outreach: Timing,
 }
 
 /// What is wrong with a practice as set, each said for the officer.
@@ -436,6 +436,64 @@ pub struct ReportingWindow {
     pub starts: chrono::NaiveDate,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2027-03-31"))]
     pub ends: chrono::NaiveDate,
+}
+
+/// 要連絡: when the prefecture lists institutions for its window to contact (each left unset
+/// is the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct Timing {
+    /// 差戻し: listed this many days after the return without a resubmission.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
+    pub returned_after_days: u32,
+    /// 未申請: listed from this many days before the 定期報告期間 opens until it ends.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
+    pub not_applied_days_before: u32,
+    /// 未報告: listed in the last this many days before the deadline.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
+    pub not_reported_days_before: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self { returned_after_days: 14, not_applied_days_before: 60, not_reported_days_before: 30 }
+    }
+}
+
+impl Timing {
+    pub fn is_valid(&self) -> bool {
+        [self.returned_after_days, self.not_applied_days_before, self.not_reported_days_before]
+            .iter()
+            .all(|d| (1..=365).contains(d))
+    }
+
+    /// Days since `returned_on` if it is time to list it.
+    pub fn returned_due(
+        &self,
+        returned_on: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    ) -> Option<i64> {
+        let days = (today - returned_on).num_days();
+        (days >= i64::from(self.returned_after_days)).then_some(days)
+    }
+
+    /// Whether 未申請 institutions are listed now for `window`.
+    pub fn not_applied_due(&self, window: ReportingWindow, today: chrono::NaiveDate) -> bool {
+        let from = window.starts - chrono::Days::new(u64::from(self.not_applied_days_before));
+        from <= today && today <= window.ends
+    }
+
+    /// Days left to the deadline if 未報告 institutions are listed now for `window`.
+    pub fn not_reported_due(
+        &self,
+        window: ReportingWindow,
+        today: chrono::NaiveDate,
+    ) -> Option<i64> {
+        let left = (window.ends - today).num_days();
+        (today >= window.starts && (0..=i64::from(self.not_reported_days_before)).contains(&left))
+            .then_some(left)
+    }
 }
 
 /// What the 定期報告 branch answers from the window and today's date.

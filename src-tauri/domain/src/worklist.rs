@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::BounceCategory;
-use crate::practice::{ReportingWindow, Scheme};
+use crate::practice::Scheme;
 use crate::prefecture::Prefecture;
 
 /// How the window reached (or tried to reach) the institution.
@@ -227,55 +227,6 @@ pub fn institution_key(insurance_code: Option<&str>, name: &str) -> String {
     }
 }
 
-/// When the prefecture lists institutions (都道府県の運用; each left unset is the default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct Timing {
-    /// 差戻し: listed this many days after the return without a resubmission.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
-    pub returned_after_days: u32,
-    /// 未申請: listed from this many days before the 定期報告期間 opens until it ends.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
-    pub not_applied_days_before: u32,
-    /// 未報告: listed in the last this many days before the deadline.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
-    pub not_reported_days_before: u32,
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Self { returned_after_days: 14, not_applied_days_before: 60, not_reported_days_before: 30 }
-    }
-}
-
-impl Timing {
-    pub fn is_valid(&self) -> bool {
-        [self.returned_after_days, self.not_applied_days_before, self.not_reported_days_before]
-            .iter()
-            .all(|d| (1..=365).contains(d))
-    }
-
-    /// Days since `returned_on` if it is time to list it.
-    pub fn returned_due(&self, returned_on: NaiveDate, today: NaiveDate) -> Option<i64> {
-        let days = (today - returned_on).num_days();
-        (days >= i64::from(self.returned_after_days)).then_some(days)
-    }
-
-    /// Whether 未申請 institutions are listed now for `window`.
-    pub fn not_applied_due(&self, window: ReportingWindow, today: NaiveDate) -> bool {
-        let from = window.starts - chrono::Days::new(u64::from(self.not_applied_days_before));
-        from <= today && today <= window.ends
-    }
-
-    /// Days left to the deadline if 未報告 institutions are listed now for `window`.
-    pub fn not_reported_due(&self, window: ReportingWindow, today: NaiveDate) -> Option<i64> {
-        let left = (window.ends - today).num_days();
-        (today >= window.starts && (0..=i64::from(self.not_reported_days_before)).contains(&left))
-            .then_some(left)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +237,7 @@ mod tests {
 
     #[test]
     fn each_fact_is_listed_in_its_time() {
+        use crate::practice::{ReportingWindow, Timing};
         let t = Timing::default();
         let window = ReportingWindow::new(day(1, 4), day(3, 31)).unwrap();
         assert_eq!(t.returned_due(day(1, 1), day(1, 14)), None);
