@@ -3,7 +3,8 @@
 //! approved — one notice bounced by the real relay (mailbox full) — and G-MIS's 報告状況
 //! imported. The coverage counts what the data says (counted again here, independently); the
 //! bounced one is on 要連絡 with its reason; one desk takes it, calls and closes it while the
-//! other sees who is on it and cannot take it too.
+//! other sees who is on it and cannot take it too. A 督促 to the 未報告 reaches the relay for
+//! those with an address (one bounces back onto 要連絡), and the others' letters read back.
 
 use std::sync::atomic::AtomicBool;
 
@@ -11,6 +12,7 @@ use chrono::{Days, Utc};
 use madoguchi_core::outreach::worklist::{EntryState, ReasonKind, WorklistFilter};
 use madoguchi_core::prefecture::PrefectureDraft;
 use madoguchi_domain::practice::{ReportingWindow, JST};
+use madoguchi_domain::reminder::ReminderKind;
 use madoguchi_domain::worklist::{ContactChannel, ContactOutcome, Reason};
 use madoguchi_domain::{
     Action, ApplicationForm, BounceCategory, Coded, DeliveryState, InsuranceCode,
@@ -42,7 +44,7 @@ fn tokyo(n: usize) -> (Vec<u8>, Vec<(String, String, String)>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_prefecture_sees_its_coverage_and_reaches_the_one_whose_mail_bounced() {
     let mut server = TestServer::start(Backend::Sqlite).await;
-    let _relay = server.with_postfix().await;
+    let relay = server.with_postfix().await;
     let token = server.officer("13").await;
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = connected_desk(&server, &token, &dir_a, "窓口A").await;
@@ -94,18 +96,25 @@ async fn the_prefecture_sees_its_coverage_and_reaches_the_one_whose_mail_bounced
     // The 定期報告期間 opened ten days ago and ends in twenty: 未申請 and 未報告 are listed.
     let today = Utc::now().with_timezone(&JST).date_naive();
     let window = ReportingWindow::new(today - Days::new(10), today + Days::new(20));
-    let draft = PrefectureDraft { window, ..Default::default() };
+    let contact = madoguchi_domain::contact::WindowContact {
+        name: "東京都保健医療局 医療政策課".into(),
+        phone: "03-5320-4444".into(),
+        hours: "平日 9時〜17時".into(),
+        email: String::new(),
+    };
+    let draft = PrefectureDraft { window, contact: Some(contact), ..Default::default() };
     a.save_prefecture_settings(draft).await.unwrap();
     a.sync_now().await.unwrap();
     b.sync_now().await.unwrap();
 
-    // G-MIS's 報告状況: every other account holder has reported (one by its 機関コード only).
+    // G-MIS's 報告状況: every other account holder has reported (one by its 機関コード only);
+    // the two approved here have saved theirs, not sent it.
     let holders: Vec<usize> =
         (0..institutions.len()).filter(|n| n % 3 == 0 || *n == 1 || *n == 2).collect();
     let mut report = String::from("機関コード,保険医療機関コード,制度,状況,報告日\r\n");
     for (i, n) in holders.iter().enumerate() {
         let code = &institutions[*n].0;
-        let line = if i % 2 == 1 {
+        let line = if i % 2 == 1 || *n == 1 || *n == 2 {
             format!(",{code},医療機能情報,一時保存,")
         } else if i % 4 == 0 {
             format!("13{n:06},,医療機能情報,報告済,{today}")
@@ -115,7 +124,7 @@ async fn the_prefecture_sees_its_coverage_and_reaches_the_one_whose_mail_bounced
         report.push_str(&line);
         report.push_str("\r\n");
     }
-    let reported = holders.len().div_ceil(2) as i64;
+    let reported = report.matches("報告済").count() as i64;
     let sjis = encoding_rs::SHIFT_JIS.encode(&report).0.into_owned();
     let cursor = std::io::Cursor::new(sjis);
     let done = b.store().import_reports(cursor, "houkoku.csv", prefecture, Utc::now()).await;
@@ -213,5 +222,94 @@ async fn the_prefecture_sees_its_coverage_and_reaches_the_one_whose_mail_bounced
         let entry = done.entries.iter().find(|e| e.id == id).expect("連絡済 on both desks");
         assert_eq!(entry.contact.as_ref().unwrap().attempts.len(), 2, "both desks' contacts kept");
     }
+
+    // 督促 to the 未報告: mailed to the two with an application (the clinic's arrives, the
+    // full mailbox's comes back onto 要連絡); the imported accounts have no address known.
+    let filter = WorklistFilter {
+        reason: Some(ReasonKind::NotReported),
+        limit: Some(5000),
+        ..Default::default()
+    };
+    let ids: Vec<String> =
+        b.worklist(&filter).await.unwrap().entries.iter().map(|e| e.id.clone()).collect();
+    let preview = b.reminder_preview(&ids[0], ReminderKind::Dunning).await.unwrap();
+    let mailed = b.send_reminders(&ids, ReminderKind::Dunning).await.unwrap();
+    assert_eq!((mailed.queued, mailed.without_address.len()), (2, ids.len() - 2), "{mailed:?}");
+    let subject = "【東京都保健医療局 医療政策課】医療機能情報の定期報告について（お願い）";
+    assert_eq!(preview.subject, subject);
+    let mut arrived = Vec::new();
+    for _ in 0..600 {
+        arrived = relay.delivered_titled("clinic", subject);
+        if !arrived.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mail = mail_parser::MessageParser::default().parse(&arrived[0]).unwrap();
+    let body = mail.body_text(0).unwrap();
+    assert!(body.starts_with(&format!("{} ご担当者様", institutions[1].1)), "{body}");
+    assert!(body.contains("電話：03-5320-4444（平日 9時〜17時）"), "{body}");
+    let mut bounced = None;
+    for _ in 0..600 {
+        let notices = server.notices(&token).await;
+        bounced = notices.into_iter().find(|n| {
+            n.kind == madoguchi_domain::NoticeKind::Reminder
+                && n.application_id == full
+                && n.delivery.state == DeliveryState::Bounced
+        });
+        if bounced.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let bounced = bounced.expect("the reminder to the full mailbox bounced");
+    b.sync_now().await.unwrap();
+    let open = WorklistFilter { reason: Some(ReasonKind::Undelivered), ..Default::default() };
+    let back = b.worklist(&open).await.unwrap().entries;
+    let entry =
+        back.iter().find(|e| e.id == format!("notice-{}", bounced.id)).expect("back on 要連絡");
+    assert_eq!(
+        entry.said,
+        "お知らせメール（報告依頼など）が届いていません（メールボックスの容量超過）"
+    );
+    assert_eq!(entry.state, EntryState::Open);
+    // Each 未報告 entry mailed says so on every desk.
+    let sent = b.worklist(&filter).await.unwrap().entries;
+    let noted = sent
+        .iter()
+        .filter(|e| {
+            e.contact
+                .as_ref()
+                .is_some_and(|c| c.attempts.iter().any(|a| a.note.contains("督促をメールで送信")))
+        })
+        .count();
+    assert_eq!(noted, 2);
+
+    // Those with no address get a letter: the PDF reads back with each name and address.
+    let unmailed: Vec<String> =
+        sent.iter().filter(|e| e.contact.is_none()).take(3).map(|e| e.id.clone()).collect();
+    let pdf = dir_b.path().join("督促.pdf");
+    let made = b.make_letters(&unmailed, ReminderKind::Dunning, &pdf).await.unwrap();
+    assert_eq!(made.letters, 3);
+    let out = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    for id in &unmailed {
+        let entry = sent.iter().find(|e| &e.id == id).unwrap();
+        let (_, name, address) = institutions
+            .iter()
+            .find(|(code, _, _)| Some(code) == entry.insurance_code.as_ref())
+            .unwrap();
+        assert!(
+            compact(&text).contains(&compact(&format!("{name}ご担当者様"))),
+            "{name} in {text}"
+        );
+        assert!(
+            compact(&text).contains(&compact(&format!("東京都{address}"))),
+            "{address} in {text}"
+        );
+    }
+    assert_eq!(text.matches("医療機能情報の定期報告について（お願い）").count(), 3);
+
     server.mail.take().unwrap().shutdown().await;
 }

@@ -59,5 +59,6 @@ commands! {
     start_contact_call,
     reminder_preview,
     make_letters,
+    send_reminders,
     make_mail_merge,
 }

@@ -16,6 +16,7 @@ use madoguchi_core::letters::LetterReport;
 use madoguchi_core::lookup::{Hit, InstitutionRow, MatchReason, SearchResult};
 use madoguchi_core::mail::{DeliveryStep, MailFacts, NoticeView};
 use madoguchi_core::outbox::OutboxEntry;
+use madoguchi_core::outreach::reminders::MailedReport;
 use madoguchi_core::outreach::reports::ReportImport;
 use madoguchi_core::outreach::worklist::{
     EntryState, ReasonKind, StateCounts, WorkEntry, Worklist, WorklistFilter,
@@ -101,7 +102,7 @@ fn generate() -> (String, Vec<String>) {
         CoverageFilter, CoverageEntry, ReportImport, WorkEntry, Worklist, WorklistFilter,
         EntryState, ReasonKind, StateCounts, Reason, ContactRecord, ContactAttempt,
         ContactChannel, ContactOutcome, BounceCategory, ReminderTemplate, ReminderKind, Filled,
-        LetterReport,
+        LetterReport, MailedReport,
     ];
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();

@@ -155,37 +155,12 @@ impl Store {
             let mut ours: CallRecord = serde_json::from_str(&record.payload)?;
             if extends(&ours, theirs) {
                 ours.version = theirs.version;
-                let payload = serde_json::to_string(&ours)?;
-                let rebased = sqlx::query(
-                    "UPDATE records SET payload = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
-                )
-                .bind(&payload)
-                .bind(record.kind.key())
-                .bind(&record.id)
-                .bind(&record.updated_at)
-                .execute(self.pool())
-                .await?;
-                if rebased.rows_affected() == 1 {
-                    return Ok(Some(DirtyRecord { payload, ..record.clone() }));
-                }
-                return Ok(None); // changed again meanwhile: the next sync sends that
+                return self.rebuilt(record, serde_json::to_string(&ours)?).await;
             }
         }
         if let (RecordKind::Contact, Entity::Contact(theirs)) = (record.kind, current) {
             let ours: ContactRecord = serde_json::from_str(&record.payload)?;
-            let payload = serde_json::to_string(&ours.merged_onto(theirs))?;
-            let rebased = sqlx::query(
-                "UPDATE records SET payload = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
-            )
-            .bind(&payload)
-            .bind(record.kind.key())
-            .bind(&record.id)
-            .bind(&record.updated_at)
-            .execute(self.pool())
-            .await?;
-            return Ok(
-                (rebased.rows_affected() == 1).then(|| DirtyRecord { payload, ..record.clone() })
-            );
+            return self.rebuilt(record, serde_json::to_string(&ours.merged_onto(theirs))?).await;
         }
         let theirs = match current {
             Entity::Call(c) => serde_json::to_string(c)?,
@@ -210,6 +185,27 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(None)
+    }
+}
+
+impl Store {
+    /// `record` rebuilt as `payload`, to send again; none if it changed again meanwhile (the
+    /// next sync sends that).
+    async fn rebuilt(
+        &self,
+        record: &DirtyRecord,
+        payload: String,
+    ) -> Result<Option<DirtyRecord>, StoreError> {
+        let rebased = sqlx::query(
+            "UPDATE records SET payload = ?1 WHERE kind = ?2 AND id = ?3 AND updated_at = ?4",
+        )
+        .bind(&payload)
+        .bind(record.kind.key())
+        .bind(&record.id)
+        .bind(&record.updated_at)
+        .execute(self.pool())
+        .await?;
+        Ok((rebased.rows_affected() == 1).then(|| DirtyRecord { payload, ..record.clone() }))
     }
 }
 

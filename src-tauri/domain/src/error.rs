@@ -151,6 +151,7 @@ codes! {
     ApiQuery = "E-API-QUERY", "検索条件が正しくありません。";
     ApiCall = "E-API-CALL", "対応記録の内容が正しくありません。";
     ApiContact = "E-API-CONTACT", "連絡記録の内容が正しくありません。";
+    ApiReminders = "E-API-REMINDERS", "お知らせメールの内容が正しくありません（1回500件まで、件名200文字・本文4000文字まで）。";
     PrefContact = "E-PREF-CONTACT", "窓口の連絡先は、窓口名と、電話番号（0から始まる10桁または11桁）またはメールアドレスを入力してください。";
     PrefReminders = "E-PREF-REMINDERS", "報告依頼・督促・申請のお願いの文面を確認してください（件名200文字・本文4000文字まで、使える差込は {機関名} {制度} {報告} {報告期限} {窓口名} {窓口の連絡先}）。";
     PrefPractice = "E-PREF-PRACTICE", "都道府県の運用の設定に誤りがあります。";

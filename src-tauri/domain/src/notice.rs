@@ -23,6 +23,9 @@ pub enum NoticeKind {
     Rejected,
     /// メールアドレスの確認（疎通確認）: sent before an application enters the queue.
     AddressCheck,
+    /// 報告依頼・督促・申請のお願い: the prefecture's reminder to the address of one of the
+    /// institution's applications (see `reminder`).
+    Reminder,
 }
 
 impl NoticeKind {
@@ -33,6 +36,7 @@ impl NoticeKind {
             Self::Returned => "差戻しのお知らせ",
             Self::Rejected => "却下のお知らせ",
             Self::AddressCheck => "メールアドレス確認のお願い",
+            Self::Reminder => "お知らせメール（報告依頼など）",
         }
     }
 }

@@ -110,6 +110,67 @@ pub struct ReminderFacts<'a> {
     pub contact: &'a WindowContact,
 }
 
+/// Reminders a desk asks the server to mail at once, at most.
+pub const MAX_REMINDERS: usize = 500;
+
+/// One reminder to mail: to the address of application `application_id` (the institution's
+/// latest the desk holds), with the text the officer previewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReminderItem {
+    /// The 要連絡 entry it is for (the key desks make).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub entry_id: String,
+    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000))]
+    pub body: String,
+}
+
+/// A desk's reminders, under a key of its own: sent again (an answer lost), the same mails
+/// are not queued twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReminderBatch {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub batch_id: String,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
+    pub items: Vec<ReminderItem>,
+}
+
+impl ReminderBatch {
+    /// Within the bounds the server keeps.
+    pub fn is_well_formed(&self) -> bool {
+        let short = |s: &str, n: usize| !s.trim().is_empty() && s.chars().count() <= n;
+        short(&self.batch_id, 64)
+            && !self.items.is_empty()
+            && self.items.len() <= MAX_REMINDERS
+            && self.items.iter().all(|i| {
+                short(&i.entry_id, 64)
+                    && short(&i.subject, 200)
+                    && short(&i.body, 4000)
+                    && !i.subject.contains(['\r', '\n'])
+            })
+    }
+}
+
+/// What became of one reminder: queued as notice `notice_id`, or refused with `code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReminderQueued {
+    pub entry_id: String,
+    pub notice_id: Option<i64>,
+    /// The error code (E-APP-NOT-FOUND …) of one not queued.
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReminderAnswer {
+    pub results: Vec<ReminderQueued>,
+}
+
 /// A reminder as the institution reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Filled {

@@ -157,6 +157,8 @@ pub enum Reason {
     /// refused it for good.
     NoticeUndelivered {
         notice_id: i64,
+        /// A reminder (報告依頼・督促…), not a decision's notice.
+        reminder: bool,
         bounced: bool,
         category: Option<BounceCategory>,
         diagnostic: Option<String>,
@@ -188,12 +190,19 @@ impl Reason {
     /// The reason as the list says it.
     pub fn said(&self) -> String {
         match self {
-            Self::NoticeUndelivered { bounced: true, category, .. } => format!(
-                "通知メールが届いていません（{}）",
-                category.unwrap_or(BounceCategory::Other).name_ja()
-            ),
-            Self::NoticeUndelivered { .. } => {
-                "通知メールを送信できませんでした（送信サーバーが拒否）".into()
+            Self::NoticeUndelivered { reminder, bounced, category, .. } => {
+                let what = if *reminder {
+                    "お知らせメール（報告依頼など）"
+                } else {
+                    "通知メール"
+                };
+                match bounced {
+                    true => format!(
+                        "{what}が届いていません（{}）",
+                        category.unwrap_or(BounceCategory::Other).name_ja()
+                    ),
+                    false => format!("{what}を送信できませんでした（送信サーバーが拒否）"),
+                }
             }
             Self::Returned { days, .. } => format!("差戻しから{days}日、再申請がありません"),
             Self::NotApplied { .. } => "G-MISのアカウントがなく、申請もありません".into(),
@@ -262,6 +271,7 @@ mod tests {
         assert!(id.starts_with("not-reported-ph-2027-03-31-n") && id.len() <= 64, "{id}");
         let notice = Reason::NoticeUndelivered {
             notice_id: 7,
+            reminder: false,
             bounced: true,
             category: Some(BounceCategory::MailboxFull),
             diagnostic: None,

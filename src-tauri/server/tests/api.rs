@@ -451,3 +451,46 @@ async fn records_are_versioned_by_the_server_and_stay_in_their_prefecture() {
         assert_eq!(p.reporting_window.unwrap().starts.to_string(), "2027-01-04");
     }
 }
+
+/// 報告依頼・督促: each reminder goes to its application's address in the officer's
+/// prefecture; another prefecture's application is refused by item; a batch sent again queues
+/// nothing twice; a malformed batch is refused whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn reminders_go_to_the_prefectures_own_applications_once() {
+    for backend in BACKENDS {
+        let s = TestServer::start(backend).await;
+        let tokyo = s.officer("13").await;
+        let osaka = s.officer("27").await;
+        let ours = s.approve(&tokyo, &form("13", 3)).await.application_id;
+        let theirs = s.approve(&osaka, &form("27", 4)).await.application_id;
+        let item = |entry: &str, application: i64| {
+            json!({ "entry_id": entry, "application_id": application,
+                    "subject": "【東京都】定期報告のお願い", "body": "テスト病院3 ご担当者様" })
+        };
+        let batch = json!({ "batch_id": "b-1", "items": [item("not-reported-1", ours), item("not-reported-2", theirs)] });
+        let send = |body: &Value| {
+            s.client().post(format!("{}/v1/reminders", s.url)).bearer_auth(&tokyo).json(body).send()
+        };
+        let first: Value = send(&batch).await.unwrap().json().await.unwrap();
+        let notice = first["results"][0]["notice_id"].as_i64().expect("queued");
+        assert_eq!(first["results"][1]["code"], "E-APP-NOT-FOUND", "{backend:?}: {first}");
+        let again: Value = send(&batch).await.unwrap().json().await.unwrap();
+        assert_eq!(again["results"][0]["notice_id"], notice, "the same batch again: the same mail");
+        let reminders: Vec<_> = s
+            .notices(&tokyo)
+            .await
+            .into_iter()
+            .filter(|n| n.kind == madoguchi_domain::NoticeKind::Reminder)
+            .collect();
+        assert_eq!(reminders.len(), 1);
+        assert_eq!(
+            (reminders[0].to.as_str(), reminders[0].application_id),
+            ("jimu3@hospital.example.jp", ours)
+        );
+        let empty = json!({ "batch_id": "b-2", "items": [] });
+        assert_eq!(send(&empty).await.unwrap().status(), 422);
+        let newline = json!({ "batch_id": "b-3", "items": [{ "entry_id": "x", "application_id": ours,
+            "subject": "件名\r\nBcc: a@example.jp", "body": "本文" }] });
+        assert_eq!(send(&newline).await.unwrap().status(), 422, "no header injection");
+    }
+}

@@ -67,6 +67,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("mail", "madoguchi-server"),
     ("intake", "madoguchi-server"),
     ("hostile", "madoguchi-server"),
+    ("reminders", "madoguchi-server"),
 ];
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;

@@ -18,6 +18,7 @@ import type {
   CoverageFilter,
   Filled,
   LetterReport,
+  MailedReport,
   ReminderKind,
   ReportImport,
   Worklist,
@@ -140,4 +141,5 @@ export const api = {
   reminderPreview: (id: string, kind: ReminderKind) => invoke<Filled>('reminder_preview', { id, kind }),
   makeLetters: (ids: string[], kind: ReminderKind) => invoke<LetterReport | null>('make_letters', { ids, kind }),
   makeMailMerge: (ids: string[]) => invoke<LetterReport | null>('make_mail_merge', { ids }),
+  sendReminders: (ids: string[], kind: ReminderKind) => invoke<MailedReport>('send_reminders', { ids, kind }),
 };

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use madoguchi_core::export::{CsvEncoding, ExportReport};
 use madoguchi_core::letters::LetterReport;
+use madoguchi_core::outreach::reminders::MailedReport;
 use madoguchi_core::outreach::reports::ReportImport;
 use madoguchi_core::outreach::worklist::{Worklist, WorklistFilter};
 use madoguchi_core::outreach::{CoverageEntry, CoverageFilter};
@@ -124,6 +125,17 @@ pub async fn make_letters<R: Runtime>(
     let stem = format!("{}_郵送", kind.name_ja());
     let Some(path) = ask_where_to_save(&app, &stem, "pdf").await else { return Ok(None) };
     Ok(Some(desk.make_letters(&ids, kind, &path).await?))
+}
+
+/// Mails the reminder to the chosen entries' institutions through the server (the window
+/// asked the officer to confirm the count first).
+#[tauri::command]
+pub async fn send_reminders(
+    desk: State<'_, Desk>,
+    ids: Vec<String>,
+    kind: ReminderKind,
+) -> Result<MailedReport, UiError> {
+    Ok(desk.send_reminders(&ids, kind).await?)
 }
 
 /// The chosen entries as the 差込印刷 list (.xlsx), through the save dialog.

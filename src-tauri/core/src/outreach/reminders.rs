@@ -9,7 +9,9 @@ use chrono::{NaiveDate, Utc};
 use madoguchi_domain::api::PrefectureSettings;
 use madoguchi_domain::practice::JST;
 use madoguchi_domain::reminder::{fill, Filled, ReminderFacts, ReminderKind};
+use madoguchi_domain::worklist::{ContactChannel, ContactOutcome};
 use madoguchi_domain::{Code, Coded, Prefecture};
+use serde::Serialize;
 
 use super::worklist::{WorkEntry, WorklistError};
 use crate::desk::Desk;
@@ -24,6 +26,8 @@ pub enum ReminderError {
     Letter(#[from] LetterError),
     #[error("the window's contact is not set")]
     NoContact,
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
 }
 
 impl From<StoreError> for ReminderError {
@@ -38,6 +42,7 @@ impl Coded for ReminderError {
             Self::List(e) => e.code(),
             Self::Letter(e) => e.code(),
             Self::NoContact => Code::LetterContact,
+            Self::Sync(e) => e.code(),
         }
     }
 
@@ -45,6 +50,7 @@ impl Coded for ReminderError {
         match self {
             Self::List(e) => e.message_ja(),
             Self::Letter(e) => e.message_ja(),
+            Self::Sync(e) => e.message_ja(),
             Self::NoContact => self.code().message_ja().to_owned(),
         }
     }
@@ -86,6 +92,30 @@ impl Store {
             })
             .collect();
         Ok(Chosen { settings, texts })
+    }
+}
+
+/// What came of sending reminders by mail.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+pub struct MailedReport {
+    /// Queued on the server, to be tracked as notices (a bounce returns it to 要連絡).
+    pub queued: usize,
+    /// Institutions with no application the desk holds: no address known; letters are next.
+    pub without_address: Vec<String>,
+    /// Refused by the server (its application not found there).
+    pub refused: Vec<String>,
+}
+
+impl Store {
+    /// The newest application the desk holds of the institution with `insurance_code`.
+    async fn latest_application(&self, insurance_code: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT max(id) FROM applications
+             WHERE json_extract(payload, '$.form.insurance_code') = ?1",
+        )
+        .bind(insurance_code)
+        .fetch_one(self.pool())
+        .await?)
     }
 }
 
@@ -154,6 +184,81 @@ impl Desk {
             letters::write_letters(&letters, &head, &font, &path)
         });
         Ok(report.await.map_err(|e| LetterError::Pdf(e.to_string()))??)
+    }
+
+    /// Mails `kind` to the chosen entries' institutions through the server — each to the
+    /// address of the institution's newest application, with the text previewed — and notes
+    /// the mail on each entry (メール・送付済み). Those with no application are listed for a
+    /// letter. Needs the server now (a mail is not queued offline: the officer would not know
+    /// when it went).
+    pub async fn send_reminders(
+        &self,
+        ids: &[String],
+        kind: ReminderKind,
+    ) -> Result<MailedReport, ReminderError> {
+        use madoguchi_domain::reminder::{ReminderBatch, ReminderItem, MAX_REMINDERS};
+        let (_, chosen) = self.chosen(ids, kind).await?;
+        let client = self.client()?;
+        let mut report = MailedReport::default();
+        let mut items = Vec::new();
+        for (entry, filled) in &chosen.texts {
+            let application = match (entry.application_id, &entry.insurance_code) {
+                (Some(id), _) => Some(id),
+                (None, Some(code)) => self.store().latest_application(code).await?,
+                (None, None) => None,
+            };
+            match application {
+                Some(application_id) => items.push(ReminderItem {
+                    entry_id: entry.id.clone(),
+                    application_id,
+                    subject: filled.subject.clone(),
+                    body: filled.body.clone(),
+                }),
+                None => report.without_address.push(entry.institution_name.clone()),
+            }
+        }
+        let name_of = |id: &str| {
+            let e = chosen.texts.iter().find(|(e, _)| e.id == id);
+            e.map(|(e, _)| e.institution_name.clone()).unwrap_or_default()
+        };
+        let batch_id = uuid::Uuid::new_v4().to_string();
+        for (n, chunk) in items.chunks(MAX_REMINDERS).enumerate() {
+            let batch =
+                ReminderBatch { batch_id: format!("{batch_id}-{n}"), items: chunk.to_vec() };
+            let answer = client.send_reminders(&batch).await;
+            self.set_online(!matches!(
+                answer,
+                Err(crate::sync::SyncError::Offline(_) | crate::sync::SyncError::Untrusted(_))
+            ));
+            for result in answer?.results {
+                match result.notice_id {
+                    Some(notice) => {
+                        report.queued += 1;
+                        let note = format!("{}をメールで送信（通知 {notice}）", kind.name_ja());
+                        self.record_contact(
+                            &result.entry_id,
+                            ContactChannel::Mail,
+                            ContactOutcome::Sent,
+                            &note,
+                            None,
+                        )
+                        .await?;
+                    }
+                    None => report.refused.push(name_of(&result.entry_id)),
+                }
+            }
+        }
+        log::info!(
+            "{} reminders ({}) queued; {} without an address, {} refused",
+            report.queued,
+            kind.name_ja(),
+            report.without_address.len(),
+            report.refused.len()
+        );
+        if let Err(e) = self.store().pull(&client).await {
+            log::warn!("pull after reminders: {e}");
+        }
+        Ok(report)
     }
 
     /// The chosen entries' institutions as the list for 差込印刷, into `path` (.xlsx).

@@ -10,7 +10,9 @@ use madoguchi_domain::api::PrefectureSettings;
 use madoguchi_domain::outreach::Standing;
 use madoguchi_domain::practice::{Scheme, JST};
 use madoguchi_domain::worklist::{institution_key, ContactRecord, Reason};
-use madoguchi_domain::{BounceCategory, Code, Coded, DeliveryState, InstitutionKind, Prefecture};
+use madoguchi_domain::{
+    BounceCategory, Code, Coded, DeliveryState, InstitutionKind, NoticeKind, Prefecture,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{CoverageEntry, CoverageFilter};
@@ -170,6 +172,7 @@ const APPLICANT: &str = "json_extract(a.payload, '$.form.name') AS name,
 struct Undelivered {
     notice_id: i64,
     application_id: i64,
+    notice_kind: String,
     state: String,
     category: Option<String>,
     diagnostic: Option<String>,
@@ -303,6 +306,7 @@ impl Store {
         for n in self.undelivered(prefecture).await? {
             let reason = Reason::NoticeUndelivered {
                 notice_id: n.notice_id,
+                reminder: n.notice_kind == name_key(NoticeKind::Reminder),
                 bounced: n.state == "bounced",
                 category: n.category.as_deref().and_then(|c| {
                     serde_json::from_value::<BounceCategory>(serde_json::Value::String(c.into()))
@@ -369,6 +373,7 @@ impl Store {
     async fn undelivered(&self, prefecture: Prefecture) -> Result<Vec<Undelivered>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT n.id AS notice_id, n.application_id,
+                    json_extract(n.payload, '$.kind') AS notice_kind,
                     json_extract(n.payload, '$.delivery.state') AS state,
                     json_extract(n.payload, '$.delivery.category') AS category,
                     json_extract(n.payload, '$.delivery.diagnostic') AS diagnostic, {APPLICANT}
@@ -377,8 +382,8 @@ impl Store {
              ORDER BY n.id"
         ))
         .bind(prefecture.code())
-        .bind(state_key(DeliveryState::Bounced))
-        .bind(state_key(DeliveryState::Failed))
+        .bind(name_key(DeliveryState::Bounced))
+        .bind(name_key(DeliveryState::Failed))
         .fetch_all(self.pool())
         .await?)
     }
@@ -435,8 +440,10 @@ impl Store {
     }
 }
 
-fn state_key(state: DeliveryState) -> String {
-    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+/// A unit enum's serde name (a delivery state, a notice kind), as the stored JSON has it.
+fn name_key(value: impl Serialize) -> String {
+    let value = serde_json::to_value(value).ok();
+    value.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// The date of an RFC 3339 time, as the prefecture's desk reads it (JST).

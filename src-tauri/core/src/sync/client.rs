@@ -255,6 +255,26 @@ impl SyncClient {
         }
     }
 
+    /// Asks the server to mail reminders (報告依頼・督促・申請のお願い); each queued or refused.
+    pub async fn send_reminders(
+        &self,
+        batch: &madoguchi_domain::reminder::ReminderBatch,
+    ) -> Result<madoguchi_domain::reminder::ReminderAnswer, SyncError> {
+        let r = self
+            .http
+            .post(self.url("v1/reminders"))
+            .bearer_auth(self.token.expose())
+            .json(batch)
+            .send()
+            .await;
+        let r = Self::check(r).await?;
+        let status = r.status();
+        if !status.is_success() {
+            return Err(SyncError::Protocol(format!("reminders: {status}")));
+        }
+        r.json().await.map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
     /// An application with its audit trail (履歴), as the server holds it.
     pub async fn application_detail(&self, id: i64) -> Result<ApplicationDetail, SyncError> {
         let r = Self::check(

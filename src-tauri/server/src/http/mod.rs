@@ -15,6 +15,7 @@ mod openapi;
 mod ops;
 mod page;
 mod records;
+mod reminders;
 pub mod state;
 
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +41,7 @@ pub fn router(
         .merge(decisions::router())
         .merge(feed::router())
         .merge(records::router())
+        .merge(reminders::router())
         .fallback(ops::fallback)
         .layer(DefaultBodyLimit::max(crate::limits::MAX_BODY_BYTES))
         // HTTPS only, for a year (the server never speaks plain HTTP); no answer is read as

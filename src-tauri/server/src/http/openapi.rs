@@ -6,12 +6,12 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 
 use super::state::AppState;
-use super::{decisions, feed, intake, ops, records};
+use super::{decisions, feed, intake, ops, records, reminders};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Madoguchi central API", description = "医療機能情報提供制度・薬局機能情報提供制度 — 新規ユーザ登録申請の受付・審査と窓口端末の同期"),
-    paths(ops::health, ops::live, ops::ready, intake::intake, intake::proxy_intake, decisions::application, decisions::decide, decisions::decide_batch, feed::changes, feed::notices, feed::accounts, feed::mail_health, records::put_call, records::put_prefecture_settings, records::put_contact),
+    paths(ops::health, ops::live, ops::ready, intake::intake, intake::proxy_intake, decisions::application, decisions::decide, decisions::decide_batch, feed::changes, feed::notices, feed::accounts, feed::mail_health, records::put_call, records::put_prefecture_settings, records::put_contact, reminders::send),
     modifiers(&BearerAuth, &CommonResponses)
 )]
 pub struct ApiDoc;

@@ -1,5 +1,5 @@
 //! 保存先: the server's storage, one trait per capability (officers, accounts, the registry,
-//! intake, applications, decisions, the feed, records, notices and their delivery) and
+//! intake, applications, decisions, the feed, records, notices and their delivery, reminders) and
 //! [`Storage`] for all of them, with an implementation per database — SQLite (one file, no
 //! setup; the default) and PostgreSQL (a national deployment). Both run the same shared test
 //! suite. This module only names its parts; each capability is in its own file with its SQL.
@@ -17,6 +17,7 @@ mod notices;
 mod officers;
 mod records;
 mod registry;
+mod reminders;
 mod retention;
 mod rows;
 mod sql;
@@ -36,6 +37,7 @@ pub use notices::{InboundMail, MailRecord, Notices, Outgoing};
 pub use officers::{Officer, OfficerToken, Officers};
 pub use records::{PutRecord, Record, Records};
 pub use registry::Registry;
+pub use reminders::Reminders;
 pub use retention::{Purged, Retention, PURGED_BODY};
 pub use sql::{PostgresStorage, SqliteStorage};
 
@@ -54,6 +56,7 @@ pub trait Storage:
     + Backup
     + Retention
     + AuditTrail
+    + Reminders
 {
 }
 
@@ -71,6 +74,7 @@ impl<T> Storage for T where
         + Backup
         + Retention
         + AuditTrail
+        + Reminders
         + ?Sized
 {
 }

@@ -137,6 +137,7 @@ macro_rules! sql_storage {
         backup_sql!($storage, $db, [$($advance),+]);
         retention_sql!($storage, $db, $compact);
         audit_sql!($storage, $db);
+        reminders_sql!($storage, $db);
     };
 }
 
@@ -167,6 +168,7 @@ mod prelude {
     pub(super) use crate::storage::officers::*;
     pub(super) use crate::storage::records::*;
     pub(super) use crate::storage::registry::*;
+    pub(super) use crate::storage::reminders::*;
     pub(super) use crate::storage::retention::*;
     pub(super) use crate::storage::rows::*;
     pub(super) use crate::storage::sql::{PostgresStorage, SqliteStorage};
