@@ -278,4 +278,32 @@ async fn the_worklist_lists_each_fact_in_its_time() {
     );
     let (_, not_applied, _) = counts((4, 1)).await;
     assert_eq!(not_applied, 0, "the period has ended");
+
+    // A 疎通確認 that lapsed (as the server publishes it): listed with the registry's address
+    // until the institution applies again.
+    let key = String::from_utf8_lossy(&tokyo[3][..9]).into_owned();
+    let code = madoguchi_domain::InsuranceCode::parse(&key, Default::default()).unwrap().digits();
+    let lapse = serde_json::json!({ "id": 77, "prefecture": "13", "kind": "clinic",
+        "institution_name": "名前は台帳と違ってもよい", "insurance_code": code, "lapsed_at": "2027-01-10T00:00:00Z" });
+    sqlx::query("INSERT INTO lapsed_checks (id, prefecture, insurance_code, payload) VALUES (77, '13', ?1, ?2)")
+        .bind(&code)
+        .bind(lapse.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let today = NaiveDate::from_ymd_opt(2027, 1, 19).unwrap();
+    let only = WorklistFilter { reason: Some(ReasonKind::Unconfirmed), ..Default::default() };
+    let listed = store.worklist(tokyo_code(), today, &only).await.unwrap().entries;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, "unconfirmed-77");
+    assert!(listed[0].said.contains("疎通確認"), "{}", listed[0].said);
+    assert!(listed[0].address.is_some(), "the registry's address");
+    let payload = serde_json::json!({ "form": { "insurance_code": code, "name": "x" } });
+    sqlx::query("INSERT INTO applications (id, prefecture, status, version, payload, received_at, updated_at) VALUES (78, '13', 'submitted', 1, ?1, '', '')")
+        .bind(payload.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let listed = store.worklist(tokyo_code(), today, &only).await.unwrap().entries;
+    assert!(listed.is_empty(), "it applied again");
 }

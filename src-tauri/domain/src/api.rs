@@ -171,6 +171,22 @@ pub enum Entity {
     Call(CallRecord),
     PrefectureSettings(PrefectureSettings),
     Contact(crate::worklist::ContactRecord),
+    Lapsed(LapsedCheck),
+}
+
+/// An application whose 疎通確認 was never confirmed, purged when its link expired: only the
+/// institution it named, so the prefecture can reach it (by the registry's phone). What the
+/// applicant typed — the address above all — is gone with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LapsedCheck {
+    /// The purged application's number.
+    pub id: i64,
+    pub prefecture: Prefecture,
+    pub kind: crate::InstitutionKind,
+    pub institution_name: String,
+    pub insurance_code: Option<String>,
+    pub lapsed_at: String,
 }
 
 /// Where a call stands.

@@ -163,6 +163,8 @@ pub enum Reason {
         category: Option<BounceCategory>,
         diagnostic: Option<String>,
     },
+    /// An application came, but its 疎通確認 was never confirmed before the link expired.
+    Unconfirmed { application_id: i64, lapsed_on: NaiveDate },
     /// 差戻し and not resubmitted after the prefecture's days.
     Returned { application_id: i64, returned_on: NaiveDate, days: i64 },
     /// 未申請: no account and no application, with the 定期報告期間 near or open.
@@ -178,6 +180,7 @@ impl Reason {
         match self {
             Self::NoticeUndelivered { notice_id, .. } => format!("notice-{notice_id}"),
             Self::Returned { application_id, .. } => format!("returned-{application_id}"),
+            Self::Unconfirmed { application_id, .. } => format!("unconfirmed-{application_id}"),
             Self::NotApplied { period_starts } => {
                 format!("not-applied-{period_starts}-{institution}")
             }
@@ -205,6 +208,10 @@ impl Reason {
                 }
             }
             Self::Returned { days, .. } => format!("差戻しから{days}日、再申請がありません"),
+            Self::Unconfirmed { .. } => {
+                "申請がありましたが、メールアドレスの確認（疎通確認）が期限までにされませんでした"
+                    .into()
+            }
             Self::NotApplied { .. } => "G-MISのアカウントがなく、申請もありません".into(),
             Self::NotReported { scheme, days_left, .. } => {
                 format!("{}が未報告です（期限まであと{days_left}日）", scheme.report_ja())

@@ -155,6 +155,7 @@ async fn a_decision_is_made_once_and_mails_its_notice() {
                 Entity::Notice(_) => "notice",
                 Entity::Account(_) => "account",
                 Entity::Institution(_) => "institution",
+                Entity::Lapsed(_) => "lapsed",
                 Entity::Call(_) | Entity::PrefectureSettings(_) | Entity::Contact(_) => "record",
             })
             .collect();

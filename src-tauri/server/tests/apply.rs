@@ -113,11 +113,15 @@ async fn only_a_confirmed_address_brings_an_application_to_the_queue() {
         assert_eq!(s.storage.purge_unconfirmed("9999-01-01T00:00:00Z").await.unwrap(), 1);
         assert!(s.storage.mail_of(other).await.unwrap().is_empty());
         assert_eq!(client.get(&stale).send().await.unwrap().status(), 410);
-        assert_eq!(
-            s.changes(&token, 0).await.changes.len(),
-            feed.changes.len(),
-            "nothing of it reached desks"
-        );
+        // Desks hear only which institution applied and was not reached (for 要連絡).
+        let changes = s.changes(&token, 0).await.changes;
+        assert_eq!(changes.len(), feed.changes.len() + 1, "one lapse, nothing else of it");
+        let madoguchi_domain::api::Entity::Lapsed(lapse) = &changes.last().unwrap().entity else {
+            panic!("{:?}", changes.last())
+        };
+        assert_eq!((lapse.id, lapse.institution_name.as_str()), (other, "テスト病院2"));
+        let said = serde_json::to_string(lapse).unwrap();
+        assert!(!said.contains("@") && !said.contains("担当"), "no address, no person: {said}");
 
         // 代理申請 by an officer: in the queue at once, its address not verified.
         let proxy = client

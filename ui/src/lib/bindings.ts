@@ -664,9 +664,9 @@ export type Reason = { "kind": "notice_undelivered", notice_id: number,
 /**
  * A reminder (報告依頼・督促…), not a decision's notice.
  */
-reminder: boolean, bounced: boolean, category: BounceCategory | null, diagnostic: string | null, } | { "kind": "returned", application_id: number, returned_on: string, days: number, } | { "kind": "not_applied", period_starts: string, } | { "kind": "not_reported", scheme: Scheme, deadline: string, days_left: number, };
+reminder: boolean, bounced: boolean, category: BounceCategory | null, diagnostic: string | null, } | { "kind": "unconfirmed", application_id: number, lapsed_on: string, } | { "kind": "returned", application_id: number, returned_on: string, days: number, } | { "kind": "not_applied", period_starts: string, } | { "kind": "not_reported", scheme: Scheme, deadline: string, days_left: number, };
 
-export type ReasonKind = "undelivered" | "returned" | "not_reported" | "not_applied";
+export type ReasonKind = "undelivered" | "unconfirmed" | "returned" | "not_reported" | "not_applied";
 
 export type Receipt = { id: number, prefecture: Prefecture, received_at: string, };
 

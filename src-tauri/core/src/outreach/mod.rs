@@ -6,6 +6,7 @@
 //! ≈40k institutions and the window asks for it whenever the view opens.
 
 pub mod contacts;
+mod facts;
 pub mod listing;
 pub mod reminders;
 pub mod reports;

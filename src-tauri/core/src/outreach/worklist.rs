@@ -5,18 +5,16 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use madoguchi_domain::api::PrefectureSettings;
 use madoguchi_domain::outreach::Standing;
-use madoguchi_domain::practice::{Scheme, JST};
+use madoguchi_domain::practice::Scheme;
 use madoguchi_domain::worklist::{institution_key, ContactRecord, Reason};
-use madoguchi_domain::{
-    BounceCategory, Code, Coded, DeliveryState, InstitutionKind, NoticeKind, Prefecture,
-};
+use madoguchi_domain::{BounceCategory, Code, Coded, InstitutionKind, NoticeKind, Prefecture};
 use serde::{Deserialize, Serialize};
 
-use super::{CoverageEntry, CoverageFilter};
-use crate::records::RecordKind;
+use super::facts::{day_of, name_key, Whom};
+use super::CoverageFilter;
 use crate::store::{Store, StoreError};
 
 /// Where an entry stands on the desks.
@@ -57,18 +55,20 @@ pub struct WorkEntry {
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
     Undelivered,
+    Unconfirmed,
     Returned,
     NotReported,
     NotApplied,
 }
 
 impl ReasonKind {
-    pub const ALL: [ReasonKind; 4] =
-        [Self::Undelivered, Self::Returned, Self::NotReported, Self::NotApplied];
+    pub const ALL: [ReasonKind; 5] =
+        [Self::Undelivered, Self::Unconfirmed, Self::Returned, Self::NotReported, Self::NotApplied];
 
     pub fn of(reason: &Reason) -> Self {
         match reason {
             Reason::NoticeUndelivered { .. } => Self::Undelivered,
+            Reason::Unconfirmed { .. } => Self::Unconfirmed,
             Reason::Returned { .. } => Self::Returned,
             Reason::NotReported { .. } => Self::NotReported,
             Reason::NotApplied { .. } => Self::NotApplied,
@@ -141,92 +141,6 @@ impl Coded for WorklistError {
             Self::Export(e) => e.message_ja(),
             Self::Taken(desk) => format!("{}（対応中: {desk}）", self.code().message_ja()),
             _ => self.code().message_ja().to_owned(),
-        }
-    }
-}
-
-/// The institution an application is for, as [`APPLICANT`] selects it from `a`.
-#[derive(sqlx::FromRow)]
-struct Applicant {
-    name: Option<String>,
-    insurance_code: Option<String>,
-    kind: Option<String>,
-    phone: Option<String>,
-    postal_code: Option<String>,
-    address: Option<String>,
-}
-
-/// Its columns: the registry's phone where the list has one, else the form's.
-const APPLICANT: &str = "json_extract(a.payload, '$.form.name') AS name,
-    json_extract(a.payload, '$.form.insurance_code') AS insurance_code,
-    json_extract(a.payload, '$.form.kind') AS kind,
-    coalesce((SELECT i.phone FROM institutions i
-              WHERE i.insurance_code = json_extract(a.payload, '$.form.insurance_code')
-                AND i.phone IS NOT NULL LIMIT 1),
-             json_extract(a.payload, '$.form.phone')) AS phone,
-    json_extract(a.payload, '$.form.postal_code') AS postal_code,
-    json_extract(a.payload, '$.form.address') AS address";
-
-/// A notice that did not arrive, with the application it was for.
-#[derive(sqlx::FromRow)]
-struct Undelivered {
-    notice_id: i64,
-    application_id: i64,
-    notice_kind: String,
-    state: String,
-    category: Option<String>,
-    diagnostic: Option<String>,
-    #[sqlx(flatten)]
-    applicant: Applicant,
-}
-
-/// An application returned for correction.
-#[derive(sqlx::FromRow)]
-struct Returned {
-    id: i64,
-    updated_at: String,
-    #[sqlx(flatten)]
-    applicant: Applicant,
-}
-
-/// Who an entry is about, and how to reach them.
-struct Whom {
-    name: String,
-    insurance_code: Option<String>,
-    scheme: Scheme,
-    phone: Option<String>,
-    postal_code: Option<String>,
-    address: Option<String>,
-    application_id: Option<i64>,
-}
-
-impl Applicant {
-    fn whom(self, application_id: i64) -> Whom {
-        let pharmacy = self.kind.as_deref() == Some(InstitutionKind::Pharmacy.key());
-        // The form's 〒 as typed (100-0001): kept as the registry keeps it, seven digits.
-        let postal = self.postal_code.map(|p| p.chars().filter(char::is_ascii_digit).collect());
-        Whom {
-            name: self.name.unwrap_or_default(),
-            insurance_code: self.insurance_code,
-            scheme: if pharmacy { Scheme::Pharmacy } else { Scheme::Medical },
-            phone: self.phone,
-            postal_code: postal.filter(|p: &String| p.len() == 7),
-            address: self.address,
-            application_id: Some(application_id),
-        }
-    }
-}
-
-impl Whom {
-    fn listed(e: CoverageEntry) -> Self {
-        Whom {
-            name: e.name,
-            insurance_code: e.insurance_code,
-            scheme: e.scheme,
-            phone: e.phone,
-            postal_code: e.postal_code,
-            address: Some(e.address),
-            application_id: None,
         }
     }
 }
@@ -316,14 +230,7 @@ impl Store {
             };
             push(reason, n.applicant.whom(n.application_id));
         }
-        let returned: Vec<Returned> = sqlx::query_as(&format!(
-            "SELECT a.id, a.updated_at, {APPLICANT} FROM applications a
-             WHERE a.prefecture = ?1 AND a.status = 'returned_for_correction'
-               AND json_extract(a.payload, '$.resubmitted_as') IS NULL"
-        ))
-        .bind(prefecture.code())
-        .fetch_all(self.pool())
-        .await?;
+        let returned = self.returned(prefecture).await?;
         for r in returned {
             let Some(returned_on) = day_of(&r.updated_at) else { continue };
             let Some(days) = timing.returned_due(returned_on, today) else { continue };
@@ -331,6 +238,27 @@ impl Store {
                 Reason::Returned { application_id: r.id, returned_on, days },
                 r.applicant.whom(r.id),
             );
+        }
+
+        let kept = settings
+            .as_ref()
+            .map_or(madoguchi_domain::api::DEFAULT_RETENTION_DAYS, |s| s.retention_days());
+        for (lapse, phone, postal_code, address) in self.lapsed(prefecture).await? {
+            let Some(lapsed_on) = day_of(&lapse.lapsed_at) else { continue };
+            if (today - lapsed_on).num_days() > i64::from(kept) {
+                continue; // past the prefecture's retention: no longer news
+            }
+            let pharmacy = lapse.kind == InstitutionKind::Pharmacy;
+            let whom = Whom {
+                name: lapse.institution_name,
+                insurance_code: lapse.insurance_code,
+                scheme: if pharmacy { Scheme::Pharmacy } else { Scheme::Medical },
+                phone,
+                postal_code,
+                address,
+                application_id: None,
+            };
+            push(Reason::Unconfirmed { application_id: lapse.id, lapsed_on }, whom);
         }
 
         for scheme in [Scheme::Medical, Scheme::Pharmacy] {
@@ -369,51 +297,6 @@ impl Store {
         Ok(entries)
     }
 
-    /// Notices of the prefecture whose delivery ended bounced or refused.
-    async fn undelivered(&self, prefecture: Prefecture) -> Result<Vec<Undelivered>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT n.id AS notice_id, n.application_id,
-                    json_extract(n.payload, '$.kind') AS notice_kind,
-                    json_extract(n.payload, '$.delivery.state') AS state,
-                    json_extract(n.payload, '$.delivery.category') AS category,
-                    json_extract(n.payload, '$.delivery.diagnostic') AS diagnostic, {APPLICANT}
-             FROM notices n JOIN applications a ON a.id = n.application_id
-             WHERE a.prefecture = ?1 AND json_extract(n.payload, '$.delivery.state') IN (?2, ?3)
-             ORDER BY n.id"
-        ))
-        .bind(prefecture.code())
-        .bind(name_key(DeliveryState::Bounced))
-        .bind(name_key(DeliveryState::Failed))
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    async fn reports_known(
-        &self,
-        prefecture: Prefecture,
-        scheme: Scheme,
-        period: NaiveDate,
-    ) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM reports WHERE prefecture = ?1 AND scheme = ?2 AND period = ?3)",
-        )
-        .bind(prefecture.code())
-        .bind(super::scheme_key(scheme))
-        .bind(period.to_string())
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    /// Every 連絡記録 the desk holds, by entry.
-    async fn contacts(&self) -> Result<HashMap<String, ContactRecord>, StoreError> {
-        let mut out = HashMap::new();
-        for payload in self.records(RecordKind::Contact).await? {
-            let c: ContactRecord = serde_json::from_str(&payload)?;
-            out.insert(c.id.clone(), c);
-        }
-        Ok(out)
-    }
-
     /// The entries `ids` on `today`, in that order; one no longer listed is an error.
     pub(crate) async fn entries_by_id(
         &self,
@@ -438,15 +321,4 @@ impl Store {
         let mut found = self.entries_by_id(prefecture, &[id.to_owned()], today).await?;
         Ok(found.remove(0))
     }
-}
-
-/// A unit enum's serde name (a delivery state, a notice kind), as the stored JSON has it.
-fn name_key(value: impl Serialize) -> String {
-    let value = serde_json::to_value(value).ok();
-    value.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// The date of an RFC 3339 time, as the prefecture's desk reads it (JST).
-fn day_of(at: &str) -> Option<NaiveDate> {
-    Some(DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&JST).date_naive())
 }

@@ -54,6 +54,17 @@ impl Store {
                     records::take(&mut tx, RecordKind::Contact, &c.id, &payload, &c.updated_at)
                         .await?
                 }
+                Entity::Lapsed(l) => {
+                    sqlx::query(
+                        "INSERT OR REPLACE INTO lapsed_checks (id, prefecture, insurance_code, payload) VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .bind(l.id)
+                    .bind(l.prefecture.code())
+                    .bind(&l.insurance_code)
+                    .bind(serde_json::to_string(l)?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 Entity::PrefectureSettings(p) => {
                     let (id, payload) = (p.prefecture.code(), serde_json::to_string(p)?);
                     let kind = RecordKind::PrefectureSettings;
@@ -127,6 +138,7 @@ impl Store {
             "DELETE FROM applications",
             "DELETE FROM notices",
             "DELETE FROM accounts",
+            "DELETE FROM lapsed_checks",
             "DELETE FROM records WHERE dirty = 0",
             "UPDATE sync_state SET cursor = 0 WHERE id = 1",
         ] {

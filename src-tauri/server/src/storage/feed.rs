@@ -24,6 +24,7 @@ macro_rules! feed_sql {
                 Entity::Call(_) => "call",
                 Entity::PrefectureSettings(_) => "prefecture_settings",
                 Entity::Contact(_) => "contact",
+                Entity::Lapsed(_) => "lapsed",
             };
             sqlx::query("INSERT INTO changes (prefecture, entity, payload) VALUES ($1, $2, $3)")
                 .bind(prefecture.code())

@@ -343,12 +343,29 @@ macro_rules! intake_sql {
 
             async fn purge_unconfirmed(&self, now: &str) -> Result<usize> {
                 let (_writer, mut tx) = self.write().await?;
-                let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM applications WHERE confirmed_at IS NULL AND confirm_expires_at <= $1",
+                let lapsed: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT id, prefecture, form FROM applications WHERE confirmed_at IS NULL AND confirm_expires_at <= $1",
                 )
                 .bind(now)
                 .fetch_all(&mut *tx)
                 .await?;
+                let mut ids = Vec::with_capacity(lapsed.len());
+                for (id, prefecture, form) in lapsed {
+                    // The prefecture hears which institution applied and was not reached;
+                    // nothing the applicant typed beyond the institution stays.
+                    let form: ApplicationForm = from_json(&form)?;
+                    let prefecture: Prefecture = prefecture.parse().map_err(|_| StorageError::Corrupt(format!("prefecture of {id}")))?;
+                    let check = madoguchi_domain::api::LapsedCheck {
+                        id,
+                        prefecture,
+                        kind: form.kind,
+                        institution_name: form.name.trim().to_owned(),
+                        insurance_code: insurance_digits(&form),
+                        lapsed_at: now.to_owned(),
+                    };
+                    change(&mut tx, prefecture, &Entity::Lapsed(check)).await?;
+                    ids.push(id);
+                }
                 for id in &ids {
                     for sql in [
                         "UPDATE inbound_mail SET notice_id = NULL WHERE notice_id IN (SELECT id FROM notices WHERE application_id = $1)",
