@@ -158,12 +158,10 @@ fn width_of(text: &str, size: f32) -> f32 {
     text.chars().map(ems).sum::<f32>() * size
 }
 
-/// 〒1010062 → 〒101-0062.
+/// 1010062 → 101-0062 (blank when the registry has none).
 fn postal(code: Option<&str>) -> String {
-    match code {
-        Some(c) if c.len() == 7 => format!("〒{}-{}", &c[..3], &c[3..]),
-        _ => "〒".into(),
-    }
+    let code = code.and_then(|c| c.parse::<madoguchi_domain::PostalCode>().ok());
+    code.map(|c| c.display()).unwrap_or_default()
 }
 
 /// Writes one letter per addressee, each with its filled text, to `path` (whole or not at all).
@@ -186,7 +184,7 @@ pub fn write_letters(
         };
         // The address block, inside the envelope's window.
         let (x, mut y, width) = WINDOW;
-        text(x, y, 10.5, &postal(to.postal_code.as_deref()));
+        text(x, y, 10.5, &format!("〒{}", postal(to.postal_code.as_deref())));
         for line in wrap(&to.address, width / 10.5).into_iter().take(3) {
             y += 15.0;
             text(x, y, 10.5, &line);
@@ -253,7 +251,7 @@ pub fn write_mail_merge(
     for (i, a) in addressees.iter().enumerate() {
         let row = i as u32 + 1;
         let cells = [
-            postal(a.postal_code.as_deref()).trim_start_matches('〒').to_owned(),
+            postal(a.postal_code.as_deref()),
             a.address.clone(),
             a.name.clone(),
             format!("{}　ご担当者様", a.name.trim()),
@@ -287,6 +285,6 @@ mod tests {
         assert_eq!(wrap("あいう。えお", 3.0), ["あいう。", "えお"], "。 stays on its line");
         assert_eq!(wrap("一行目\n二行目", 10.0), ["一行目", "二行目"]);
         assert_eq!(wrap("ABCDEFGHIJ", 3.0).len(), 2, "narrow characters fit more");
-        assert_eq!(postal(Some("1010062")), "〒101-0062");
+        assert_eq!(postal(Some("1010062")), "101-0062");
     }
 }

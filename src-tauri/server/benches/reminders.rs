@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::reminder::{ReminderAnswer, ReminderBatch, ReminderItem, MAX_REMINDERS};
 use madoguchi_domain::{ApplicationForm, DeliveryState, NoticeKind};
-use madoguchi_server::testing::postfix::{free_port, to, Postfix};
+use madoguchi_server::testing::postfix::to;
 use madoguchi_server::testing::{form, Backend, TestServer};
 
 const REMINDERS: usize = 5000;
@@ -26,14 +26,7 @@ async fn main() {
             server.storage.submit(&f, &valid, SubmittedBy::Institution, now).await.unwrap();
         applications.push(receipt.id);
     }
-    let bounce = ([127, 0, 0, 1], free_port()).into();
-    let relay =
-        Postfix::start(server.dir.path(), bounce, &server.certs.cert_path, &server.certs.key_path);
-    let settings = madoguchi_server::mail::Settings {
-        bounce_listen: Some(bounce),
-        ..server.mail_settings(relay.smtp)
-    };
-    server.start_mail(settings).await;
+    let relay = server.with_postfix().await;
 
     let body = "テスト病院 ご担当者様\n\n医療機能情報の定期報告の期限（令和9年3月31日）が近づいていますが、\n\
                 貴施設からのご報告がまだ確認できていません。\n\n東京都保健医療局 医療政策課\n電話：03-5320-4444";

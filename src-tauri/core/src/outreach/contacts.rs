@@ -11,7 +11,7 @@ use madoguchi_domain::worklist::{
     ContactAttempt, ContactChannel, ContactOutcome, ContactRecord, MAX_ATTEMPTS,
 };
 
-use super::worklist::{Worklist, WorklistError, WorklistFilter};
+use super::worklist::{today, Worklist, WorklistError, WorklistFilter};
 use crate::calls::CallLinks;
 use crate::desk::Desk;
 use crate::records::RecordKind;
@@ -117,8 +117,8 @@ impl Store {
 impl Desk {
     /// The desk's prefecture's 要連絡 today (JST).
     pub async fn worklist(&self, filter: &WorklistFilter) -> Result<Worklist, WorklistError> {
-        let prefecture = self.prefecture().await?;
-        let today = Utc::now().with_timezone(&JST).date_naive();
+        let prefecture = self.outreach_prefecture().await?;
+        let today = today();
         Ok(self.store().worklist(prefecture, today, filter).await?)
     }
 
@@ -146,10 +146,9 @@ impl Desk {
     /// 電話する: takes the entry and opens a call logged against it — the institution, its
     /// application and the entry linked — for the officer to walk and finish as any call.
     pub async fn start_contact_call(&self, id: &str) -> Result<CallRecord, WorklistError> {
-        let prefecture = self.prefecture().await?;
+        let prefecture = self.outreach_prefecture().await?;
         let now = Utc::now();
-        let entry =
-            self.store().entry(prefecture, id, now.with_timezone(&JST).date_naive()).await?;
+        let entry = self.store().entry(prefecture, id, today()).await?;
         self.take_contact(id).await?;
         let call = self.start_call().await.map_err(WorklistError::Call)?;
         let links = CallLinks {
@@ -162,9 +161,5 @@ impl Desk {
         self.link_call(&call.id, links).await.map_err(WorklistError::Call)?;
         let contact = Some(id.to_owned());
         self.store().mark_call_contact(&call.id, contact, now).await.map_err(WorklistError::Call)
-    }
-
-    async fn prefecture(&self) -> Result<madoguchi_domain::Prefecture, WorklistError> {
-        self.store().desk_settings().await?.prefecture.ok_or(WorklistError::NoPrefecture)
     }
 }

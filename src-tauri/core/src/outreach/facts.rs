@@ -87,13 +87,13 @@ impl Applicant {
     pub(super) fn whom(self, application_id: i64) -> Whom {
         let pharmacy = self.kind.as_deref() == Some(InstitutionKind::Pharmacy.key());
         // The form's 〒 as typed (100-0001): kept as the registry keeps it, seven digits.
-        let postal = self.postal_code.map(|p| p.chars().filter(char::is_ascii_digit).collect());
+        let postal = self.postal_code.and_then(|p| p.parse::<madoguchi_domain::PostalCode>().ok());
         Whom {
             name: self.name.unwrap_or_default(),
             insurance_code: self.insurance_code,
             scheme: if pharmacy { Scheme::Pharmacy } else { Scheme::Medical },
             phone: self.phone,
-            postal_code: postal.filter(|p: &String| p.len() == 7),
+            postal_code: postal.map(|p| p.digits()),
             address: self.address,
             application_id: Some(application_id),
         }
@@ -161,18 +161,19 @@ impl Store {
             .collect()
     }
 
+    /// Whether a 報告状況 is imported for `scheme`'s period starting `period` (2027-01-04).
     pub(super) async fn reports_known(
         &self,
         prefecture: Prefecture,
         scheme: Scheme,
-        period: NaiveDate,
+        period: &str,
     ) -> Result<bool, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM reports WHERE prefecture = ?1 AND scheme = ?2 AND period = ?3)",
         )
         .bind(prefecture.code())
         .bind(super::scheme_key(scheme))
-        .bind(period.to_string())
+        .bind(period)
         .fetch_one(self.pool())
         .await?)
     }

@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::Utc;
 use madoguchi_domain::outreach::{class_number, scheme_of, Coverage, Standing, NO_HEALTH_CENTRE};
-use madoguchi_domain::practice::JST;
 use madoguchi_domain::Prefecture;
 
 use super::{
@@ -16,7 +14,7 @@ use super::{
 };
 use crate::desk::Desk;
 use crate::export::{self, CsvEncoding, ExportReport, Table};
-use crate::outreach::worklist::WorklistError;
+use crate::outreach::worklist::{today, WorklistError};
 use crate::store::{Store, StoreError};
 
 impl Store {
@@ -98,15 +96,10 @@ impl ListedRow {
 }
 
 impl Desk {
-    async fn outreach_prefecture(&self) -> Result<Prefecture, WorklistError> {
-        self.store().desk_settings().await?.prefecture.ok_or(WorklistError::NoPrefecture)
-    }
-
     /// カバー状況 of the desk's prefecture today (JST).
     pub async fn coverage(&self) -> Result<Coverage, WorklistError> {
         let prefecture = self.outreach_prefecture().await?;
-        let today = Utc::now().with_timezone(&JST).date_naive();
-        Ok(self.store().coverage(prefecture, today).await?)
+        Ok(self.store().coverage(prefecture, today()).await?)
     }
 
     pub async fn coverage_list(

@@ -153,15 +153,11 @@ impl Store {
         });
         let practice = settings.as_ref().map(|s| s.practice.clone()).unwrap_or_default();
         let mut coverage = tally(counted.collect::<Result<Vec<_>, StoreError>>()?, &practice);
-        coverage.reports_known = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM reports WHERE prefecture = ?1
-                 AND ((scheme = 'medical' AND period = ?2) OR (scheme = 'pharmacy' AND period = ?3)))",
-        )
-        .bind(&code)
-        .bind(&medical)
-        .bind(&pharmacy)
-        .fetch_one(self.pool())
-        .await?;
+        for (scheme, period) in [(Scheme::Medical, &medical), (Scheme::Pharmacy, &pharmacy)] {
+            if let Some(period) = period {
+                coverage.reports_known |= self.reports_known(prefecture, scheme, period).await?;
+            }
+        }
         coverage.trend = self.record_week(prefecture, today, &coverage.total).await?;
         Ok(coverage)
     }

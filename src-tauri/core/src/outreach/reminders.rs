@@ -5,15 +5,14 @@
 
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use madoguchi_domain::api::PrefectureSettings;
-use madoguchi_domain::practice::JST;
 use madoguchi_domain::reminder::{fill, Filled, ReminderFacts, ReminderKind};
 use madoguchi_domain::worklist::{ContactChannel, ContactOutcome};
 use madoguchi_domain::{Code, Coded, Prefecture};
 use serde::Serialize;
 
-use super::worklist::{WorkEntry, WorklistError};
+use super::worklist::{today, WorkEntry, WorklistError};
 use crate::desk::Desk;
 use crate::letters::{self, Addressee, LetterError, LetterReport, Letterhead};
 use crate::store::{Store, StoreError};
@@ -145,10 +144,8 @@ impl Desk {
         ids: &[String],
         kind: ReminderKind,
     ) -> Result<(Prefecture, Chosen), ReminderError> {
-        let prefecture =
-            self.store().desk_settings().await?.prefecture.ok_or(WorklistError::NoPrefecture)?;
-        let today = Utc::now().with_timezone(&JST).date_naive();
-        Ok((prefecture, self.store().reminder_texts(prefecture, ids, kind, today).await?))
+        let prefecture = self.outreach_prefecture().await?;
+        Ok((prefecture, self.store().reminder_texts(prefecture, ids, kind, today()).await?))
     }
 
     /// The text one entry's institution would receive, exactly.
@@ -176,7 +173,7 @@ impl Desk {
         let head = Letterhead {
             prefecture: prefecture.name_ja().to_owned(),
             contact: chosen.settings.contact.clone().ok_or(ReminderError::NoContact)?,
-            date: Utc::now().with_timezone(&JST).date_naive(),
+            date: today(),
         };
         let font = letters::find_font(None)?;
         let path = path.to_owned();

@@ -303,18 +303,14 @@ impl crate::desk::Desk {
         &self,
         path: &std::path::Path,
     ) -> Result<ReportImport, ReportError> {
+        use crate::registry::{local_csv, NotLocalCsv};
         let shown = || path.display().to_string();
-        if crate::registry::is_network_path(path) {
-            return Err(ReportError::NetworkPath(shown()));
+        match local_csv(path) {
+            Err(NotLocalCsv::Network) => return Err(ReportError::NetworkPath(shown())),
+            Err(NotLocalCsv::NotCsv) => return Err(ReportError::NotCsv(shown())),
+            Ok(()) => {}
         }
-        let is_csv = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         let size = std::fs::metadata(path).map_err(ReportError::Read)?.len();
-        if !is_csv || !path.is_file() {
-            return Err(ReportError::NotCsv(shown()));
-        }
         if size > MAX_REPORT_BYTES {
             return Err(ReportError::TooLarge);
         }

@@ -261,36 +261,47 @@ impl Store {
             push(Reason::Unconfirmed { application_id: lapse.id, lapsed_on }, whom);
         }
 
+        // Each scheme's reason for the registry's rows, if it is their time: then one list per
+        // standing serves both schemes.
+        let mut not_applied = Vec::new();
+        let mut not_reported = Vec::new();
         for scheme in [Scheme::Medical, Scheme::Pharmacy] {
             let Some(window) = practice.serves(scheme).then(|| practice.period(scheme)).flatten()
             else {
                 continue;
             };
-            let mut listed = Vec::new();
             if timing.not_applied_due(window, today) {
-                let filter =
-                    CoverageFilter { standing: Some(Standing::NotApplied), ..Default::default() };
-                let reason = Reason::NotApplied { period_starts: window.starts };
-                listed.push((reason, filter));
+                not_applied.push((scheme, Reason::NotApplied { period_starts: window.starts }));
             }
-            let reports_known = self.reports_known(prefecture, scheme, window.starts).await?;
+            let period = window.starts.to_string();
+            let reports_known = self.reports_known(prefecture, scheme, &period).await?;
             if let (true, Some(days_left)) = (reports_known, timing.not_reported_due(window, today))
             {
-                let filter = CoverageFilter {
+                let reason = Reason::NotReported { scheme, deadline: window.ends, days_left };
+                not_reported.push((scheme, reason));
+            }
+        }
+        let lists = [
+            (
+                not_applied,
+                CoverageFilter { standing: Some(Standing::NotApplied), ..Default::default() },
+            ),
+            (
+                not_reported,
+                CoverageFilter {
                     standing: Some(Standing::Account),
                     reported: Some(false),
                     ..Default::default()
-                };
-                listed.push((
-                    Reason::NotReported { scheme, deadline: window.ends, days_left },
-                    filter,
-                ));
+                },
+            ),
+        ];
+        for (reasons, filter) in lists {
+            if reasons.is_empty() {
+                continue;
             }
-            for (reason, filter) in listed {
-                for e in self.coverage_list(prefecture, &filter).await? {
-                    if e.scheme == scheme {
-                        push(reason.clone(), Whom::listed(e));
-                    }
+            for e in self.coverage_list(prefecture, &filter).await? {
+                if let Some((_, reason)) = reasons.iter().find(|(s, _)| *s == e.scheme) {
+                    push(reason.clone(), Whom::listed(e));
                 }
             }
         }
@@ -321,4 +332,16 @@ impl Store {
         let mut found = self.entries_by_id(prefecture, &[id.to_owned()], today).await?;
         Ok(found.remove(0))
     }
+}
+
+impl crate::desk::Desk {
+    /// The prefecture the desk serves, which every outreach list is of.
+    pub(super) async fn outreach_prefecture(&self) -> Result<Prefecture, WorklistError> {
+        self.store().desk_settings().await?.prefecture.ok_or(WorklistError::NoPrefecture)
+    }
+}
+
+/// The desk's date: the prefecture's (JST), whatever the PC's zone.
+pub(super) fn today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&madoguchi_domain::practice::JST).date_naive()
 }

@@ -105,15 +105,14 @@ impl Desk {
         path: &Path,
         progress: impl FnMut(ImportProgress) + Send,
     ) -> Result<ImportReport, RegistryError> {
-        if is_network_path(path) {
-            return Err(RegistryError::NetworkPath(path.display().to_string()));
-        }
-        let is_csv = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if !is_csv || !path.is_file() {
-            return Err(RegistryError::NotCsv(path.display().to_string()));
+        match local_csv(path) {
+            Err(NotLocalCsv::Network) => {
+                return Err(RegistryError::NetworkPath(path.display().to_string()))
+            }
+            Err(NotLocalCsv::NotCsv) => {
+                return Err(RegistryError::NotCsv(path.display().to_string()))
+            }
+            Ok(()) => {}
         }
         let cancel = Arc::new(AtomicBool::new(false));
         {
@@ -148,6 +147,27 @@ impl Desk {
 
 /// `\\server\share\…`, `//server/share/…` or `\\?\UNC\…`: checked before the path is touched,
 /// since even asking whether such a file exists reaches out to the server.
+/// Why a file the officer chose is not read as a list.
+pub(crate) enum NotLocalCsv {
+    /// On a network share: copied to the PC first.
+    Network,
+    /// Not a .csv file (or gone).
+    NotCsv,
+}
+
+/// Whether `path` is a CSV file on this PC, as the registry's and 報告状況's imports take.
+pub(crate) fn local_csv(path: &Path) -> Result<(), NotLocalCsv> {
+    if is_network_path(path) {
+        return Err(NotLocalCsv::Network);
+    }
+    let is_csv =
+        path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    match is_csv && path.is_file() {
+        true => Ok(()),
+        false => Err(NotLocalCsv::NotCsv),
+    }
+}
+
 pub fn is_network_path(path: &Path) -> bool {
     let text = path.to_string_lossy().replace('/', "\\");
     match text.strip_prefix("\\\\?\\") {
