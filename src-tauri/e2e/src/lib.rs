@@ -61,8 +61,20 @@ pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     // last painted frame, which can be older than the DOM (a query typed half-way).
     let painted = "const done = arguments[0]; \
                    requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-    client.execute_async(painted, vec![]).await.expect("two animation frames");
-    let png = client.screenshot().await.expect("screenshot");
+    // WebKitWebDriver now and then answers a snapshot with an empty UnknownError (seen once in
+    // a few hundred, right after the window re-rendered a list): a later frame is taken.
+    let mut tries = 0;
+    let png = loop {
+        client.execute_async(painted, vec![]).await.expect("two animation frames");
+        match client.screenshot().await {
+            Ok(png) => break png,
+            Err(e) if tries < 3 => {
+                eprintln!("screenshot {name}: {e:?}; trying again");
+                tries += 1;
+            }
+            Err(e) => panic!("screenshot {name}: {e:?}"),
+        }
+    };
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/artifacts");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.png"));
