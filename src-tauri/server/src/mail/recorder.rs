@@ -1,8 +1,8 @@
-//! 記録: the mail parts' writes, committed together. Each sending connection and each
-//! bounce session hands its record here and waits for the commit; what arrives while one
-//! commit runs goes into the next, so many answers share one disk flush (group commit)
-//! instead of one each. Nothing is acknowledged (to the relay or a reporting MTA) before it
-//! is on disk.
+//! 記録: the mail parts' writes, committed together. Each bounce session hands its record
+//! here and waits for the commit; a sending connection hands each answer over and waits for
+//! them all at the end of its share of a round. What arrives while one commit runs goes into
+//! the next, so many answers share one disk flush (group commit) instead of one each.
+//! Nothing is acknowledged (to a reporting MTA) before it is on disk.
 
 use std::sync::Arc;
 
@@ -49,9 +49,24 @@ impl Recorder {
 
     /// Records `record` and returns once it is committed.
     pub async fn record(&self, record: MailRecord) -> Result<(), StorageError> {
+        self.hand(record).committed().await
+    }
+
+    /// Hands `record` to the committing task without waiting for the commit.
+    pub fn hand(&self, record: MailRecord) -> Pending {
         let (ack, done) = oneshot::channel();
+        Pending(self.jobs.send((record, ack)).ok().map(|_| done))
+    }
+}
+
+/// A record handed over, not yet known to be on disk.
+pub struct Pending(Option<oneshot::Receiver<Result<(), String>>>);
+
+impl Pending {
+    /// Returns once the record is committed, or why it was not.
+    pub async fn committed(self) -> Result<(), StorageError> {
         let stopped = || StorageError::Batch("the recorder stopped".into());
-        self.jobs.send((record, ack)).map_err(|_| stopped())?;
+        let done = self.0.ok_or_else(stopped)?;
         done.await.map_err(|_| stopped())?.map_err(StorageError::Batch)
     }
 }

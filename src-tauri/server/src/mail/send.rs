@@ -14,7 +14,7 @@ use tokio::sync::{watch, Mutex};
 use super::compose::compose;
 use super::connect::{connect, Connection};
 use super::outcome::{refused, retry, Outcome};
-use super::recorder::Recorder;
+use super::recorder::{Pending, Recorder};
 use super::settings::{Relay, Settings};
 use crate::storage::{MailRecord, Outgoing, Storage};
 
@@ -102,13 +102,19 @@ async fn round(
     for (i, notice) in due.into_iter().enumerate() {
         lanes[i % slots.len()].push(notice);
     }
+    // A lane goes on to its next notice while the last answer is being committed; the round
+    // ends once every answer is on disk, before the next round looks for expired claims.
     let work = lanes.into_iter().zip(slots).map(|(lane, slot)| async move {
         let mut conn = slot.lock().await;
+        let mut answers = Vec::with_capacity(lane.len());
         for notice in lane {
             if *stopping.borrow() {
                 break; // the rest stay queued for the next start
             }
-            deliver(storage, recorder, settings, &mut conn, &notice).await?;
+            answers.extend(deliver(storage, recorder, settings, &mut conn, &notice).await?);
+        }
+        for answer in answers {
+            answer.committed().await?;
         }
         Ok::<_, crate::storage::StorageError>(())
     });
@@ -118,14 +124,15 @@ async fn round(
     Ok(count)
 }
 
-/// Claims, sends and settles one notice.
+/// Claims and sends one notice, and hands its answer to the recorder (none when another
+/// server process claimed it first).
 async fn deliver(
     storage: &dyn Storage,
     recorder: &Recorder,
     settings: &Settings,
     conn: &mut Option<Connection>,
     notice: &Outgoing,
-) -> crate::storage::Result<()> {
+) -> crate::storage::Result<Option<Pending>> {
     let domain = settings.bounce_domain.as_deref().expect("the sender runs with a bounce domain");
     let tag = format!("{:016x}", rand::random::<u64>());
     let message_id = format!("<notice-{}.{tag}@{domain}>", notice.id);
@@ -138,7 +145,7 @@ async fn deliver(
         },
         Ok(raw) => {
             if !storage.claim_notice(notice.id, &message_id, &stamp(lease)).await? {
-                return Ok(()); // another server process has it
+                return Ok(None); // another server process has it
             }
             let relay = settings.relay.as_ref().expect("the sender runs with a relay");
             let attempt = attempt(relay, settings, conn, notice, &tag, &raw);
@@ -164,8 +171,7 @@ async fn deliver(
             event.enhanced_status
         ),
     }
-    recorder.record(MailRecord::Settle { id: notice.id, event, retry_at }).await?;
-    Ok(())
+    Ok(Some(recorder.hand(MailRecord::Settle { id: notice.id, event, retry_at })))
 }
 
 /// The delivery event an outcome makes, and when to try again.

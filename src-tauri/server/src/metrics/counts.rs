@@ -125,6 +125,12 @@ impl Metrics {
         }
     }
 
+    /// Attempts recorded with this outcome so far, as `smtp_attempts` exports them: a bench
+    /// waits on this instead of reading the whole outbox.
+    pub fn smtp_attempts(&self, outcome: &str) -> u64 {
+        self.smtp.get_or_create(&vec![("outcome", outcome.to_owned())]).get()
+    }
+
     /// Mail records as committed: an attempt's outcome, a received mail and what it reported.
     pub fn recorded(&self, records: &[MailRecord]) {
         for record in records {

@@ -184,6 +184,33 @@ impl Postfix {
         );
     }
 
+    /// Keeps what the relay accepts from now on in its hold queue instead of delivering it. A
+    /// bench measures the hand-over; a real relay delivers on its own machine, not on the two
+    /// cores the server and its bench share.
+    pub fn hold_accepted(&self) {
+        let out = Command::new("/usr/sbin/postconf")
+            .arg("-c")
+            .arg(&self.dir)
+            .args(["-e", "smtpd_data_restrictions = check_client_access static:HOLD"])
+            .output()
+            .expect("postconf is installed with postfix");
+        assert!(out.status.success(), "postconf: {}", String::from_utf8_lossy(&out.stderr));
+        self.run(&["reload"]);
+    }
+
+    /// How many accepted mails wait in the hold queue.
+    pub fn held(&self) -> usize {
+        fn count(dir: &Path) -> usize {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| if e.file_type().is_ok_and(|t| t.is_dir()) { count(&e.path()) } else { 1 })
+                .sum()
+        }
+        count(&self.dir.join("queue/hold"))
+    }
+
     /// Postfix's own log, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
