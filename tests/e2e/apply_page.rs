@@ -8,7 +8,7 @@ use std::time::Duration;
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use madoguchi_domain::{ApplicationForm, Code};
-use madoguchi_e2e::{screenshot, Browser};
+use madoguchi_e2e::{screenshot, scrolls_sideways, Browser};
 use madoguchi_server::testing::postfix::to;
 use madoguchi_server::testing::{form, spki_pin, Backend, TestServer};
 use madoguchi_stories::connected_desk;
@@ -195,14 +195,6 @@ async fn an_institution_applies_on_the_page_and_its_confirmed_application_reache
     // At 200 % zoom (half the width), nothing scrolls sideways.
     b.client.goto(&format!("{}/apply", server.url)).await.unwrap();
     b.client.set_window_size(640, 900).await.unwrap();
-    let sideways = b
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(sideways, serde_json::Value::Bool(false));
+    assert!(!scrolls_sideways(&b.client).await);
     screenshot(&b.client, "apply_page_narrow").await;
 }

@@ -234,7 +234,16 @@ async fn the_prefectures_practice_sends_a_login_call_to_its_health_centre() {
     let choose = |label: &'static str| {
         let client = w.client.clone();
         let xpath = format!("//ol[contains(@class,'choices')]//button[contains(., '{label}')]");
-        async move { client.find(Locator::XPath(&xpath)).await.unwrap().click().await.unwrap() }
+        async move {
+            let button = client.find(Locator::XPath(&xpath)).await.unwrap();
+            // WebKitWebDriver does not scroll the place's own scroll area to a button below it.
+            let arg = serde_json::to_value(&button).unwrap();
+            client
+                .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+                .await
+                .unwrap();
+            button.click().await.unwrap()
+        }
     };
     choose("アカウントの有無・使い分け").await;
     until_text(&w, "#triage-node h2", "アカウントと報告の手続き").await;

@@ -60,8 +60,10 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
 
     // The mail each decision would send, before it is sent.
     let row = &view.rows[1];
+    let page = "https://gmis.example.lg.jp/status";
     let issuance =
-        notice_preview(&row.application, Action::ApproveNewAccount, None, None, None).unwrap();
+        notice_preview(&row.application, Action::ApproveNewAccount, None, None, None, page)
+            .unwrap();
     assert_eq!(issuance.to, "jimu2@hospital.example.jp");
     assert!(
         issuance.body.starts_with("テスト病院2 ご担当者様")
@@ -73,6 +75,7 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
         Some("ドメインをご確認ください"),
         None,
         None,
+        page,
     )
     .unwrap();
     assert!(
@@ -90,9 +93,11 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
         None,
         None,
         None,
+        page,
     )
     .unwrap();
     assert!(rejected.subject.starts_with("【東京都】") && rejected.body.contains(&number));
+    assert!(rejected.body.contains(page), "every notice names the status page");
 
     let outcome = d.store.bulk_approve(&view.rows).await.unwrap();
     assert_eq!(outcome.queued, [clean[1]]);

@@ -49,6 +49,7 @@ use madoguchi_domain::practice::{
     When,
 };
 use madoguchi_domain::reminder::{Filled, ReminderKind, ReminderTemplate};
+use madoguchi_domain::status_page::StatusPageUse;
 use madoguchi_domain::triage::{Choice, Link, Node, NodeKind, Outcome, Overrides, Tree};
 use madoguchi_domain::worklist::{
     ContactAttempt, ContactChannel, ContactOutcome, ContactRecord, Reason,
@@ -102,7 +103,7 @@ fn generate() -> (String, Vec<String>) {
         CoverageFilter, CoverageEntry, ReportImport, WorkEntry, Worklist, WorklistFilter,
         EntryState, ReasonKind, StateCounts, Reason, ContactRecord, ContactAttempt,
         ContactChannel, ContactOutcome, BounceCategory, ReminderTemplate, ReminderKind, Filled,
-        LetterReport, MailedReport,
+        LetterReport, MailedReport, StatusPageUse,
     ];
     all.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();

@@ -43,6 +43,28 @@ pub struct MailFacts {
     pub application_id: i64,
     pub fact: MailFact,
     pub said: String,
+    /// When the applicant last read the status page (申請状況の確認), and whether they told
+    /// the window from it that the mail did not arrive: what they saw there is `said`.
+    pub status_page: Option<String>,
+}
+
+/// What the applicant did on the status page, as the officer reads it.
+fn status_page_said(app: &Application) -> Option<String> {
+    let used = &app.status_page;
+    let looked = used
+        .looked_at
+        .as_deref()
+        .map(|at| format!("申請者は {} に状況確認ページを見ています。", when_ja(at)));
+    let told = used
+        .mail_missing_at
+        .as_deref()
+        .map(|at| format!("{} に「メールが届いていない」と伝えてきました。", when_ja(at)));
+    match (looked, told) {
+        (None, None) => None,
+        (looked, told) => {
+            Some(format!("{}{}", looked.unwrap_or_default(), told.unwrap_or_default()))
+        }
+    }
 }
 
 /// `11月28日 10:02` (JST), or the text as given when it is no time.
@@ -137,7 +159,12 @@ pub fn facts(app: &Application, latest: Option<&Notice>) -> MailFacts {
             app.status.name_ja(),
             when_ja(&app.updated_at)
         );
-        return MailFacts { application_id: app.id, fact, said };
+        return MailFacts {
+            application_id: app.id,
+            fact,
+            said,
+            status_page: status_page_said(app),
+        };
     };
     let d = &n.delivery;
     let (kind, to, at) = (n.kind.name_ja(), mask_address(&n.to), when_ja(&d.at));
@@ -158,7 +185,7 @@ pub fn facts(app: &Application, latest: Option<&Notice>) -> MailFacts {
         }
         _ => mail,
     };
-    MailFacts { application_id: app.id, fact, said }
+    MailFacts { application_id: app.id, fact, said, status_page: status_page_said(app) }
 }
 
 impl Store {

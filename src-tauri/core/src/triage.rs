@@ -18,8 +18,8 @@ pub struct FaqHit {
 }
 
 /// Nodes whose texts hold every word of `query` (folded), titles first, then answers before
-/// questions, and nodes only the records lead to (配信状況) after those a walk reaches; at most
-/// `limit`.
+/// questions, and nodes only the records lead to (配信状況) after those a walk reaches; among
+/// equals, those answering the seed's own items first; at most `limit`.
 pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
     let words: Vec<String> = query.split_whitespace().map(fold).filter(|w| !w.is_empty()).collect();
     if words.is_empty() {
@@ -49,7 +49,11 @@ pub fn search(tree: &Tree, query: &str, limit: usize) -> Vec<FaqHit> {
             Some((rank, id, node))
         })
         .collect();
-    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    hits.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.2.seed.is_empty().cmp(&b.2.seed.is_empty()))
+            .then_with(|| a.1.cmp(b.1))
+    });
     hits.into_iter()
         .take(limit)
         .map(|(_, id, node)| FaqHit {

@@ -27,6 +27,7 @@ fn application(id: i64, form: ApplicationForm) -> Application {
         address_verified: true,
         resubmission_of: None,
         resubmitted_as: None,
+        status_page: Default::default(),
     }
 }
 

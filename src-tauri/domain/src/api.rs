@@ -49,6 +49,9 @@ pub struct Application {
     /// The corrected application that replaced this returned one.
     #[serde(default)]
     pub resubmitted_as: Option<i64>,
+    /// What the applicant did on the status page (申請状況の確認).
+    #[serde(default)]
+    pub status_page: crate::status_page::StatusPageUse,
 }
 
 /// An officer's decision (or review start) on one application.

@@ -23,6 +23,7 @@ pub mod postal_region;
 pub mod practice;
 pub mod prefecture;
 pub mod reminder;
+pub mod status_page;
 mod text;
 pub mod triage;
 pub mod worklist;

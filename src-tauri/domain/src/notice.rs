@@ -73,6 +73,8 @@ pub enum NoticeFacts<'a> {
 pub struct Window<'a> {
     pub prefecture: Prefecture,
     pub contact: Option<&'a WindowContact>,
+    /// The status page's address (申請状況の確認), where the applicant can look before calling.
+    pub status_page: &'a str,
 }
 
 /// How long a 差戻し mail's resubmission link stays good.
@@ -81,17 +83,20 @@ pub const RESUBMIT_DAYS: i64 = 30;
 /// How long a 疎通確認 link stays good.
 pub const ADDRESS_CHECK_HOURS: i64 = 24;
 
-/// The 疎通確認 mail. It greets no one by name and repeats nothing the applicant typed: the
-/// address is not yet known to be theirs.
-pub fn address_check(link: &str) -> (String, String) {
+/// The 疎通確認 mail of application `number`, whose status page is at `status_page`. It
+/// greets no one by name and repeats nothing the applicant typed: the address is not yet
+/// known to be theirs.
+pub fn address_check(link: &str, number: i64, status_page: &str) -> (String, String) {
     (
         "【G-MIS】新規ユーザ登録申請 メールアドレス確認のお願い".into(),
         format!(
             "G-MISの新規ユーザ登録申請で、このメールアドレスが連絡先として入力されました。\n\n\
              お申し込みの方は、{ADDRESS_CHECK_HOURS}時間以内に次のURLを開き、表示されるボタンを押して、メールアドレスを確認してください。\n\
              確認が済むと、申請が管轄の都道府県の窓口に届き、審査が始まります。\n\n{link}\n\n\
+             申請番号：{number:014}\n{}\n\n\
              お心当たりのない場合は、このメールを破棄してください。URLを開かなければ申請は窓口に届かず、\
              {ADDRESS_CHECK_HOURS}時間後に削除されます。\n\n{}",
+            crate::status_page::mail_line(status_page),
             footer(&[MEDICAL_URL, PHARMACY_URL])
         ),
     )
@@ -182,6 +187,7 @@ pub fn render(
     let greeting = format!("{} ご担当者様\n\n", form.name.trim());
     let (scheme, scheme_url) = scheme(form);
     let both = footer(&[MEDICAL_URL, PHARMACY_URL]);
+    let status = crate::status_page::mail_line(window.status_page);
     match facts {
         NoticeFacts::Issuance { login_id, password_link } => (
             NoticeKind::Issuance,
@@ -196,7 +202,7 @@ pub fn render(
                  ユーザ名（ログインID）：{login_id}\n\n2回目以降のアクセスはこちらから {LOGIN_URL}\n\nよろしくお願い申し上げます。\n\n\
                  なお、オンライン報告は開始時期が都道府県により異なります。定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします。\
                  また、医療機能・薬局機能情報提供制度の概要については、厚生労働省の下記URLのページで説明しております。\n\n\
-                 ※このメールはお手元に保管してください（再送はできません）。\n{both}"
+                 ※このメールはお手元に保管してください（再送はできません）。\n\n{status}\n\n{both}"
             ),
         ),
         NoticeFacts::ExistingAccount { login_id, application_number, prefecture_address } => (
@@ -208,7 +214,7 @@ pub fn render(
                  上記の内容についてお心当たりが無い場合、お手数ではございますが管轄の都道府県の「{scheme}」の窓口へご連絡ください。{contact}\n\n\
                  貴機関につきましては、既にユーザ名（ログインID）が発行済みでG-MISをご利用いただいております。既存で発行済みのユーザに対しては{scheme}をご利用できる権限を追加しております。オンライン報告では、そちらのユーザから報告を行ってください。\n\n\
                  なお、オンライン報告は開始時期が都道府県により異なります。定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします。\
-                 また、{scheme}の概要については、厚生労働省の下記URLのページで説明しております。\n\n{}",
+                 また、{scheme}の概要については、厚生労働省の下記URLのページで説明しております。\n\n{status}\n\n{}",
                 footer(&[scheme_url]),
                 name = form.name.trim()
             ),
@@ -224,7 +230,7 @@ pub fn render(
                  理由：{}\n{}\n\
                  お手数ですが、次のURLを開き、申請内容を修正して再申請してください。前回お送りいただいた内容が入力された画面が開きます。                 このURLは{RESUBMIT_DAYS}日以内に一度だけ使えます。\n{resubmit_link}\n\n\
                  期限を過ぎた場合は、新規ユーザ登録申請の画面からもう一度申請してください。\n{FORM_URL}\n\n\
-                 {}\n\n{both}",
+                 {}\n\n{status}\n\n{both}",
                 reason.name_for(form.kind),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
                 ask_the_window(window, form)
@@ -236,7 +242,7 @@ pub fn render(
             format!(
                 "{greeting}G-MIS新規ユーザ登録申請 [申請番号：{application_number}] について審査しました結果、次の理由によりアカウントを発行できませんでした。\n\n\
                  理由：{}\n{}\n\
-                 {}\n\n{both}",
+                 {}\n\n{status}\n\n{both}",
                 reason.name_ja(),
                 note.map(|n| format!("補足：{n}\n")).unwrap_or_default(),
                 ask_the_window(window, form)
@@ -275,7 +281,11 @@ mod tests {
             application_number: "00000000000042",
             prefecture_address: "東京都千代田区千代田1-1",
         };
-        let window = Window { prefecture: Prefecture::from_number(13).unwrap(), contact: None };
+        let window = Window {
+            prefecture: Prefecture::from_number(13).unwrap(),
+            contact: None,
+            status_page: "https://gmis.example/status",
+        };
         let (_, _, body) = render(&pharmacy(), &window, &existing);
         assert!(
             body.contains("「薬局機能情報提供制度」の窓口")
@@ -285,6 +295,7 @@ mod tests {
             body.contains("定期報告の開始時期については管轄の都道府県から追ってご連絡をいたします")
         );
         assert!(body.ends_with(PHARMACY_URL), "the pharmacy's page only: {body}");
+        assert!(body.contains("次のページで確認できます（申請番号とメールアドレスを入力）。\nhttps://gmis.example/status"));
         let issuance = NoticeFacts::Issuance { login_id: "ph0001", password_link: "https://x" };
         let (_, _, body) = render(&pharmacy(), &window, &issuance);
         assert!(body.contains("申請内容を管轄の都道府県で承認していただいております"));
@@ -300,8 +311,11 @@ mod tests {
             hours: "平日 9時〜17時".into(),
             email: String::new(),
         };
-        let window =
-            Window { prefecture: Prefecture::from_number(13).unwrap(), contact: Some(&contact) };
+        let window = Window {
+            prefecture: Prefecture::from_number(13).unwrap(),
+            contact: Some(&contact),
+            status_page: "https://gmis.example/status",
+        };
         let returned = NoticeFacts::Returned {
             reason: ReturnReason::InsuranceCodeWrong,
             note: None,

@@ -165,6 +165,9 @@ pub enum Reason {
     },
     /// An application came, but its 疎通確認 was never confirmed before the link expired.
     Unconfirmed { application_id: i64, lapsed_on: NaiveDate },
+    /// The applicant told the window from the status page (申請状況の確認) that the mail did
+    /// not arrive; one entry per day they said it.
+    MailMissing { application_id: i64, asked_on: NaiveDate },
     /// 差戻し and not resubmitted after the prefecture's days.
     Returned { application_id: i64, returned_on: NaiveDate, days: i64 },
     /// 未申請: no account and no application, with the 定期報告期間 near or open.
@@ -181,6 +184,9 @@ impl Reason {
             Self::NoticeUndelivered { notice_id, .. } => format!("notice-{notice_id}"),
             Self::Returned { application_id, .. } => format!("returned-{application_id}"),
             Self::Unconfirmed { application_id, .. } => format!("unconfirmed-{application_id}"),
+            Self::MailMissing { application_id, asked_on } => {
+                format!("mail-missing-{application_id}-{asked_on}")
+            }
             Self::NotApplied { period_starts } => {
                 format!("not-applied-{period_starts}-{institution}")
             }
@@ -213,6 +219,9 @@ impl Reason {
                     .into()
             }
             Self::NotApplied { .. } => "G-MISのアカウントがなく、申請もありません".into(),
+            Self::MailMissing { .. } => {
+                "申請者が状況確認ページから「メールが届いていない」と伝えてきました".into()
+            }
             Self::NotReported { scheme, days_left, .. } => {
                 format!("{}が未報告です（期限まであと{days_left}日）", scheme.report_ja())
             }
@@ -285,6 +294,8 @@ mod tests {
         };
         assert_eq!(notice.entry_id("1310112342"), "notice-7");
         assert_eq!(notice.said(), "通知メールが届いていません（メールボックスの容量超過）");
+        let asked = Reason::MailMissing { application_id: 12, asked_on: day(3, 2) };
+        assert_eq!(asked.entry_id("1310112342"), "mail-missing-12-2027-03-02", "one a day");
         let record = ContactRecord {
             id,
             prefecture: "13".parse().unwrap(),

@@ -329,31 +329,48 @@ impl Browser {
         panic!("{css} says {last:?}, expected {expected:?}");
     }
 
-    /// Runs axe-core (from ui/node_modules, as `npm install` put it there) on the page and
-    /// returns the violations whose impact is serious or critical.
+    /// axe-core's serious and critical violations on the page.
     pub async fn accessibility_violations(&self) -> Vec<serde_json::Value> {
-        let axe = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../ui/node_modules/axe-core/axe.min.js");
-        let source = std::fs::read_to_string(&axe)
-            .unwrap_or_else(|e| panic!("{}: {e} (run `npm install` in ui/)", axe.display()));
-        // WebDriver scripts are not the page's: its CSP (no script at all) does not apply.
-        self.client.execute(&source, vec![]).await.expect("load axe-core");
-        let report = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { resultTypes: ['violations'] })
-                    .then((r) => done(r.violations), (e) => done([{ impact: 'critical', id: String(e) }]));",
-                vec![],
-            )
-            .await
-            .expect("axe.run");
-        report
-            .as_array()
-            .expect("a list of violations")
-            .iter()
-            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .cloned()
-            .collect()
+        accessibility_violations(&self.client).await
     }
+}
+
+/// Runs axe-core (from ui/node_modules, as `npm install` put it there) on the page `client`
+/// shows — the public pages in Chromium, the desk in its own window — and returns the
+/// violations whose impact is serious or critical.
+pub async fn accessibility_violations(client: &Client) -> Vec<serde_json::Value> {
+    let axe =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&axe)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `npm install` in ui/)", axe.display()));
+    // WebDriver scripts are not the page's: its CSP does not apply to them.
+    client.execute(&source, vec![]).await.expect("load axe-core");
+    let report = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then((r) => done(r.violations), (e) => done([{ impact: 'critical', id: String(e) }]));",
+            vec![],
+        )
+        .await
+        .expect("axe.run");
+    report
+        .as_array()
+        .expect("a list of violations")
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .cloned()
+        .collect()
+}
+
+/// Whether the page `client` shows is wider than its window (a reader must scroll sideways).
+pub async fn scrolls_sideways(client: &Client) -> bool {
+    let wider = client
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .expect("execute");
+    wider == serde_json::Value::Bool(true)
 }

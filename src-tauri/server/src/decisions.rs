@@ -146,7 +146,12 @@ pub fn plan(
             (Some(Facts::Rejected(reason)), None, Some(reason.name_ja().to_owned()))
         }
     };
-    let window = Window { prefecture: current.prefecture, contact: context.contact };
+    let status_page = format!("{}{}", context.public_url, madoguchi_domain::status_page::PATH);
+    let window = Window {
+        prefecture: current.prefecture,
+        contact: context.contact,
+        status_page: &status_page,
+    };
     let notice = facts.map(|f| {
         let number = format!("{:014}", current.id);
         let address = current.form.address.clone();

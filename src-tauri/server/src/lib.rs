@@ -111,7 +111,8 @@ pub async fn start(
     let handle = axum_server::Handle::new();
     let limits = &options.limits;
     let prefecture_rate = Arc::new(limits::PrefectureLimiter::new(limits));
-    let door = limits::Door::new(limits, prefecture_rate.clone());
+    let status_rate = Arc::new(limits::StatusLimiter::new(limits));
+    let door = limits::Door::new(limits, prefecture_rate.clone(), status_rate.clone());
     let public_url = options.public_url.clone().unwrap_or_else(|| format!("https://{addr}"));
     let purge = tokio::spawn(housekeeping(storage.clone()));
     let draining = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -120,6 +121,8 @@ pub async fn start(
         metrics: options.metrics.clone(),
         storage,
         prefecture_rate,
+        status_rate,
+        status_answer: limits.status_answer,
         public_url: public_url.trim_end_matches('/').into(),
         sender: options
             .sender

@@ -10,12 +10,8 @@ use madoguchi_domain::{BounceCategory, DeliveryState};
 use madoguchi_server::mail::{Relay, Settings};
 use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
 use madoguchi_server::testing::smtp::{raw_relay, send_to_listener, tag, AtDataEnd};
-use madoguchi_server::testing::{form, Backend, TestServer, BACKENDS};
+use madoguchi_server::testing::{form_to, Backend, TestServer, BACKENDS};
 use tokio::io::AsyncWriteExt;
-
-fn with_email(prefecture: &str, n: usize, email: &str) -> madoguchi_domain::ApplicationForm {
-    madoguchi_domain::ApplicationForm { email: email.into(), ..form(prefecture, n) }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
@@ -38,7 +34,7 @@ async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
         ];
         let mut notices = Vec::new();
         for (n, (address, ..)) in fates.iter().enumerate() {
-            notices.push(s.approve(&token, &with_email("13", n + 1, address)).await);
+            notices.push(s.approve(&token, &form_to("13", n + 1, address)).await);
         }
         for (notice, (address, state, category, code)) in notices.iter().zip(fates) {
             assert_eq!(notice.delivery.state, DeliveryState::Queued, "a new notice waits");
@@ -72,7 +68,7 @@ async fn notices_go_through_the_relay_and_what_comes_back_is_on_each_notice() {
         let delivered = relay.delivered_titled("clinic", &notices[0].subject);
         assert_eq!(delivered.len(), 1, "one notice, one mail");
         let checks =
-            relay.delivered_titled("clinic", &madoguchi_domain::notice::address_check("").0);
+            relay.delivered_titled("clinic", &madoguchi_domain::notice::address_check("", 0, "").0);
         assert_eq!(checks.len(), 1, "and before it, the 疎通確認 mail");
         let mail = mail_parser::MessageParser::default().parse(&delivered[0]).unwrap();
         assert_eq!(mail.subject(), Some(notices[0].subject.as_str()));
@@ -128,8 +124,8 @@ async fn implicit_tls_and_temporary_refusals_retry_without_sending_twice() {
     settings.bounce_listen = Some(bounce);
     s.start_mail(settings).await;
     let token = s.officer("13").await;
-    let ok = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
-    let later = s.approve(&token, &with_email("13", 2, to::LATER_AT_RCPT)).await;
+    let ok = s.approve(&token, &form_to("13", 1, to::CLINIC)).await;
+    let later = s.approve(&token, &form_to("13", 2, to::LATER_AT_RCPT)).await;
     s.settled(&token, ok.id, DeliveryState::Sent).await;
     // 450 at RCPT: back in the queue with the relay's words and a time for the next try.
     let mut waiting = None;
@@ -165,7 +161,7 @@ async fn a_relay_that_drops_or_hangs_mid_data_gets_each_notice_once() {
         settings.timeout = Duration::from_millis(700);
         s.start_mail(settings).await;
         let token = s.officer("13").await;
-        let notice = s.approve(&token, &with_email("13", 1, "jimu@hospital.example.jp")).await;
+        let notice = s.approve(&token, &form_to("13", 1, "jimu@hospital.example.jp")).await;
         let failed = s.settled(&token, notice.id, DeliveryState::Failed).await;
         let said = failed.delivery.diagnostic.unwrap();
         assert!(said.contains("再送していません"), "{said}");
@@ -188,7 +184,7 @@ async fn a_sent_notices_stored_copy_loses_its_links() {
     let mut s = TestServer::start(Backend::Sqlite).await;
     let relay = s.with_postfix().await;
     let token = s.officer("13").await;
-    let notice = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
+    let notice = s.approve(&token, &form_to("13", 1, to::CLINIC)).await;
     s.settled(&token, notice.id, DeliveryState::Sent).await;
     let stored = s.storage.mail_of(notice.application_id).await.unwrap();
     assert!(stored.iter().any(|m| m.body.contains("?t=")), "kept until the housekeeping");
@@ -229,7 +225,7 @@ async fn the_relays_password_never_goes_without_tls() {
     settings.relay = Some(Relay::parse(&maybe).unwrap());
     s.start_mail(settings).await;
     let token = s.officer("13").await;
-    let notice = s.approve(&token, &with_email("13", 1, "jimu@hospital.example.jp")).await;
+    let notice = s.approve(&token, &form_to("13", 1, "jimu@hospital.example.jp")).await;
     let mut said = String::new();
     for _ in 0..100 {
         let n = s.notices(&token).await.into_iter().find(|n| n.id == notice.id).unwrap();
@@ -251,7 +247,7 @@ async fn a_send_cut_short_by_a_stopped_server_is_not_repeated_and_no_relay_holds
     let token = s.officer("13").await;
     // No relay: the server runs and the notice waits.
     s.start_mail(Settings::default()).await;
-    let notice = s.approve(&token, &with_email("13", 1, to::CLINIC)).await;
+    let notice = s.approve(&token, &form_to("13", 1, to::CLINIC)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let held = s.notices(&token).await.into_iter().find(|n| n.id == notice.id).unwrap();
     assert_eq!((held.delivery.state, held.delivery.attempts), (DeliveryState::Queued, 0));
@@ -321,7 +317,7 @@ async fn reports_of_other_systems_are_matched_and_bad_mail_is_kept_aside() {
         ("rfc3464_delivered.eml", DeliveryState::Delivered, None, Some("2.0.0")),
     ];
     for (n, (name, state, category, status)) in cases.iter().enumerate() {
-        let notice = s.approve(&token, &with_email("13", n + 1, to::CLINIC)).await;
+        let notice = s.approve(&token, &form_to("13", n + 1, to::CLINIC)).await;
         s.settled(&token, notice.id, DeliveryState::Sent).await;
         let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
         let tag = tag(&message_id);
@@ -338,7 +334,7 @@ async fn reports_of_other_systems_are_matched_and_bad_mail_is_kept_aside() {
         assert_eq!(got.delivery.category, *category, "{name}: {:#?}", got.delivery);
         assert_eq!(got.delivery.enhanced_status.as_deref(), *status, "{name}");
     }
-    let victim = s.approve(&token, &with_email("13", 50, to::CLINIC)).await;
+    let victim = s.approve(&token, &form_to("13", 50, to::CLINIC)).await;
     s.settled(&token, victim.id, DeliveryState::Sent).await;
     let real_id = s.storage.notice_message_id(victim.id).await.unwrap().unwrap();
     // Forged: the right notice id with a made-up tag is no match; neither is an unknown id.

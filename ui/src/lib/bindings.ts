@@ -37,7 +37,11 @@ resubmission_of: number | null,
 /**
  * The corrected application that replaced this returned one.
  */
-resubmitted_as: number | null, };
+resubmitted_as: number | null, 
+/**
+ * What the applicant did on the status page (申請状況の確認).
+ */
+status_page: StatusPageUse, };
 
 export type ApplicationForm = { 
 /**
@@ -428,7 +432,12 @@ export type Link = "queue" | "lookup" | "reporting_window" | "login_disclosure";
 
 export type MailFact = "not_decided" | "application_returned" | "application_rejected" | "sent" | "deferred" | "mailbox_full" | "no_such_user" | "rejected" | "not_sent";
 
-export type MailFacts = { application_id: number, fact: MailFact, said: string, };
+export type MailFacts = { application_id: number, fact: MailFact, said: string, 
+/**
+ * When the applicant last read the status page (申請状況の確認), and whether they told
+ * the window from it that the mail did not arrive: what they saw there is `said`.
+ */
+status_page: string | null, };
 
 export type MailHealth = { prefecture: Prefecture, 
 /**
@@ -664,9 +673,9 @@ export type Reason = { "kind": "notice_undelivered", notice_id: number,
 /**
  * A reminder (報告依頼・督促…), not a decision's notice.
  */
-reminder: boolean, bounced: boolean, category: BounceCategory | null, diagnostic: string | null, } | { "kind": "unconfirmed", application_id: number, lapsed_on: string, } | { "kind": "returned", application_id: number, returned_on: string, days: number, } | { "kind": "not_applied", period_starts: string, } | { "kind": "not_reported", scheme: Scheme, deadline: string, days_left: number, };
+reminder: boolean, bounced: boolean, category: BounceCategory | null, diagnostic: string | null, } | { "kind": "unconfirmed", application_id: number, lapsed_on: string, } | { "kind": "mail_missing", application_id: number, asked_on: string, } | { "kind": "returned", application_id: number, returned_on: string, days: number, } | { "kind": "not_applied", period_starts: string, } | { "kind": "not_reported", scheme: Scheme, deadline: string, days_left: number, };
 
-export type ReasonKind = "undelivered" | "unconfirmed" | "returned" | "not_reported" | "not_applied";
+export type ReasonKind = "mail_missing" | "undelivered" | "unconfirmed" | "returned" | "not_reported" | "not_applied";
 
 export type Receipt = { id: number, prefecture: Prefecture, received_at: string, };
 
@@ -725,6 +734,17 @@ export type StandingCounts = { account: number, applying: number, returned: numb
 reported: number, };
 
 export type StateCounts = { open: number, taken: number, done: number, };
+
+export type StatusPageUse = { 
+/**
+ * When the applicant last read the page (RFC 3339, UTC).
+ */
+looked_at: string | null, 
+/**
+ * When the applicant last told the window, from the page, that the mail did not arrive
+ * (at most once a day).
+ */
+mail_missing_at: string | null, };
 
 export type SubmittedBy = "institution" | "prefecture";
 

@@ -1,5 +1,6 @@
 //! What puts an institution on 要連絡, as the desk holds it: notices that did not arrive (and
-//! the application each was for), returns not resubmitted, 疎通確認 that lapsed (as the server
+//! the application each was for), applicants who said so on the status page, returns not
+//! resubmitted, 疎通確認 that lapsed (as the server
 //! publishes them), whether a 報告状況 is known, and the 連絡記録 kept — each with who the
 //! institution is and how to reach it.
 
@@ -56,6 +57,15 @@ pub(super) struct Undelivered {
 pub(super) struct Returned {
     pub(super) id: i64,
     pub(super) updated_at: String,
+    #[sqlx(flatten)]
+    pub(super) applicant: Applicant,
+}
+
+/// An application whose applicant said on the status page that the mail did not arrive.
+#[derive(sqlx::FromRow)]
+pub(super) struct MailMissing {
+    pub(super) id: i64,
+    pub(super) asked_at: String,
     #[sqlx(flatten)]
     pub(super) applicant: Applicant,
 }
@@ -197,6 +207,23 @@ impl Store {
             "SELECT a.id, a.updated_at, {APPLICANT} FROM applications a
              WHERE a.prefecture = ?1 AND a.status = 'returned_for_correction'
                AND json_extract(a.payload, '$.resubmitted_as') IS NULL"
+        ))
+        .bind(prefecture.code())
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
+impl Store {
+    /// Applications of the prefecture whose applicant said the mail did not arrive.
+    pub(super) async fn mail_missing(
+        &self,
+        prefecture: Prefecture,
+    ) -> Result<Vec<MailMissing>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT a.id, json_extract(a.payload, '$.status_page.mail_missing_at') AS asked_at, {APPLICANT}
+             FROM applications a
+             WHERE a.prefecture = ?1 AND json_extract(a.payload, '$.status_page.mail_missing_at') IS NOT NULL"
         ))
         .bind(prefecture.code())
         .fetch_all(self.pool())

@@ -54,6 +54,8 @@ pub struct WorkEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
+    /// The applicant said so on the status page.
+    MailMissing,
     Undelivered,
     Unconfirmed,
     Returned,
@@ -62,11 +64,18 @@ pub enum ReasonKind {
 }
 
 impl ReasonKind {
-    pub const ALL: [ReasonKind; 5] =
-        [Self::Undelivered, Self::Unconfirmed, Self::Returned, Self::NotReported, Self::NotApplied];
+    pub const ALL: [ReasonKind; 6] = [
+        Self::MailMissing,
+        Self::Undelivered,
+        Self::Unconfirmed,
+        Self::Returned,
+        Self::NotReported,
+        Self::NotApplied,
+    ];
 
     pub fn of(reason: &Reason) -> Self {
         match reason {
+            Reason::MailMissing { .. } => Self::MailMissing,
             Reason::NoticeUndelivered { .. } => Self::Undelivered,
             Reason::Unconfirmed { .. } => Self::Unconfirmed,
             Reason::Returned { .. } => Self::Returned,
@@ -229,6 +238,10 @@ impl Store {
                 diagnostic: n.diagnostic,
             };
             push(reason, n.applicant.whom(n.application_id));
+        }
+        for m in self.mail_missing(prefecture).await? {
+            let Some(asked_on) = day_of(&m.asked_at) else { continue };
+            push(Reason::MailMissing { application_id: m.id, asked_on }, m.applicant.whom(m.id));
         }
         let returned = self.returned(prefecture).await?;
         for r in returned {

@@ -25,6 +25,7 @@ pub fn notice_preview(
     note: Option<&str>,
     existing_login: Option<&str>,
     contact: Option<&WindowContact>,
+    status_page: &str,
 ) -> Option<NoticePreview> {
     let number = format!("{:014}", app.id);
     let facts = match action {
@@ -48,7 +49,7 @@ pub fn notice_preview(
         }
         Action::StartReview | Action::Resubmit => return None,
     };
-    let window = Window { prefecture: app.prefecture, contact };
+    let window = Window { prefecture: app.prefecture, contact, status_page };
     let (_, subject, body) = notice::render(&app.form, &window, &facts);
     Some(NoticePreview { to: app.form.email.trim().to_owned(), subject, body })
 }
@@ -67,6 +68,12 @@ impl Desk {
         let login = existing_account(&app, &accounts).map(|a| a.login_id.clone());
         let settings = self.store().prefecture_settings().await?;
         let contact = settings.as_ref().and_then(|s| s.contact.as_ref());
-        Ok(notice_preview(&app, action, note, login.as_deref(), contact))
+        // The server the desk syncs with is the one applicants reach.
+        let server = self.store().desk_settings().await?.server_url;
+        let status_page = match server.as_deref().map(|s| s.trim().trim_end_matches('/')) {
+            Some(url) if !url.is_empty() => format!("{url}{}", madoguchi_domain::status_page::PATH),
+            _ => "（申請状況の確認ページのURL）".to_owned(),
+        };
+        Ok(notice_preview(&app, action, note, login.as_deref(), contact, &status_page))
     }
 }

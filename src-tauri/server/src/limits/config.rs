@@ -29,6 +29,15 @@ pub struct Limits {
     pub link_burst: u32,
     #[serde(rename = "link_every_seconds", deserialize_with = "seconds")]
     pub link_every: Duration,
+    /// Times one 申請番号 may be asked about on the status page at once, then once per
+    /// `status_every`, whoever asks (a guessed address costs time per number).
+    pub status_burst: u32,
+    #[serde(rename = "status_every_seconds", deserialize_with = "seconds")]
+    pub status_every: Duration,
+    /// The status page answers no sooner than this after the question, found or not, so
+    /// its timing tells nothing.
+    #[serde(rename = "status_answer_seconds", deserialize_with = "seconds")]
+    pub status_answer: Duration,
     /// Public requests handled at the same moment, all addresses; more are refused (503).
     pub concurrent_intakes: usize,
     /// Public requests one address may have in flight; more are refused (503).
@@ -88,6 +97,9 @@ impl Default for Limits {
             prefecture_every: Duration::from_secs(1),
             link_burst: 10,
             link_every: Duration::from_secs(6),
+            status_burst: 5,
+            status_every: Duration::from_secs(720),
+            status_answer: Duration::from_millis(250),
             concurrent_intakes: 8,
             address_concurrency: 2,
             body_timeout: Duration::from_secs(10),

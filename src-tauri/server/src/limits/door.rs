@@ -24,6 +24,7 @@ use tower::ServiceBuilder;
 use super::client::{address_key, client_address};
 use super::config::{rate, Limits, MAX_BODY_BYTES};
 use super::prefecture::{too_many, PrefectureLimiter};
+use super::status::StatusLimiter;
 use crate::http::failure::Failure;
 
 /// The client a public request came from (its address key), for the handlers' own limits.
@@ -35,6 +36,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Door {
     prefecture: Arc<PrefectureLimiter>,
+    status: Arc<StatusLimiter>,
     trusted: Vec<IpNet>,
     per_address: usize,
     body_timeout: Duration,
@@ -44,11 +46,16 @@ pub struct Door {
 }
 
 impl Door {
-    /// The door, and a task that forgets idle keys (its own and `prefecture`'s) every minute
-    /// for as long as the door is in use.
-    pub fn new(limits: &Limits, prefecture: Arc<PrefectureLimiter>) -> Arc<Self> {
+    /// The door, and a task that forgets idle keys (its own, `prefecture`'s and `status`'s)
+    /// every minute for as long as the door is in use.
+    pub fn new(
+        limits: &Limits,
+        prefecture: Arc<PrefectureLimiter>,
+        status: Arc<StatusLimiter>,
+    ) -> Arc<Self> {
         let door = Arc::new(Self {
             prefecture,
+            status,
             trusted: limits.trusted_proxies.clone(),
             per_address: limits.address_concurrency.max(1),
             body_timeout: limits.body_timeout,
@@ -71,7 +78,7 @@ impl Door {
     /// within the hour is bounded by its rate.)
     pub fn keys(&self) -> usize {
         let in_flight = self.in_flight.lock().expect("not poisoned").len();
-        self.posts.len() + self.links.len() + in_flight
+        self.posts.len() + self.links.len() + self.status.keys() + in_flight
     }
 
     /// Forgets keys that no longer limit anyone (the door's task does it every minute).
@@ -79,6 +86,7 @@ impl Door {
         self.posts.retain_recent();
         self.links.retain_recent();
         self.prefecture.prune();
+        self.status.prune();
     }
 
     fn enter(self: &Arc<Self>, key: IpAddr) -> Option<Inside> {

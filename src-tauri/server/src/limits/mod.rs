@@ -6,9 +6,11 @@ mod client;
 mod config;
 mod door;
 mod prefecture;
+mod status;
 
 pub use client::{address_key, client_address};
 pub(crate) use config::{rate, seconds};
 pub use config::{Limits, MAX_BODY_BYTES};
 pub use door::{public, timed, ClientKey, Door};
 pub use prefecture::PrefectureLimiter;
+pub use status::StatusLimiter;

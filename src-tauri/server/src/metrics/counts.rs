@@ -29,6 +29,7 @@ pub struct Metrics {
     smtp: Family<Labels, Counter>,
     delivery: Family<Labels, Counter>,
     inbound: Family<Labels, Counter>,
+    status: Family<Labels, Counter>,
     /// Per prefecture, the cursor a desk last pulled up to, and when.
     pulls: Mutex<HashMap<String, (i64, DateTime<Utc>)>>,
 }
@@ -68,6 +69,12 @@ impl Default for Metrics {
             "Delivery events recorded on notices, by state and bounce category",
             delivery.clone(),
         );
+        let status = Family::<Labels, Counter>::default();
+        registry.register(
+            "status_checks",
+            "Questions on the public status page, by outcome (found, not_found, limited, told = the applicant told the window a mail is missing, told_already)",
+            status.clone(),
+        );
         let inbound = Family::<Labels, Counter>::default();
         registry.register(
             "inbound_mail",
@@ -89,6 +96,7 @@ impl Default for Metrics {
             smtp,
             delivery,
             inbound,
+            status,
             pulls: Mutex::default(),
         }
     }
@@ -123,6 +131,16 @@ impl Metrics {
             let labels = vec![("route", route), ("status", status.to_string()), ("reason", reason)];
             self.refusals.get_or_create(&labels).inc();
         }
+    }
+
+    /// One question on the status page and what came of it.
+    pub fn status_check(&self, outcome: &str) {
+        self.status.get_or_create(&vec![("outcome", outcome.to_owned())]).inc();
+    }
+
+    /// Questions on the status page with this outcome so far.
+    pub fn status_checks(&self, outcome: &str) -> u64 {
+        self.status.get_or_create(&vec![("outcome", outcome.to_owned())]).get()
     }
 
     /// Attempts recorded with this outcome so far, as `smtp_attempts` exports them: a bench

@@ -22,29 +22,34 @@ pub enum Held {
     AddressBusy,
 }
 
-/// The 疎通確認 of one application: the hashed one-time token, its expiry and the mail.
+/// The 疎通確認 of one application: the hashed one-time token, its expiry, and the link and
+/// status page its mail names (the mail is written once the application has its number).
 #[derive(Debug, Clone)]
 pub struct AddressCheck {
     pub token_hash: String,
     pub expires_at: String,
-    pub subject: String,
-    pub body: String,
+    link: String,
+    status_page: String,
 }
 
 impl AddressCheck {
     /// A new 疎通確認: a fresh one-time token (only its hash kept), valid for
-    /// `ADDRESS_CHECK_HOURS`, and the mail whose link opens `public_url`'s confirmation page.
+    /// `ADDRESS_CHECK_HOURS`, whose link opens `public_url`'s confirmation page.
     pub fn new(public_url: &str) -> Self {
-        use madoguchi_domain::notice::{address_check, ADDRESS_CHECK_HOURS};
+        use madoguchi_domain::notice::ADDRESS_CHECK_HOURS;
         let token = crate::tokens::random_token();
-        let (subject, body) = address_check(&format!("{public_url}/apply/confirm?t={token}"));
         let expires = chrono::Utc::now() + chrono::Duration::hours(ADDRESS_CHECK_HOURS);
         Self {
             token_hash: crate::tokens::token_hash(&token),
             expires_at: crate::clock::stamp(expires),
-            subject,
-            body,
+            link: format!("{public_url}/apply/confirm?t={token}"),
+            status_page: format!("{public_url}{}", madoguchi_domain::status_page::PATH),
         }
+    }
+
+    /// Subject and body of the mail for application `id`.
+    pub(super) fn mail(&self, id: i64) -> (String, String) {
+        madoguchi_domain::notice::address_check(&self.link, id, &self.status_page)
     }
 }
 
@@ -157,6 +162,7 @@ macro_rules! intake_sql {
                 address_verified: entry.verified,
                 resubmission_of: entry.resubmission_of,
                 resubmitted_as: None,
+                status_page: Default::default(),
             })
         }
 
@@ -247,6 +253,7 @@ macro_rules! intake_sql {
                 }
                 let entry = Entry { by: SubmittedBy::Institution, held: Some(check), verified: false, resubmission_of };
                 let id = insert_application(&mut tx, form, valid.prefecture, &entry, now).await?.id;
+                let (subject, body) = check.mail(id);
                 sqlx::query(
                     "INSERT INTO notices (application_id, prefecture, kind, to_address, subject, body, created_at, delivery)
                      VALUES ($1, $2, 'address_check', $3, $4, $5, $6, $7)",
@@ -254,8 +261,8 @@ macro_rules! intake_sql {
                 .bind(id)
                 .bind(valid.prefecture.code())
                 .bind(form.email.trim())
-                .bind(&check.subject)
-                .bind(&check.body)
+                .bind(subject)
+                .bind(body)
                 .bind(now)
                 .bind(to_json(&Delivery::queued(now)))
                 .execute(&mut *tx)

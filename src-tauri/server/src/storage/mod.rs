@@ -1,8 +1,8 @@
 //! 保存先: the server's storage, one trait per capability (officers, accounts, the registry,
-//! intake, applications, decisions, the feed, records, notices and their delivery, reminders) and
-//! [`Storage`] for all of them, with an implementation per database — SQLite (one file, no
-//! setup; the default) and PostgreSQL (a national deployment). Both run the same shared test
-//! suite. This module only names its parts; each capability is in its own file with its SQL.
+//! intake, applications, decisions, the feed, records, notices and their delivery, reminders,
+//! the status page) and [`Storage`] for all of them, with an implementation per database —
+//! SQLite (one file, no setup; the default) and PostgreSQL (a national deployment). Both run
+//! the same shared test suite. This module only names its parts; each capability is in its own file with its SQL.
 
 mod accounts;
 mod applications;
@@ -21,6 +21,7 @@ mod reminders;
 mod retention;
 mod rows;
 mod sql;
+mod status;
 
 use std::sync::Arc;
 
@@ -40,6 +41,7 @@ pub use registry::Registry;
 pub use reminders::Reminders;
 pub use retention::{Purged, Retention, PURGED_BODY};
 pub use sql::{PostgresStorage, SqliteStorage};
+pub use status::{StatusFacts, StatusPage};
 
 /// Everything the server keeps: what handlers, the mailer and the command line are given.
 pub trait Storage:
@@ -57,6 +59,7 @@ pub trait Storage:
     + Retention
     + AuditTrail
     + Reminders
+    + StatusPage
 {
 }
 
@@ -75,6 +78,7 @@ impl<T> Storage for T where
         + Retention
         + AuditTrail
         + Reminders
+        + StatusPage
         + ?Sized
 {
 }

@@ -1,6 +1,7 @@
 //! Rows as both databases store them, and how stored names, JSON and codes read back.
 
 use madoguchi_domain::api::{Account, Application, Notice};
+use madoguchi_domain::status_page::StatusPageUse;
 use madoguchi_domain::{ApplicationForm, Delivery, Prefecture};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -46,6 +47,8 @@ pub(super) struct ApplicationRow {
     pub(super) address_verified: bool,
     pub(super) resubmission_of: Option<i64>,
     pub(super) resubmitted_as: Option<i64>,
+    pub(super) status_looked_at: Option<String>,
+    pub(super) mail_missing_at: Option<String>,
 }
 
 impl ApplicationRow {
@@ -66,6 +69,10 @@ impl ApplicationRow {
             address_verified: self.address_verified,
             resubmission_of: self.resubmission_of,
             resubmitted_as: self.resubmitted_as,
+            status_page: StatusPageUse {
+                looked_at: self.status_looked_at,
+                mail_missing_at: self.mail_missing_at,
+            },
         })
     }
 }
@@ -162,4 +169,4 @@ pub(super) fn outgoing(row: NoticeRow) -> Result<Outgoing> {
     })
 }
 
-pub(super) const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note, address_verified, resubmission_of, resubmitted_as";
+pub(super) const APPLICATION_COLUMNS: &str = "id, prefecture, status, version, form, submitted_by, received_at, updated_at, login_id, return_reason, reject_reason, note, address_verified, resubmission_of, resubmitted_as, status_looked_at, mail_missing_at";

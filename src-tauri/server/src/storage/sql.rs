@@ -138,6 +138,7 @@ macro_rules! sql_storage {
         retention_sql!($storage, $db, $compact);
         audit_sql!($storage, $db);
         reminders_sql!($storage, $db);
+        status_sql!($storage, $db);
     };
 }
 
@@ -172,6 +173,7 @@ mod prelude {
     pub(super) use crate::storage::retention::*;
     pub(super) use crate::storage::rows::*;
     pub(super) use crate::storage::sql::{PostgresStorage, SqliteStorage};
+    pub(super) use crate::storage::status::*;
 }
 
 mod sqlite_impl {

@@ -10,6 +10,11 @@ pub fn insurance_code(prefecture: &str, n: usize) -> String {
         .expect("one check digit fits")
 }
 
+/// [`form`] with `email` as its address (an address with a fixed fate at the test relay).
+pub fn form_to(prefecture: &str, n: usize, email: &str) -> ApplicationForm {
+    ApplicationForm { email: email.into(), ..form(prefecture, n) }
+}
+
 /// A valid form for institution number `n` of prefecture 01, 13 or 27: the same `n` is the
 /// same institution.
 pub fn form(prefecture: &str, n: usize) -> ApplicationForm {

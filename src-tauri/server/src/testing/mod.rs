@@ -12,7 +12,7 @@ mod forms;
 pub mod postfix;
 pub mod smtp;
 
-pub use forms::{form, insurance_code};
+pub use forms::{form, form_to, insurance_code};
 
 use crate::tokens::token_hash;
 use crate::{storage, Running, Storage};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use madoguchi_domain::api::Application;
@@ -13,8 +13,9 @@ use madoguchi_domain::notice::ADDRESS_CHECK_HOURS;
 use madoguchi_domain::Code;
 use serde::Deserialize;
 
+use super::facts::{waiting_time, where_to_look};
 use super::form::{form_of, form_page, values_of};
-use super::html::{escape, page, paragraphs};
+use super::html::{escape, page, paragraphs, refusal};
 use crate::clock::now;
 use crate::http::failure::Failure;
 use crate::http::intake::{take, Resubmitting, Taken};
@@ -117,6 +118,7 @@ pub(super) async fn submit(
                         receipt.prefecture.name_ja()
                     ),
                     &result_within(&state, receipt.prefecture).await,
+                    &where_to_look(&state, receipt.id),
                 ]),
             )
         }
@@ -135,6 +137,7 @@ pub(super) async fn submit(
                     &sent,
                     "メールに書かれたURLを24時間以内に開き、表示されるボタンを押してください。押すと申請が管轄の都道府県の窓口に届き、審査が始まります。押さなければ申請は届かず、24時間後に削除されます。",
                     &spam,
+                    &where_to_look(&state, receipt.id),
                 ]),
             )
         }
@@ -145,31 +148,15 @@ pub(super) async fn submit(
     }
 }
 
-/// When the result comes, as the applicant's prefecture says it (発行までの期間 in its
-/// settings; the national tree's value, the seed's 1〜2週間, where it set none).
+/// When the result comes, as the applicant's prefecture says it.
 async fn result_within(state: &AppState, prefecture: madoguchi_domain::Prefecture) -> String {
-    const ISSUANCE: &str = "発行までの期間";
-    let own = match state.storage.prefecture_settings(prefecture).await {
-        Ok(settings) => settings.and_then(|s| s.triage_overrides.facts.get(ISSUANCE).cloned()),
-        Err(e) => {
-            log::warn!("prefecture settings unreadable for the result page: {e}");
-            None
-        }
-    };
-    let national = || madoguchi_domain::triage::Tree::national().facts[ISSUANCE].clone();
-    let within = own.filter(|v| !v.trim().is_empty()).unwrap_or_else(national);
+    let within = waiting_time(state, prefecture).await;
     format!("審査の結果は、このメールアドレスにお知らせします。目安は{within}です。")
 }
 
 /// A refusal as a page, with its headers (Retry-After).
-fn failure_page(Failure(status, body, headers): Failure) -> Response {
-    let mut r = page(status, "申請を受け付けられませんでした", &paragraphs(&[&body.message]));
-    for (name, value) in headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            r.headers_mut().insert(name, v);
-        }
-    }
-    r
+fn failure_page(failure: Failure) -> Response {
+    refusal("申請を受け付けられませんでした", failure)
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,6 +238,7 @@ pub(super) async fn confirm(
                     &format!("新規ユーザ登録申請（受付番号 {}）は、{}の窓口に届きました。", r.id, r.prefecture.name_ja()),
                     &result_within(&state, r.prefecture).await,
                     &format!("結果のメールが届かないときは、迷惑メールフォルダをご確認のうえ、{} からのメールを受け取れるよう設定してください。", state.sender),
+                    &where_to_look(&state, r.id),
                 ]),
             )
         }

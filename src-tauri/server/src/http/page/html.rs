@@ -4,6 +4,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::http::failure::Failure;
+
 pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -33,6 +35,17 @@ pub(super) fn page(status: StatusCode, title: &str, main: &str) -> Response {
     (status, headers, html).into_response()
 }
 
+/// A refusal (429, 503 …) as a page titled `title`, with its headers (Retry-After).
+pub(super) fn refusal(title: &str, Failure(status, body, headers): Failure) -> Response {
+    let mut r = page(status, title, &paragraphs(&[&body.message]));
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert(name, v);
+        }
+    }
+    r
+}
+
 /// Paragraphs of plain text, escaped.
 pub(super) fn paragraphs(lines: &[&str]) -> String {
     lines.iter().map(|p| format!("<p>{}</p>\n", escape(p))).collect()
@@ -46,6 +59,8 @@ input,select{font-size:1rem;padding:.45rem;width:100%;max-width:36rem;box-sizing
 input:focus,select:focus,button:focus,a:focus{outline:3px solid #1f6feb;outline-offset:2px}\
 .error{color:#a1261b;font-weight:bold;margin:.2rem 0}[aria-invalid=true]{border:2px solid #a1261b}\
 #errors{border:3px solid #a1261b;padding:.5rem 1rem;margin:1rem 0}#errors a{color:#a1261b}\
+h2{font-size:1.2rem;margin-top:2rem}.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}.facts dt{font-weight:bold}.facts dd{margin:0}\
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #6b7785;padding:.4rem;text-align:left;vertical-align:top}th{background:#eef1f4}\
 button{margin-top:1.5rem;font-size:1.1rem;padding:.7rem 1.6rem;background:#1f4e79;color:#fff;border:0;border-radius:4px;cursor:pointer}";
 
 pub(super) async fn style() -> Response {

@@ -1,0 +1,31 @@
+//! What the pages tell an applicant beyond the form: the prefecture's waiting time and where
+//! to look for the application's status.
+
+use crate::http::state::AppState;
+
+/// The prefecture's 発行までの期間 (in its settings; the national tree's value, the seed's
+/// 1〜2週間, where it set none).
+pub(super) async fn waiting_time(
+    state: &AppState,
+    prefecture: madoguchi_domain::Prefecture,
+) -> String {
+    const ISSUANCE: &str = "発行までの期間";
+    let own = match state.storage.prefecture_settings(prefecture).await {
+        Ok(settings) => settings.and_then(|s| s.triage_overrides.facts.get(ISSUANCE).cloned()),
+        Err(e) => {
+            log::warn!("prefecture settings unreadable for the result page: {e}");
+            None
+        }
+    };
+    let national = || madoguchi_domain::triage::Tree::national().facts[ISSUANCE].clone();
+    own.filter(|v| !v.trim().is_empty()).unwrap_or_else(national)
+}
+
+/// What a success page says of the status page, for application `id`.
+pub(super) fn where_to_look(state: &AppState, id: i64) -> String {
+    format!(
+        "申請番号は {id:014} です。申請の状況とメールの送信結果は、{}{} で確認できます（申請番号とメールアドレスを入力）。",
+        state.public_url,
+        madoguchi_domain::status_page::PATH
+    )
+}
