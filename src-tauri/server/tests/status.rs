@@ -5,9 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use madoguchi_domain::api::{Entity, SubmittedBy};
-use madoguchi_domain::{BounceCategory, DeliveryState, NoticeKind};
-use madoguchi_server::testing::postfix::to;
+use madoguchi_domain::api::SubmittedBy;
 use madoguchi_server::testing::{form_to, roomy_limits, TestServer, BACKENDS};
 
 async fn ask(s: &TestServer, number: &str, email: &str) -> (u16, String) {
@@ -21,72 +19,90 @@ async fn ask(s: &TestServer, number: &str, email: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn tell(s: &TestServer, number: i64, email: &str) -> String {
-    let r = s
-        .client()
-        .post(format!("{}/status/missing", s.url))
-        .form(&[("n", number.to_string().as_str()), ("email", email)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.text().await.unwrap()
-}
+/// The relay is a private Postfix: Linux only (the suites built for Windows never start it).
+#[cfg(unix)]
+mod relay {
+    use madoguchi_domain::api::Entity;
+    use madoguchi_domain::{BounceCategory, DeliveryState, NoticeKind};
+    use madoguchi_server::testing::postfix::to;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_bounced_applicant_reads_the_mailbox_full_advice_and_tells_the_window() {
-    for backend in BACKENDS {
-        let mut s = TestServer::start(backend).await;
-        let relay = s.with_postfix().await;
-        let token = s.officer("13").await;
-        let notice = s.approve(&token, &form_to("13", 1, to::FULL)).await;
-        let id = notice.application_id;
-        let bounced = s.settled(&token, notice.id, DeliveryState::Bounced).await;
-        assert_eq!(bounced.delivery.category, Some(BounceCategory::MailboxFull), "{}", relay.log());
+    use super::*;
 
-        // The mails name the page: the 疎通確認 (with the number) and the notice.
-        let mails = s.storage.mail_of(id).await.unwrap();
-        let status_url = format!(":{}/status", s.port());
-        for mail in &mails {
-            assert!(mail.body.contains(&status_url), "{:?}: {}", mail.kind, mail.body);
+    async fn tell(s: &TestServer, number: i64, email: &str) -> String {
+        let r = s
+            .client()
+            .post(format!("{}/status/missing", s.url))
+            .form(&[("n", number.to_string().as_str()), ("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_bounced_applicant_reads_the_mailbox_full_advice_and_tells_the_window() {
+        for backend in BACKENDS {
+            let mut s = TestServer::start(backend).await;
+            let relay = s.with_postfix().await;
+            let token = s.officer("13").await;
+            let notice = s.approve(&token, &form_to("13", 1, to::FULL)).await;
+            let id = notice.application_id;
+            let bounced = s.settled(&token, notice.id, DeliveryState::Bounced).await;
+            assert_eq!(
+                bounced.delivery.category,
+                Some(BounceCategory::MailboxFull),
+                "{}",
+                relay.log()
+            );
+
+            // The mails name the page: the 疎通確認 (with the number) and the notice.
+            let mails = s.storage.mail_of(id).await.unwrap();
+            let status_url = format!(":{}/status", s.port());
+            for mail in &mails {
+                assert!(mail.body.contains(&status_url), "{:?}: {}", mail.kind, mail.body);
+            }
+            let check = mails.iter().find(|m| m.kind == NoticeKind::AddressCheck).unwrap();
+            assert!(check.body.contains(&format!("申請番号：{id:014}")), "{}", check.body);
+
+            // The page: found with the address in other case and the number unpadded.
+            let (code, page) = ask(&s, &id.to_string(), &to::FULL.to_uppercase()).await;
+            assert_eq!(code, 200);
+            assert!(page.contains("承認済み"), "{page}");
+            assert!(page.contains("不達（容量超過）"), "{page}");
+            assert!(page.contains("容量を空けてから、窓口にご連絡ください"), "{page}");
+            assert!(
+                page.contains("メールアドレス確認のお願い"),
+                "the check mail is listed: {page}"
+            );
+            assert!(page.contains("目安は1〜2週間です") || page.contains("承認しました"), "{page}");
+            assert!(page.contains("メールが届いていないことを窓口に伝える"), "{page}");
+            let app = s.storage.application("13".parse().unwrap(), id).await.unwrap().unwrap();
+            let login = app.login_id.clone().expect("issued");
+            assert!(!page.contains(&login), "never the login ID");
+            assert!(!page.contains("login?c=") && !page.contains("?r="), "never a link that acts");
+            assert!(app.status_page.looked_at.is_some(), "the look is noted");
+
+            // The button: on the desks' feed once today, whatever is pressed again.
+            let before = s.changes(&token, 0).await.changes.len();
+            assert!(tell(&s, id, to::FULL).await.contains("窓口に伝えました"));
+            let feed = s.changes(&token, 0).await;
+            let told = feed.changes.iter().rev().find_map(|c| match &c.entity {
+                Entity::Application(a) if a.id == id => a.status_page.mail_missing_at.clone(),
+                _ => None,
+            });
+            assert!(told.is_some(), "{backend:?}: the desks learn the applicant asked");
+            let after = feed.changes.len();
+            assert!(after > before);
+            assert!(tell(&s, id, to::FULL).await.contains("本日はすでに窓口に伝えています"));
+            assert_eq!(s.changes(&token, 0).await.changes.len(), after, "once a day");
+            let wrong = tell(&s, id, to::CLINIC).await;
+            assert!(
+                wrong.contains("一致する申請は見つかりませんでした"),
+                "the button checks the pair too"
+            );
+            s.mail.take().unwrap().shutdown().await;
         }
-        let check = mails.iter().find(|m| m.kind == NoticeKind::AddressCheck).unwrap();
-        assert!(check.body.contains(&format!("申請番号：{id:014}")), "{}", check.body);
-
-        // The page: found with the address in other case and the number unpadded.
-        let (code, page) = ask(&s, &id.to_string(), &to::FULL.to_uppercase()).await;
-        assert_eq!(code, 200);
-        assert!(page.contains("承認済み"), "{page}");
-        assert!(page.contains("不達（容量超過）"), "{page}");
-        assert!(page.contains("容量を空けてから、窓口にご連絡ください"), "{page}");
-        assert!(page.contains("メールアドレス確認のお願い"), "the check mail is listed: {page}");
-        assert!(page.contains("目安は1〜2週間です") || page.contains("承認しました"), "{page}");
-        assert!(page.contains("メールが届いていないことを窓口に伝える"), "{page}");
-        let app = s.storage.application("13".parse().unwrap(), id).await.unwrap().unwrap();
-        let login = app.login_id.clone().expect("issued");
-        assert!(!page.contains(&login), "never the login ID");
-        assert!(!page.contains("login?c=") && !page.contains("?r="), "never a link that acts");
-        assert!(app.status_page.looked_at.is_some(), "the look is noted");
-
-        // The button: on the desks' feed once today, whatever is pressed again.
-        let before = s.changes(&token, 0).await.changes.len();
-        assert!(tell(&s, id, to::FULL).await.contains("窓口に伝えました"));
-        let feed = s.changes(&token, 0).await;
-        let told = feed.changes.iter().rev().find_map(|c| match &c.entity {
-            Entity::Application(a) if a.id == id => a.status_page.mail_missing_at.clone(),
-            _ => None,
-        });
-        assert!(told.is_some(), "{backend:?}: the desks learn the applicant asked");
-        let after = feed.changes.len();
-        assert!(after > before);
-        assert!(tell(&s, id, to::FULL).await.contains("本日はすでに窓口に伝えています"));
-        assert_eq!(s.changes(&token, 0).await.changes.len(), after, "once a day");
-        let wrong = tell(&s, id, to::CLINIC).await;
-        assert!(
-            wrong.contains("一致する申請は見つかりませんでした"),
-            "the button checks the pair too"
-        );
-        s.mail.take().unwrap().shutdown().await;
     }
 }
 
