@@ -1,7 +1,8 @@
 //! The desk window's accessibility, checked as the public pages are: axe-core in the real window
 //! on every place — the queue and an application's detail, lookup, troubleshooting with a call
-//! going, the call log, settings, 要連絡 — with no serious or critical violation; then each
-//! place at 200 % zoom, photographed to be looked at.
+//! going, the call log, settings, 要連絡 — with no serious or critical violation; the keyboard
+//! walks each place with Tab, every stop visible and showing its focus; then each place at
+//! 200 % zoom, photographed to be looked at.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,21 @@ const PLACES: [(&str, &str, &str); 6] = [
     ("5", "設定", "main h1"),
     ("6", "要連絡・カバー状況", "main h1"),
 ];
+
+/// Tab presses per place: past the frame's places into the place's own controls.
+const STOPS: usize = 14;
+
+/// The element that has the focus: what it is, whether it is inside the place (not the frame),
+/// and whether it is on screen with the focus ring drawn.
+const FOCUS_STOP: &str = "const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+    return {
+        what: el.tagName + (el.id ? '#' + el.id : '') + ' ' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40),
+        in_main: el.closest('main') !== null,
+        shown: el !== document.body && r.width > 0 && r.height > 0 && ring,
+    };";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_place_passes_axe_and_reads_at_200_percent() {
@@ -48,6 +64,31 @@ async fn every_place_passes_axe_and_reads_at_200_percent() {
         }
     }
     assert!(found.is_empty(), "{:#}", serde_json::json!(found));
+
+    // Tab through each place: every stop is on screen, shows its focus, and the walk reaches
+    // the place's own controls (not only the frame's).
+    let mut unseen = Vec::new();
+    for (key, heading, _) in PLACES {
+        body.send_keys(&ctrl(key)).await.unwrap();
+        until_text(&w, "main h1", heading).await;
+        let mut in_main = 0;
+        for _ in 0..STOPS {
+            w.client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys(&Key::Tab.to_string())
+                .await
+                .unwrap();
+            let stop = w.client.execute(FOCUS_STOP, vec![]).await.unwrap();
+            in_main += usize::from(stop["in_main"] == true);
+            if stop["shown"] != true {
+                unseen.push(format!("{heading}: {}", stop["what"]));
+            }
+        }
+        assert!(in_main > 0, "{heading}: Tab never reaches the place's controls");
+    }
+    assert!(unseen.is_empty(), "focus not shown at: {unseen:#?}");
 
     // 200 %: the page zoomed as the officer's Ctrl++ would; nothing scrolls sideways.
     w.client.execute("document.documentElement.style.zoom = '2'", vec![]).await.unwrap();
