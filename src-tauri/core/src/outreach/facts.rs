@@ -1,8 +1,7 @@
 //! What puts an institution on 要連絡, as the desk holds it: notices that did not arrive (and
 //! the application each was for), applicants who said so on the status page, returns not
-//! resubmitted, 疎通確認 that lapsed (as the server
-//! publishes them), whether a 報告状況 is known, and the 連絡記録 kept — each with who the
-//! institution is and how to reach it.
+//! resubmitted, 疎通確認 that lapsed (as the server publishes them), whether a 報告状況 is
+//! known, and the 連絡記録 kept — each with who the institution is and how to reach it.
 
 use std::collections::HashMap;
 
@@ -198,23 +197,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Applications returned for correction and not resubmitted.
-    pub(super) async fn returned(
-        &self,
-        prefecture: Prefecture,
-    ) -> Result<Vec<Returned>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT a.id, a.updated_at, {APPLICANT} FROM applications a
-             WHERE a.prefecture = ?1 AND a.status = 'returned_for_correction'
-               AND json_extract(a.payload, '$.resubmitted_as') IS NULL"
-        ))
-        .bind(prefecture.code())
-        .fetch_all(self.pool())
-        .await?)
-    }
-}
-
-impl Store {
     /// Applications of the prefecture whose applicant said the mail did not arrive.
     pub(super) async fn mail_missing(
         &self,
@@ -224,6 +206,21 @@ impl Store {
             "SELECT a.id, json_extract(a.payload, '$.status_page.mail_missing_at') AS asked_at, {APPLICANT}
              FROM applications a
              WHERE a.prefecture = ?1 AND json_extract(a.payload, '$.status_page.mail_missing_at') IS NOT NULL"
+        ))
+        .bind(prefecture.code())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Applications returned for correction and not resubmitted.
+    pub(super) async fn returned(
+        &self,
+        prefecture: Prefecture,
+    ) -> Result<Vec<Returned>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT a.id, a.updated_at, {APPLICANT} FROM applications a
+             WHERE a.prefecture = ?1 AND a.status = 'returned_for_correction'
+               AND json_extract(a.payload, '$.resubmitted_as') IS NULL"
         ))
         .bind(prefecture.code())
         .fetch_all(self.pool())

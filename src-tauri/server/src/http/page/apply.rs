@@ -13,7 +13,7 @@ use madoguchi_domain::notice::ADDRESS_CHECK_HOURS;
 use madoguchi_domain::Code;
 use serde::Deserialize;
 
-use super::facts::{waiting_time, where_to_look};
+use super::facts::{settings_of, waiting_time, where_to_look};
 use super::form::{form_of, form_page, values_of};
 use super::html::{escape, page, paragraphs, refusal};
 use crate::clock::now;
@@ -150,7 +150,7 @@ pub(super) async fn submit(
 
 /// When the result comes, as the applicant's prefecture says it.
 async fn result_within(state: &AppState, prefecture: madoguchi_domain::Prefecture) -> String {
-    let within = waiting_time(state, prefecture).await;
+    let within = waiting_time(settings_of(state, prefecture).await.as_ref());
     format!("審査の結果は、このメールアドレスにお知らせします。目安は{within}です。")
 }
 

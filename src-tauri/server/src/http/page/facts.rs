@@ -1,22 +1,27 @@
 //! What the pages tell an applicant beyond the form: the prefecture's waiting time and where
 //! to look for the application's status.
 
+use madoguchi_domain::api::PrefectureSettings;
+
 use crate::http::state::AppState;
 
-/// The prefecture's 発行までの期間 (in its settings; the national tree's value, the seed's
-/// 1〜2週間, where it set none).
-pub(super) async fn waiting_time(
+/// The prefecture's settings, read once per page; none when it set none or they cannot be
+/// read (logged): the page then says the national values.
+pub(super) async fn settings_of(
     state: &AppState,
     prefecture: madoguchi_domain::Prefecture,
-) -> String {
+) -> Option<PrefectureSettings> {
+    state.storage.prefecture_settings(prefecture).await.unwrap_or_else(|e| {
+        log::warn!("prefecture settings unreadable for an applicant's page: {e}");
+        None
+    })
+}
+
+/// The 発行までの期間 in `settings` (the national tree's value, the seed's 1〜2週間, where
+/// the prefecture set none).
+pub(super) fn waiting_time(settings: Option<&PrefectureSettings>) -> String {
     const ISSUANCE: &str = "発行までの期間";
-    let own = match state.storage.prefecture_settings(prefecture).await {
-        Ok(settings) => settings.and_then(|s| s.triage_overrides.facts.get(ISSUANCE).cloned()),
-        Err(e) => {
-            log::warn!("prefecture settings unreadable for the result page: {e}");
-            None
-        }
-    };
+    let own = settings.and_then(|s| s.triage_overrides.facts.get(ISSUANCE).cloned());
     let national = || madoguchi_domain::triage::Tree::national().facts[ISSUANCE].clone();
     own.filter(|v| !v.trim().is_empty()).unwrap_or_else(national)
 }

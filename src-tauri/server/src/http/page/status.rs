@@ -9,12 +9,13 @@ use std::time::Instant;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use madoguchi_domain::api::WindowContact;
+use madoguchi_domain::practice::JST;
 use madoguchi_domain::status_page::{mail_words, standing, standing_advice, ResubmitLink};
 use madoguchi_domain::ApplicationStatus;
 
-use super::facts::waiting_time;
+use super::facts::{settings_of, waiting_time};
 use super::html::{escape, page, paragraphs, refusal};
 use crate::clock::now;
 use crate::http::state::AppState;
@@ -53,7 +54,7 @@ fn question(form: Posted) -> Option<Question> {
 fn same_address(held: Option<&str>, typed: &str) -> bool {
     let key = |s: &str| token_hash(&s.trim().to_ascii_lowercase());
     let held = key(held.unwrap_or("\u{0}"));
-    !held.is_empty() && held == key(typed)
+    held == key(typed)
 }
 
 const FORM_HELP: &str = "申請番号は、申請を受け付けた画面と、確認のメール・結果のメールに書かれている14桁の番号です（先頭の0は省略できます）。メールアドレスは、申請のときに入力したものです。";
@@ -138,22 +139,16 @@ pub(super) async fn lookup(State(state): State<AppState>, form: Posted) -> Respo
     if let Err(e) = state.storage.status_looked(q.number, &now()).await {
         log::warn!("status page: the look was not noted: {e}");
     }
-    let contact = match state.storage.prefecture_settings(facts.application.prefecture).await {
-        Ok(settings) => settings.and_then(|s| s.contact),
-        Err(e) => {
-            log::warn!("prefecture settings unreadable for the status page: {e}");
-            None
-        }
-    };
-    let within = waiting_time(&state, facts.application.prefecture).await;
-    status_page(&state, &facts, &q, &within, contact.as_ref())
+    let settings = settings_of(&state, facts.application.prefecture).await;
+    let within = waiting_time(settings.as_ref());
+    let contact = settings.as_ref().and_then(|s| s.contact.as_ref());
+    status_page(&state, &facts, &q, &within, contact)
 }
 
 /// `2026年12月7日 10:30` in Japan's time.
 fn japan_time(stamp: &str) -> String {
-    let jst = FixedOffset::east_opt(9 * 3600).expect("a valid offset");
     DateTime::parse_from_rfc3339(stamp)
-        .map(|t| t.with_timezone(&jst).format("%Y年%-m月%-d日 %H:%M").to_string())
+        .map(|t| t.with_timezone(&JST).format("%Y年%-m月%-d日 %H:%M").to_string())
         .unwrap_or_default()
 }
 
@@ -271,12 +266,11 @@ pub(super) async fn missing(State(state): State<AppState>, form: Posted) -> Resp
         Err(refused) => return refused,
     };
     let at = Utc::now();
-    let jst = FixedOffset::east_opt(9 * 3600).expect("a valid offset");
     let day_start = at
-        .with_timezone(&jst)
+        .with_timezone(&JST)
         .date_naive()
         .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(jst).single())
+        .and_then(|t| t.and_local_timezone(JST).single())
         .map(|t| crate::clock::stamp(t.to_utc()))
         .unwrap_or_default();
     match state
