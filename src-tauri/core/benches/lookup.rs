@@ -12,9 +12,7 @@ use madoguchi_registry::fold::{fold, split_name};
 
 #[path = "support/scaled.rs"]
 mod scaled;
-use scaled::scaled_csv;
-
-const QUERIES_PER_CLASS: usize = 300;
+use scaled::{scaled_csv, size};
 
 /// A small deterministic generator (xorshift), so every run queries the same things.
 struct Rng(u64);
@@ -38,6 +36,7 @@ fn p(samples: &mut [Duration], q: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    let queries_per_class = size(300, 20);
     let dir = tempfile::tempdir().unwrap();
     let csv = scaled_csv();
     // A desk's own store (encrypted, its key in the keychain `cargo xtask bench` starts).
@@ -122,11 +121,11 @@ async fn main() {
     let mut classes: Vec<(&str, Vec<String>)> = Vec::new();
     classes.push((
         "code",
-        (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).insurance_code.clone().unwrap()).collect(),
+        (0..queries_per_class).map(|_| pick(&mut rng).insurance_code.clone().unwrap()).collect(),
     ));
     classes.push((
         "typo_code",
-        (0..QUERIES_PER_CLASS)
+        (0..queries_per_class)
             .map(|_| {
                 let mut c = pick(&mut rng).insurance_code.clone().unwrap().into_bytes();
                 let at = 3 + rng.pick(6);
@@ -137,7 +136,7 @@ async fn main() {
     ));
     classes.push((
         "rare_name",
-        (0..QUERIES_PER_CLASS)
+        (0..queries_per_class)
             .map(|_| {
                 let name: Vec<char> =
                     split_name(&pick(&mut rng).name).distinctive.chars().collect();
@@ -150,15 +149,15 @@ async fn main() {
     let common = ["クリニック", "内科", "病院", "中央区", "歯科", "医院"];
     classes.push((
         "common_name",
-        (0..QUERIES_PER_CLASS).map(|i| common[i % common.len()].to_owned()).collect(),
+        (0..queries_per_class).map(|i| common[i % common.len()].to_owned()).collect(),
     ));
     classes.push((
         "address",
-        (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).address.chars().take(6).collect()).collect(),
+        (0..queries_per_class).map(|_| pick(&mut rng).address.chars().take(6).collect()).collect(),
     ));
     classes.push((
         "phone",
-        (0..QUERIES_PER_CLASS).map(|_| pick(&mut rng).phone.clone().unwrap()).collect(),
+        (0..queries_per_class).map(|_| pick(&mut rng).phone.clone().unwrap()).collect(),
     ));
 
     let ctx = SearchContext { limit: 20 };

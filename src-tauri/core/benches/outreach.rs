@@ -9,10 +9,6 @@ use madoguchi_core::Store;
 #[path = "support/scaled.rs"]
 mod scaled;
 
-const ACCOUNTS: i64 = 100_000;
-const APPLICATIONS: i64 = 5_000;
-const RUNS: usize = 21;
-
 fn median(mut samples: Vec<Duration>) -> f64 {
     samples.sort();
     samples[samples.len() / 2].as_secs_f64() * 1000.0
@@ -20,6 +16,8 @@ fn median(mut samples: Vec<Duration>) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    let (accounts, applications, runs) =
+        (scaled::size(100_000, 5_000), scaled::size(5_000, 300), scaled::size(21, 3));
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
     let report = scaled::import(&store, scaled::scaled_csv()).await;
@@ -30,7 +28,7 @@ async fn main() {
          FROM institutions WHERE insurance_code IS NOT NULL AND (prefecture = '13') = (id % 5 < 2)
          ORDER BY prefecture <> '13', id LIMIT ?1",
     )
-    .bind(ACCOUNTS)
+    .bind(accounts)
     .execute(store.pool())
     .await
     .unwrap();
@@ -44,7 +42,7 @@ async fn main() {
            AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.insurance_code = i.insurance_code)
          LIMIT ?1",
     )
-    .bind(APPLICATIONS)
+    .bind(applications)
     .execute(store.pool())
     .await
     .unwrap();
@@ -52,7 +50,7 @@ async fn main() {
     let mut baseline = Vec::new();
     let mut coverage = Vec::new();
     let mut listed = 0;
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         let started = Instant::now();
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM institutions WHERE prefecture = '13' AND closed_import_id IS NULL",
@@ -72,8 +70,8 @@ async fn main() {
     }
     println!("bench: outreach.registry_rows {} rows", report.imported);
     println!("bench: outreach.tokyo_institutions {listed} rows");
-    println!("bench: outreach.accounts {ACCOUNTS} rows");
-    println!("bench: outreach.applications {APPLICATIONS} rows");
+    println!("bench: outreach.accounts {accounts} rows");
+    println!("bench: outreach.applications {applications} rows");
     println!("bench: outreach.baseline_count_ms {:.1} ms", median(baseline));
     println!("bench: outreach.coverage_ms {:.1} ms", median(coverage));
     letters(&store, &dir).await;
@@ -88,6 +86,7 @@ async fn letters(store: &Store, dir: &tempfile::TempDir) {
         standing: Some(madoguchi_domain::outreach::Standing::NotApplied),
         ..Default::default()
     };
+    let count = scaled::size(1000, 50);
     let listed = store.coverage_list("13".parse().unwrap(), &filter).await.unwrap();
     let contact = madoguchi_domain::contact::WindowContact {
         name: "東京都保健医療局 医療政策部 医療政策課".into(),
@@ -98,7 +97,7 @@ async fn letters(store: &Store, dir: &tempfile::TempDir) {
     let deadline = chrono::NaiveDate::from_ymd_opt(2027, 3, 31);
     let letters: Vec<_> = listed
         .iter()
-        .take(1000)
+        .take(count)
         .map(|e| {
             let facts = ReminderFacts {
                 institution_name: &e.name,
@@ -131,9 +130,9 @@ async fn letters(store: &Store, dir: &tempfile::TempDir) {
     let font = find_font(None).unwrap();
     let report = write_letters(&letters, &head, &font, &dir.path().join("letters.pdf")).unwrap();
     let made = started.elapsed();
-    assert_eq!(report.letters, 1000);
+    assert_eq!(report.letters, count);
     let size = std::fs::metadata(dir.path().join("letters.pdf")).unwrap().len();
     println!("bench: outreach.letters_baseline_text_s {:.3} s", baseline.as_secs_f64());
-    println!("bench: outreach.letters_1000_s {:.2} s", made.as_secs_f64());
+    println!("bench: outreach.letters_{count}_s {:.2} s", made.as_secs_f64());
     println!("bench: outreach.letters_pdf_mb {:.1} MB", size as f64 / 1e6);
 }

@@ -46,13 +46,14 @@ async fn session(port: u16, caps: serde_json::Map<String, serde_json::Value>) ->
 
 /// Waits up to 10 s for the element at `css` and returns its visible text.
 async fn text(client: &Client, css: &str) -> String {
-    let el = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
-    el.text().await.unwrap()
+    let found = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+    match found {
+        Ok(el) => el.text().await.unwrap(),
+        Err(e) => {
+            let picture = screenshot(client, "did_not_appear").await;
+            panic!("{css} did not appear: {e} (the window: {})", picture.display())
+        }
+    }
 }
 
 /// Saves a PNG of what `client` shows under `tests/e2e/artifacts/` and returns its path.

@@ -14,9 +14,7 @@ use madoguchi_domain::DeliveryState;
 use madoguchi_server::mail::InboundLimits;
 use madoguchi_server::testing::postfix::{to, BOUNCE_DOMAIN};
 use madoguchi_server::testing::smtp::{connect_from, report, send_from, tag, Client};
-use madoguchi_server::testing::{form, Backend, TestServer};
-
-const DECISIONS: usize = 200;
+use madoguchi_server::testing::{bench_size, form, Backend, TestServer};
 
 fn p99(samples: &mut [Duration]) -> f64 {
     samples.sort();
@@ -43,15 +41,16 @@ async fn bounce_storm() {
     s.settled(&token, notice.id, DeliveryState::Sent).await;
     let message_id = s.storage.notice_message_id(notice.id).await.unwrap().unwrap();
     let rcpt = format!("bounce+{}@{BOUNCE_DOMAIN}", tag(&message_id));
+    let decisions_each = bench_size(200, 20);
     let mut ids = Vec::new();
-    for n in 0..2 * DECISIONS {
+    for n in 0..2 * decisions_each {
         let f = form("13", 100 + n);
         let valid = f.validate().unwrap();
         let receipt =
             s.storage.submit(&f, &valid, SubmittedBy::Institution, "2026-12-06T00:00:00Z");
         ids.push(receipt.await.unwrap().id);
     }
-    let (quiet_ids, storm_ids) = ids.split_at(DECISIONS);
+    let (quiet_ids, storm_ids) = ids.split_at(decisions_each);
     s.decide(&token, quiet_ids[0], 1, "start_review").await;
     let mut quiet = decisions(&s, &token, &quiet_ids[1..]).await;
 
@@ -62,7 +61,7 @@ async fn bounce_storm() {
             let (stop, sent, rcpt, message_id) =
                 (stop.clone(), sent.clone(), rcpt.clone(), message_id.clone());
             tokio::spawn(async move {
-                let groups: Vec<_> = (0..2000)
+                let groups: Vec<_> = (0..bench_size(2000, 50))
                     .map(|n| ("delayed", "4.2.2", format!("452 4.2.2 full {k}.{n}")))
                     .collect();
                 let forged = report(&message_id, &groups);
@@ -108,7 +107,7 @@ async fn rcpt_flood() {
                 let Ok(mut c) = Client::open(stream).await else { return };
                 let _ = c.command("EHLO flood").await;
                 let _ = c.command("MAIL FROM:<>").await;
-                for n in 0..20_000 {
+                for n in 0..bench_size(20_000, 200) {
                     let rcpt = format!("RCPT TO:<{}{n}@{BOUNCE_DOMAIN}>", "x".repeat(200));
                     match c.command(&rcpt).await {
                         Ok(r) if !r.is_empty() => {}
@@ -135,7 +134,7 @@ async fn disk_flood() {
     let line = [b"X-Filler: ".to_vec(), vec![b'a'; 990], b"\r\n".to_vec()].concat();
     let mail =
         [b"From: someone@example.jp\r\nSubject: fill\r\n".to_vec(), line.repeat(500)].concat();
-    let total: usize = 1 << 30;
+    let total: usize = bench_size(1 << 30, 8 << 20);
     let count = total.div_ceil(mail.len());
     let started = Instant::now();
     let rcpt = format!("postmaster@{BOUNCE_DOMAIN}");

@@ -10,7 +10,8 @@ use madoguchi_domain::api::SubmittedBy;
 use madoguchi_server::limits::Limits;
 use madoguchi_server::testing::{form, Backend, TestServer};
 
-const DECISIONS: usize = 300;
+static DECISIONS: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| madoguchi_server::testing::bench_size(300, 30));
 const FLOODERS: usize = 8;
 
 fn p99(samples: &mut [Duration]) -> f64 {
@@ -34,7 +35,7 @@ async fn main() {
     let s = TestServer::start_with_limits(Backend::Sqlite, Limits::default()).await;
     let token = s.officer("13").await;
     let mut ids = Vec::new();
-    for n in 0..2 * DECISIONS {
+    for n in 0..2 * *DECISIONS {
         let f = form("13", n);
         let valid = f.validate().unwrap();
         ids.push(
@@ -45,7 +46,7 @@ async fn main() {
                 .id,
         );
     }
-    let (quiet_ids, flood_ids) = ids.split_at(DECISIONS);
+    let (quiet_ids, flood_ids) = ids.split_at(*DECISIONS);
     // Warm the connection pool and the client.
     s.decide(&token, quiet_ids[0], 1, "start_review").await;
     let mut quiet = decisions(&s, &token, &quiet_ids[1..]).await;

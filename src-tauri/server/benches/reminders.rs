@@ -13,15 +13,16 @@ use madoguchi_domain::{ApplicationForm, DeliveryState, NoticeKind};
 use madoguchi_server::testing::postfix::to;
 use madoguchi_server::testing::{form, Backend, TestServer};
 
-const REMINDERS: usize = 5000;
+static REMINDERS: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| madoguchi_server::testing::bench_size(5000, 200));
 
 #[tokio::main]
 async fn main() {
     let mut server = TestServer::start(Backend::Sqlite).await;
     let token = server.officer("13").await;
     let now = "2027-03-01T00:00:00Z";
-    let mut applications = Vec::with_capacity(REMINDERS);
-    for n in 0..REMINDERS {
+    let mut applications = Vec::with_capacity(*REMINDERS);
+    for n in 0..*REMINDERS {
         let f = ApplicationForm { email: to::CLINIC.into(), ..form("13", n) };
         let valid = f.validate().unwrap();
         let receipt =
@@ -60,19 +61,19 @@ async fn main() {
         assert!(answer.results.iter().all(|r| r.notice_id.is_some()), "every one queued");
     }
     let asked = started.elapsed();
-    while server.metrics.smtp_attempts("sent") < REMINDERS as u64 {
+    while server.metrics.smtp_attempts("sent") < *REMINDERS as u64 {
         assert_eq!(server.metrics.smtp_attempts("failed"), 0, "no reminder refused");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let handed = started.elapsed();
     let pref = "13".parse().unwrap();
-    let notices = server.storage.notices(pref, 0, 2 * REMINDERS as i64).await.unwrap();
+    let notices = server.storage.notices(pref, 0, 2 * *REMINDERS as i64).await.unwrap();
     let sent = notices
         .iter()
         .filter(|n| n.kind == NoticeKind::Reminder && n.delivery.state == DeliveryState::Sent)
         .count();
-    assert_eq!(sent, REMINDERS, "every reminder recorded as handed to the relay");
-    assert_eq!(relay.held(), REMINDERS, "every reminder in the relay's queue");
+    assert_eq!(sent, *REMINDERS, "every reminder recorded as handed to the relay");
+    assert_eq!(relay.held(), *REMINDERS, "every reminder in the relay's queue");
     println!("bench: reminders.requests_5000_s {:.2} s", asked.as_secs_f64());
     println!("bench: outreach.reminders_5000_s {:.2} s", handed.as_secs_f64());
     server.mail.take().unwrap().shutdown().await;

@@ -6,19 +6,19 @@
 
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::Prefecture;
-use madoguchi_server::testing::{form, insurance_code, Backend, TestServer};
+use madoguchi_server::testing::{bench_size, form, insurance_code, Backend, TestServer};
 use madoguchi_stories::load::{self, percentile};
 
-const DESKS: usize = 1000;
 const ROUNDS: usize = 6;
 const CONNECTIONS: usize = 64;
-const REQUESTS_PER_CONNECTION: usize = 100;
 
 #[tokio::main]
 async fn main() {
+    let (desks, requests_per_connection): (usize, usize) =
+        (bench_size(1000, 50), bench_size(100, 5));
     let server = TestServer::start(Backend::Postgres).await;
     let prefectures: Vec<Prefecture> = Prefecture::all().collect();
-    let per_prefecture = DESKS.div_ceil(prefectures.len());
+    let per_prefecture = desks.div_ceil(prefectures.len());
     // Per prefecture: an officer, applications for its desks to decide, the feed's end.
     let mut tokens = Vec::new();
     let mut applications = Vec::new();
@@ -53,7 +53,7 @@ async fn main() {
 
     // Clients built before any desk starts (each reads the system's roots: a blocking
     // millisecond or more that would otherwise stall the desks already running).
-    let clients: Vec<_> = (0..DESKS).map(|_| server.client()).collect();
+    let clients: Vec<_> = (0..desks).map(|_| server.client()).collect();
     let mut tasks = Vec::new();
     for (k, client) in clients.into_iter().enumerate() {
         let p = k % prefectures.len();
@@ -86,6 +86,6 @@ async fn main() {
     let clients = (0..CONNECTIONS)
         .map(|c| (server.client(), tokens[c % tokens.len()].clone(), ends[c % ends.len()]))
         .collect();
-    let rate = load::saturate(clients, &server.url, REQUESTS_PER_CONNECTION).await;
+    let rate = load::saturate(clients, &server.url, requests_per_connection).await;
     println!("bench: server.max_throughput_nochange {rate:.0} req/s");
 }

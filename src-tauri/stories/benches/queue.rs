@@ -7,7 +7,7 @@ use std::time::Instant;
 use madoguchi_core::queue::{QueueCache, QueueFilter};
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::ApplicationStatus;
-use madoguchi_server::testing::{form, Backend, TestServer};
+use madoguchi_server::testing::{bench_size, form, Backend, TestServer};
 use madoguchi_stories::desk;
 
 fn median(mut ms: Vec<f64>) -> f64 {
@@ -19,7 +19,8 @@ fn median(mut ms: Vec<f64>) -> f64 {
 async fn main() {
     let server = TestServer::start(Backend::Sqlite).await;
     let token = server.officer("13").await;
-    for n in 0..10_000 {
+    let count = bench_size(10_000, 300);
+    for n in 0..count {
         let mut f = form("13", n);
         if n % 7 == 0 {
             f.email = format!("jimu{n}@gmial.com");
@@ -42,7 +43,7 @@ async fn main() {
         let started = Instant::now();
         let view = cold.view(&d.store, &QueueFilter::default(), now).await.unwrap();
         open.push(started.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(view.rows.len(), 10_000);
+        assert_eq!(view.rows.len(), count);
     }
     println!("bench: queue.open_10k {:.1} ms", median(open));
 

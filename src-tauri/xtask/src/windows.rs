@@ -164,6 +164,17 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 /// the installed server asked for its help.
 pub fn test(postgres: &str) -> Result {
     let installer = build(Build::Test)?;
+    // One wineserver for the whole phase: left to itself it exits a few seconds after each
+    // suite, and the next suite's first connection could meet it going ("recvmsg:
+    // Connection reset by peer", twice in one session).
+    with_wine(&root(), "wineserver", &["-p"])?;
+    let outcome = suites_and_installer(postgres, &installer);
+    // Stopped either way (it answers 1 if a suite's end already took it down).
+    let _ = with_wine(&root(), "wineserver", &["-k"]);
+    outcome
+}
+
+fn suites_and_installer(postgres: &str, installer: &Path) -> Result {
     let profile = Build::Test.profile();
     let mut args = vec!["test", "--target", TARGET, "--profile", profile];
     for suite in SUITES {
@@ -174,7 +185,7 @@ pub fn test(postgres: &str) -> Result {
     // Settings, the prefecture's CA in the user's ROOT store.
     let story = ["test", "--target", TARGET, "--profile", profile, "-p", "madoguchi-stories"];
     with_wine(&root(), &cargo(), &[&story[..], &["--test", "closed_network"]].concat())?;
-    with_wine(&root(), "wine", &[utf8(&installer)?, "/S"])?;
+    with_wine(&root(), "wine", &[utf8(installer)?, "/S"])?;
     // %LOCALAPPDATA%\Programs\Madoguchi of the prefix's user.
     let users = root().join("target/wine/drive_c/users");
     let server = std::fs::read_dir(&users)
