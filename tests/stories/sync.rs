@@ -279,3 +279,47 @@ async fn a_token_ending_within_a_month_is_warned_of_on_the_desk() {
         assert!(days == warned || days == warned.map(|d| d + 1), "{token}: {days:?} {status:?}");
     }
 }
+
+/// A desk whose connection was closed for being idle (as the server and many proxies do)
+/// reconnects with its TLS session ticket: no full handshake. A desk that lost its server
+/// keeps trying at its pace (sooner than the minute, never giving up) and syncs once it is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desk_resumes_its_tls_session_and_comes_back_after_a_restart_at_its_pace() {
+    let limits = madoguchi_server::limits::Limits {
+        idle_timeout: Duration::from_millis(500),
+        ..madoguchi_server::testing::roomy_limits()
+    };
+    let mut server = TestServer::start_with_limits(Backend::Sqlite, limits).await;
+    let token = server.officer("13").await;
+    let d = desk(&server, &token, "desk-a").await;
+    let handshakes = |kind| server.metrics.tls_handshakes(kind);
+    let (full, resumed) = (handshakes("full"), handshakes("resumed"));
+    d.store.sync(&d.client).await.unwrap();
+    assert_eq!((handshakes("full") - full, handshakes("resumed") - resumed), (1, 0));
+    // Idle past the server's limit: the connection is closed; the next sync reconnects.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    d.store.sync(&d.client).await.unwrap();
+    assert_eq!((handshakes("full") - full, handshakes("resumed") - resumed), (1, 1));
+
+    server.stop().await;
+    let mut pace = madoguchi_core::sync::Pace::new(
+        Duration::from_secs(60),
+        Duration::from_millis(20),
+        Duration::from_millis(200),
+    );
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let outcome = d.store.sync(&d.client).await.map(|_| ());
+        assert!(matches!(outcome, Err(madoguchi_core::sync::SyncError::Offline(_))), "{outcome:?}");
+        let wait = pace.next(outcome.as_ref().map(|_| ()));
+        waits.push(wait);
+        tokio::time::sleep(wait).await;
+    }
+    assert_eq!(pace.failures(), 4);
+    assert!(waits.iter().all(|w| *w <= Duration::from_millis(200)), "{waits:?}");
+    server.restart().await;
+    let outcome = d.store.sync(&d.client).await.map(|_| ());
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(pace.next(outcome.as_ref().map(|_| ())), Duration::from_secs(60));
+    assert_eq!(pace.failures(), 0);
+}

@@ -16,9 +16,6 @@ use tauri::{Manager, Runtime};
 /// %LOCALAPPDATA%\jp.madoguchi.desk, so it does not travel with a roaming profile.
 const DB_FILE: &str = "madoguchi.db";
 
-/// How often the desk syncs by itself; the officer can always sync at once.
-const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// The webview's commands by name, and their handler, from the one list.
 macro_rules! commands {
     ($($name:ident),* $(,)?) => {
@@ -82,9 +79,13 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
         }
         #[cfg(debug_assertions)]
         dev_registry(&desk).await;
+        // Once a minute, sooner after the server was away (the officer can always sync at once).
+        let mut pace = madoguchi_core::sync::Pace::default();
         loop {
+            let mut outcome = Ok(());
             if desk.sync_overview().await.is_ok_and(|s| s.configured) {
-                if let Err(e) = desk.sync_now().await {
+                outcome = desk.sync_now().await.map(|_| ());
+                if let Err(e) = &outcome {
                     log::info!("background sync: {e}");
                 }
             }
@@ -92,7 +93,7 @@ fn open_desk<R: Runtime>(app: &tauri::App<R>) -> Result<(), Box<dyn std::error::
             if let Err(e) = desk.purge_expired().await {
                 log::error!("retention: {e}");
             }
-            tokio::time::sleep(SYNC_EVERY).await;
+            tokio::time::sleep(pace.next(outcome.as_ref().map(|_| ()))).await;
         }
     });
     Ok(())

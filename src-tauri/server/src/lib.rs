@@ -20,16 +20,17 @@ pub mod signals;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tls;
 pub mod tokens;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use axum_server::tls_rustls::RustlsConfig;
 
 pub use config::Config;
 pub use storage::Storage;
+pub use tls::tls_config;
 
 /// How `start` serves.
 #[derive(Debug, Clone, Default)]
@@ -89,13 +90,6 @@ impl Running {
     }
 }
 
-/// TLS with rustls (ring): certificate chain and key, PEM.
-pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<RustlsConfig> {
-    // Both the server and reqwest use ring; installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    RustlsConfig::from_pem_file(cert, key).await
-}
-
 /// Serves the API on `listener` with `tls`; every ten minutes purges unconfirmed applications
 /// whose link expired and idempotent answers older than [`IDEMPOTENCY_DAYS`], and removes the
 /// links from the stored copies of notices sent more than ten minutes before; every hour
@@ -130,8 +124,11 @@ pub async fn start(
             .unwrap_or_else(|| mail::Settings::default().from.email.to_string()),
     };
     let app = http::router(state, limits, door.clone());
-    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
-        .acceptor(http::idle::IdleAcceptor(limits.idle_timeout));
+    let acceptor = tls::CountingAcceptor::new(
+        axum_server::tls_rustls::RustlsAcceptor::new(tls)
+            .acceptor(http::idle::IdleAcceptor(limits.idle_timeout)),
+        options.metrics.clone(),
+    );
     let mut server = axum_server::from_tcp(listener).acceptor(acceptor).handle(handle.clone());
     // A client that sends its headers slowly is cut off (slowloris). Over HTTP/2, one
     // connection carries a few streams at once, small header lists, a bounded number of

@@ -17,7 +17,7 @@ pub fn reload_on_hangup(
         use tokio::signal::unix::{signal, SignalKind};
         let Ok(mut hangup) = signal(SignalKind::hangup()) else { return };
         while hangup.recv().await.is_some() {
-            match tls.reload_from_pem_file(&cert, &key).await {
+            match crate::tls::reload(&tls, &cert, &key) {
                 Ok(()) => log::info!("SIGHUP: certificate {} reloaded", cert.display()),
                 Err(e) => log::error!("SIGHUP: certificate not reloaded, the old one stays: {e}"),
             }
@@ -33,7 +33,7 @@ pub fn reload_on_hangup(
             let now = (stamp(&cert), stamp(&key));
             if now != seen {
                 seen = now;
-                match tls.reload_from_pem_file(&cert, &key).await {
+                match crate::tls::reload(&tls, &cert, &key) {
                     Ok(()) => log::info!("certificate {} changed: reloaded", cert.display()),
                     Err(e) => {
                         log::error!("certificate changed but not reloaded, the old one stays: {e}")

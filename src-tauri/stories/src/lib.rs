@@ -100,8 +100,20 @@ pub fn server_process(
     database_url: &str,
     port: u16,
 ) -> Killed {
+    server_process_with(program, fixture, database_url, port, &[])
+}
+
+/// [`server_process`] with more of `serve`'s arguments (`--ops-listen …`).
+pub fn server_process_with(
+    program: &str,
+    fixture: &TestServer,
+    database_url: &str,
+    port: u16,
+    more: &[&str],
+) -> Killed {
     let child = std::process::Command::new(program)
         .args(["--database", database_url, "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(more)
         .arg("--tls-cert")
         .arg(&fixture.certs.cert_path)
         .arg("--tls-key")

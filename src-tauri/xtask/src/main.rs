@@ -62,7 +62,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("lookup", "madoguchi-core"),
     ("outreach", "madoguchi-core"),
     ("sync", "madoguchi-stories"),
-    ("national", "madoguchi-stories"),
+    ("storm", "madoguchi-stories"),
     ("queue", "madoguchi-stories"),
     ("mail", "madoguchi-server"),
     ("intake", "madoguchi-server"),

@@ -122,17 +122,17 @@ impl SyncClient {
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<reqwest::Response, SyncError> {
         let response = response.map_err(unanswered)?;
+        let after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         match response.status().as_u16() {
             401 => Err(SyncError::Unauthorised),
-            s @ (408 | 429) => {
-                let after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                Err(SyncError::Busy(s, after))
-            }
+            s @ (408 | 429) => Err(SyncError::Busy(s, after)),
+            // Unavailable for a while (starting, stopping, full), and saying how long.
+            503 if after.is_some() => Err(SyncError::Busy(503, after)),
             s if s >= 500 => Err(SyncError::Server(s)),
             _ => Ok(response),
         }

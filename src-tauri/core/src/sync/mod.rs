@@ -5,6 +5,7 @@
 pub(crate) mod client;
 pub(crate) mod error;
 mod feed;
+mod pace;
 mod push;
 
 use chrono::Utc;
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 pub use client::{SyncClient, SyncConfig};
 pub use error::SyncError;
+pub use pace::Pace;
 pub use push::Pushed;
 
 use crate::desk::Desk;

@@ -30,6 +30,7 @@ pub struct Metrics {
     delivery: Family<Labels, Counter>,
     inbound: Family<Labels, Counter>,
     status: Family<Labels, Counter>,
+    tls: Family<Labels, Counter>,
     /// Per prefecture, the cursor a desk last pulled up to, and when.
     pulls: Mutex<HashMap<String, (i64, DateTime<Utc>)>>,
 }
@@ -75,6 +76,12 @@ impl Default for Metrics {
             "Questions on the public status page, by outcome (found, not_found, limited, told = the applicant told the window a mail is missing, told_already)",
             status.clone(),
         );
+        let tls = Family::<Labels, Counter>::default();
+        registry.register(
+            "tls_handshakes",
+            "TLS handshakes completed, by kind (full, resumed = a session ticket or id reused)",
+            tls.clone(),
+        );
         let inbound = Family::<Labels, Counter>::default();
         registry.register(
             "inbound_mail",
@@ -84,6 +91,9 @@ impl Default for Metrics {
         // Known outcomes start at 0, so a rate over them is defined before the first event.
         for outcome in ["sent", "queued", "failed"] {
             let _ = smtp.get_or_create(&vec![("outcome", outcome.to_owned())]);
+        }
+        for kind in ["full", "resumed"] {
+            let _ = tls.get_or_create(&vec![("kind", kind.to_owned())]);
         }
         for verdict in ["matched", "unmatched", "no_recipient", "not_report", "too_large"] {
             let _ = inbound.get_or_create(&vec![("verdict", verdict.to_owned())]);
@@ -97,6 +107,7 @@ impl Default for Metrics {
             delivery,
             inbound,
             status,
+            tls,
             pulls: Mutex::default(),
         }
     }
@@ -141,6 +152,17 @@ impl Metrics {
     /// Questions on the status page with this outcome so far.
     pub fn status_checks(&self, outcome: &str) -> u64 {
         self.status.get_or_create(&vec![("outcome", outcome.to_owned())]).get()
+    }
+
+    /// One TLS handshake completed.
+    pub fn tls_handshake(&self, resumed: bool) {
+        let kind = if resumed { "resumed" } else { "full" };
+        self.tls.get_or_create(&vec![("kind", kind.to_owned())]).inc();
+    }
+
+    /// TLS handshakes of this kind (`full`, `resumed`) so far.
+    pub fn tls_handshakes(&self, kind: &str) -> u64 {
+        self.tls.get_or_create(&vec![("kind", kind.to_owned())]).get()
     }
 
     /// Attempts recorded with this outcome so far, as `smtp_attempts` exports them: a bench
