@@ -44,6 +44,12 @@ async fn main() {
     let desk = Desk::open(&path, false).await.unwrap();
     let store = desk.store();
 
+    // The baseline: the same import into a plain (unencrypted) store, in this process.
+    let plain = madoguchi_core::Store::open(&dir.path().join("plain.db")).await.unwrap();
+    let started = Instant::now();
+    scaled::import(&plain, csv.clone()).await;
+    let import_plain = started.elapsed();
+    drop(plain);
     let started = Instant::now();
     let report = scaled::import(store, csv).await;
     let import = started.elapsed();
@@ -82,6 +88,7 @@ async fn main() {
     println!("bench: lookup.rows {} rows", report.imported);
     println!("bench: lookup.ready_after_start {:.0} ms", ready.as_secs_f64() * 1000.0);
     println!("bench: lookup.import {:.2} s", import.as_secs_f64());
+    println!("bench: lookup.import_plain_baseline {:.2} s", import_plain.as_secs_f64());
     println!("bench: lookup.index_build {:.2} s", build.as_secs_f64());
     println!("bench: lookup.index_memory {:.0} MB", index.heap_bytes() as f64 / 1e6);
 

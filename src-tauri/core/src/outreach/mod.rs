@@ -243,7 +243,8 @@ impl Store {
         let named = |(_, p, a, _, _): &Unplaced| {
             p.parse::<Prefecture>().ok().map(|p| (p, municipality_of(a)))
         };
-        let places = place_ids(&mut tx, rows.iter().filter_map(named)).await?;
+        let mut places = Places::new();
+        place_ids(&mut tx, &mut places, rows.iter().filter_map(named)).await?;
         for row in &rows {
             let kind = row.3.as_deref().and_then(InstitutionKind::from_key);
             sqlx::query("UPDATE institutions SET place = ?1, class = ?2 WHERE id = ?3")
@@ -259,12 +260,16 @@ impl Store {
     }
 }
 
-/// The ids of places (prefecture, municipality name), made where new.
+/// Places (prefecture, municipality name) by id, as far as known.
+pub(crate) type Places = HashMap<(Prefecture, String), i64>;
+
+/// Adds to `ids` the ids of places (prefecture, municipality name), made where new. An import
+/// keeps one `ids` for the whole file: a municipality is asked for once, not once per batch.
 pub(crate) async fn place_ids(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
+    ids: &mut Places,
     names: impl Iterator<Item = (Prefecture, String)>,
-) -> Result<HashMap<(Prefecture, String), i64>, sqlx::Error> {
-    let mut ids = HashMap::new();
+) -> Result<(), sqlx::Error> {
     for (prefecture, name) in names {
         if ids.contains_key(&(prefecture, name.clone())) {
             continue;
@@ -279,7 +284,7 @@ pub(crate) async fn place_ids(
         .await?;
         ids.insert((prefecture, name), id);
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// Marks the one row counted for each open institution: of the open rows with one insurance
@@ -288,11 +293,12 @@ pub(crate) async fn place_ids(
 pub(crate) async fn recount(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE institutions SET counted = new.counted FROM (
-             SELECT i.id, (i.closed_import_id IS NULL AND (i.insurance_code IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM institutions j
-                 WHERE j.insurance_code = i.insurance_code AND j.closed_import_id IS NULL
-                   AND (j.kind IS NULL, j.id) < (i.kind IS NULL, i.id)))) AS counted
-             FROM institutions i) AS new
+             SELECT id, CASE WHEN closed_import_id IS NOT NULL THEN 0
+                             WHEN insurance_code IS NULL THEN 1
+                             ELSE row_number() OVER (
+                                 PARTITION BY insurance_code, closed_import_id IS NULL
+                                 ORDER BY kind IS NULL, id) = 1 END AS counted
+             FROM institutions) AS new
          WHERE institutions.id = new.id AND institutions.counted <> new.counted",
     )
     .execute(&mut **tx)

@@ -18,7 +18,7 @@ use madoguchi_registry::{ImportError, InstitutionRecord, Records, RowError};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::outreach::{place_ids, recount};
+use crate::outreach::{place_ids, recount, Places};
 use crate::store::{Store, StoreError};
 
 /// Rows per INSERT statement and per progress report.
@@ -255,6 +255,9 @@ impl Store {
             listed: [0; 4],
         };
         let mut seen: HashSet<String> = HashSet::new();
+        let mut places = Places::new();
+        // Where an import's time goes, for the log: rows written, then the recount and commit.
+        let started = std::time::Instant::now();
         let mut covered: HashSet<Prefecture> = HashSet::new();
         while let Some(parsed) = rx.recv().await {
             if cancel.load(Ordering::Relaxed) {
@@ -294,7 +297,7 @@ impl Store {
                 }
             }
             counts.report.imported += fresh.len() as u64;
-            upsert(&mut tx, import_id, &fresh).await?;
+            upsert(&mut tx, import_id, &mut places, &fresh).await?;
             progress(ImportProgress {
                 bytes_read,
                 total_bytes: None,
@@ -304,6 +307,7 @@ impl Store {
         if counts.report.imported == 0 {
             return Err(ImportError::NoValidRows.into());
         }
+        let written = started.elapsed();
 
         // Listed before, not now, in a prefecture this file covers: closed (or moved away).
         let covered_codes: HashSet<String> = covered.iter().map(|p| p.code()).collect();
@@ -347,10 +351,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         recount(&mut tx).await?;
+        let counted = started.elapsed();
         tx.commit().await?;
+        let (committed, s) = (started.elapsed(), |d: std::time::Duration| d.as_secs_f64());
         log::info!(
-            "registry import {import_id} of {file_name} ({encoding}): {} rows, {} imported, {} skipped, {} duplicate; opened {}, closed {}, renamed {}, moved {}",
-            r.rows_read, r.imported, r.skipped_count, r.duplicates, r.opened, r.closed, r.renamed, r.moved
+            "registry import {import_id} of {file_name} ({encoding}): {} rows, {} imported, {} skipped, {} duplicate; opened {}, closed {}, renamed {}, moved {}; written in {:.2} s, recounted {:.2} s, committed {:.2} s",
+            r.rows_read, r.imported, r.skipped_count, r.duplicates, r.opened, r.closed, r.renamed, r.moved,
+            s(written), s(counted - written), s(committed - counted)
         );
         Ok(counts.report)
     }
@@ -360,33 +367,38 @@ impl Store {
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     import_id: i64,
+    places: &mut Places,
     records: &[InstitutionRecord],
 ) -> Result<(), sqlx::Error> {
     if records.is_empty() {
         return Ok(());
     }
-    let places =
-        place_ids(tx, records.iter().map(|r| (r.prefecture, municipality_of(&r.address)))).await?;
+    let municipalities: Vec<String> = records.iter().map(|r| municipality_of(&r.address)).collect();
+    place_ids(tx, places, records.iter().map(|r| r.prefecture).zip(municipalities.iter().cloned()))
+        .await?;
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO institutions (source, source_key, insurance_code, kind, name, kana, prefecture,
-         municipality_code, place, class, postal_code, address, import_id) ",
+         municipality_code, place, class, postal_code, address, import_id, counted) ",
     );
-    q.push_values(records, |mut row, r| {
+    q.push_values(records.iter().zip(&municipalities), |mut row, (r, municipality)| {
+        let code = r.insurance_code.map(|c| c.digits());
+        let class = class_number(class_of(r.kind, code.as_deref()).0) as i64;
         row.push_bind(r.source.as_str())
             .push_bind(&r.key)
-            .push_bind(r.insurance_code.map(|c| c.digits()))
+            .push_bind(code)
             .push_bind(r.kind.map(|k| k.key()))
             .push_bind(&r.name)
             .push_bind(&r.kana)
             .push_bind(r.prefecture.code())
             .push_bind(&r.municipality_code)
-            .push_bind(places[&(r.prefecture, municipality_of(&r.address))])
-            .push_bind(class_number(
-                class_of(r.kind, r.insurance_code.map(|c| c.digits()).as_deref()).0,
-            ) as i64)
+            .push_bind(places[&(r.prefecture, municipality.clone())])
+            .push_bind(class)
             .push_bind(r.postal_code.map(|p| p.digits()))
             .push_bind(&r.address)
-            .push_bind(import_id);
+            .push_bind(import_id)
+            // Counted until `recount` finds an open row with its code before it: a new row is
+            // written once, not again by the recount.
+            .push_bind(1);
     });
     q.push(
         " ON CONFLICT (source, source_key) DO UPDATE SET insurance_code = excluded.insurance_code,
