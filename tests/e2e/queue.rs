@@ -88,6 +88,22 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     until_text(&w, "#queue-history", "再申請済み").await;
     let shot = w.screenshot("queue_resubmission").await;
     eprintln!("screenshot: {}", shot.display());
+
+    // The header is one row at the window's 1200 px: each line of counts on one line, the age
+    // chart beside the title; zoomed to 150 % it still reads and nothing scrolls sideways.
+    let one_row = "const h = document.querySelector('.queue .heading');
+        const lines = [...h.querySelectorAll('.counts ul')].map((u) => new Set([...u.querySelectorAll('button')].map((b) => b.offsetTop)).size);
+        const c = document.getElementById('age-chart').getBoundingClientRect();
+        const t = h.querySelector('h1').getBoundingClientRect();
+        return [lines, c.top < t.bottom && c.bottom > t.top];";
+    let layout = w.client.execute(one_row, vec![]).await.unwrap();
+    assert_eq!(layout, serde_json::json!([[1, 1], true]), "counts lines, chart beside the title");
+    w.client.execute("document.documentElement.style.zoom = '1.5'", vec![]).await.unwrap();
+    w.screenshot("queue_zoom150").await;
+    assert!(
+        !madoguchi_e2e::scrolls_sideways(&w.client).await,
+        "the queue scrolls sideways at 150 %"
+    );
     w.close().await;
 }
 
