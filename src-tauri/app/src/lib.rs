@@ -148,6 +148,7 @@ async fn dev_registry(desk: &Desk) {
 }
 
 pub fn run() {
+    madoguchi_core::memory::few_arenas();
     let log = tauri_plugin_log::Builder::new()
         .targets([
             tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::Stderr),

@@ -16,6 +16,7 @@ pub mod keychain;
 pub mod letters;
 pub mod lookup;
 pub mod mail;
+pub mod memory;
 pub mod outbox;
 pub mod outreach;
 pub mod prefecture;

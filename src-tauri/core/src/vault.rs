@@ -104,7 +104,10 @@ fn options(path: &Path, key: Option<&StoreKey>) -> Result<SqliteConnectOptions, 
 }
 
 async fn pool(path: &Path, key: Option<&StoreKey>) -> Result<SqlitePool, sqlx::Error> {
-    let pool = SqlitePoolOptions::new().connect_with(options(path, key)?).await?;
+    // A desk: one writer at a time (WAL) and a few readers beside it. Each connection keeps
+    // its own page cache (up to 2 MB), so not sqlx's default of ten.
+    let pool =
+        SqlitePoolOptions::new().max_connections(4).connect_with(options(path, key)?).await?;
     // The key is only tried on the first read: a wrong one fails here, not later.
     sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await?;
     Ok(pool)
@@ -181,7 +184,8 @@ async fn encrypt_plain(path: &Path, key: &StoreKey) -> Result<(), sqlx::Error> {
 }
 
 /// Runs a file operation again while Windows says another handle still holds the file
-/// (a connection closing on its own thread, a virus scanner): up to about two seconds.
+/// (a connection closing on its own thread, a virus scanner): up to about five seconds (two
+/// were once too few under Wine on a busy machine).
 async fn until_released<T>(op: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
     // ERROR_ACCESS_DENIED (a delete still pending), ERROR_SHARING_VIOLATION.
     const HELD: [i32; 2] = [5, 32];
@@ -190,7 +194,7 @@ async fn until_released<T>(op: impl Fn() -> std::io::Result<T>) -> std::io::Resu
         match op() {
             Err(e)
                 if cfg!(windows)
-                    && tries < 40
+                    && tries < 100
                     && e.raw_os_error().is_some_and(|c| HELD.contains(&c)) =>
             {
                 tries += 1;
@@ -221,7 +225,11 @@ impl Store {
             }
         };
         let mut opened = Opened::Ready;
-        if path.exists() && is_plain(path).map_err(|e| open_err(sqlx::Error::Io(e)))? {
+        // Read through the same wait: a plain pool closed just before (the app's previous
+        // start, a test) may still hold the file on Windows.
+        let plain = path.exists()
+            && until_released(|| is_plain(path)).await.map_err(|e| open_err(sqlx::Error::Io(e)))?;
+        if plain {
             log::info!("encrypting the plain store {}", path.display());
             encrypt_plain(path, &key).await.map_err(open_err)?;
             opened = Opened::Encrypted;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use madoguchi_core::keychain::Token;
 use madoguchi_core::sync::{Pace, SyncClient};
 use madoguchi_domain::Prefecture;
-use madoguchi_server::testing::{bench_size, Backend, TestServer};
+use madoguchi_server::testing::{bench_size, rss_mib_of, Backend, TestServer};
 use madoguchi_stories::load::{self, percentile};
 use madoguchi_stories::{server_process_with, wait_until_up, Killed};
 
@@ -38,16 +38,6 @@ struct Shape {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn vm_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
 }
 
 /// SIGTERM, then waits for the process to finish its graceful stop.
@@ -118,7 +108,7 @@ async fn main() {
     let url = format!("https://localhost:{port}");
     wait_until_up(&fixture.client(), &url).await;
     // The baseline: the same process with no desk connected yet.
-    let rss_idle = vm_rss_mb(server.id());
+    let rss_idle = rss_mib_of(&server.id().to_string());
 
     // Each desk its own client (its own connection and TLS sessions), built before any starts.
     let clients: Vec<SyncClient> = (0..shape.desks)
@@ -143,7 +133,7 @@ async fn main() {
     tokio::time::sleep(shape.every).await;
     let steady_from = Instant::now();
     tokio::time::sleep(shape.steady).await;
-    let rss = vm_rss_mb(server.id());
+    let rss = rss_mib_of(&server.id().to_string());
     let steady_to = Instant::now();
 
     stop(&mut server);

@@ -200,6 +200,8 @@ impl Desk {
                 Err(e) => log::warn!("lookup index not saved: {e}"),
             }
         }
+        // The build's scratch (rows read, folded, sorted) is freed: give it back.
+        crate::memory::give_back();
         Ok(())
     }
 

@@ -109,7 +109,11 @@ impl QueueCache {
                 })
                 .collect(),
         );
-        *self.0.lock().expect("queue cache") = Some((key, rows.clone()));
+        // The previous lines, when no reader holds them any more, go with the replaced entry.
+        let replaced = self.0.lock().expect("queue cache").replace((key, rows.clone()));
+        drop(replaced);
+        // The applications, accounts and listing read to prepare them are freed: give it back.
+        crate::memory::give_back();
         Ok(rows)
     }
 }

@@ -87,7 +87,12 @@ async fn serve(
 
 /// This process's resident memory in MiB (a server under test runs in the test's process).
 pub fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_mib_of("self")
+}
+
+/// The resident memory of process `pid` (`self` for this one) in MiB, as Linux counts it.
+pub fn rss_mib_of(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
