@@ -107,6 +107,106 @@ async fn return_a_flagged_one_and_approve_a_clean_one() {
     w.close().await;
 }
 
+/// Polls `script` until it returns `expected` (5 s), and says what it returned last.
+async fn until_js(w: &madoguchi_e2e::Window, script: &str, expected: serde_json::Value) {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..50 {
+        last = w.client.execute(script, vec![]).await.unwrap_or_else(|e| e.to_string().into());
+        if last == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{script}\nreturned {last}, expected {expected}");
+}
+
+/// 400 applications: the window holds a page of them, never all. Keys move the selection
+/// past what it holds, the picked line stays picked and the selection stays put across
+/// scrolling, and the counts and screen-reader positions are over all 400.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_queue_is_drawn_a_page_at_a_time() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    // 399 with something to check (address unconfirmed, a likely typo), one clean last.
+    for n in 0..399 {
+        let f = madoguchi_domain::ApplicationForm {
+            email: format!("jimu{n}@gmial.com"),
+            ..form("13", n)
+        };
+        let at = format!("2026-11-20T{:02}:{:02}:00Z", n / 60, n % 60);
+        let by = madoguchi_domain::api::SubmittedBy::Institution;
+        server.storage.submit(&f, &f.validate().unwrap(), by, &at).await.unwrap();
+    }
+    server.submit(&form("13", 399)).await;
+    let w = connected_window(&server, &token).await;
+    let body = w.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys(&format!("{}1", char::from(Key::Control))).await.unwrap();
+    until_text(&w, "#queue-detail h2", "テスト病院0").await;
+    until_text(&w, ".queue .counts", "申請受付 400").await;
+
+    // What the list draws: a screenful and a margin, each placed among all 400.
+    let drawn = "const rows = [...document.querySelectorAll('#queue-list .qrow')];
+        return [rows.length < 40, rows[0].getAttribute('aria-posinset'), rows[0].getAttribute('aria-setsize')];";
+    until_js(&w, drawn, serde_json::json!([true, "1", "400"])).await;
+    // The selected line: its name, its place, whether it is in view and picked.
+    let selection = "const s = document.querySelector('#queue-list .qrow.selected');
+        if (!s) return null;
+        const l = document.getElementById('queue-list').getBoundingClientRect(), r = s.getBoundingClientRect();
+        return [s.querySelector('.name').textContent, s.getAttribute('aria-posinset'),
+            r.top >= l.top && r.bottom <= l.bottom, s.querySelector('input').checked,
+            document.querySelector('#queue-detail h2')?.textContent ?? null];";
+
+    // Keys past the first page: j ×70 then k, the selected line kept in view.
+    body.send_keys(&"j".repeat(70)).await.unwrap();
+    body.send_keys("k").await.unwrap();
+    until_js(&w, selection, serde_json::json!(["テスト病院69", "70", true, false, "テスト病院69"]))
+        .await;
+    body.send_keys(" ").await.unwrap();
+    until_text(&w, ".filters button.primary", "選択した1件を一括承認").await;
+
+    // Scrolled to the end by the mouse: the last lines drawn, still a page, the selection
+    // and the detail as they were.
+    let bottom = "const l = document.getElementById('queue-list'); l.scrollTop = l.scrollHeight;";
+    w.client.execute(bottom, vec![]).await.unwrap();
+    let end = "const rows = [...document.querySelectorAll('#queue-list .qrow')];
+        return [rows.length < 40, rows.some((r) => r.getAttribute('aria-posinset') === '400'),
+            document.querySelector('#queue-list .qrow.selected') === null,
+            document.querySelector('#queue-detail h2')?.textContent ?? null];";
+    until_js(&w, end, serde_json::json!([true, true, true, "テスト病院69"])).await;
+    w.screenshot("queue_long_end").await;
+
+    // j moves on from the selection, not from the view: back to it, next line, still picked
+    // above.
+    body.send_keys("j").await.unwrap();
+    until_js(&w, selection, serde_json::json!(["テスト病院70", "71", true, false, "テスト病院70"]))
+        .await;
+    body.send_keys("k").await.unwrap();
+    until_js(&w, selection, serde_json::json!(["テスト病院69", "70", true, true, "テスト病院69"]))
+        .await;
+
+    // N: the next clean line, found past every page the window held.
+    body.send_keys("n").await.unwrap();
+    until_js(
+        &w,
+        selection,
+        serde_json::json!(["テスト病院399", "400", true, false, "テスト病院399"]),
+    )
+    .await;
+    let shot = w.screenshot("queue_long").await;
+    eprintln!("screenshot: {}", shot.display());
+
+    // A filter keeps the selection where it still holds it, at its new place.
+    type_into(&w, "#queue-search", "テスト病院399").await;
+    until_js(
+        &w,
+        selection,
+        serde_json::json!(["テスト病院399", "1", true, false, "テスト病院399"]),
+    )
+    .await;
+    until_js(&w, drawn, serde_json::json!([true, "1", "1"])).await;
+    w.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_values_stay_text_and_a_proxy_application_is_entered() {
     let server = TestServer::start(Backend::Sqlite).await;

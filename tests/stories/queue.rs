@@ -1,7 +1,9 @@
 //! The queue on a desk synced from a real server: flags, filters, the notice preview, and
 //! bulk approval that refuses flagged applications.
 
-use madoguchi_core::queue::{notice_preview, QueueCache, QueueFilter, QueueSort};
+use madoguchi_core::queue::{
+    notice_preview, PageRequest, QueueCache, QueueFilter, QueuePosition, QueueSort,
+};
 use madoguchi_domain::{Action, ApplicationForm, ApplicationStatus, ReturnReason};
 use madoguchi_server::testing::{form, Backend, TestServer};
 use madoguchi_stories::{connected_desk, desk};
@@ -115,6 +117,71 @@ async fn bulk_approval_takes_the_clean_ones_and_says_why_not_the_others() {
     let after = QueueCache::default().view(&d.store, &QueueFilter::default(), now).await.unwrap();
     assert!(after.rows.iter().all(|r| !r.pending_sync));
     assert_eq!(after.counts.get("approved_new_account"), Some(&1));
+}
+
+/// The window holds a stretch of the list, never all of it: pages by range, the selection
+/// kept by id across pages and filters (or the line taking its place), and N found by the
+/// core past what the window holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_comes_a_page_at_a_time_and_the_selection_follows_its_line() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.officer("13").await;
+    let d = desk(&server, &token, "desk-a").await;
+    // 119 lines with something to check (an address not yet confirmed, a likely typo), and
+    // one clean last, which N finds from the top.
+    let mut ids = Vec::new();
+    for n in 0..119 {
+        let f = ApplicationForm { email: format!("jimu{n}@gmial.com"), ..form("13", n) };
+        let (valid, at) =
+            (f.validate().unwrap(), format!("2026-11-20T00:{:02}:{:02}Z", n / 60, n % 60));
+        let by = madoguchi_domain::api::SubmittedBy::Institution;
+        ids.push(server.storage.submit(&f, &valid, by, &at).await.unwrap().id);
+    }
+    ids.push(server.submit(&form("13", 119)).await.id);
+    d.store.sync(&d.client).await.unwrap();
+    let (cache, now, all) = (QueueCache::default(), chrono::Utc::now(), QueueFilter::default());
+    let page = |offset, limit, keep, at| PageRequest { offset, limit, keep, at };
+
+    let p = cache.page(&d.store, &all, &page(40, 30, None, None), now).await.unwrap();
+    assert_eq!((p.offset, p.items.len(), p.matched, p.total), (40, 30, 120, 120));
+    let shown: Vec<i64> = p.items.iter().map(|i| i.id).collect();
+    assert_eq!(shown, ids[40..70], "oldest first, from the offset");
+    assert_eq!(p.counts.get("submitted"), Some(&120), "counts over every line");
+    assert_eq!(p.selected, Some(QueuePosition { index: 0, id: ids[0] }), "none kept: the first");
+
+    // Past the end: what there is; a window asking for everything gets a page's worth.
+    let tail = cache.page(&d.store, &all, &page(110, 30, None, None), now).await.unwrap();
+    assert_eq!((tail.offset, tail.items.len()), (110, 10));
+    let beyond = cache.page(&d.store, &all, &page(500, 30, None, None), now).await.unwrap();
+    assert_eq!((beyond.offset, beyond.items.len()), (120, 0));
+    let greedy = cache.page(&d.store, &all, &page(0, 100_000, None, None), now).await.unwrap();
+    assert_eq!(greedy.items.len(), 120);
+
+    // The selection is kept by id wherever a sort puts it, not in the page asked for.
+    let keep = Some(ids[5]);
+    let newest = QueueFilter { sort: QueueSort::Newest, ..Default::default() };
+    let p = cache.page(&d.store, &newest, &page(0, 10, keep, Some(5)), now).await.unwrap();
+    assert_eq!(p.selected, Some(QueuePosition { index: 114, id: ids[5] }));
+    assert_eq!(p.items[0].id, ids[119]);
+
+    // Decided and out of a 未処理 filter: the line now at its index takes its place.
+    d.store.queue_action(ids[5], Action::StartReview, None).await.unwrap();
+    let open = QueueFilter { statuses: vec![ApplicationStatus::Submitted], ..Default::default() };
+    let p = cache.page(&d.store, &open, &page(0, 10, keep, Some(5)), now).await.unwrap();
+    assert_eq!((p.matched, p.selected), (119, Some(QueuePosition { index: 5, id: ids[6] })));
+    let none = QueueFilter { text: Some("見つからない名前".into()), ..Default::default() };
+    let p = cache.page(&d.store, &none, &page(0, 10, keep, Some(5)), now).await.unwrap();
+    assert_eq!((p.matched, p.items.len(), p.selected), (0, 0, None));
+
+    // N: the next clean, undecided line after the selection, far past the first page.
+    let n = cache.next_clear(&d.store, &all, Some(ids[0]), now).await.unwrap();
+    assert_eq!(n, Some(QueuePosition { index: 119, id: ids[119] }));
+    assert_eq!(cache.next_clear(&d.store, &all, Some(ids[119]), now).await.unwrap(), None);
+    assert_eq!(
+        cache.next_clear(&d.store, &all, None, now).await.unwrap(),
+        Some(QueuePosition { index: 119, id: ids[119] }),
+        "from the top without a selection"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -245,7 +312,8 @@ async fn a_returned_application_comes_back_corrected_without_a_duplicate_flag() 
     let new = row(new_id);
     assert_eq!(new.application.resubmission_of, Some(returned));
     assert!(new.flags.is_empty(), "not its own predecessor's duplicate: {:?}", new.flags);
-    let list = desk.queue_list(&QueueFilter::default()).await.unwrap();
+    let request = PageRequest { limit: 10, ..Default::default() };
+    let list = desk.queue_page(&QueueFilter::default(), &request).await.unwrap();
     let item = list.items.iter().find(|i| i.id == new_id).unwrap();
     assert!(item.resubmission, "the queue marks it 再申請");
 

@@ -12,7 +12,8 @@ use madoguchi_core::mail::MailFacts;
 use madoguchi_core::prefecture::{HomeArea, PrefectureDraft};
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
-    BulkOutcome, NoticePreview, QueueFilter, QueueList, QueueRow, SavedView,
+    BulkOutcome, NoticePreview, PageRequest, QueueFilter, QueuePage, QueuePosition, QueueRow,
+    SavedView,
 };
 use madoguchi_core::registry::{ImportProgress, ImportReport, RegistryError};
 use madoguchi_core::registry::{InstitutionDetail, RegistryStatus};
@@ -247,10 +248,24 @@ pub fn vocabulary() -> madoguchi_core::vocabulary::Vocabulary {
     madoguchi_core::vocabulary::vocabulary()
 }
 
-/// 申請キュー: the lines, counts and chart, filtered and sorted.
+/// 申請キュー: the lines in view (and a margin), with the counts and chart over all of them.
 #[tauri::command]
-pub async fn queue_view(desk: State<'_, Desk>, filter: QueueFilter) -> Result<QueueList, UiError> {
-    Ok(desk.queue_list(&filter).await?)
+pub async fn queue_page(
+    desk: State<'_, Desk>,
+    filter: QueueFilter,
+    request: PageRequest,
+) -> Result<QueuePage, UiError> {
+    Ok(desk.queue_page(&filter, &request).await?)
+}
+
+/// N: the next clean, undecided line after the selected one.
+#[tauri::command]
+pub async fn queue_next_clear(
+    desk: State<'_, Desk>,
+    filter: QueueFilter,
+    after: Option<i64>,
+) -> Result<Option<QueuePosition>, UiError> {
+    Ok(desk.queue_next_clear(&filter, after).await?)
 }
 
 /// One application with every field and its flags, for the detail pane.

@@ -25,8 +25,8 @@ use madoguchi_core::outreach::{Breakdown, CoverageEntry, CoverageFilter};
 use madoguchi_core::prefecture::{HomeArea, PrefectureDraft};
 use madoguchi_core::proxy::ProxyOutcome;
 use madoguchi_core::queue::{
-    AgeBucket, BulkOutcome, BulkRefusal, NoticePreview, QueueFilter, QueueItem, QueueList,
-    QueueRow, QueueSort, SavedView,
+    AgeBucket, BulkOutcome, BulkRefusal, NoticePreview, PageRequest, QueueFilter, QueueItem,
+    QueuePage, QueuePosition, QueueRow, QueueSort, SavedView,
 };
 use madoguchi_core::registry::{
     ImportProgress, ImportReport, ImportSummary, InstitutionDetail, RegistryStatus, SkippedRow,
@@ -90,7 +90,8 @@ fn generate() -> (String, Vec<String>) {
         ImportSummary, ImportProgress, ImportReport, SkippedRow, Change, ChangeKind,
         SyncOverview, SyncReport, DiagnosisStep, MailHealth, MailTally, DomainTally,
         ApplicationStatus, InstitutionKind, SubmittedBy, Action, ReturnReason, RejectReason,
-        ApplicationForm, Application, Flag, QueueRow, QueueFilter, QueueSort, QueueItem, QueueList,
+        ApplicationForm, Application, Flag, QueueRow, QueueFilter, QueueSort, QueueItem, QueuePage,
+        QueuePosition, PageRequest,
         AgeBucket, SavedView, NoticePreview, BulkOutcome, BulkRefusal, CsvEncoding, ExportReport,
         FieldError, Receipt, ProxyOutcome, AuditEntry, OutboxEntry, History,
         NoticeView, DeliveryStep, DeliveryState, NoticeKind, MailFacts,

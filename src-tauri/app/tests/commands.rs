@@ -147,7 +147,7 @@ async fn the_capability_grants_every_listed_command() {
     // capability grants, and the window's types: each listed command passes the ACL. Arguments
     // of the wrong shape stop each before its body runs (the file picker has none: skipped).
     let listed = madoguchi_app::COMMANDS;
-    assert_eq!(listed.len(), 59);
+    assert_eq!(listed.len(), 60);
     for cmd in listed.iter().filter(|c| **c != "pick_registry_file") {
         let answer = invoke(&desk, cmd, json!({"filter": 1, "encoding": 1, "id": "x"}));
         if let Err(e) = answer {

@@ -1,10 +1,10 @@
 //! `cargo xtask bench queue`: the desk's queue with 10,000 applications synced from a server —
-//! opening it (store query, flags, sort; then from the cache a filter changes) and changing
-//! a filter.
+//! opening it (store query, flags, sort; then from the cache a filter changes), one page of
+//! it for the window, and changing a filter.
 
 use std::time::Instant;
 
-use madoguchi_core::queue::{QueueCache, QueueFilter};
+use madoguchi_core::queue::{PageRequest, QueueCache, QueueFilter};
 use madoguchi_domain::api::SubmittedBy;
 use madoguchi_domain::ApplicationStatus;
 use madoguchi_server::testing::{bench_size, form, Backend, TestServer};
@@ -41,26 +41,30 @@ async fn main() {
         // A store just opened: nothing cached, every application read and flagged.
         let cold = QueueCache::default();
         let started = Instant::now();
-        let view = cold.view(&d.store, &QueueFilter::default(), now).await.unwrap();
+        let first = PageRequest { limit: 70, ..Default::default() };
+        let page = cold.page(&d.store, &QueueFilter::default(), &first, now).await.unwrap();
         open.push(started.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(view.rows.len(), count);
+        assert_eq!(page.matched, count);
     }
     println!("bench: queue.open_10k {:.1} ms", median(open));
 
     // One desk's cache, as the window's commands share it.
     let cache = QueueCache::default();
 
-    // What crosses to the window: the list's lines (the detail loads one application whole).
+    // What crosses to the window: one page — the lines in view and a margin, with the counts
+    // and chart over all (the detail loads one application whole) — from the middle of the list.
     let mut json = Vec::new();
     let mut bytes = 0;
-    for _ in 0..5 {
+    let request = PageRequest { offset: count / 2, limit: 70, keep: Some(1), at: None };
+    for _ in 0..9 {
         let started = Instant::now();
-        let list = cache.list(&d.store, &QueueFilter::default(), now).await.unwrap();
-        bytes = serde_json::to_vec(&list).unwrap().len();
+        let page = cache.page(&d.store, &QueueFilter::default(), &request, now).await.unwrap();
+        bytes = serde_json::to_vec(&page).unwrap().len();
         json.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(page.matched, count);
     }
-    println!("bench: queue.list_json_10k {:.1} ms", median(json));
-    println!("bench: queue.list_json_bytes {:.2} MB", bytes as f64 / 1e6);
+    println!("bench: queue.page_json_10k {:.1} ms", median(json));
+    println!("bench: queue.page_json_bytes {:.1} kB", bytes as f64 / 1e3);
 
     let filters = [
         QueueFilter { flagged: Some(true), ..Default::default() },

@@ -43,8 +43,10 @@ import type {
   PrefectureSettings,
   PrefectureView,
   ProxyOutcome,
+  PageRequest,
   QueueFilter,
-  QueueList,
+  QueuePage,
+  QueuePosition,
   QueueRow,
   RegistryStatus,
   ReportingView,
@@ -92,7 +94,9 @@ export const api = {
   mailHealth: () => invoke<MailHealth>('mail_health'),
   saveServerToken: (token: string) => invoke<void>('save_server_token', { token }),
   vocabulary: () => invoke<Vocabulary>('vocabulary'),
-  queue: (filter: QueueFilter) => invoke<QueueList>('queue_view', { filter }),
+  queuePage: (filter: QueueFilter, request: PageRequest) => invoke<QueuePage>('queue_page', { filter, request }),
+  queueNextClear: (filter: QueueFilter, after: number | null) =>
+    invoke<QueuePosition | null>('queue_next_clear', { filter, after }),
   queueEntry: (id: number) => invoke<QueueRow>('queue_entry', { id }),
   previewNotice: (id: number, action: Action, note: string | null) =>
     invoke<NoticePreview | null>('preview_notice', { id, action, note }),

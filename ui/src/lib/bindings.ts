@@ -2,7 +2,7 @@
 // `cargo test -p madoguchi-app --test bindings` rewrites it after a Rust change.
 
 /** Every command the window may call. */
-export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'mail_health' | 'save_server_token' | 'queue_view' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'home_area' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls' | 'coverage' | 'coverage_list' | 'export_coverage_list' | 'pick_report_file' | 'import_reports' | 'worklist' | 'take_contact' | 'release_contact' | 'record_contact' | 'start_contact_call' | 'reminder_preview' | 'make_letters' | 'send_reminders' | 'make_mail_merge';
+export type Command = 'list_prefectures' | 'get_settings' | 'save_settings' | 'search_institutions' | 'institution_detail' | 'registry_status' | 'pick_registry_file' | 'import_registry' | 'cancel_import' | 'sync_status' | 'sync_now' | 'resync_from_scratch' | 'diagnose_sync' | 'mail_health' | 'save_server_token' | 'queue_page' | 'queue_next_clear' | 'queue_entry' | 'vocabulary' | 'preview_notice' | 'decide' | 'bulk_approve' | 'export_queue' | 'export_decisions' | 'saved_views' | 'save_view' | 'delete_view' | 'proxy_apply' | 'application_history' | 'triage_tree' | 'reporting_answer' | 'faq_search' | 'prefecture_settings' | 'save_prefecture_settings' | 'home_area' | 'retention' | 'start_call' | 'choose_answer' | 'go_back' | 'pause_call' | 'link_call' | 'call_mail_facts' | 'finish_call' | 'disclose_login_id' | 'calls_overview' | 'export_calls' | 'coverage' | 'coverage_list' | 'export_coverage_list' | 'pick_report_file' | 'import_reports' | 'worklist' | 'take_contact' | 'release_contact' | 'record_contact' | 'start_contact_call' | 'reminder_preview' | 'make_letters' | 'send_reminders' | 'make_mail_merge';
 
 export type Action = { "action": "start_review" } | { "action": "approve_new_account" } | { "action": "approve_existing_account" } | { "action": "return_for_correction", reason: ReturnReason, } | { "action": "reject", reason: RejectReason, } | { "action": "resubmit" };
 
@@ -549,6 +549,17 @@ say: { [key in string]: string },
  */
 facts: { [key in string]: string }, };
 
+export type PageRequest = { offset: number, limit: number, 
+/**
+ * The selected application, kept where the filter still holds it…
+ */
+keep: number | null, 
+/**
+ * …else the line now at this index takes its place (the next one, after a decision
+ * took the selected one out of the filter).
+ */
+at: number | null, };
+
 export type Practice = { 
 /**
  * The schemes its window serves; none listed is all three.
@@ -655,7 +666,25 @@ export type QueueItem = { id: number, name: string, kind: InstitutionKind, statu
  */
 resubmission: boolean, };
 
-export type QueueList = { items: Array<QueueItem>, counts: { [key in string]: number }, total: number, ages: Array<AgeBucket>, };
+export type QueuePage = { 
+/**
+ * Index of `items[0]` in the filtered list.
+ */
+offset: number, items: Array<QueueItem>, 
+/**
+ * How many lines the filter keeps: the list's length.
+ */
+matched: number, 
+/**
+ * Every application the desk holds, by status (before filtering).
+ */
+counts: { [key in string]: number }, total: number, ages: Array<AgeBucket>, 
+/**
+ * Where the selection is now (see `PageRequest`); none when nothing matches.
+ */
+selected: QueuePosition | null, };
+
+export type QueuePosition = { index: number, id: number, };
 
 export type QueueRow = { application: Application, 
 /**

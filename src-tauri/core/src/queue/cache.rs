@@ -1,24 +1,35 @@
 //! The queue's working set: every application read, flagged and folded once, kept until the
-//! store or the lookup index changes, so a filter runs over memory and not over SQLite.
+//! store or the lookup index changes, so a filter runs over memory and not over SQLite. A
+//! line keeps what the list shows and filters by, not the whole form: the detail and the
+//! export read the form from the store when they need it.
 
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use madoguchi_domain::api::{Application, Notice};
-use madoguchi_domain::ApplicationStatus;
+use madoguchi_domain::api::{Application, Notice, SubmittedBy};
+use madoguchi_domain::{ApplicationStatus, InstitutionKind};
 use madoguchi_registry::fold::fold;
 
 use crate::flags::{flags, Flag, FlagContext, OpenApplications};
 use crate::mail::delivery_flag;
 use crate::store::{Store, StoreError};
 
-/// An application as read, flagged and folded once; filters run over these.
+/// An application as read, flagged and folded once; filters run over these. The cache holds
+/// them oldest first (the store's order by reception), which is the default sort.
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    pub application: Application,
+    pub id: i64,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub submitted_by: SubmittedBy,
+    pub resubmission: bool,
+    /// The server's status, and this desk's unsent one over it.
+    server: ApplicationStatus,
     pub local: Option<ApplicationStatus>,
     pub flags: Vec<Flag>,
     received: Option<DateTime<Utc>>,
+    /// For 管轄 (the area filter).
+    pub address: String,
     /// Name, reading, email and codes, folded as the lookup folds.
     folded: String,
     /// Phone, insurance and postal digits, for digit searches.
@@ -32,33 +43,39 @@ fn prepare(
     ctx: &FlagContext,
     latest_notice: Option<&Notice>,
 ) -> Prepared {
-    let f = &application.form;
     let status = local.unwrap_or(application.status);
+    let mut flags = if status.is_final() { Vec::new() } else { flags(&application, ctx) };
+    flags.extend(latest_notice.and_then(delivery_flag));
+    let received =
+        DateTime::parse_from_rfc3339(&application.received_at).ok().map(|d| d.with_timezone(&Utc));
+    let f = application.form;
     let insurance = f.insurance_code.as_deref().unwrap_or("");
     let folded =
         [&f.name, &f.kana, &f.email, &f.institution_code, insurance].map(fold).join("\u{1f}");
     let digits = [&f.phone, insurance, &f.postal_code]
         .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
         .join("-");
-    let mut flags = if status.is_final() { Vec::new() } else { flags(&application, ctx) };
-    flags.extend(latest_notice.and_then(delivery_flag));
     Prepared {
+        id: application.id,
+        kind: f.kind,
+        submitted_by: application.submitted_by,
+        resubmission: application.resubmission_of.is_some(),
+        server: application.status,
+        local,
         flags,
-        received: DateTime::parse_from_rfc3339(&application.received_at)
-            .ok()
-            .map(|d| d.with_timezone(&Utc)),
+        received,
         kana: fold(&f.kana),
         folded,
         digits,
-        local,
-        application,
+        address: f.address,
+        name: f.name,
     }
 }
 
 impl Prepared {
     /// What the desk shows: the server's status with this desk's unsent actions applied.
     pub fn status(&self) -> ApplicationStatus {
-        self.local.unwrap_or(self.application.status)
+        self.local.unwrap_or(self.server)
     }
 
     pub fn age_minutes(&self, now: DateTime<Utc>) -> i64 {

@@ -8,7 +8,7 @@ mod error;
 mod filter;
 mod notice;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use madoguchi_domain::api::{Application, SubmittedBy};
 use madoguchi_domain::practice::in_area;
 use madoguchi_domain::{Action, ApplicationStatus, Coded, InstitutionKind};
 use madoguchi_registry::fold::fold;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use cache::QueueCache;
 pub use error::QueueError;
@@ -53,8 +53,7 @@ pub struct QueueView {
 }
 
 /// A line of the list as the window draws it: enough to show, move and pick, without the
-/// whole form (the detail pane loads that for the one selected), so 10,000 lines cross to
-/// the window quickly.
+/// whole form (the detail pane loads that for the one selected).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct QueueItem {
     pub id: i64,
@@ -69,14 +68,45 @@ pub struct QueueItem {
     pub resubmission: bool,
 }
 
-/// The list, its counts and its chart, for the window.
+/// A line's place in the filtered list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct QueuePosition {
+    pub index: usize,
+    pub id: i64,
+}
+
+/// Which stretch of the filtered list the window wants, and the line it has selected.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct PageRequest {
+    pub offset: usize,
+    pub limit: usize,
+    /// The selected application, kept where the filter still holds it…
+    pub keep: Option<i64>,
+    /// …else the line now at this index takes its place (the next one, after a decision
+    /// took the selected one out of the filter).
+    pub at: Option<usize>,
+}
+
+/// One stretch of the list — the lines in view and a margin — with what the header shows
+/// over all of them: the window never holds 10,000 lines.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct QueueList {
+pub struct QueuePage {
+    /// Index of `items[0]` in the filtered list.
+    pub offset: usize,
     pub items: Vec<QueueItem>,
+    /// How many lines the filter keeps: the list's length.
+    pub matched: usize,
+    /// Every application the desk holds, by status (before filtering).
     pub counts: BTreeMap<String, usize>,
     pub total: usize,
     pub ages: Vec<AgeBucket>,
+    /// Where the selection is now (see `PageRequest`); none when nothing matches.
+    pub selected: Option<QueuePosition>,
 }
+
+/// The most lines one page carries, whatever the window asks.
+const PAGE_LIMIT: usize = 500;
 
 /// One bar of the age chart: undecided applications that waited this long, by status.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -92,9 +122,9 @@ const AGE_BUCKETS: [(&str, i64); 5] =
     [("1日未満", 0), ("1〜3日", 1), ("4〜7日", 4), ("8〜14日", 8), ("15日以上", 15)];
 
 impl Prepared {
-    fn row(&self, now: DateTime<Utc>) -> QueueRow {
+    fn row(&self, application: Application, now: DateTime<Utc>) -> QueueRow {
         QueueRow {
-            application: self.application.clone(),
+            application,
             status: self.status(),
             pending_sync: self.local.is_some(),
             flags: self.flags.clone(),
@@ -104,21 +134,26 @@ impl Prepared {
 
     fn item(&self, now: DateTime<Utc>) -> QueueItem {
         QueueItem {
-            id: self.application.id,
-            name: self.application.form.name.clone(),
-            kind: self.application.form.kind,
+            id: self.id,
+            name: self.name.clone(),
+            kind: self.kind,
             status: self.status(),
             pending_sync: self.local.is_some(),
             flags: self.flags.len(),
             age_minutes: self.age_minutes(now),
-            submitted_by: self.application.submitted_by,
-            resubmission: self.application.resubmission_of.is_some(),
+            submitted_by: self.submitted_by,
+            resubmission: self.resubmission,
         }
+    }
+
+    /// 問題なし and still to decide: what N (the next clean one) stops at.
+    fn clear(&self) -> bool {
+        self.flags.is_empty() && !self.status().is_final()
     }
 }
 
 /// The applications `filter` keeps, sorted; with the counts by status and the age chart
-/// over all of them.
+/// over all of them. `all` is oldest first.
 fn select<'a>(
     all: &'a [Prepared],
     filter: &QueueFilter,
@@ -132,7 +167,6 @@ fn select<'a>(
     let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
     let mut lines: Vec<&Prepared> = Vec::new();
     for p in all {
-        let application = &p.application;
         let status = p.status();
         *counts.entry(status.key().to_owned()).or_insert(0) += 1;
         let age_minutes = p.age_minutes(now);
@@ -143,30 +177,29 @@ fn select<'a>(
             }
         }
         if (!filter.statuses.is_empty() && !filter.statuses.contains(&status))
-            || (!filter.kinds.is_empty() && !filter.kinds.contains(&application.form.kind))
-            || filter.submitted_by.is_some_and(|by| by != application.submitted_by)
+            || (!filter.kinds.is_empty() && !filter.kinds.contains(&p.kind))
+            || filter.submitted_by.is_some_and(|by| by != p.submitted_by)
             || text.as_deref().is_some_and(|t| !p.matches_text(t))
             || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
             || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
-            || (!filter.area.is_empty() && !in_area(&filter.area, &application.form.address))
+            || (!filter.area.is_empty() && !in_area(&filter.area, &p.address))
         {
             continue;
         }
         lines.push(p);
     }
-    fn received(p: &Prepared) -> (&str, i64) {
-        (&p.application.received_at, p.application.id)
-    }
     match filter.sort {
-        QueueSort::Oldest => lines.sort_by(|a, b| received(a).cmp(&received(b))),
-        QueueSort::Newest => lines.sort_by(|a, b| received(b).cmp(&received(a))),
+        QueueSort::Oldest => {}
+        QueueSort::Newest => lines.reverse(),
+        // Stable: one reading keeps its oldest-first order.
         QueueSort::Name => lines.sort_by(|a, b| a.kana.cmp(&b.kana)),
     }
     (lines, counts, ages)
 }
 
 impl QueueCache {
-    /// The queue, flagged against the registry, filtered and sorted.
+    /// The queue, flagged against the registry, filtered and sorted, each with its whole
+    /// application as the store holds it (for export and bulk approval).
     pub async fn view(
         &self,
         store: &Store,
@@ -175,21 +208,58 @@ impl QueueCache {
     ) -> Result<QueueView, QueueError> {
         let all = self.prepared(store).await?;
         let (lines, counts, ages) = select(&all, filter, now);
-        let rows = lines.iter().map(|p| p.row(now)).collect();
+        let mut forms: HashMap<i64, Application> =
+            store.applications().await?.into_iter().map(|(a, _)| (a.id, a)).collect();
+        let rows = lines.iter().filter_map(|p| Some(p.row(forms.remove(&p.id)?, now))).collect();
         Ok(QueueView { rows, counts, total: all.len(), ages })
     }
 
-    /// The same queue as list lines, for the window.
-    pub async fn list(
+    /// One stretch of the filtered list, for the window.
+    pub async fn page(
         &self,
         store: &Store,
         filter: &QueueFilter,
+        request: &PageRequest,
         now: DateTime<Utc>,
-    ) -> Result<QueueList, QueueError> {
+    ) -> Result<QueuePage, QueueError> {
         let all = self.prepared(store).await?;
         let (lines, counts, ages) = select(&all, filter, now);
-        let items = lines.iter().map(|p| p.item(now)).collect();
-        Ok(QueueList { items, counts, total: all.len(), ages })
+        let offset = request.offset.min(lines.len());
+        let end = offset.saturating_add(request.limit.min(PAGE_LIMIT)).min(lines.len());
+        let items = lines[offset..end].iter().map(|p| p.item(now)).collect();
+        let kept = request.keep.and_then(|id| lines.iter().position(|p| p.id == id));
+        let index = kept
+            .or_else(|| (!lines.is_empty()).then(|| request.at.unwrap_or(0).min(lines.len() - 1)));
+        let selected = index.map(|index| QueuePosition { index, id: lines[index].id });
+        Ok(QueuePage {
+            offset,
+            items,
+            matched: lines.len(),
+            counts,
+            total: all.len(),
+            ages,
+            selected,
+        })
+    }
+
+    /// N: the next line after `after` (from the top without one) with nothing to check and
+    /// still to decide.
+    pub async fn next_clear(
+        &self,
+        store: &Store,
+        filter: &QueueFilter,
+        after: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<QueuePosition>, QueueError> {
+        let all = self.prepared(store).await?;
+        let (lines, _, _) = select(&all, filter, now);
+        let from = after.and_then(|id| lines.iter().position(|p| p.id == id)).map_or(0, |i| i + 1);
+        Ok(lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, p)| p.clear())
+            .map(|(index, p)| QueuePosition { index, id: p.id }))
     }
 
     /// One application of the queue with its flags, for the detail pane.
@@ -200,10 +270,10 @@ impl QueueCache {
         now: DateTime<Utc>,
     ) -> Result<QueueRow, QueueError> {
         let all = self.prepared(store).await?;
-        all.iter()
-            .find(|p| p.application.id == id)
-            .map(|p| p.row(now))
-            .ok_or(QueueError::UnknownApplication(id))
+        let p = all.iter().find(|p| p.id == id).ok_or(QueueError::UnknownApplication(id))?;
+        let (application, _) =
+            store.application(id).await?.ok_or(QueueError::UnknownApplication(id))?;
+        Ok(p.row(application, now))
     }
 }
 
@@ -252,9 +322,22 @@ impl Desk {
         self.queue_cache.view(self.store(), filter, Utc::now()).await
     }
 
-    /// The list the window shows: lines without the whole form.
-    pub async fn queue_list(&self, filter: &QueueFilter) -> Result<QueueList, QueueError> {
-        self.queue_cache.list(self.store(), filter, Utc::now()).await
+    /// The stretch of the list the window shows: lines without the whole form.
+    pub async fn queue_page(
+        &self,
+        filter: &QueueFilter,
+        request: &PageRequest,
+    ) -> Result<QueuePage, QueueError> {
+        self.queue_cache.page(self.store(), filter, request, Utc::now()).await
+    }
+
+    /// N: where the next clean, undecided line is.
+    pub async fn queue_next_clear(
+        &self,
+        filter: &QueueFilter,
+        after: Option<i64>,
+    ) -> Result<Option<QueuePosition>, QueueError> {
+        self.queue_cache.next_clear(self.store(), filter, after, Utc::now()).await
     }
 
     /// One application with its flags, for the detail pane.
