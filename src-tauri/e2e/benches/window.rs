@@ -75,6 +75,32 @@ fn pss_mb(pids: &[u32]) -> f64 {
     kb / 1024.0
 }
 
+/// Where `pids`' PSS lies, in MB by mapping: anonymous memory (heaps, JS, GPU buffers)
+/// under "anon", each mapped file under its name — so a difference can be placed, not guessed.
+fn pss_by_mapping(pids: &[u32]) -> std::collections::BTreeMap<String, f64> {
+    let mut by = std::collections::BTreeMap::new();
+    for p in pids {
+        let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) else { continue };
+        let mut name = String::from("anon");
+        for line in smaps.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.first().is_some_and(|f| f.contains('-') && !f.ends_with(':')) {
+                // A mapping's header: "start-end perms offset dev inode [path]".
+                name = match fields.get(5) {
+                    Some(path) if path.starts_with('/') => {
+                        path.rsplit('/').next().unwrap_or(path).to_owned()
+                    }
+                    _ => "anon".to_owned(),
+                };
+            } else if fields.first() == Some(&"Pss:") {
+                let kb: f64 = fields.get(1).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+                *by.entry(name.clone()).or_insert(0.0) += kb / 1024.0;
+            }
+        }
+    }
+    by
+}
+
 /// Waits until `css` holds `expected`, looking every 5 ms; how long that took.
 async fn until(w: &Window, css: &str, expected: &str) -> Duration {
     let started = Instant::now();
@@ -100,6 +126,9 @@ struct Measured {
     pss_mb: f64,
     /// The app's own process (the desk's Rust side and GTK), without its WebKit processes.
     app_mb: f64,
+    /// The app's and its WebKit processes' PSS by mapping.
+    app_maps: std::collections::BTreeMap<String, f64>,
+    web_maps: std::collections::BTreeMap<String, f64>,
     first_paint: Duration,
     first_search: Duration,
 }
@@ -127,9 +156,10 @@ async fn measure(
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (tree_now, _) = app_tree(app);
     let (app_mb, pss_mb) = (pss_mb(&tree_now[..1]), pss_mb(&tree_now));
+    let (app_maps, web_maps) = (pss_by_mapping(&tree_now[..1]), pss_by_mapping(&tree_now[1..]));
     assert!(tree_now.len() >= tree.len(), "the app and its WebKit processes");
     w.close().await;
-    Measured { pss_mb, app_mb, first_paint, first_search }
+    Measured { pss_mb, app_mb, app_maps, web_maps, first_paint, first_search }
 }
 
 /// A desk's data folder (as the app finds it under XDG_DATA_HOME) holding the scaled national
@@ -179,6 +209,20 @@ async fn main() {
     println!("bench: window.full_over_empty {:.2} x", full.pss_mb / empty.pss_mb);
     println!("bench: window.pss_empty_app {:.0} MB", empty.app_mb);
     println!("bench: window.pss_full_app {:.0} MB", full.app_mb);
+    for (side, empty_maps, full_maps) in
+        [("app", &empty.app_maps, &full.app_maps), ("web", &empty.web_maps, &full.web_maps)]
+    {
+        let anon = |m: &std::collections::BTreeMap<String, f64>| m.get("anon").copied();
+        println!("bench: window.pss_empty_{side}_anon {:.0} MB", anon(empty_maps).unwrap_or(0.0));
+        println!("bench: window.pss_full_{side}_anon {:.0} MB", anon(full_maps).unwrap_or(0.0));
+        // Where else the full window's memory grew: the mapped files that grew by 1 MB or more.
+        for (name, mb) in full_maps.iter().filter(|(n, _)| n.as_str() != "anon") {
+            let grown = mb - empty_maps.get(name).copied().unwrap_or(0.0);
+            if grown >= 1.0 {
+                println!("window: the {side} process maps {name}: {mb:.1} MB (+{grown:.1})");
+            }
+        }
+    }
     println!("bench: window.first_paint_ms {:.0} ms", full.first_paint.as_secs_f64() * 1000.0);
     println!("bench: window.first_search_ms {:.0} ms", full.first_search.as_secs_f64() * 1000.0);
     println!(

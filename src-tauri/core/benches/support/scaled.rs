@@ -17,7 +17,8 @@ pub fn small() -> bool {
     std::env::var_os("MADOGUCHI_BENCH_SMALL").is_some()
 }
 
-/// `full`, or `small` in the test command's small mode.
+/// `full`, or `small` in the test command's small mode. The benches that reach the server use
+/// its twin `madoguchi_server::testing::bench_size`; core's benches cannot (core → no server).
 pub fn size<T>(full: T, small_size: T) -> T {
     if small() {
         small_size

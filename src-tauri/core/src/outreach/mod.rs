@@ -240,15 +240,17 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool().begin().await?;
-        let named = |(_, p, a, _, _): &Unplaced| {
-            p.parse::<Prefecture>().ok().map(|p| (p, municipality_of(a)))
-        };
-        let mut places = Places::new();
-        place_ids(&mut tx, &mut places, rows.iter().filter_map(named)).await?;
-        for row in &rows {
+        let named: Vec<Option<(Prefecture, String)>> = rows
+            .iter()
+            .map(|(_, p, a, _, _)| p.parse::<Prefecture>().ok().map(|p| (p, municipality_of(a))))
+            .collect();
+        let mut places = Places::default();
+        let names = named.iter().flatten().map(|(p, m)| (*p, m.as_str()));
+        place_ids(&mut tx, &mut places, names).await?;
+        for (row, named) in rows.iter().zip(&named) {
             let kind = row.3.as_deref().and_then(InstitutionKind::from_key);
             sqlx::query("UPDATE institutions SET place = ?1, class = ?2 WHERE id = ?3")
-                .bind(named(row).and_then(|key| places.get(&key)))
+                .bind(named.as_ref().and_then(|(p, m)| places.get(*p, m)))
                 .bind(class_number(class_of(kind, row.4.as_deref()).0) as i64)
                 .bind(row.0)
                 .execute(&mut *tx)
@@ -260,18 +262,26 @@ impl Store {
     }
 }
 
-/// Places (prefecture, municipality name) by id, as far as known.
-pub(crate) type Places = HashMap<(Prefecture, String), i64>;
+/// Places (prefecture, municipality name) by id, as far as known; asked by a borrowed name,
+/// so an imported row costs no copy of its municipality.
+#[derive(Debug, Default)]
+pub(crate) struct Places(HashMap<Prefecture, HashMap<String, i64>>);
+
+impl Places {
+    pub(crate) fn get(&self, prefecture: Prefecture, name: &str) -> Option<i64> {
+        self.0.get(&prefecture)?.get(name).copied()
+    }
+}
 
 /// Adds to `ids` the ids of places (prefecture, municipality name), made where new. An import
 /// keeps one `ids` for the whole file: a municipality is asked for once, not once per batch.
-pub(crate) async fn place_ids(
+pub(crate) async fn place_ids<'a>(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     ids: &mut Places,
-    names: impl Iterator<Item = (Prefecture, String)>,
+    names: impl Iterator<Item = (Prefecture, &'a str)>,
 ) -> Result<(), sqlx::Error> {
     for (prefecture, name) in names {
-        if ids.contains_key(&(prefecture, name.clone())) {
+        if ids.get(prefecture, name).is_some() {
             continue;
         }
         let id: i64 = sqlx::query_scalar(
@@ -279,10 +289,10 @@ pub(crate) async fn place_ids(
              ON CONFLICT (prefecture, name) DO UPDATE SET name = excluded.name RETURNING id",
         )
         .bind(prefecture.code())
-        .bind(&name)
+        .bind(name)
         .fetch_one(&mut **tx)
         .await?;
-        ids.insert((prefecture, name), id);
+        ids.0.entry(prefecture).or_default().insert(name.to_owned(), id);
     }
     Ok(())
 }

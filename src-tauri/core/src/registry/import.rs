@@ -255,7 +255,7 @@ impl Store {
             listed: [0; 4],
         };
         let mut seen: HashSet<String> = HashSet::new();
-        let mut places = Places::new();
+        let mut places = Places::default();
         // Where an import's time goes, for the log: rows written, then the recount and commit.
         let started = std::time::Instant::now();
         let mut covered: HashSet<Prefecture> = HashSet::new();
@@ -374,8 +374,8 @@ async fn upsert(
         return Ok(());
     }
     let municipalities: Vec<String> = records.iter().map(|r| municipality_of(&r.address)).collect();
-    place_ids(tx, places, records.iter().map(|r| r.prefecture).zip(municipalities.iter().cloned()))
-        .await?;
+    let names = records.iter().map(|r| r.prefecture).zip(municipalities.iter().map(String::as_str));
+    place_ids(tx, places, names).await?;
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO institutions (source, source_key, insurance_code, kind, name, kana, prefecture,
          municipality_code, place, class, postal_code, address, import_id, counted) ",
@@ -391,7 +391,7 @@ async fn upsert(
             .push_bind(&r.kana)
             .push_bind(r.prefecture.code())
             .push_bind(&r.municipality_code)
-            .push_bind(places[&(r.prefecture, municipality.clone())])
+            .push_bind(places.get(r.prefecture, municipality))
             .push_bind(class)
             .push_bind(r.postal_code.map(|p| p.digits()))
             .push_bind(&r.address)

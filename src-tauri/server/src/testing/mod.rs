@@ -102,7 +102,8 @@ pub fn rss_mib_of(pid: &str) -> f64 {
 }
 
 /// `full`, or `small` when `MADOGUCHI_BENCH_SMALL` is set: the test command runs every bench
-/// once that way, so none rots unseen (its figures judged by no one).
+/// once that way, so none rots unseen (its figures judged by no one). Core's benches, which
+/// cannot reach this crate, read the same switch in `core/benches/support/scaled.rs`.
 pub fn bench_size<T>(full: T, small: T) -> T {
     if std::env::var_os("MADOGUCHI_BENCH_SMALL").is_some() {
         small
