@@ -58,25 +58,9 @@ fn app_tree(app: &Path) -> (Vec<u32>, f64) {
     (tree, started)
 }
 
-/// Proportional set size of `pids` in MB: each shared page divided among its sharers.
-fn pss_mb(pids: &[u32]) -> f64 {
-    let kb: f64 = pids
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
-        .filter_map(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Pss:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse::<f64>()
-                .ok()
-        })
-        .sum::<f64>();
-    kb / 1024.0
-}
-
-/// Where `pids`' PSS lies, in MB by mapping: anonymous memory (heaps, JS, GPU buffers)
-/// under "anon", each mapped file under its name — so a difference can be placed, not guessed.
+/// Proportional set size of `pids` in MB (each shared page divided among its sharers), by
+/// mapping: anonymous memory (heaps, JS, GPU buffers) under "anon", each mapped file under its
+/// name — so a difference can be placed, not guessed.
 fn pss_by_mapping(pids: &[u32]) -> std::collections::BTreeMap<String, f64> {
     let mut by = std::collections::BTreeMap::new();
     for p in pids {
@@ -123,14 +107,23 @@ async fn until(w: &Window, css: &str, expected: &str) -> Duration {
 }
 
 struct Measured {
-    pss_mb: f64,
-    /// The app's own process (the desk's Rust side and GTK), without its WebKit processes.
-    app_mb: f64,
-    /// The app's and its WebKit processes' PSS by mapping.
+    /// The app's own process (the desk's Rust side and GTK) and its WebKit processes, by mapping.
     app_maps: std::collections::BTreeMap<String, f64>,
     web_maps: std::collections::BTreeMap<String, f64>,
     first_paint: Duration,
     first_search: Duration,
+}
+
+impl Measured {
+    /// The app's own process, in MB.
+    fn app_mb(&self) -> f64 {
+        self.app_maps.values().sum()
+    }
+
+    /// The app and its WebKit processes, in MB.
+    fn pss_mb(&self) -> f64 {
+        self.app_mb() + self.web_maps.values().sum::<f64>()
+    }
 }
 
 /// Opens the window on `home` as an officer would use it — the lookup, one search, the
@@ -155,11 +148,10 @@ async fn measure(
     // Let the window settle (sync, the index's background work) before reading its memory.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (tree_now, _) = app_tree(app);
-    let (app_mb, pss_mb) = (pss_mb(&tree_now[..1]), pss_mb(&tree_now));
     let (app_maps, web_maps) = (pss_by_mapping(&tree_now[..1]), pss_by_mapping(&tree_now[1..]));
     assert!(tree_now.len() >= tree.len(), "the app and its WebKit processes");
     w.close().await;
-    Measured { pss_mb, app_mb, app_maps, web_maps, first_paint, first_search }
+    Measured { app_maps, web_maps, first_paint, first_search }
 }
 
 /// A desk's data folder (as the app finds it under XDG_DATA_HOME) holding the scaled national
@@ -204,11 +196,11 @@ async fn main() {
     let home = full_desk(&server, &token).await;
     let full = measure(home, &app, QUERY, ("#queue-list .qrow .name", "テスト病院0")).await;
 
-    println!("bench: window.pss_empty {:.0} MB", empty.pss_mb);
-    println!("bench: window.pss_full {:.0} MB", full.pss_mb);
-    println!("bench: window.full_over_empty {:.2} x", full.pss_mb / empty.pss_mb);
-    println!("bench: window.pss_empty_app {:.0} MB", empty.app_mb);
-    println!("bench: window.pss_full_app {:.0} MB", full.app_mb);
+    println!("bench: window.pss_empty {:.0} MB", empty.pss_mb());
+    println!("bench: window.pss_full {:.0} MB", full.pss_mb());
+    println!("bench: window.full_over_empty {:.2} x", full.pss_mb() / empty.pss_mb());
+    println!("bench: window.pss_empty_app {:.0} MB", empty.app_mb());
+    println!("bench: window.pss_full_app {:.0} MB", full.app_mb());
     for (side, empty_maps, full_maps) in
         [("app", &empty.app_maps, &full.app_maps), ("web", &empty.web_maps, &full.web_maps)]
     {

@@ -1,11 +1,17 @@
-//! 絞り込み: what the officer filters and sorts the queue by, and 保存したビュー — named
-//! filters (「今日の新着」, 「要確認のみ」…) kept on this desk.
+//! 絞り込み: what the officer filters and sorts the queue by, the filtering itself with the
+//! counts and age chart over every line, and 保存したビュー — named filters (「今日の新着」,
+//! 「要確認のみ」…) kept on this desk.
 
-use chrono::Utc;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use madoguchi_domain::api::SubmittedBy;
+use madoguchi_domain::practice::in_area;
 use madoguchi_domain::{ApplicationStatus, InstitutionKind};
+use madoguchi_registry::fold::fold;
 use serde::{Deserialize, Serialize};
 
+use super::cache::Prepared;
 use super::error::QueueError;
 use crate::desk::Desk;
 use crate::store::{Store, StoreError};
@@ -43,6 +49,64 @@ pub struct QueueFilter {
 pub struct SavedView {
     pub name: String,
     pub filter: QueueFilter,
+}
+
+/// One bar of the age chart: undecided applications that waited this long, by status.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AgeBucket {
+    pub label: &'static str,
+    /// The filter's `min_age_days` that starts this bucket.
+    pub min_days: i64,
+    pub counts: BTreeMap<String, usize>,
+}
+
+/// Bucket boundaries in days, as the officers count them (the seed's 1–2 weeks to issue).
+const AGE_BUCKETS: [(&str, i64); 5] =
+    [("1日未満", 0), ("1〜3日", 1), ("4〜7日", 4), ("8〜14日", 8), ("15日以上", 15)];
+
+/// The applications `filter` keeps, sorted; with the counts by status and the age chart
+/// over all of them. `all` is oldest first.
+pub(super) fn select<'a>(
+    all: &'a [Prepared],
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> (Vec<&'a Prepared>, BTreeMap<String, usize>, Vec<AgeBucket>) {
+    let mut counts = BTreeMap::new();
+    let mut ages: Vec<AgeBucket> = AGE_BUCKETS
+        .iter()
+        .map(|&(label, min_days)| AgeBucket { label, min_days, counts: BTreeMap::new() })
+        .collect();
+    let text = filter.text.as_deref().map(fold).filter(|t| !t.is_empty());
+    let mut lines: Vec<&Prepared> = Vec::new();
+    for p in all {
+        let status = p.status();
+        *counts.entry(status.key().to_owned()).or_insert(0) += 1;
+        let age_minutes = p.age_minutes(now);
+        if !status.is_final() {
+            let days = age_minutes / (24 * 60);
+            if let Some(bucket) = ages.iter_mut().rev().find(|b| days >= b.min_days) {
+                *bucket.counts.entry(status.key().to_owned()).or_insert(0) += 1;
+            }
+        }
+        if (!filter.statuses.is_empty() && !filter.statuses.contains(&status))
+            || (!filter.kinds.is_empty() && !filter.kinds.contains(&p.kind))
+            || filter.submitted_by.is_some_and(|by| by != p.submitted_by)
+            || text.as_deref().is_some_and(|t| !p.matches_text(t))
+            || filter.min_age_days.is_some_and(|d| age_minutes < d * 24 * 60)
+            || filter.flagged.is_some_and(|want| want == p.flags.is_empty())
+            || (!filter.area.is_empty() && !in_area(&filter.area, &p.address))
+        {
+            continue;
+        }
+        lines.push(p);
+    }
+    match filter.sort {
+        QueueSort::Oldest => {}
+        QueueSort::Newest => lines.reverse(),
+        // Stable: one reading keeps its oldest-first order.
+        QueueSort::Name => lines.sort_by(|a, b| a.kana.cmp(&b.kana)),
+    }
+    (lines, counts, ages)
 }
 
 impl Store {
